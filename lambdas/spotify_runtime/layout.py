@@ -1,0 +1,63 @@
+"""Where things live in the data-lake bucket: the one place that names the prefixes.
+
+Infrastructure (IAM grants, event filters, crawler targets), handlers and tests all import these.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+RAW_TO_PROCESS = "raw/to_process/"
+"""Extract writes here; an Object Created event under it triggers the transform."""
+RAW_PROCESSED = "raw/processed/"
+"""Raw files the transform has turned into tables (same relative key as under to_process)."""
+RAW_FAILED = "raw/failed/"
+"""Raw files the transform rejected, each with `<key>.error.json` beside it."""
+PROCESSED = "processed/"
+"""Parquet tables: processed/<table>/snapshot_date=YYYY-MM-DD/<name>.parquet."""
+ATHENA_RESULTS = "athena-results/"
+"""Athena query results (workgroup output location)."""
+
+TABLES = ("songs", "albums", "artists", "playlist_tracks")
+"""The tables the transform writes, one folder (and one Glue table) each under PROCESSED."""
+
+RAW_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def raw_timestamp(moment: datetime) -> str:
+    """Format a run time for a raw key: UTC, no colons or spaces (e.g. 20261124T181000Z)."""
+    if moment.tzinfo is None:
+        raise ValueError("raw timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime(RAW_TIMESTAMP_FORMAT)
+
+
+def raw_key(source_type: str, source_key_id: str, run_at: datetime) -> str:
+    """Key of one source's raw envelope for one run.
+
+    Keyed by the *run* time (not the moment of extraction) so that a retried or re-delivered
+    extraction of the same source in the same run overwrites instead of duplicating.
+    """
+    return f"{RAW_TO_PROCESS}{source_type}/{source_key_id}/{raw_timestamp(run_at)}.json"
+
+
+def relative_raw_key(key: str) -> str:
+    """The part of a raw key below `raw/to_process/` (or raw/processed/, raw/failed/)."""
+    for prefix in (RAW_TO_PROCESS, RAW_PROCESSED, RAW_FAILED):
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    raise ValueError(f"not a raw key: {key!r}")
+
+
+def processed_raw_key(key: str) -> str:
+    """Where a raw object goes once its tables are written."""
+    return RAW_PROCESSED + relative_raw_key(key)
+
+
+def failed_raw_key(key: str) -> str:
+    """Where a raw object goes when it cannot be transformed."""
+    return RAW_FAILED + relative_raw_key(key)
+
+
+def error_report_key(key: str) -> str:
+    """The error report written beside a quarantined raw object."""
+    return failed_raw_key(key) + ".error.json"

@@ -1,0 +1,1 @@
+"""spotify-etl: the CDK app (stacks, constructs, typed config) and the local tooling."""

@@ -1,0 +1,18 @@
+"""`python -m spotify_etl transform` (not implemented yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+from spotify_etl.cli import CliError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `transform` subcommand."""
+    parser = sub.add_parser("transform", help="not implemented yet")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Not implemented yet."""
+    raise CliError("transform is not implemented yet")

@@ -1,0 +1,221 @@
+"""Per-environment settings, parsed and validated once from the `spotify-etl` context in cdk.json.
+
+Every mistake raises ConfigError with a message that names the offending key, so `cdk synth`
+fails with one clear line instead of a jsii stack trace.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from spotify_runtime.sources import InvalidSourceError, Source, parse_source
+
+CONTEXT_KEY = "spotify-etl"
+
+
+class ConfigError(ValueError):
+    """A configuration mistake; the message starts with the key that is wrong."""
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """Everything that differs between environments. Defaults are the documented ones."""
+
+    name: str
+    account: str | None = None
+    region: str = "us-east-1"
+    schedule_cron: str = "10 18 * * ? *"
+    """AWS cron (minutes hours day-of-month month day-of-week year) for the daily extraction."""
+    schedule_time_zone: str = "UTC"
+    crawler_cron: str = "0 3 ? * MON *"
+    """AWS cron for the weekly Glue crawler (UTC)."""
+    sources: tuple[Source, ...] = ()
+    alert_email: str | None = None
+    secret_name: str | None = None
+    """Import an existing Secrets Manager secret by name instead of creating one."""
+    archive_transition_days: int = 30
+    """Days after which archived raw files (raw/processed/) move to Glacier Instant Retrieval."""
+    noncurrent_version_expiration_days: int = 30
+    log_retention_days: int = 90
+    destroy_on_removal: bool = False
+    """True: `cdk destroy` deletes buckets and data (dev). False: they are retained (prod)."""
+    athena_bytes_scanned_cutoff_mb: int = 1024
+    pandas_layer_version: str = "3.16.1"
+    """AWS SDK for pandas layer version, resolved per region through its public SSM parameter."""
+    transform_memory_mb: int = 3008
+    extract_max_concurrency: int = 2
+    """Maximum concurrent extract workers (SQS event source maximum concurrency, 2..1000)."""
+    extract_batch_size: int = 1
+    extract_max_receive_count: int = 5
+    """Deliveries of one source message (deferrals after a 429 do not count) before dead-letter."""
+
+    @property
+    def stage_name(self) -> str:
+        """The cdk.Stage id: deploy with `cdk deploy "SpotifyEtl-<env>/*"`."""
+        return f"SpotifyEtl-{self.name}"
+
+
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*?/,\-#L W]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+def _check_cron(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: expected an AWS cron string like '10 18 * * ? *'")
+    parts = value.split()
+    if len(parts) != 6 or not all(_CRON_FIELD.match(p) for p in parts):
+        raise ConfigError(
+            f"{key}: {value!r} is not an AWS cron expression "
+            "(6 fields: minutes hours day-of-month month day-of-week year)"
+        )
+    minute, hour, dom, _month, dow, _year = parts
+    if (dom == "?") == (dow == "?"):
+        raise ConfigError(
+            f"{key}: {value!r}: exactly one of day-of-month and day-of-week must be '?'"
+        )
+    for label, text, top in (("minutes", minute, 59), ("hours", hour, 23)):
+        for number in re.findall(r"\d+", text):
+            if int(number) > top:
+                raise ConfigError(f"{key}: {value!r}: {label} value {number} is out of range")
+    return value
+
+
+def _check_time_zone(key: str, value: Any) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{key}: {value!r} is not an IANA time zone (e.g. 'Europe/Berlin')"
+        ) from None
+    return str(value)
+
+
+def _check_int(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{key}: expected a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def _check_bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _check_optional_str(key: str, value: Any, pattern: re.Pattern[str], what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ConfigError(f"{key}: {value!r} is not {what}")
+    return value
+
+
+def _check_sources(key: str, value: Any) -> tuple[Source, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list of 'TYPE:ID' strings")
+    parsed = []
+    for index, item in enumerate(value):
+        try:
+            parsed.append(parse_source(str(item)))
+        except InvalidSourceError as error:
+            raise ConfigError(f"{key}[{index}]: {error}") from None
+    return tuple(dict.fromkeys(parsed))
+
+
+_INT_RANGES = {
+    "archive_transition_days": (1, 3650),
+    "noncurrent_version_expiration_days": (1, 3650),
+    "log_retention_days": (1, 3653),
+    "athena_bytes_scanned_cutoff_mb": (10, 10_000_000),
+    "transform_memory_mb": (128, 10240),
+    "extract_max_concurrency": (2, 1000),
+    "extract_batch_size": (1, 10),
+    "extract_max_receive_count": (1, 100),
+}
+
+
+def _check_value(key: str, name: str, value: Any) -> Any:
+    if name in ("schedule_cron", "crawler_cron"):
+        return _check_cron(key, value)
+    if name == "schedule_time_zone":
+        return _check_time_zone(key, value)
+    if name == "sources":
+        return _check_sources(key, value)
+    if name in _INT_RANGES:
+        return _check_int(key, value, *_INT_RANGES[name])
+    if name == "destroy_on_removal":
+        return _check_bool(key, value)
+    if name == "alert_email":
+        return _check_optional_str(key, value, _EMAIL, "an e-mail address")
+    if name == "account":
+        return _check_optional_str(key, value, _ACCOUNT, "a 12-digit AWS account ID")
+    if name == "region":
+        return _check_optional_str(key, value, _REGION, "an AWS region like 'eu-west-1'")
+    if name in ("secret_name", "pandas_layer_version"):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(f"{key}: expected a non-empty string")
+        return value
+    raise AssertionError(name)  # pragma: no cover - every field is handled above
+
+
+_SETTING_NAMES = tuple(f.name for f in fields(EnvironmentSettings) if f.name != "name")
+
+
+def parse_environment(
+    name: str, raw: dict[str, Any], defaults: dict[str, Any]
+) -> EnvironmentSettings:
+    """Validate one environment's settings (its own keys over the shared defaults)."""
+    base = f"{CONTEXT_KEY}.environments.{name}"
+    if not _ENV_NAME.match(name):
+        raise ConfigError(f"{base}: environment names are lower-case letters, digits and '-'")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{base}: expected an object of settings")
+    values: dict[str, Any] = {}
+    for source_name, source in ((f"{CONTEXT_KEY}.defaults", defaults), (base, raw)):
+        for key, value in source.items():
+            if key not in _SETTING_NAMES:
+                raise ConfigError(
+                    f"{source_name}.{key}: unknown setting (known: {', '.join(_SETTING_NAMES)})"
+                )
+            values[key] = _check_value(f"{source_name}.{key}", key, value)
+    return EnvironmentSettings(name=name, **values)
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """All configured environments, in cdk.json order."""
+
+    environments: dict[str, EnvironmentSettings] = field(default_factory=dict)
+
+    def select(self, name: str | None) -> list[EnvironmentSettings]:
+        """The environment named by `-c env=NAME`, or all of them when no name is given."""
+        if name is None:
+            return list(self.environments.values())
+        if name not in self.environments:
+            known = ", ".join(self.environments) or "none"
+            raise ConfigError(f"env: unknown environment {name!r} (configured: {known})")
+        return [self.environments[name]]
+
+
+def parse_config(context: Any) -> AppConfig:
+    """Parse the `spotify-etl` context object: `{"defaults": {...}, "environments": {...}}`."""
+    if not isinstance(context, dict):
+        raise ConfigError(f"{CONTEXT_KEY}: missing from cdk.json context (expected an object)")
+    unknown = set(context) - {"defaults", "environments"}
+    if unknown:
+        raise ConfigError(f"{CONTEXT_KEY}.{sorted(unknown)[0]}: unknown key")
+    defaults = context.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{CONTEXT_KEY}.defaults: expected an object of settings")
+    environments = context.get("environments")
+    if not isinstance(environments, dict) or not environments:
+        raise ConfigError(f"{CONTEXT_KEY}.environments: expected at least one environment")
+    return AppConfig(
+        {name: parse_environment(name, raw, defaults) for name, raw in environments.items()}
+    )

@@ -1,0 +1,59 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from spotify_etl.config import ConfigError, parse_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def context(**env_overrides):
+    return {"defaults": {}, "environments": {"dev": env_overrides}}
+
+
+def test_cdk_json_parses_with_documented_defaults():
+    config = parse_config(json.loads((ROOT / "cdk.json").read_text())["context"]["spotify-etl"])
+    assert set(config.environments) >= {"dev", "prod"}
+    dev, prod = config.environments["dev"], config.environments["prod"]
+    assert dev.schedule_cron == "10 18 * * ? *" and dev.schedule_time_zone == "UTC"
+    assert dev.destroy_on_removal is True and prod.destroy_on_removal is False
+    assert dev.stage_name == "SpotifyEtl-dev"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"schedule_cron": "10 18 * * *"}, "environments.dev.schedule_cron"),
+        ({"schedule_cron": "10 25 * * ? *"}, "environments.dev.schedule_cron"),
+        ({"crawler_cron": "0 3 * * MON *"}, "environments.dev.crawler_cron"),
+        ({"schedule_time_zone": "Mars/Olympus"}, "environments.dev.schedule_time_zone"),
+        ({"sources": ["playlist:nope"]}, "environments.dev.sources[0]"),
+        ({"alert_email": "not-an-email"}, "environments.dev.alert_email"),
+        ({"account": "12345"}, "environments.dev.account"),
+        ({"retention": 3}, "environments.dev.retention"),
+        ({"extract_max_concurrency": 1}, "environments.dev.extract_max_concurrency"),
+        ({"destroy_on_removal": "yes"}, "environments.dev.destroy_on_removal"),
+    ],
+)
+def test_mistakes_name_the_key(overrides, key):
+    with pytest.raises(ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):
+        parse_config(context(**overrides))
+
+
+def test_unknown_environment_is_named():
+    config = parse_config(context())
+    with pytest.raises(ConfigError, match="unknown environment 'staging'"):
+        config.select("staging")
+    assert [e.name for e in config.select(None)] == ["dev"]
+
+
+def test_environment_overrides_defaults():
+    config = parse_config(
+        {
+            "defaults": {"log_retention_days": 7},
+            "environments": {"a": {}, "b": {"log_retention_days": 30}},
+        }
+    )
+    assert config.environments["a"].log_retention_days == 7
+    assert config.environments["b"].log_retention_days == 30
