@@ -49,8 +49,12 @@ class EnvironmentSettings:
     extract_max_concurrency: int = 2
     """Maximum concurrent extract workers (SQS event source maximum concurrency, 2..1000)."""
     extract_batch_size: int = 1
-    extract_max_receive_count: int = 5
-    """Deliveries of one source message (deferrals after a 429 do not count) before dead-letter."""
+    extract_max_attempts: int = 3
+    """Failed attempts (errors other than a deferring 429) before a source is dead-lettered."""
+    extract_max_receive_count: int = 20
+    """SQS redrive safety net: deliveries of one message (deferrals and crashes) before the DLQ."""
+    extract_requests_per_30s: int = 90
+    """Request budget shared by all extract workers, below Spotify's rolling 30-second limit."""
 
     @property
     def stage_name(self) -> str:
@@ -136,7 +140,9 @@ _INT_RANGES = {
     "transform_memory_mb": (128, 10240),
     "extract_max_concurrency": (2, 1000),
     "extract_batch_size": (1, 10),
-    "extract_max_receive_count": (1, 100),
+    "extract_max_attempts": (1, 20),
+    "extract_max_receive_count": (2, 1000),
+    "extract_requests_per_30s": (1, 100_000),
 }
 
 
