@@ -5,7 +5,7 @@ import pytest
 
 from spotify_etl.config import ConfigError, parse_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def context(**env_overrides):
