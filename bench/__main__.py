@@ -1,0 +1,115 @@
+"""`python -m bench`: run the benchmarks, print the figures, rewrite docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import api_bench, e2e_bench, scale_bench, storage, transform_bench
+from bench.report import Section, render_console, render_document
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ("transform", "storage", "api", "e2e", "scale")
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part]
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown benchmark(s) {unknown}; choose {BENCHMARKS}")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options (all have the `make bench` values as defaults)."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", type=_int_list, default=[1_000, 10_000, 100_000],
+                        help="playlist sizes for the transform benchmark (default %(default)s)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--only", type=_names, default=list(BENCHMARKS),
+                        help=f"comma-separated subset of {','.join(BENCHMARKS)}")
+    parser.add_argument("--api-sizes", type=_int_list, default=list(api_bench.PLAYLIST_SIZES),
+                        help="playlist sizes for the request-count benchmark")
+    parser.add_argument("--scale-sources", type=int, default=1_000)
+    parser.add_argument("--scale-rate", type=int, default=100, help="requests per 30 s")
+    parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / ".work",
+                        help="scratch directory (inputs are generated once and kept here)")
+    parser.add_argument("--doc", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md",
+                        help="Markdown report to rewrite")
+    return parser
+
+
+def _guarded(title: str, build: Callable[[], Section]) -> tuple[Section, bool]:
+    """Build a section; a failure becomes a pending section. Returns (section, failed)."""
+    try:
+        return build(), False
+    except ModuleNotFoundError as error:
+        return Section(title, pending=f"not measured: {error} (not landed yet)"), False
+    except Exception as error:
+        traceback.print_exc()
+        return Section(title, pending=f"not measured: {type(error).__name__}: {error}"), True
+
+
+def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
+    """Run the selected benchmarks; returns their sections and whether any failed."""
+    work = options.work.resolve()
+    transform_results: list[transform_bench.SizeResult] = []
+
+    def transform() -> Section:
+        transform_results.extend(
+            transform_bench.run(work, options.sizes, options.runs, REPO_ROOT)
+        )
+        return transform_bench.to_section(transform_results, options.runs)
+
+    def storage_section() -> Section:
+        largest = (transform_results or transform_bench.run(work, [max(options.sizes)], 1,
+                                                            REPO_ROOT))[-1]
+        reference_csv = sum(f.stat().st_size for f in largest.reference_out.glob("*.csv"))
+        return storage.to_section(storage.measure(largest.ours_out), largest.n_items,
+                                  reference_csv)
+
+    builders: dict[str, tuple[str, Callable[[], Section]]] = {
+        "transform": ("Transform", transform),
+        "storage": ("Storage", storage_section),
+        "api": ("API requests", lambda: api_bench.to_section(api_bench.run(options.api_sizes))),
+        "e2e": ("End-to-end local run", lambda: e2e_bench.to_section(e2e_bench.run(work))),
+        "scale": ("Scale simulation", lambda: scale_bench.to_section(
+            scale_bench.run(options.scale_sources, options.scale_rate))),
+    }
+    sections, any_failed = [], False
+    for name in BENCHMARKS:
+        if name not in options.only:
+            continue
+        title, build = builders[name]
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        section, failed = _guarded(title, build)
+        sections.append(section)
+        any_failed = any_failed or failed
+    return sections, any_failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, print, write the doc; non-zero if a benchmark failed (a missing piece is not one)."""
+    options = build_parser().parse_args(argv)
+    started = time.perf_counter()
+    sections, any_failed = run_bench(options)
+    elapsed = time.perf_counter() - started
+    print(render_console(sections))
+    command_line = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    options.doc.parent.mkdir(parents=True, exist_ok=True)
+    options.doc.write_text(render_document(sections, command_line.strip(), elapsed),
+                           encoding="utf-8")
+    print(f"\nwrote {options.doc}", file=sys.stderr)
+    return 1 if any_failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
