@@ -79,8 +79,10 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
     builders: dict[str, tuple[str, Callable[[], Section]]] = {
         "transform": ("Transform", transform),
         "storage": ("Storage", storage_section),
-        "api": ("API requests", lambda: api_bench.to_section(api_bench.run(options.api_sizes))),
-        "e2e": ("End-to-end local run", lambda: e2e_bench.to_section(e2e_bench.run(work))),
+        "api": ("API requests", lambda: api_bench.to_section(
+            api_bench.run(options.api_sizes, work, REPO_ROOT))),
+        "e2e": ("End-to-end local run", lambda: e2e_bench.to_section(
+            e2e_bench.run(work, REPO_ROOT))),
         "scale": ("Scale simulation", lambda: scale_bench.to_section(
             scale_bench.run(options.scale_sources, options.scale_rate))),
     }

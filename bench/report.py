@@ -7,6 +7,7 @@ import platform
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Any
 
 LIBRARIES = ("pandas", "pyarrow", "numpy", "duckdb", "spotipy", "requests", "boto3", "moto")
 
@@ -40,6 +41,8 @@ class Section:
     targets: list[Target] = field(default_factory=list)
     pending: str | None = None
     """Why there are no figures (a piece not landed yet, or the benchmark failed)."""
+    data: Any = None
+    """The measured results behind the table (for the smoke test and other callers)."""
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:

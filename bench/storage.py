@@ -60,6 +60,7 @@ def to_section(results: list[TableStorage], n_items: int, reference_csv_bytes: i
     section = Section(
         title=f"Storage: Parquet against CSV for the same rows ({n_items:,}-item playlist)",
         headers=["Table", "Rows", "Parquet bytes", "CSV bytes", "Parquet/CSV"],
+        data=results,
         rows=[
             [r.table, f"{r.rows:,}", f"{r.parquet_bytes:,}", f"{r.csv_bytes:,}", f"{r.ratio:.1%}"]
             for r in results

@@ -92,6 +92,7 @@ def to_section(results: list[SizeResult], runs: int) -> Section:
     """Figures per size, row counts, and the 100,000-item targets."""
     section = Section(
         title="Transform: time and peak memory (whole processes)",
+        data=results,
         headers=[
             "Items", "Input MiB",
             "Ours s", "Reference s", "Floor s",

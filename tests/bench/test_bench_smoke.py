@@ -1,0 +1,60 @@
+"""Smoke test of `make bench` at tiny sizes: same code paths, sane figures, no timings asserted."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.__main__ import build_parser, run_bench
+from bench.report import render_document
+
+SIZES = [50, 200]
+
+
+@pytest.fixture(scope="module")
+def sections(tmp_path_factory):
+    work = tmp_path_factory.mktemp("bench-work")
+    options = build_parser().parse_args(
+        ["--sizes", ",".join(map(str, SIZES)), "--runs", "1", "--only", "transform,storage",
+         "--work", str(work)]
+    )
+    found, failed = run_bench(options)
+    assert not failed, [s.pending for s in found]
+    return {s.title.split(":")[0]: s for s in found}
+
+
+def test_transform_rows_per_size_with_positive_costs(sections):
+    section = sections["Transform"]
+    assert [r.n_items for r in section.data] == SIZES
+    assert [row[0] for row in section.rows] == [f"{n:,}" for n in SIZES]
+    for result in section.data:
+        for cost in result.costs.values():
+            assert cost.wall_seconds > 0
+            assert cost.peak_rss_bytes > 1_000_000
+
+
+def test_ours_and_the_reference_agree_on_rows(sections):
+    for result in sections["Transform"].data:
+        ours, reference = result.ours_rows, result.reference_rows
+        # The seed writes one songs row per track item; ours one playlist_tracks row per item.
+        assert ours["playlist_tracks"] == reference["songs"]
+        assert ours["albums"] == reference["albums"]
+        # Ours credits every track artist and album artists; the seed only track artists.
+        assert ours["artists"] >= reference["artists"] > 0
+        assert 0 < ours["songs"] <= reference["songs"]
+
+
+def test_storage_compares_every_table_and_a_total(sections):
+    storage = sections["Storage"].data
+    assert [r.table for r in storage] == ["songs", "albums", "artists", "playlist_tracks", "total"]
+    assert storage[-1].parquet_bytes == sum(r.parquet_bytes for r in storage[:-1]) > 0
+    assert storage[-1].csv_bytes == sum(r.csv_bytes for r in storage[:-1]) > 0
+    songs = sections["Transform"].data[-1].ours_rows["songs"]
+    assert storage[0].rows == songs
+
+
+def test_document_lists_targets_machine_and_figures(sections):
+    document = render_document(list(sections.values()), "python -m bench --smoke", 1.0)
+    assert "## Machine" in document and "logical cores" in document
+    assert "Parquet bytes vs CSV for the same rows" in document
+    assert ">= 5x faster" in document
+    assert "| 200 " in document
