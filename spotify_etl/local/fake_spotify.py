@@ -166,7 +166,9 @@ class FakeSpotify:
     def start(self) -> FakeSpotify:
         """Serve in a background thread."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
             self._thread.start()
         return self
 
