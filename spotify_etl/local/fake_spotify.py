@@ -76,6 +76,8 @@ class Fault:
     retry_after: float | None = None
     method: str | None = None
     body: dict[str, Any] | None = None
+    delay_seconds: float = 0.0
+    """With status 200: answer normally after this long (real time; to exercise timeouts)."""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.count is None or self.count > 0) and (
@@ -211,11 +213,13 @@ class FakeSpotify:
         retry_after: float | None = None,
         method: str | None = None,
         body: dict[str, Any] | None = None,
+        delay_seconds: float = 0.0,
     ) -> Fault:
         """Answer `status` to the next `count` requests whose path matches regex `path`
         (e.g. `"/api/token"`, `"/v1/playlists/"`). 429s carry `Retry-After: retry_after`
-        (default 1). Faults apply in the order injected."""
-        fault = Fault(status, re.compile(path), count, retry_after, method, body)
+        (default 1). Status 200 with `delay_seconds` answers normally but late (timeouts).
+        Faults apply in the order injected."""
+        fault = Fault(status, re.compile(path), count, retry_after, method, body, delay_seconds)
         with self._lock:
             self._state.faults.append(fault)
         return fault
@@ -301,6 +305,10 @@ class FakeSpotify:
                 return
             if fault.count is not None:
                 fault.count -= 1
+        if fault.delay_seconds:
+            time.sleep(fault.delay_seconds)
+        if fault.status == 200:
+            return
         headers = {}
         if fault.status == 429:
             headers["Retry-After"] = str(math.ceil(fault.retry_after or 1))

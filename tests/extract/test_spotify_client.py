@@ -135,3 +135,31 @@ def test_rate_limited_fake_gives_retry_after_until_the_window_frees(fake, make_c
     # first two at t=1001, 1002; the third (t=1003) must wait until 1031 -> Retry-After 28
     assert sleeps == [28.0]
     assert fake.count("/v1/", status=429) == 1 and fake.count("/v1/", status=200) == 3
+
+
+def test_slow_api_answers_time_out_and_are_retried(fake, make_client, sleeps):
+    fake.inject_fault(200, "/v1/albums/", delay_seconds=0.5)
+    client = make_client(timeout_seconds=0.1)
+    assert client.get(ALBUM, deadline=Deadline.unlimited())["id"] == ALBUM_ID
+    assert len(sleeps) == 1  # one backoff after the ReadTimeout
+
+
+def test_slow_token_endpoint_times_out_too(fake, make_client):
+    fake.inject_fault(200, "/api/token", delay_seconds=0.5, count=None)
+    with pytest.raises(TransientError, match="Timeout"):
+        make_client(timeout_seconds=0.1).get(ALBUM, deadline=Deadline.unlimited())
+    assert fake.count("/v1/") == 0
+
+
+def test_token_endpoint_5xx_then_success(fake, make_client, sleeps):
+    fake.inject_fault(502, "/api/token")
+    assert make_client().get(ALBUM, deadline=Deadline.unlimited())["id"] == ALBUM_ID
+    assert fake.count("/api/token", status=502) == 1 and fake.count("/api/token", status=200) == 1
+    assert len(sleeps) == 1
+
+
+def test_repeated_429s_are_bounded_even_without_deadline(fake, make_client, sleeps):
+    fake.inject_fault(429, "/v1/albums/", retry_after=2, count=None)
+    with pytest.raises(RateLimitedError):
+        make_client().get(ALBUM, deadline=Deadline.unlimited())
+    assert sleeps == [2.0] * 10
