@@ -34,6 +34,8 @@ class SpotifyCredentials:
     refresh_token: str | None = field(default=None, repr=False)
     origin: str = "the configured credentials"
     """Where they came from, for error messages: e.g. "secret 'spotify-etl/dev'"."""
+    refresh_token_at: str = "a refresh token"
+    """Where a refresh token would go, for error messages: e.g. "SPOTIFY_REFRESH_TOKEN"."""
 
     @property
     def has_user(self) -> bool:
@@ -63,6 +65,7 @@ def parse_secret(text: str | None, secret_id: str) -> SpotifyCredentials:
         client_secret=data["client_secret"].strip(),
         refresh_token=(token or "").strip() or None,
         origin=f"secret {secret_id!r}",
+        refresh_token_at=f"'refresh_token' in secret {secret_id!r}",
     )
 
 
@@ -107,5 +110,6 @@ def credentials_from_env(environ: Mapping[str, str] | None = None) -> SpotifyCre
     if token:
         origin += f"/{ENV_REFRESH_TOKEN}"
     return SpotifyCredentials(
-        env[ENV_CLIENT_ID].strip(), env[ENV_CLIENT_SECRET].strip(), token, origin
+        env[ENV_CLIENT_ID].strip(), env[ENV_CLIENT_SECRET].strip(), token, origin,
+        refresh_token_at=ENV_REFRESH_TOKEN,
     )

@@ -140,8 +140,8 @@ def extract_source(
     """
     if source.needs_user and not client.has_user:
         raise UserAuthorizationRequiredError(
-            f"{source}: needs a user authorization; add a refresh token to "
-            f"{client.credentials.origin} (`python -m spotify_etl auth`)"
+            f"{source}: needs a user authorization: set {client.credentials.refresh_token_at} "
+            "(get one with `python -m spotify_etl auth`)"
         )
     try:
         name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)

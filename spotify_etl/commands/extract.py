@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from spotify_runtime.credentials import credentials_from_env
 from spotify_runtime.deadline import Deadline
 from spotify_runtime.errors import InvalidCredentialsError
-from spotify_runtime.extract_run import extract_all, summarize
+from spotify_runtime.extract_run import extract_all
 from spotify_runtime.raw_sink import DirectoryRawSink
 from spotify_runtime.sources import InvalidSourceError, parse_source
 from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, SpotifyClient
@@ -66,7 +66,4 @@ def run(args: argparse.Namespace) -> int:
             print(outcome.describe())
         else:
             print(f"error: {outcome.describe()}", file=sys.stderr)
-    failed = sum(not outcome.ok for outcome in outcomes)
-    if failed:
-        print(f"error: {summarize(outcomes)}", file=sys.stderr)
-    return 1 if failed else 0
+    return 0 if all(outcome.ok for outcome in outcomes) else 1

@@ -530,3 +530,31 @@ def _make_handler(fake: FakeSpotify) -> type[BaseHTTPRequestHandler]:
             """Quiet: the request log is `fake.requests`."""
 
     return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the fake until Ctrl-C: `python -m spotify_etl.local.fake_spotify [--port 8899]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m spotify_etl.local.fake_spotify",
+                                     description=main.__doc__)
+    parser.add_argument("--port", type=int, default=8899)
+    parser.add_argument("--rate-limit", type=int, metavar="REQUESTS_PER_30S")
+    parser.add_argument("--extended-quota", action="store_true")
+    args = parser.parse_args(argv)
+    fake = FakeSpotify(port=args.port, rate_limit_per_30s=args.rate_limit,
+                       extended_quota=args.extended_quota)
+    print(f"export SPOTIFY_CLIENT_ID={fake.client_id} SPOTIFY_CLIENT_SECRET={fake.client_secret}"
+          f" SPOTIFY_REFRESH_TOKEN={fake.refresh_token}\n"
+          f"python -m spotify_etl extract --api-url {fake.api_url} "
+          f"--accounts-url {fake.accounts_url} --source playlist:<id> --out .lake", flush=True)
+    try:
+        fake._server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake._server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -89,7 +89,7 @@ def test_user_sources(fake, make_client):
 
 
 def test_user_source_without_refresh_token_is_a_clear_error(fake, make_client):
-    with pytest.raises(InvalidCredentialsError, match="saved-tracks: needs a user authorization"):
+    with pytest.raises(InvalidCredentialsError, match="saved-tracks: needs a user auth"):
         extract(make_client(APP_CREDENTIALS), "saved-tracks")
     assert fake.count("/v1/") == 0
 
