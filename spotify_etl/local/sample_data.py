@@ -257,14 +257,14 @@ def generate_playlist_items(
     null_rate: float = 0.01,
     episode_rate: float = 0.01,
     local_rate: float = 0.01,
-) -> list[dict[str, Any] | None]:
+) -> list[dict[str, Any]]:
     """`n_items` playlist item objects (`item` key), including null tracks, episodes and local
     files at the given rates. Deterministic for a given seed."""
     rng = random.Random(seed)
     catalogue = _Catalogue(rng, n_items)
     adder = _user(added_by)
     base = datetime(2026, 11, 1, tzinfo=UTC)
-    items: list[dict[str, Any] | None] = []
+    items: list[dict[str, Any]] = []
     for _ in range(n_items):
         roll = rng.random()
         is_local = False
@@ -314,7 +314,7 @@ def generate_playlist(
     *,
     owner_id: str = SAMPLE_USER_ID,
     name: str | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any] | None]]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A playlist's metadata (without items page) and its `n_items` items. Deterministic.
 
     100,000 items take about a second; albums and artists are shared between items.
