@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import api_bench, e2e_bench, scale_bench, storage, transform_bench
-from bench.report import Section, render_console, render_document
+from bench.report import Section, load_average, render_console, render_document
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ("transform", "storage", "api", "e2e", "scale")
@@ -101,13 +101,13 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
 def main(argv: list[str] | None = None) -> int:
     """Run, print, write the doc; non-zero if a benchmark failed (a missing piece is not one)."""
     options = build_parser().parse_args(argv)
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), load_average()
     sections, any_failed = run_bench(options)
     elapsed = time.perf_counter() - started
     print(render_console(sections))
     command_line = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
     options.doc.parent.mkdir(parents=True, exist_ok=True)
-    options.doc.write_text(render_document(sections, command_line.strip(), elapsed),
+    options.doc.write_text(render_document(sections, command_line.strip(), elapsed, load_at_start),
                            encoding="utf-8")
     print(f"\nwrote {options.doc}", file=sys.stderr)
     return 1 if any_failed else 0

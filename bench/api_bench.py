@@ -17,7 +17,8 @@ from pathlib import Path
 
 from bench.report import Section, Target
 
-PLAYLIST_SIZES = (49, 50, 51, 1_000, 10_000)
+PLAYLIST_SIZES = (49, 50, 51, 100, 101, 151, 1_000, 10_000)
+"""The issue's sizes, plus the edges of the embedded first page (100) and the next page."""
 ALBUM_TRACKS = 120
 ARTIST_ALBUM_TRACKS = (10, 3, 14, 60)
 PAGE_LIMIT = 50

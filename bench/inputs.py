@@ -10,7 +10,7 @@ from pathlib import Path
 
 from spotify_runtime.envelope import build_envelope
 
-from bench import _interim_generator as generator
+from spotify_etl.local import sample_data as generator
 
 SEED = 20261124
 """Every input is generated from this seed, so every machine benchmarks the same bytes."""
@@ -32,13 +32,13 @@ def raw_playlist_file(work_dir: Path, n_items: int) -> Path:
     path = work_dir / "inputs" / f"playlist-{n_items}-{SEED}-{_generator_fingerprint()}.json"
     if path.exists():
         return path
-    playlist = generator.generate_playlist(playlist_id(n_items), n_items, SEED)
+    metadata, items = generator.generate_playlist(playlist_id(n_items), n_items, SEED)
     envelope = build_envelope(
         source_type="playlist",
         source_id=playlist_id(n_items),
-        source_name=playlist["metadata"]["name"],
-        metadata=playlist["metadata"],
-        items=playlist["items"],
+        source_name=metadata["name"],
+        metadata=metadata,
+        items=items,
         extracted_at=RUN_AT,
         run_at=RUN_AT,
     )

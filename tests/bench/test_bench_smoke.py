@@ -14,8 +14,8 @@ SIZES = [50, 200]
 def sections(tmp_path_factory):
     work = tmp_path_factory.mktemp("bench-work")
     options = build_parser().parse_args(
-        ["--sizes", ",".join(map(str, SIZES)), "--runs", "1", "--only", "transform,storage",
-         "--work", str(work)]
+        ["--sizes", ",".join(map(str, SIZES)), "--runs", "1", "--only", "transform,storage,api",
+         "--api-sizes", "49,51", "--work", str(work)]
     )
     found, failed = run_bench(options)
     assert not failed, [s.pending for s in found]
@@ -52,8 +52,17 @@ def test_storage_compares_every_table_and_a_total(sections):
     assert storage[0].rows == songs
 
 
+def test_request_counts_cover_playlists_an_album_and_an_artist(sections):
+    counts = sections["API requests"].data
+    assert [c.source.split(":")[0] for c in counts] == ["playlist", "playlist", "album", "artist"]
+    for count in counts:
+        assert count.items_extracted == count.items > 0
+        assert count.made >= count.lower_bound >= 2
+        assert count.token_requests == 1
+
+
 def test_document_lists_targets_machine_and_figures(sections):
-    document = render_document(list(sections.values()), "python -m bench --smoke", 1.0)
+    document = render_document(list(sections.values()), "python -m bench --smoke", 1.0, "0.5")
     assert "## Machine" in document and "logical cores" in document
     assert "Parquet bytes vs CSV for the same rows" in document
     assert ">= 5x faster" in document
