@@ -25,20 +25,20 @@ def acknowledge(scope: IConstruct, finding: str, reason: str) -> None:
 
 def acknowledge_wildcard_resource(scope: IConstruct, resource: str, reason: str) -> None:
     """Accept the AwsSolutions-IAM5 finding of one wildcard resource ARN of `scope`'s policy."""
-    rendered = _flatten(cdk.Stack.of(scope).resolve(resource))
+    rendered = render(cdk.Stack.of(scope).resolve(resource))
     acknowledge(scope, f"AwsSolutions-IAM5[Resource::{rendered}]", reason)
 
 
-def _flatten(node: Any) -> str:
-    """Render a resolved CloudFormation value the way cdk-nag names it in a finding id."""
+def render(node: Any) -> str:
+    """A resolved CloudFormation value as a flat string, the way cdk-nag names it in a finding."""
     if isinstance(node, str):
         return node.replace("${", "<").replace("}", ">")
     if isinstance(node, dict) and "Fn::Join" in node:
         delimiter, items = node["Fn::Join"]
-        return delimiter.join(_flatten(item) for item in items)
+        return delimiter.join(render(item) for item in items)
     if isinstance(node, dict) and "Fn::GetAtt" in node:
         resource, attribute = node["Fn::GetAtt"]
-        return f"<{_flatten(resource)}.{_flatten(attribute)}>"
+        return f"<{render(resource)}.{render(attribute)}>"
     if isinstance(node, dict) and "Ref" in node:
-        return f"<{_flatten(node['Ref'])}>"
+        return f"<{render(node['Ref'])}>"
     return json.dumps(node)

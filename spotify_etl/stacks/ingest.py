@@ -35,6 +35,7 @@ from spotify_etl.constructs.queues import secure_queue
 from spotify_etl.constructs.retention import removal_policy
 from spotify_etl.naming import data_lake_bucket_name
 
+ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 PLANNER_TIMEOUT = cdk.Duration.minutes(2)
 """Enough to send thousands of messages in batches of ten."""
 WORKER_TIMEOUT = cdk.Duration.minutes(5)
@@ -55,6 +56,10 @@ class IngestStack(cdk.Stack):
         self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings, **kwargs
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # Server access logs are delivered under a bucket policy, not the legacy log-delivery
+        # ACL (which needs ACLs enabled on the log bucket). Set here, before any bucket exists,
+        # so the stack does not depend on a flag in cdk.json.
+        self.node.set_context(ACCESS_LOGS_USE_BUCKET_POLICY, True)
         destroy = settings.destroy_on_removal
 
         # --- Data lake ----------------------------------------------------------------------
