@@ -73,5 +73,3 @@ class PythonFunction(Construct):
             max_event_age=max_event_age,
             on_failure=on_failure,
         )
-        # The role's policy must exist before the function may run (and log).
-        self.function.node.add_dependency(self.role)
