@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from spotify_runtime import layout
 
-from spotify_etl.config import EnvironmentSettings
+from spotify_etl.config import EnvironmentSettings, sources_json
 from spotify_etl.constructs.alerts import Alarms, AlertTopic
 from spotify_etl.constructs.lambda_code import extract_code
 from spotify_etl.constructs.nag import (
@@ -43,10 +43,10 @@ WORKER_TIMEOUT = cdk.Duration.minutes(5)
 SCHEDULE_RETRY_ATTEMPTS = 2
 SCHEDULE_MAX_EVENT_AGE = cdk.Duration.hours(1)
 
-SECRET_TEMPLATE = {"client_id": "REPLACE_ME", "refresh_token": "REPLACE_ME_OR_REMOVE"}
-"""Documented shape `{"client_id", "client_secret", "refresh_token"?}`; client_secret is generated
-as a placeholder so the stack never holds a real credential. Put the real values with
-`aws secretsmanager put-secret-value` (see README)."""
+SECRET_TEMPLATE = {"client_id": "REPLACE_ME"}
+"""Documented shape `{"client_id", "client_secret", "refresh_token"?}`. The stack creates a
+placeholder (client_secret generated) and never holds a real credential; put the real values
+with `aws secretsmanager put-secret-value` (see README)."""
 
 
 class IngestStack(cdk.Stack):
@@ -177,7 +177,7 @@ class IngestStack(cdk.Stack):
             description="Turns the source list into one extract message per source",
             timeout=PLANNER_TIMEOUT,
             environment={
-                "SOURCES": json.dumps([str(source) for source in settings.sources]),
+                "SOURCES": sources_json(settings.sources),
                 "EXTRACT_QUEUE_URL": extract_queue.queue_url,
             },
         )

@@ -58,20 +58,26 @@ def test_unknown_environment_fails_with_one_line(tmp_path):
     assert_one_line_error(result, "env:", "'staging'", "dev, prod")
 
 
-def test_env_switch_synthesizes_one_environment_with_cdk_nag(tmp_path):
-    result = run_app(tmp_path, {**cdk_json_context(), "env": "dev"})
+def test_every_environment_synthesizes_with_no_cdk_nag_finding(tmp_path):
+    result = run_app(tmp_path, cdk_json_context())
     assert result.returncode == 0, result.stderr
-    manifest = json.loads((tmp_path / "cdk.out" / "manifest.json").read_text())
+    out = tmp_path / "cdk.out"
+    report = out / "validation-report.json"
+    if report.exists():
+        plugins = json.loads(report.read_text())["pluginReports"]
+        assert [v["ruleName"] for p in plugins for v in p["violations"]] == []
+    manifest = json.loads((out / "manifest.json").read_text())
     stages = {
         name for name, a in manifest["artifacts"].items() if a["type"] == "cdk:cloud-assembly"
     }
-    assert stages == {"assembly-SpotifyEtl-dev"}
-    stage_manifest = json.loads(
-        (tmp_path / "cdk.out" / "assembly-SpotifyEtl-dev" / "manifest.json").read_text()
-    )
-    stacks = {
-        a["displayName"]
-        for a in stage_manifest["artifacts"].values()
-        if a["type"] == "aws:cloudformation:stack"
-    }
-    assert stacks == {f"SpotifyEtl-dev/{s}" for s in ("Ingest", "Transform", "Catalog")}
+    assert stages == {"assembly-SpotifyEtl-dev", "assembly-SpotifyEtl-prod"}
+    for env in ("dev", "prod"):
+        stage_manifest = json.loads(
+            (out / f"assembly-SpotifyEtl-{env}" / "manifest.json").read_text()
+        )
+        stacks = {
+            a["displayName"]
+            for a in stage_manifest["artifacts"].values()
+            if a["type"] == "aws:cloudformation:stack"
+        }
+        assert stacks == {f"SpotifyEtl-{env}/{s}" for s in ("Ingest", "Transform", "Catalog")}

@@ -83,7 +83,7 @@ def test_secret_is_created_with_the_documented_shape(dev):
     secret = only(dev.ingest, "AWS::SecretsManager::Secret")
     generated = secret["GenerateSecretString"]
     assert generated["GenerateStringKey"] == "client_secret"
-    assert set(json.loads(generated["SecretStringTemplate"])) == {"client_id", "refresh_token"}
+    assert set(json.loads(generated["SecretStringTemplate"])) == {"client_id"}
 
 
 def test_schedule_runs_daily_at_18_10_utc_with_retries_and_dead_letter_queue(dev):
@@ -171,14 +171,16 @@ def test_worker_grants(dev):
     assert actions_on(statements, f"<{dlq_id}.Arn>") == {"sqs:SendMessage"}
 
 
-def test_imported_secret_is_granted_by_name(config, tmp_path):
+def test_imported_secret_and_alert_email(tmp_path):
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
 
     from spotify_etl.config import parse_environment
     from spotify_etl.stacks.ingest import IngestStack
 
-    settings = parse_environment("byname", {"secret_name": "spotify/etl"}, {})
+    settings = parse_environment(
+        "byname", {"secret_name": "spotify/etl", "alert_email": "ops@example.com"}, {}
+    )
     app = cdk.App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
     stack = IngestStack(app, "Ingest", settings=settings, env=cdk.Environment(region="eu-west-1"))
     template = Template.from_stack(stack)
@@ -190,6 +192,16 @@ def test_imported_secret_is_granted_by_name(config, tmp_path):
     }
     _, worker = function(template, WORKER)
     assert worker["Environment"]["Variables"]["SPOTIFY_SECRET_ID"] == "spotify/etl"
+    subscription = only(template, "AWS::SNS::Subscription")
+    assert subscription["Protocol"] == "email"
+    assert subscription["Endpoint"] == "ops@example.com"
+
+
+def test_no_subscription_without_alert_email(dev, config):
+    assert config.environments["dev"].alert_email is None
+    assert resources(dev.ingest, "AWS::SNS::Subscription") == {}
+    topic = only(dev.ingest, "AWS::SNS::Topic")
+    assert "KmsMasterKeyId" in topic
 
 
 def test_alarms_on_extraction_errors_and_dead_letters(dev):
