@@ -198,6 +198,7 @@ class IngestStack(cdk.Stack):
             environment={
                 "DATA_BUCKET": self.bucket.bucket_name,
                 "SPOTIFY_SECRET_ID": secret_id,
+                "EXTRACT_QUEUE_URL": extract_queue.queue_url,
                 "EXTRACT_DLQ_URL": extract_dlq.queue_url,
                 "EXTRACT_MAX_ATTEMPTS": str(settings.extract_max_attempts),
                 "EXTRACT_REQUESTS_PER_30S": str(settings.extract_requests_per_30s),

@@ -90,8 +90,8 @@ def test_one_named_query_per_sql_file_with_its_text(dev):
 
 def test_named_queries_follow_the_folder(tmp_path):
     (tmp_path / "b.sql").write_text("-- Second\nSELECT 2\n")
-    (tmp_path / "a.sql").write_text("\n-- First query.\n-- more\nSELECT 1\n")
+    (tmp_path / "a.sql").write_text("-- First query.\n-- more\nSELECT 1\n")
     (tmp_path / "notes.txt").write_text("ignored")
     queries = load_named_queries(tmp_path)
     assert [(q.name, q.description) for q in queries] == [("a", "First query."), ("b", "Second")]
-    assert queries[0].sql.endswith("SELECT 1\n")
+    assert queries[0].sql.endswith("SELECT 1")

@@ -141,6 +141,7 @@ def test_worker_environment_holds_the_secret_id_not_the_credentials(dev, config)
     assert set(variables) >= {
         "DATA_BUCKET",
         "SPOTIFY_SECRET_ID",
+        "EXTRACT_QUEUE_URL",
         "EXTRACT_DLQ_URL",
         "EXTRACT_MAX_ATTEMPTS",
         "EXTRACT_REQUESTS_PER_30S",
