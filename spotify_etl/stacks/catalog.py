@@ -66,110 +66,21 @@ class CatalogStack(cdk.Stack):
             removal_policy=removal_policy(settings),
         )
 
-        catalog_arn = self.format_arn(service="glue", resource="catalog")
-
         # --- Crawler ------------------------------------------------------------------------
         # Glue writes an encrypted crawler's logs to /aws-glue/crawlers-role/<role>-<config>;
         # that group is created here, with our retention and our key.
-        role_name = f"{prefix}-crawler"
-        security_configuration_name = f"{prefix}-crawler"
+        role_name = security_configuration_name = f"{prefix}-crawler"
         log_group_name = f"/aws-glue/crawlers-role/{role_name}-{security_configuration_name}"
-        log_group_arn = self.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=log_group_name,
-            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-        )
-        log_key = kms.Key(
-            self,
-            "CrawlerLogKey",
-            description=f"spotify-etl {settings.name}: Glue crawler log encryption",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(settings),
-        )
-        log_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],  # in a key policy, "*" is this key
-                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
-            )
-        )
-        log_group = logs.LogGroup(
-            self,
-            "CrawlerLogs",
-            log_group_name=log_group_name,
-            encryption_key=log_key,
-            retention=log_retention(settings),
-            removal_policy=removal_policy(settings),
-        )
+        log_group, log_key = self._encrypted_log_group(settings, log_group_name)
         security_configuration = glue.SecurityConfiguration(
             self,
             "CrawlerSecurity",
             security_configuration_name=security_configuration_name,
             cloud_watch_encryption=glue.CloudWatchEncryption.kms(log_key),
         )
-
-        crawler_role = iam.Role(
-            self,
-            "CrawlerRole",
-            role_name=role_name,
-            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
-            description="Glue crawler over processed/ (inline policies only)",
+        crawler_role = self._crawler_role(
+            bucket, database, database_name, role_name, log_group_name
         )
-        processed = bucket.arn_for_objects(f"{layout.PROCESSED}*")
-        crawler_role.add_to_policy(
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[processed])
-        )
-        acknowledge_wildcard_resource(crawler_role, processed, PREFIX_REASON)
-        crawler_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{layout.PROCESSED}*"]}},
-            )
-        )
-        crawler_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["glue:GetDatabase"],
-                resources=[catalog_arn, database.database_arn],
-            )
-        )
-        crawler_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=CRAWLER_TABLE_ACTIONS,
-                resources=[
-                    catalog_arn,
-                    database.database_arn,
-                    *(self._table_arn(database_name, table) for table in layout.TABLES),
-                ],
-            )
-        )
-        log_streams = f"{log_group_arn}:log-stream:*"
-        crawler_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                    "logs:AssociateKmsKey",
-                ],
-                resources=[log_group_arn, log_streams],
-            )
-        )
-        acknowledge_wildcard_resource(
-            crawler_role,
-            log_streams,
-            "Glue names a stream per crawl; the grant covers the streams of the crawler's own "
-            "log group only.",
-        )
-
         crawler = glue.CfnCrawler(
             self,
             "Crawler",
@@ -232,6 +143,7 @@ class CatalogStack(cdk.Stack):
             ),
         )
         workgroup.apply_removal_policy(removal_policy(settings))
+        # One per .sql file: a teammate's new query file becomes a named query on the next deploy.
         for query in load_named_queries():
             named_query = athena.CfnNamedQuery(
                 self,
@@ -244,7 +156,112 @@ class CatalogStack(cdk.Stack):
             )
             named_query.node.add_dependency(database)
 
-    def _table_arn(self, database_name: str, table: str) -> str:
+    def _encrypted_log_group(
+        self, settings: EnvironmentSettings, name: str
+    ) -> tuple[logs.LogGroup, kms.Key]:
+        """A log group and its own key, which CloudWatch Logs may use for that group only."""
+        key = kms.Key(
+            self,
+            "CrawlerLogKey",
+            description=f"spotify-etl {settings.name}: Glue crawler log encryption",
+            enable_key_rotation=True,
+            removal_policy=removal_policy(settings),
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": self._log_group_arn(name)}
+                },
+            )
+        )
+        log_group = logs.LogGroup(
+            self,
+            "CrawlerLogs",
+            log_group_name=name,
+            encryption_key=key,
+            retention=log_retention(settings),
+            removal_policy=removal_policy(settings),
+        )
+        return log_group, key
+
+    def _crawler_role(
+        self,
+        bucket: s3.IBucket,
+        database: glue.Database,
+        database_name: str,
+        role_name: str,
+        log_group_name: str,
+    ) -> iam.Role:
+        """Read `processed/`, maintain our tables, write its own logs; nothing else."""
+        role = iam.Role(
+            self,
+            "CrawlerRole",
+            role_name=role_name,
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description="Glue crawler over processed/ (inline policies only)",
+        )
+        processed = bucket.arn_for_objects(f"{layout.PROCESSED}*")
+        role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[processed]))
+        acknowledge_wildcard_resource(role, processed, PREFIX_REASON)
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{layout.PROCESSED}*"]}},
+            )
+        )
+        catalog_arn = self.format_arn(service="glue", resource="catalog")
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["glue:GetDatabase"], resources=[catalog_arn, database.database_arn]
+            )
+        )
+        tables = [
+            self.format_arn(
+                service="glue", resource="table", resource_name=f"{database_name}/{table}"
+            )
+            for table in layout.TABLES
+        ]
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=CRAWLER_TABLE_ACTIONS,
+                resources=[catalog_arn, database.database_arn, *tables],
+            )
+        )
+        log_group_arn = self._log_group_arn(log_group_name)
+        log_streams = f"{log_group_arn}:log-stream:*"
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:AssociateKmsKey",
+                ],
+                resources=[log_group_arn, log_streams],
+            )
+        )
+        acknowledge_wildcard_resource(
+            role,
+            log_streams,
+            "Glue names a stream per crawl; the grant covers the streams of the crawler's own "
+            "log group only.",
+        )
+        return role
+
+    def _log_group_arn(self, name: str) -> str:
         return self.format_arn(
-            service="glue", resource="table", resource_name=f"{database_name}/{table}"
+            service="logs",
+            resource="log-group",
+            resource_name=name,
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )

@@ -60,97 +60,10 @@ class IngestStack(cdk.Stack):
         # ACL (which needs ACLs enabled on the log bucket). Set here, before any bucket exists,
         # so the stack does not depend on a flag in cdk.json.
         self.node.set_context(ACCESS_LOGS_USE_BUCKET_POLICY, True)
-        destroy = settings.destroy_on_removal
 
-        # --- Data lake ----------------------------------------------------------------------
-        access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
-            removal_policy=removal_policy(settings),
-            auto_delete_objects=destroy,
-        )
-        acknowledge(
-            access_logs,
-            "AwsSolutions-S1",
-            "This is the server access log bucket of the data lake; logging its own access "
-            "would log into itself.",
-        )
-        self.bucket = s3.Bucket(
-            self,
-            "DataLake",
-            bucket_name=data_lake_bucket_name(self, settings),
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="data-lake/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireNoncurrentVersions",
-                    noncurrent_version_expiration=cdk.Duration.days(
-                        settings.noncurrent_version_expiration_days
-                    ),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                ),
-                s3.LifecycleRule(
-                    id="ArchiveProcessedRawFiles",
-                    prefix=layout.RAW_PROCESSED,
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
-                            transition_after=cdk.Duration.days(settings.archive_transition_days),
-                        )
-                    ],
-                ),
-            ],
-            removal_policy=removal_policy(settings),
-            auto_delete_objects=destroy,
-        )
-
-        # Object Created events go to EventBridge, where TransformStack has its rule (a direct
-        # notification to a Lambda in another stack would make a dependency cycle). Set on the
-        # CloudFormation bucket itself: `event_bridge_enabled=True` would add CDK's notification
-        # custom resource, a Lambda whose role carries an AWS managed policy.
-        data_lake = self.bucket.node.default_child
-        data_lake.add_property_override(
-            "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
-        )
-
-        # --- Spotify credentials -------------------------------------------------------------
-        if settings.secret_name:
-            self.secret = secretsmanager.Secret.from_secret_name_v2(
-                self, "SpotifySecret", settings.secret_name
-            )
-            secret_id = settings.secret_name
-            secret_arn_for_policy = f"{self.secret.secret_arn}-??????"
-        else:
-            self.secret = secretsmanager.Secret(
-                self,
-                "SpotifySecret",
-                description=f"spotify-etl {settings.name}: Spotify app credentials "
-                '{"client_id", "client_secret", "refresh_token"?}',
-                generate_secret_string=secretsmanager.SecretStringGenerator(
-                    secret_string_template=json.dumps(SECRET_TEMPLATE),
-                    generate_string_key="client_secret",
-                ),
-                removal_policy=removal_policy(settings),
-            )
-            secret_id = secret_arn_for_policy = self.secret.secret_arn
-            acknowledge(
-                self.secret,
-                "AwsSolutions-SMG4",
-                "Spotify client secrets and refresh tokens are reissued only in Spotify's "
-                "developer dashboard or by the user's consent; no rotation Lambda can do that.",
-            )
-
-        # --- Alerts (shared by the other stacks of the environment) ---------------------------
+        self.bucket = self._data_lake(settings)
+        self.secret, secret_id, secret_arn_for_policy = self._spotify_secret(settings)
+        # The alert topic is shared by the alarms of every stack of the environment.
         self.alert_topic = AlertTopic(self, "Alerts", settings=settings).topic
         alarms = Alarms(self, "Alarms", topic=self.alert_topic)
 
@@ -235,6 +148,105 @@ class IngestStack(cdk.Stack):
             iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[extract_dlq.queue_arn])
         )
 
+        schedule_dlq = self._daily_schedule(settings, planner)
+
+        alarms.on_errors("PlannerErrors", planner.function)
+        alarms.on_errors("ExtractWorkerErrors", worker.function)
+        alarms.on_messages("ScheduleDeadLetters", schedule_dlq)
+        alarms.on_messages("ExtractDeadLetters", extract_dlq)
+
+    def _data_lake(self, settings: EnvironmentSettings) -> s3.Bucket:
+        """The data-lake bucket and the bucket that receives its server access logs."""
+        access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
+            removal_policy=removal_policy(settings),
+            auto_delete_objects=settings.destroy_on_removal,
+        )
+        acknowledge(
+            access_logs,
+            "AwsSolutions-S1",
+            "This is the server access log bucket of the data lake; logging its own access "
+            "would log into itself.",
+        )
+        bucket = s3.Bucket(
+            self,
+            "DataLake",
+            bucket_name=data_lake_bucket_name(self, settings),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="data-lake/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireNoncurrentVersions",
+                    noncurrent_version_expiration=cdk.Duration.days(
+                        settings.noncurrent_version_expiration_days
+                    ),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+                ),
+                s3.LifecycleRule(
+                    id="ArchiveProcessedRawFiles",
+                    prefix=layout.RAW_PROCESSED,
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=cdk.Duration.days(settings.archive_transition_days),
+                        )
+                    ],
+                ),
+            ],
+            removal_policy=removal_policy(settings),
+            auto_delete_objects=settings.destroy_on_removal,
+        )
+        # Object Created events go to EventBridge, where TransformStack has its rule (a direct
+        # notification to a Lambda in another stack would make a dependency cycle). Set on the
+        # CloudFormation bucket itself: `event_bridge_enabled=True` would add CDK's notification
+        # custom resource, a Lambda whose role carries an AWS managed policy.
+        bucket.node.default_child.add_property_override(
+            "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
+        )
+        return bucket
+
+    def _spotify_secret(
+        self, settings: EnvironmentSettings
+    ) -> tuple[secretsmanager.ISecret, str, str]:
+        """(secret, id the worker reads it by, ARN pattern to grant): imported or created."""
+        if settings.secret_name:
+            secret = secretsmanager.Secret.from_secret_name_v2(
+                self, "SpotifySecret", settings.secret_name
+            )
+            # Secrets Manager appends six random characters to the name in the ARN.
+            return secret, settings.secret_name, f"{secret.secret_arn}-??????"
+        secret = secretsmanager.Secret(
+            self,
+            "SpotifySecret",
+            description=f"spotify-etl {settings.name}: Spotify app credentials "
+            '{"client_id", "client_secret", "refresh_token"?}',
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps(SECRET_TEMPLATE),
+                generate_string_key="client_secret",
+            ),
+            removal_policy=removal_policy(settings),
+        )
+        acknowledge(
+            secret,
+            "AwsSolutions-SMG4",
+            "Spotify client secrets and refresh tokens are reissued only in Spotify's "
+            "developer dashboard or by the user's consent; no rotation Lambda can do that.",
+        )
+        return secret, secret.secret_arn, secret.secret_arn
+
+    def _daily_schedule(self, settings: EnvironmentSettings, planner: PythonFunction) -> sqs.Queue:
+        """The EventBridge Scheduler schedule that invokes the planner; returns its DLQ."""
         schedule_dlq = secure_queue(self, "ScheduleDeadLetters", settings=settings)
         acknowledge(schedule_dlq, "AwsSolutions-SQS3", DLQ_REASON)
         schedule_role = iam.Role(
@@ -265,8 +277,4 @@ class IngestStack(cdk.Stack):
                 role=schedule_role,
             ),
         )
-
-        alarms.on_errors("PlannerErrors", planner.function)
-        alarms.on_errors("ExtractWorkerErrors", worker.function)
-        alarms.on_messages("ScheduleDeadLetters", schedule_dlq)
-        alarms.on_messages("ExtractDeadLetters", extract_dlq)
+        return schedule_dlq
