@@ -48,17 +48,15 @@ def run(args: argparse.Namespace) -> int:
     """Transform one file; print the summary."""
     source: Path = args.input
     try:
-        data = source.read_bytes()
         modified = datetime.fromtimestamp(source.stat().st_mtime, UTC)
+        transformed = transform_raw_file(  # reads the file itself: bytes freed once parsed
+            source.read_bytes, source.name, last_modified=modified,
+            snapshot_date=args.snapshot_date,
+        )
     except OSError as error:
         raise CliError(f"{source}: {error.strerror or error}") from None
-    try:
-        transformed = transform_raw_file(
-            data, source.name, last_modified=modified, snapshot_date=args.snapshot_date
-        )
     except InvalidRawFileError as error:
         raise CliError(f"{source}: {error}") from None
-    del data
     written = _write(transformed, args.out)
     _print_summary(transformed, written)
     return 0

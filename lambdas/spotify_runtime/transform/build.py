@@ -171,7 +171,7 @@ def _songs(kept: _Tracks, albums: pa.StructArray) -> pa.Table:
         "song_id": ids,
         "song_name": _get(tracks, "name"),
         "duration_ms": _get(tracks, "duration_ms"),
-        "url": values.open_urls(_get(tracks, "external_urls", "spotify"), ids, "track"),
+        "url": values.open_urls(ids, "track"),
         "popularity": _get(tracks, "popularity"),
         "song_added": added,
         "album_id": _get(albums, "id"),
@@ -202,7 +202,7 @@ def _albums(albums: pa.StructArray, where: values.Where) -> pa.Table:
             _get(unique, "release_date_precision"), text
         ),
         "total_tracks": _get(unique, "total_tracks"),
-        "url": values.open_urls(_get(unique, "external_urls", "spotify"), ids, "album"),
+        "url": values.open_urls(ids, "album"),
         "album_type": _get(unique, "album_type"),
         "artist_ids": values.list_of_ids(_get(unique, "artists")),
     }
@@ -216,7 +216,7 @@ def _artists(*credit_lists: pa.Array) -> pa.Table:
     columns = {
         "artist_id": ids,
         "artist_name": _get(unique, "name"),
-        "external_url": values.open_urls(_get(unique, "external_urls", "spotify"), ids, "artist"),
+        "external_url": values.open_urls(ids, "artist"),
     }
     return _table("artists", columns)
 

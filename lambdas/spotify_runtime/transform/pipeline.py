@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -37,7 +38,7 @@ class TransformedFile:
 
 
 def transform_raw_file(
-    data: bytes,
+    data: bytes | Callable[[], bytes],
     key: str,
     *,
     last_modified: datetime | None = None,
@@ -45,11 +46,13 @@ def transform_raw_file(
 ) -> TransformedFile:
     """Parse, build and serialize every table of one raw file; nothing is written here.
 
-    `key` is the raw object key (or a file name): it names the outputs and, for a bare paging
-    object, may carry the snapshot date. `snapshot_date` overrides the derived date.
+    `data` is the raw bytes, or a function returning them: then they are released as soon as
+    they are parsed, before the tables are built (lower peak memory). `key` is the raw object
+    key (or a file name): it names the outputs and, for a bare paging object, may carry the
+    snapshot date. `snapshot_date` overrides the derived date.
     Raises InvalidRawFileError for input that can never be transformed.
     """
-    document = read_document(data)
+    document = read_document(data() if callable(data) else data)
     built = build_tables(document)
     day = snapshot_date or derive_snapshot_date(document, key, last_modified)
     outputs = {

@@ -2,7 +2,8 @@
 
 Both accepted inputs (the envelope and a bare playlist-items paging object) are read with one
 schema: fields absent from a document come back null, fields not listed are never parsed (that
-is most of the payload: images, markets, hrefs), which keeps memory low.
+is most of the payload: images, markets, hrefs), which keeps memory low. For the same reason
+`external_urls` is not read: open.spotify.com URLs are built from the IDs (`values.open_urls`).
 
 An item struct is the union of every item shape: playlist items (`added_at`, `added_by`,
 `is_local`, track under `item` or `track`), saved tracks (`added_at`, `track`), play history
@@ -15,9 +16,8 @@ import pyarrow as pa
 
 _STRING = pa.string()
 _INT = pa.int64()
-_URLS = pa.struct([("spotify", _STRING)])
 
-ARTIST = pa.struct([("id", _STRING), ("name", _STRING), ("external_urls", _URLS)])
+ARTIST = pa.struct([("id", _STRING), ("name", _STRING)])
 
 ALBUM_FIELDS = [
     ("id", _STRING),
@@ -26,7 +26,6 @@ ALBUM_FIELDS = [
     ("release_date", _STRING),
     ("release_date_precision", _STRING),
     ("total_tracks", _INT),
-    ("external_urls", _URLS),
     ("artists", pa.list_(ARTIST)),
 ]
 ALBUM = pa.struct(ALBUM_FIELDS)
@@ -42,7 +41,6 @@ TRACK_FIELDS = [
     ("track_number", _INT),
     ("disc_number", _INT),
     ("external_ids", pa.struct([("isrc", _STRING)])),
-    ("external_urls", _URLS),
     ("album", ALBUM),
     ("artists", pa.list_(ARTIST)),
 ]

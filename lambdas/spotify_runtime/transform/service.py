@@ -61,12 +61,12 @@ def process_raw_object(s3: Any, bucket: str, key: str) -> Outcome:
             LOG.info("s3://%s/%s is gone: already processed by an earlier delivery", bucket, key)
             return Outcome(ALREADY_DONE, key)
         raise
-    data = response["Body"].read()
-    try:
-        transformed = transform_raw_file(data, key, last_modified=response.get("LastModified"))
+    try:  # the body is read inside, so the raw bytes are freed once parsed
+        transformed = transform_raw_file(
+            response["Body"].read, key, last_modified=response.get("LastModified")
+        )
     except InvalidRawFileError as error:
         return _quarantine(s3, bucket, key, error)
-    del data  # the raw bytes are the largest thing in memory; S3 still has them
     written = _write_all(s3, bucket, transformed.outputs)
     _move(s3, bucket, key, processed_raw_key(key))
     summary = {**transformed.summary(), "outputs": written}
