@@ -61,6 +61,8 @@ _DELETE = object()
      'missing "id"'),
     (["items", 0, "item", "duration_ms"], "abc", "items[0].item.duration_ms",
      'expected an integer, got a string ("abc")'),
+    (["items", 0, "item", "duration_ms"], 2.5, "items[0].item.duration_ms",
+     "expected an integer, got a number (2.5)"),
     (["items", 4, "item", "explicit"], "no", "items[4].item.explicit", "expected true or false"),
     (["items", 6, "item", "album", "release_date"], "10/10/2010",
      "items[6].item.album.release_date", "'10/10/2010' is not a date"),

@@ -138,7 +138,7 @@ def _check(value: Any, type_: pa.DataType, path: str) -> None:
 
 
 def _interpret(table: pa.Table) -> RawDocument:
-    row = {name: table.column(name).combine_chunks() for name in table.column_names}
+    row = {name: _one_array(table.column(name)) for name in table.column_names}
     top = {name: array[0].as_py() for name, array in row.items()
            if name in ("schema_version", "extracted_at", "source", "href", "offset")}
     items_list = row["items"]
@@ -160,6 +160,11 @@ def _interpret(table: pa.Table) -> RawDocument:
         items=items,
         first_position=top["offset"] or 0,
     )
+
+
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    # One block gives one chunk; combining would copy the whole parsed payload.
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _envelope(top: dict[str, Any], metadata: pa.StructArray, items: pa.StructArray) -> RawDocument:
