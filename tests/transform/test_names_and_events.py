@@ -77,7 +77,7 @@ def test_eventbridge_key_is_decoded_and_the_undecoded_form_kept():
 
 
 def test_ignores_other_prefixes_suffixes_and_event_types(caplog):
-    caplog.set_level("INFO")
+    caplog.set_level("INFO", logger="spotify_runtime.transform")
     event = s3_records("raw/processed/a.json", "raw/to_process/a.txt", "processed/x.json",
                        "raw/to_process/ok.json", "raw/to_process/ok.json")
     assert [o.key for o in raw_objects(event)] == ["raw/to_process/ok.json"]

@@ -5,17 +5,14 @@ The event names the bucket; `DATA_BUCKET` is only a fallback for events that do 
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
 import boto3
 
+from spotify_runtime.handlers import configure_logging
 from spotify_runtime.transform.events import raw_objects
 from spotify_runtime.transform.service import ALREADY_DONE, process_raw_object
-
-LOG = logging.getLogger(__name__)
-logging.getLogger().setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
 
 def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict[str, Any]:
@@ -23,6 +20,7 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
 
     Returns `{"results": [{"key", "status", ...}]}`; bad input is quarantined, not raised.
     """
+    configure_logging()
     s3 = s3 or boto3.client("s3")
     results = []
     for ref in raw_objects(event, default_bucket=os.environ.get("DATA_BUCKET")):
