@@ -85,6 +85,10 @@ def test_ignores_other_prefixes_suffixes_and_event_types(caplog):
     deleted = dict(eventbridge("raw/to_process/a.json"), **{"detail-type": "Object Deleted"})
     assert raw_objects(deleted) == []
     assert raw_objects({"hello": "world"}) == []
+    removed = s3_records("raw/to_process/gone.json")
+    removed["Records"][0]["eventName"] = "ObjectRemoved:Delete"
+    removed["Records"] += [{"eventSource": "aws:sqs"}, "not a record"]
+    assert raw_objects(removed) == []
 
 
 def test_bucket_falls_back_to_the_default():

@@ -125,13 +125,14 @@ def build_tables(doc: RawDocument) -> BuiltTables:
     _require(pc.is_valid(_get(tracks, "artists")), kept.where, 'missing "artists"')
     _require_list_ids(_get(tracks, "artists"), kept.where, "artists")
     albums, album_where = _track_albums(doc, kept)
-    songs = _songs(kept, albums)
-    album_table = _albums(albums, album_where)
+    added_at = values.timestamps(
+        _get(kept.items, "added_at"), lambda row: f"items[{kept.index[row].as_py()}].added_at"
+    )
     tables = {
-        "songs": songs,
-        "albums": album_table,
+        "songs": _songs(kept, albums, added_at),
+        "albums": _albums(albums, album_where),
         "artists": _artists(_get(tracks, "artists"), _get(albums, "artists")),
-        "playlist_tracks": _playlist_tracks(doc, kept),
+        "playlist_tracks": _playlist_tracks(doc, kept, added_at),
     }
     return BuiltTables(tables=tables, items=len(doc.items), skipped=kept.skipped)
 
@@ -160,20 +161,17 @@ def _track_albums(doc: RawDocument, kept: _Tracks) -> tuple[pa.StructArray, valu
     return albums, where
 
 
-def _songs(kept: _Tracks, albums: pa.StructArray) -> pa.Table:
+def _songs(kept: _Tracks, albums: pa.StructArray, added_at: pa.Array) -> pa.Table:
     tracks = kept.tracks
     ids = _get(tracks, "id")
     artist_ids = values.list_of_ids(_get(tracks, "artists"))
-    added = values.timestamps(
-        _get(kept.items, "added_at"), lambda row: f"items[{kept.index[row].as_py()}].added_at"
-    )
     columns = {
         "song_id": ids,
         "song_name": _get(tracks, "name"),
         "duration_ms": _get(tracks, "duration_ms"),
         "url": values.open_urls(ids, "track"),
         "popularity": _get(tracks, "popularity"),
-        "song_added": added,
+        "song_added": added_at,
         "album_id": _get(albums, "id"),
         "artist_id": values.first_in_lists(artist_ids),
         "artist_ids": artist_ids,
@@ -221,20 +219,16 @@ def _artists(*credit_lists: pa.Array) -> pa.Table:
     return _table("artists", columns)
 
 
-def _playlist_tracks(doc: RawDocument, kept: _Tracks) -> pa.Table:
-    rows = len(kept.tracks)
+def _playlist_tracks(doc: RawDocument, kept: _Tracks, added_at: pa.Array) -> pa.Table:
     if doc.source_type != "playlist":
-        rows = 0
+        return SCHEMAS["playlist_tracks"].empty_table()
     playlist_id = doc.source_id or _get(doc.metadata, "id")[0].as_py()
-    items = kept.items.slice(0, rows)
     columns = {
-        "playlist_id": pa.array([playlist_id] * rows, pa.string()),
-        "song_id": _get(kept.tracks.slice(0, rows), "id"),
-        "position": pc.add(kept.index.slice(0, rows), doc.first_position),
-        "added_at": values.timestamps(
-            _get(items, "added_at"), lambda row: f"items[{kept.index[row].as_py()}].added_at"
-        ),
-        "added_by": _get(items, "added_by", "id"),
+        "playlist_id": pa.array([playlist_id] * len(kept.tracks), pa.string()),
+        "song_id": _get(kept.tracks, "id"),
+        "position": pc.add(kept.index, doc.first_position),
+        "added_at": added_at,
+        "added_by": _get(kept.items, "added_by", "id"),
     }
     return _table("playlist_tracks", columns)
 

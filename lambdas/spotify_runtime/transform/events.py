@@ -60,12 +60,17 @@ def _is_raw_json(key: str) -> bool:
 
 def _named_objects(event: dict[str, Any]) -> list[tuple[str | None, str]]:
     if isinstance(event.get("Records"), list):
-        return [
-            (record["s3"].get("bucket", {}).get("name"), record["s3"]["object"]["key"])
-            for record in event["Records"]
-            if isinstance(record, dict) and "s3" in record
-            and str(record.get("eventName", "ObjectCreated")).startswith("ObjectCreated")
-        ]
+        named = []
+        for record in event["Records"]:
+            s3 = record.get("s3") if isinstance(record, dict) else None
+            key = (s3 or {}).get("object", {}).get("key")
+            if not key or not str(record.get("eventName", "ObjectCreated")).startswith(
+                "ObjectCreated"
+            ):
+                LOG.info("ignoring a record that is not an S3 object creation: %s", record)
+                continue
+            named.append((s3.get("bucket", {}).get("name"), key))
+        return named
     detail = event.get("detail")
     if isinstance(detail, dict) and "object" in detail:
         if event.get("detail-type", "Object Created") != "Object Created":
