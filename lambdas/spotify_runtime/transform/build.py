@@ -68,18 +68,24 @@ class _Tracks:
             EPISODE: pc.equal(pc.fill_null(_get(tracks, "type"), "track"), "episode"),
             NOT_A_TRACK: pc.not_equal(pc.fill_null(_get(tracks, "type"), "track"), "track"),
         }
-        drop = pa.array([False] * len(items))
+        drop = pc.is_null(tracks)
         self.skipped: dict[str, int] = {}
         for reason, matches in reasons.items():  # first matching reason wins
-            counted = pc.and_(matches, pc.invert(drop))
+            counted = matches if reason == NULL_TRACK else pc.and_(matches, pc.invert(drop))
             if count := pc.sum(counted).as_py():
                 self.skipped[reason] = count
             drop = pc.or_(drop, counted)
         self.index = pc.indices_nonzero(pc.invert(drop))
         """Item index of each kept track."""
-        self.items, self.tracks, self.from_item_kept = items, tracks, self.from_item
-        if len(self.index) < len(items):  # copying nested columns costs memory: only if needed
-            self.items = items.take(self.index)
+        # Only what the tables need from the item around the track: taking whole items would
+        # copy every nested track twice.
+        self.items = pa.StructArray.from_arrays(
+            [_get(items, name) for name in ("added_at", "added_by", "album")],
+            names=["added_at", "added_by", "album"],
+        )
+        self.tracks, self.from_item_kept = tracks, self.from_item
+        if len(self.index) < len(items):  # copying nested columns costs time: only if needed
+            self.items = self.items.take(self.index)
             self.tracks = tracks.take(self.index)
             if self.from_item is not None:
                 self.from_item_kept = self.from_item.take(self.index)
