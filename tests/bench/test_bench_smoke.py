@@ -6,6 +6,7 @@ import pytest
 
 from bench.__main__ import build_parser, run_bench
 from bench.report import render_document
+from bench.transform_bench import PROBES
 
 SIZES = [50, 200]
 
@@ -30,6 +31,8 @@ def test_transform_rows_per_size_with_positive_costs(sections):
         for cost in result.costs.values():
             assert cost.wall_seconds > 0
             assert cost.peak_rss_bytes > 1_000_000
+    # The probes name the transform's internals; they must still run at the largest size.
+    assert set(PROBES) <= set(section.data[-1].samples)
 
 
 def test_ours_and_the_reference_agree_on_rows(sections):
