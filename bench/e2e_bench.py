@@ -58,7 +58,7 @@ def to_section(result: EndToEnd) -> Section:
         rows=[[title, seconds(elapsed)] for title, elapsed in result.stages],
         data=result,
     )
-    section.rows.append(["all stages (in process)", seconds(result.in_process_seconds)])
+    section.rows.append(["total (in-process run)", seconds(result.in_process_seconds)])
     section.rows.append(["whole command (own process, incl. start-up)",
                          seconds(result.command.wall_seconds)])
     rows = ", ".join(f"{table} {n:,}" for table, n in result.rows_added.items())
