@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import api_bench, e2e_bench, scale_bench, storage, transform_bench
-from bench.report import Section, load_average, render_console, render_document
+from bench.report import Section, Target, load_average, render_console, render_document
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ("transform", "storage", "api", "e2e", "scale")
@@ -47,15 +47,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _guarded(title: str, build: Callable[[], Section]) -> tuple[Section, bool]:
+TARGETS = {
+    "transform": transform_bench.TARGETS,
+    "storage": storage.TARGETS,
+    "api": api_bench.TARGETS,
+    "e2e": (),
+    "scale": scale_bench.TARGETS,
+}
+"""Each benchmark's targets (what, target), listed as pending when it cannot run."""
+
+
+def _guarded(name: str, title: str, build: Callable[[], Section]) -> tuple[Section, bool]:
     """Build a section; a failure becomes a pending section. Returns (section, failed)."""
     try:
         return build(), False
     except ModuleNotFoundError as error:
-        return Section(title, pending=f"not measured: {error} (not landed yet)"), False
+        reason, failed = f"not measured: {error} (not landed yet)", False
     except Exception as error:
         traceback.print_exc()
-        return Section(title, pending=f"not measured: {type(error).__name__}: {error}"), True
+        reason, failed = f"not measured: {type(error).__name__}: {error}", True
+    targets = [Target(what, target, "not measured", None) for what, target in TARGETS[name]]
+    return Section(title, pending=reason, targets=targets), failed
 
 
 def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
@@ -92,7 +104,7 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             continue
         title, build = builders[name]
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
-        section, failed = _guarded(title, build)
+        section, failed = _guarded(name, title, build)
         sections.append(section)
         any_failed = any_failed or failed
     return sections, any_failed

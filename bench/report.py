@@ -20,14 +20,14 @@ class Target:
     target: str
     measured: str
     met: bool | None
-    """None when the figure could not be measured in this run."""
+    """None when not checked: not measured in this run, or measured at other settings."""
     limit: str = ""
     """For a target not met: what limits it."""
 
     @property
     def verdict(self) -> str:
-        """`met`, `not met` or `pending`."""
-        return {True: "met", False: "**not met**", None: "pending"}[self.met]
+        """`met`, `not met` or `not checked`."""
+        return {True: "met", False: "**not met**", None: "not checked"}[self.met]
 
 
 @dataclass

@@ -6,6 +6,12 @@ from typing import Any
 
 from bench.report import Section, Target
 
+LANDED, DUPLICATES, THROUGHPUT, THROTTLED = TARGETS = (
+    ("Scale: 1,000 sources at 100 requests/30 s land, none dead-lettered", "all"),
+    ("Scale: duplicate raw files", "0"),
+    ("Scale: throughput vs rate-limit bound", ">= 90%"),
+    ("Scale: requests answered 429", "<= 5%"),
+)
 FIGURES = (
     ("sources_total", "Sources"),
     ("sources_landed", "Sources landed"),
@@ -56,12 +62,18 @@ def to_section(summary: dict[str, Any]) -> Section:
     landed, dead = summary["sources_landed"], summary["sources_dead_lettered"]
     duplicates = summary["duplicate_raw_files"]
     throughput, throttled = summary["throughput_vs_rate_bound"], summary["throttled_share"]
+    # The issue states the targets for 1,000 sources at 100 per 30 s; other settings are named.
+    at = "" if (n, rate) == (1_000, 100) else f" ({n:,} sources at {rate}/30 s)"
+    checked = not at
+
+    def verdict(met: bool) -> bool | None:
+        return met if checked else None
+
     section.targets += [
-        Target(f"Scale: sources landed ({n:,} at {rate}/30 s)", "all, none dead-lettered",
-               f"{landed:,} of {n:,} landed, {dead} dead-lettered", landed == n and dead == 0),
-        Target("Scale: duplicate raw files", "0", str(duplicates), duplicates == 0),
-        Target("Scale: throughput vs rate-limit bound", ">= 90%", f"{throughput:.1%}",
-               throughput >= 0.9),
-        Target("Scale: requests answered 429", "<= 5%", f"{throttled:.1%}", throttled <= 0.05),
+        Target(*LANDED, f"{landed:,} of {n:,} landed, {dead} dead-lettered{at}",
+               verdict(landed == n and dead == 0)),
+        Target(*DUPLICATES, f"{duplicates}{at}", verdict(duplicates == 0)),
+        Target(*THROUGHPUT, f"{throughput:.1%}{at}", verdict(throughput >= 0.9)),
+        Target(*THROTTLED, f"{throttled:.1%}{at}", verdict(throttled <= 0.05)),
     ]
     return section

@@ -30,6 +30,12 @@ PROBES = {
 """Parts of our transform timed as processes of their own at the largest size, to show where
 its time goes (they name the transform's internals: if those move, the probe is skipped)."""
 REFERENCE_TABLES = ("songs", "albums", "artists")
+SPEED, MEMORY, FLOOR, TABLE_COUNT = TARGETS = (
+    ("Transform speed vs seed reference (100,000 items)", ">= 5x faster"),
+    ("Transform peak memory vs seed reference (100,000 items)", "<= 0.4x"),
+    ("Transform time vs json.load floor (100,000 items)", "< 1.0x (faster)"),
+    ("Tables written (100,000 items)", "4 (seed: 3)"),
+)
 
 
 @dataclass(frozen=True)
@@ -213,19 +219,22 @@ def _speed_limit(largest: SizeResult) -> str:
 
 
 def _targets(largest: SizeResult) -> list[Target]:
-    at = f"{largest.n_items:,} items"
+    # The issue states the targets at 100,000 items; a smaller largest size is named.
+    at = "" if largest.n_items == 100_000 else f" at {largest.n_items:,} items"
     speedup = largest.ratio("reference", "ours", "wall_seconds")
     best_speedup = largest.best_time_ratio("reference", "ours")
     memory = largest.ratio("ours", "reference", "peak_rss_bytes")
     vs_floor = largest.ratio("ours", "floor", "wall_seconds")
     tables = sum(1 for rows in largest.ours_rows.values() if rows)
+    checked = not at
+
+    def verdict(met: bool) -> bool | None:
+        return met if checked else None
+
     return [
-        Target(f"Transform speed vs seed reference ({at})", ">= 5x faster",
-               f"{speedup:.2f}x faster (fastest runs: {best_speedup:.2f}x)", speedup >= 5,
-               "" if speedup >= 5 else _speed_limit(largest)),
-        Target(f"Transform peak memory vs seed reference ({at})", "<= 0.4x",
-               f"{memory:.2f}x", memory <= 0.4),
-        Target(f"Transform time vs json.load floor ({at})", "< 1.0x (faster)",
-               f"{vs_floor:.2f}x", vs_floor < 1.0),
-        Target(f"Tables written ({at})", "4 (seed: 3)", str(tables), tables == 4),
+        Target(*SPEED, f"{speedup:.2f}x faster (fastest runs: {best_speedup:.2f}x){at}",
+               verdict(speedup >= 5), "" if speedup >= 5 or not checked else _speed_limit(largest)),
+        Target(*MEMORY, f"{memory:.2f}x{at}", verdict(memory <= 0.4)),
+        Target(*FLOOR, f"{vs_floor:.2f}x{at}", verdict(vs_floor < 1.0)),
+        Target(*TABLE_COUNT, f"{tables}{at}", verdict(tables == 4)),
     ]
