@@ -87,7 +87,7 @@ def songs(data: dict) -> list[dict]:
             "song_name": track["name"],
             "duration_ms": track["duration_ms"],
             "url": track["external_urls"]["spotify"],
-            "popularity": track.get("popularity"),
+            "popularity": track["popularity"],
             "song_added": row["added_at"],
             "album_id": track["album"]["id"],
             "artist_id": track["album"]["artists"][0]["id"],
