@@ -94,7 +94,7 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
         "api": ("API requests", lambda: api_bench.to_section(
             api_bench.run(options.api_sizes, work, REPO_ROOT))),
         "e2e": ("End-to-end local run", lambda: e2e_bench.to_section(
-            e2e_bench.run(work, REPO_ROOT))),
+            e2e_bench.run(work, REPO_ROOT, options.runs))),
         "scale": ("Scale simulation", lambda: scale_bench.to_section(
             scale_bench.run(options.scale_sources, options.scale_rate))),
     }
