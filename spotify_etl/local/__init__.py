@@ -1,0 +1,1 @@
+"""Local tooling (not deployed): stand-ins for Spotify and AWS, the local run, simulations."""
