@@ -1,0 +1,144 @@
+"""The worker's per-message decisions against moto's SQS: defer, retry, dead-letter, land."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from spotify_runtime.deadline import Deadline
+from spotify_runtime.errors import RateLimitedError, SourceUnavailableError, TransientError
+from spotify_runtime.extract_messages import ExtractMessage
+from spotify_runtime.queue_worker import Outcome, QueueWorker, RetryPolicy
+
+from spotify_etl.local.sqs_event_source import to_lambda_records
+
+from .conftest import RUN_AT, drain, playlist_sources
+
+
+class RecordingSQS:
+    """A real (moto) client that also records visibility changes."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.visibility: list[int] = []
+
+    def change_message_visibility(self, **kwargs):
+        self.visibility.append(kwargs["VisibilityTimeout"])
+        return self.client.change_message_visibility(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+def make_queues(sqs):
+    dlq = sqs.create_queue(QueueName="extract-dlq")["QueueUrl"]
+    queue = sqs.create_queue(QueueName="extract")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    return queue, dlq, arn["Attributes"]["QueueArn"]
+
+
+def deliver(sqs, worker: QueueWorker, queue: str, arn: str) -> list[Outcome]:
+    """One event source mapping poll: receive, invoke, delete what was not reported failed."""
+    received = sqs.receive_message(
+        QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"]
+    ).get("Messages", [])
+    records = to_lambda_records(received, arn)
+    result = worker.handle_batch(records, Deadline.after(600))
+    failed = {item["itemIdentifier"] for item in result.response["batchItemFailures"]}
+    for record in records:
+        if record["messageId"] not in failed:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=record["receiptHandle"])
+    return list(result.outcomes.values())
+
+
+def send(sqs, queue: str, message: ExtractMessage) -> None:
+    sqs.send_message(QueueUrl=queue, MessageBody=message.to_body())
+
+
+def test_long_retry_after_defers_with_visibility_from_the_header(sqs) -> None:
+    queue, dlq, arn = make_queues(sqs)
+    source = playlist_sources(1)[0]
+    send(sqs, queue, ExtractMessage(source, RUN_AT))
+    send(sqs, queue, ExtractMessage(playlist_sources(2)[1], RUN_AT))
+    calls = []
+
+    def rate_limited(src, run_at, deadline):
+        calls.append(src)
+        raise RateLimitedError("Spotify asked to wait 3600 s", retry_after_seconds=3600)
+
+    recording = RecordingSQS(sqs)
+    worker = QueueWorker(sqs=recording, dlq_url=dlq, extract=rate_limited, rng=random.Random(1))
+
+    assert deliver(sqs, worker, queue, arn) == [Outcome.DEFERRED, Outcome.DEFERRED]
+
+    # The second message is deferred from memory, without asking Spotify again.
+    assert len(calls) == 1
+    assert len(recording.visibility) == 2
+    assert all(3600 <= seconds <= 3660 for seconds in recording.visibility)
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "2"
+    assert drain(sqs, dlq) == []
+
+
+def test_retry_after_beyond_twelve_hours_is_capped() -> None:
+    from spotify_runtime.queue_worker import MAX_VISIBILITY_SECONDS, defer_visibility_seconds
+
+    seconds = defer_visibility_seconds(90_000, elapsed=10, rng=random.Random(0))
+    assert 0 < seconds < MAX_VISIBILITY_SECONDS
+
+
+def test_failing_source_is_retried_then_dead_lettered_with_its_last_error(sqs) -> None:
+    queue, dlq, arn = make_queues(sqs)
+    source = playlist_sources(1)[0]
+    send(sqs, queue, ExtractMessage(source, RUN_AT))
+    attempts = []
+
+    def failing(src, run_at, deadline):
+        attempts.append(src)
+        raise TransientError(f"{src}: HTTP 503 after 3 tries (attempt {len(attempts)})")
+
+    worker = QueueWorker(sqs=sqs, dlq_url=dlq, extract=failing,
+                         policy=RetryPolicy(max_attempts=3, base_delay_seconds=0))
+
+    outcomes = [outcome for _ in range(3) for outcome in deliver(sqs, worker, queue, arn)]
+
+    assert outcomes == [Outcome.RETRY_SCHEDULED, Outcome.RETRY_SCHEDULED, Outcome.DEAD_LETTERED]
+    assert len(attempts) == 3
+    assert drain(sqs, queue) == []
+    [dead] = drain(sqs, dlq)
+    body = json.loads(dead["Body"])
+    assert body["source"] == str(source)
+    assert body["run_at"] == "2026-11-24T18:10:00Z"
+    assert body["attempt"] == 2
+    assert "attempt 3" in body["last_error"]
+    assert "attempt 3" in dead["MessageAttributes"]["LastError"]["StringValue"]
+    assert dead["MessageAttributes"]["ErrorType"]["StringValue"] == "TransientError"
+
+
+def test_unavailable_source_and_malformed_message_are_dead_lettered_at_once(sqs) -> None:
+    queue, dlq, arn = make_queues(sqs)
+    send(sqs, queue, ExtractMessage(playlist_sources(1)[0], RUN_AT))
+    sqs.send_message(QueueUrl=queue, MessageBody='{"source": "playlist:nope"}')
+
+    def unavailable(src, run_at, deadline):
+        raise SourceUnavailableError(f"{src}: 404, not found")
+
+    worker = QueueWorker(sqs=sqs, dlq_url=dlq, extract=unavailable)
+
+    assert deliver(sqs, worker, queue, arn) == [Outcome.DEAD_LETTERED] * 2
+    errors = sorted(m["MessageAttributes"]["ErrorType"]["StringValue"] for m in drain(sqs, dlq))
+    assert errors == ["InvalidMessageError", "SourceUnavailableError"]
+
+
+def test_landed_message_is_deleted(sqs) -> None:
+    queue, dlq, arn = make_queues(sqs)
+    send(sqs, queue, ExtractMessage(playlist_sources(1)[0], RUN_AT, attempt=1))
+    landed = []
+    worker = QueueWorker(
+        sqs=sqs, dlq_url=dlq,
+        extract=lambda src, run_at, deadline: landed.append((src, run_at)) or "key",
+    )
+
+    assert deliver(sqs, worker, queue, arn) == [Outcome.LANDED]
+    assert landed == [(playlist_sources(1)[0], RUN_AT)]
+    assert drain(sqs, queue) == []
