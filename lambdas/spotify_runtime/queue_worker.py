@@ -34,6 +34,7 @@ from typing import Any
 from spotify_runtime.deadline import Deadline
 from spotify_runtime.errors import RateLimitedError, SourceUnavailableError
 from spotify_runtime.extract_messages import ExtractMessage, InvalidMessageError, parse_body
+from spotify_runtime.pacing import Pacer
 from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ class QueueWorker:
         extract: ExtractFn,
         policy: RetryPolicy | None = None,
         queue_url: str | None = None,
+        pacer: Pacer | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
@@ -145,6 +147,7 @@ class QueueWorker:
         self.policy = policy or RetryPolicy()
         self._queue_urls: dict[str, str] = {}
         self._queue_url = queue_url
+        self._pacer = pacer
         self._clock = clock
         self._rng = rng or random.Random()
         self.blocked_until = 0.0
@@ -153,6 +156,8 @@ class QueueWorker:
     def handle_batch(self, records: list[dict[str, Any]], deadline: Deadline) -> BatchResult:
         """Handle every record of an SQS event; never raises for one message's failure."""
         started = self._clock()
+        if self._pacer is not None:
+            self._pacer.deadline = deadline  # the pacer's waits end before this invocation does
         result = BatchResult()
         for record in records:
             result.outcomes[record["messageId"]] = self._handle(record, deadline, started)
