@@ -16,6 +16,8 @@ Outcomes per message (docs/scaling.md has the whole picture):
   attribute), whose alarm fires, and the original is deleted.
 - **not started**: the invocation is nearly out of time; the message is made visible again
   shortly and reported as a batch item failure.
+- **returned**: recording the outcome failed (an SQS call raised); the message is reported as a
+  batch item failure and comes back after the queue's visibility timeout.
 """
 
 from __future__ import annotations
@@ -61,11 +63,12 @@ class Outcome(enum.StrEnum):
     RETRY_SCHEDULED = "retry_scheduled"
     DEAD_LETTERED = "dead_lettered"
     NOT_STARTED = "not_started"
+    RETURNED = "returned"
 
     @property
     def redeliver(self) -> bool:
         """Whether the message stays on the queue (reported in batchItemFailures)."""
-        return self in (Outcome.DEFERRED, Outcome.NOT_STARTED)
+        return self in (Outcome.DEFERRED, Outcome.NOT_STARTED, Outcome.RETURNED)
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,12 @@ class QueueWorker:
             self._pacer.deadline = deadline  # the pacer's waits end before this invocation does
         result = BatchResult()
         for record in records:
-            result.outcomes[record["messageId"]] = self._handle(record, deadline, started)
+            try:
+                outcome = self._handle(record, deadline, started)
+            except Exception:  # an SQS call failed: leave the message to SQS, go on with the rest
+                LOG.exception("could not record the outcome of message %s", record["messageId"])
+                outcome = Outcome.RETURNED
+            result.outcomes[record["messageId"]] = outcome
         return result
 
     def _handle(self, record: dict[str, Any], deadline: Deadline, started: float) -> Outcome:

@@ -102,7 +102,9 @@ class EventSourceMapping:
                 return
             next_visible = self.sqs.next_visible_at(self.queue_url)
             wait = IDLE_POLL_SECONDS if next_visible is None else next_visible - self.clock.now()
-            self.clock.sleep(max(min(wait, IDLE_POLL_SECONDS if self._busy else wait), 0.001))
+            if self._busy:  # a busy slot may re-send or release a message at any moment
+                wait = min(wait, IDLE_POLL_SECONDS)
+            self.clock.sleep(max(wait, 0.001))
 
     def _invoke(self, invoke: Invoke, received: list[dict[str, Any]]) -> None:
         records = to_lambda_records(received, self.sqs.arn(self.queue_url))

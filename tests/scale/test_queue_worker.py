@@ -142,3 +142,25 @@ def test_landed_message_is_deleted(sqs) -> None:
     assert deliver(sqs, worker, queue, arn) == [Outcome.LANDED]
     assert landed == [(playlist_sources(1)[0], RUN_AT)]
     assert drain(sqs, queue) == []
+
+
+def test_a_failing_sqs_call_returns_only_that_message_to_the_queue(sqs) -> None:
+    queue, dlq, arn = make_queues(sqs)
+    for source in playlist_sources(2):
+        send(sqs, queue, ExtractMessage(source, RUN_AT))
+
+    class BrokenDLQ(RecordingSQS):
+        def send_message(self, **kwargs):
+            raise RuntimeError("SQS is down")
+
+    calls = []
+
+    def first_unavailable(src, run_at, deadline):
+        calls.append(src)
+        if len(calls) == 1:
+            raise SourceUnavailableError(f"{src}: 404")
+        return "key"
+
+    worker = QueueWorker(sqs=BrokenDLQ(sqs), dlq_url=dlq, extract=first_unavailable)
+
+    assert deliver(sqs, worker, queue, arn) == [Outcome.RETURNED, Outcome.LANDED]
