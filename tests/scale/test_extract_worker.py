@@ -184,3 +184,19 @@ def test_failing_source_retries_then_dead_letters_with_its_last_error(env, fake)
     assert "503" in body["last_error"]
     assert "503" in dead["MessageAttributes"]["LastError"]["StringValue"]
     assert raw_keys() == []
+
+
+def test_worker_settings_come_from_the_environment_and_name_bad_values() -> None:
+    settings = WorkerSettings.from_env({
+        "EXTRACT_DLQ_URL": "https://dlq", "EXTRACT_MAX_ATTEMPTS": "4",
+        "EXTRACT_REQUESTS_PER_30S": "120", "EXTRACT_MAX_CONCURRENCY": "3",
+    })
+    assert (settings.max_attempts, settings.requests_per_30s, settings.max_concurrency) == (
+        4, 120, 3)
+    assert WorkerSettings.from_env({"EXTRACT_DLQ_URL": "https://dlq"}).requests_per_30s == 90
+    with pytest.raises(ValueError, match="EXTRACT_DLQ_URL"):
+        WorkerSettings.from_env({})
+    with pytest.raises(ValueError, match="EXTRACT_MAX_CONCURRENCY"):
+        WorkerSettings.from_env({"EXTRACT_DLQ_URL": "x", "EXTRACT_MAX_CONCURRENCY": "two"})
+    with pytest.raises(ValueError, match="EXTRACT_REQUESTS_PER_30S"):
+        WorkerSettings.from_env({"EXTRACT_DLQ_URL": "x", "EXTRACT_REQUESTS_PER_30S": "0"})
