@@ -1,1 +1,1 @@
-"""Local tooling (not deployed): stand-ins for Spotify and AWS, the local run, simulations."""
+"""Local tooling (not deployed): a fake Spotify Web API, sample data, the local run."""
