@@ -26,15 +26,20 @@ from typing import Any
 from spotify_runtime import layout
 from spotify_runtime.credentials import SpotifyCredentials
 from spotify_runtime.extract_messages import parse_body
-from spotify_runtime.handlers.extract_worker import WorkerSettings, build_container
+from spotify_runtime.handlers.extract_worker import (
+    WorkerSettings,
+    build_container,
+    worker_pacer,
+)
 from spotify_runtime.handlers.planner import plan_run
 from spotify_runtime.pacing import WINDOW_SECONDS
 from spotify_runtime.raw_sink import DirectoryRawSink
 from spotify_runtime.sources import Source
+from spotify_runtime.spotify_client import SpotifyClient
 
 from spotify_etl.local import sample_data
 from spotify_etl.local.fake_spotify import FakeSpotify
-from spotify_etl.local.sqs_event_source import EventSourceMapping
+from spotify_etl.local.sqs_event_source import EventSourceMapping, Invoke
 from spotify_etl.local.sqs_standin import SQSStandIn
 from spotify_etl.local.virtual_clock import VirtualClock
 
@@ -182,11 +187,7 @@ def run_simulation(
             max_concurrency=settings.max_concurrency,
         )
         containers = [
-            build_container(
-                worker_settings, sqs=sqs, sink=DirectoryRawSink(raw_root), api_url=fake.api_url,
-                accounts_url=fake.accounts_url, credentials=_fake_credentials(fake),
-                clock=clock.now, sleep=clock.sleep, rng=random.Random(seed * 1_000 + slot),
-            ).handle_batch
+            _container(worker_settings, sqs, fake, raw_root, clock, random.Random(seed + slot))
             for slot in range(settings.max_concurrency)
         ]
         mapping = EventSourceMapping(
@@ -207,15 +208,31 @@ def run_simulation(
                         time.perf_counter() - started)
 
 
+def _container(
+    settings: WorkerSettings,
+    sqs: SQSStandIn,
+    fake: FakeSpotify,
+    raw_root: Path,
+    clock: VirtualClock,
+    rng: random.Random,
+) -> Invoke:
+    """One worker container as the handler builds it, on the virtual clock."""
+    pacer = worker_pacer(settings, clock=clock.now, sleep=clock.sleep)
+    client = SpotifyClient(
+        SpotifyCredentials(fake.client_id, fake.client_secret, fake.refresh_token,
+                           origin="the local Spotify's credentials"),
+        api_url=fake.api_url, accounts_url=fake.accounts_url,
+        throttle=pacer, sleep=clock.sleep, rng=rng,
+    )
+    worker = build_container(settings, sqs=sqs, sink=DirectoryRawSink(raw_root), client=client,
+                             pacer=pacer, clock=clock.now, rng=rng)
+    return worker.handle_batch
+
+
 def _long_retry_after(clock: VirtualClock, fake: FakeSpotify, settings: SimulationSettings) -> None:
     clock.sleep(LONG_RETRY_AFTER_AT)
     fake.inject_fault(429, "^/v1/", count=settings.max_concurrency,
                       retry_after=settings.long_retry_after_seconds)
-
-
-def _fake_credentials(fake: FakeSpotify) -> SpotifyCredentials:
-    return SpotifyCredentials(fake.client_id, fake.client_secret, fake.refresh_token,
-                              origin="the local Spotify's credentials")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

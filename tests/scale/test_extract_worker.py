@@ -14,8 +14,13 @@ from spotify_runtime.credentials import SpotifyCredentials
 from spotify_runtime.deadline import Deadline
 from spotify_runtime.extract_messages import ExtractMessage
 from spotify_runtime.handlers import extract_worker
-from spotify_runtime.handlers.extract_worker import WorkerSettings, build_container
+from spotify_runtime.handlers.extract_worker import (
+    WorkerSettings,
+    build_container,
+    worker_pacer,
+)
 from spotify_runtime.raw_sink import S3RawSink
+from spotify_runtime.spotify_client import SpotifyClient
 
 from spotify_etl.local.fake_spotify import FakeSpotify
 from spotify_etl.local.sqs_event_source import to_lambda_records
@@ -54,7 +59,7 @@ def fake() -> Iterator[FakeSpotify]:
 
 
 @pytest.fixture
-def env(aws, fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def env(aws, fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Queues, bucket and secret on moto; the worker's environment pointing at them."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
@@ -75,9 +80,10 @@ def env(aws, fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(extract_worker, "_CONTAINER", None)
+    extract_worker.forget_container()
     credentials_module.clear_secret_cache()
-    return {**values, "queue": queue, "arn": arn["Attributes"]["QueueArn"]}
+    yield {**values, "queue": queue, "arn": arn["Attributes"]["QueueArn"]}
+    extract_worker.forget_container()
 
 
 def send(env: dict[str, str], *sources, attempt: int = 0) -> None:
@@ -105,6 +111,20 @@ def raw_keys() -> list[str]:
     listing = boto3.client("s3", region_name="us-east-1").list_objects_v2(
         Bucket=BUCKET, Prefix=layout.RAW_TO_PROCESS)
     return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def paced_worker(settings: WorkerSettings, sqs, fake: FakeSpotify):
+    """A worker container as the handler builds it, with waits that take no time."""
+    pacer = worker_pacer(settings)
+    client = SpotifyClient(
+        SpotifyCredentials(fake.client_id, fake.client_secret, fake.refresh_token),
+        api_url=fake.api_url, accounts_url=fake.accounts_url, throttle=pacer,
+        sleep=lambda _seconds: None,
+    )
+    return build_container(
+        settings, sqs=sqs, sink=S3RawSink(boto3.client("s3", region_name="us-east-1"), BUCKET),
+        client=client, pacer=pacer, rng=random.Random(3),
+    )
 
 
 def via_handler(event: dict) -> dict:
@@ -137,12 +157,7 @@ def test_twice_delivered_message_leaves_one_raw_file(env, fake) -> None:
 def test_long_retry_after_defers_the_message_without_a_raw_file(env, fake) -> None:
     fake.inject_fault(429, "^/v1/playlists/", retry_after=3600, count=None)
     recording = RecordingSQS(boto3.client("sqs", region_name="us-east-1"))
-    worker = build_container(
-        WorkerSettings.from_env(env), sqs=recording,
-        sink=S3RawSink(boto3.client("s3", region_name="us-east-1"), BUCKET),
-        credentials=SpotifyCredentials(fake.client_id, fake.client_secret, fake.refresh_token),
-        api_url=fake.api_url, accounts_url=fake.accounts_url, rng=random.Random(3),
-    )
+    worker = paced_worker(WorkerSettings.from_env(env), recording, fake)
     send(env, *playlist_sources(2))
 
     response = poll(env, lambda event: worker.handle_batch(event["Records"],
@@ -160,14 +175,9 @@ def test_long_retry_after_defers_the_message_without_a_raw_file(env, fake) -> No
 def test_failing_source_retries_then_dead_letters_with_its_last_error(env, fake) -> None:
     source = playlist_sources(1)[0]
     fake.inject_fault(503, f"^/v1/playlists/{source.id}", count=None)
-    worker = build_container(
-        WorkerSettings(dlq_url=env["EXTRACT_DLQ_URL"], max_attempts=2,
-                       retry_base_delay_seconds=0),
-        sqs=boto3.client("sqs", region_name="us-east-1"),
-        sink=S3RawSink(boto3.client("s3", region_name="us-east-1"), BUCKET),
-        credentials=SpotifyCredentials(fake.client_id, fake.client_secret, fake.refresh_token),
-        api_url=fake.api_url, accounts_url=fake.accounts_url, sleep=lambda _s: None,
-    )
+    settings = WorkerSettings(dlq_url=env["EXTRACT_DLQ_URL"], max_attempts=2,
+                              retry_base_delay_seconds=0)
+    worker = paced_worker(settings, boto3.client("sqs", region_name="us-east-1"), fake)
     send(env, source)
 
     def invoke(event):
@@ -194,7 +204,7 @@ def test_worker_settings_come_from_the_environment_and_name_bad_values() -> None
     assert (settings.max_attempts, settings.requests_per_30s, settings.max_concurrency) == (
         4, 120, 3)
     assert WorkerSettings.from_env({"EXTRACT_DLQ_URL": "https://dlq"}).requests_per_30s == 90
-    with pytest.raises(ValueError, match="EXTRACT_DLQ_URL"):
+    with pytest.raises(RuntimeError, match="EXTRACT_DLQ_URL"):
         WorkerSettings.from_env({})
     with pytest.raises(ValueError, match="EXTRACT_MAX_CONCURRENCY"):
         WorkerSettings.from_env({"EXTRACT_DLQ_URL": "x", "EXTRACT_MAX_CONCURRENCY": "two"})

@@ -21,9 +21,14 @@ from typing import Any
 
 import boto3
 
-from spotify_runtime.credentials import SpotifyCredentials, credentials_from_secret
 from spotify_runtime.deadline import Deadline
 from spotify_runtime.extract_run import extract_and_write
+from spotify_runtime.handlers import (
+    configure_logging,
+    container_client,
+    forget_container_state,
+    required_env,
+)
 from spotify_runtime.pacing import Pacer
 from spotify_runtime.queue_worker import QueueWorker, RetryPolicy
 from spotify_runtime.raw_sink import RawSink, S3RawSink
@@ -46,10 +51,8 @@ class WorkerSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> WorkerSettings:
         """Read and validate the variables; errors name the variable."""
-        if not environ.get("EXTRACT_DLQ_URL"):
-            raise ValueError("EXTRACT_DLQ_URL is not set (the extract dead-letter queue's URL)")
         return cls(
-            dlq_url=environ["EXTRACT_DLQ_URL"],
+            dlq_url=required_env("EXTRACT_DLQ_URL", environ),
             max_attempts=_positive_int(environ, "EXTRACT_MAX_ATTEMPTS", cls.max_attempts),
             requests_per_30s=_positive_int(environ, "EXTRACT_REQUESTS_PER_30S",
                                            cls.requests_per_30s),
@@ -77,24 +80,16 @@ def build_container(
     *,
     sqs: Any,
     sink: RawSink,
-    credentials: SpotifyCredentials,
-    api_url: str | None = None,
-    accounts_url: str | None = None,
+    client: SpotifyClient,
+    pacer: Pacer,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> QueueWorker:
-    """One worker container: a paced Spotify client, the sink, and the queue decisions.
+    """One worker container: the queue decisions over a paced client and a raw sink.
 
-    The Lambda handler and the local simulation both build their workers here.
+    `pacer` must be the client's `throttle`. The Lambda handler and the local simulation both
+    build their workers here.
     """
-    pacer = Pacer.for_worker(settings.requests_per_30s, settings.max_concurrency,
-                             clock=clock, sleep=sleep)
-    urls = {"api_url": api_url, "accounts_url": accounts_url}
-    client = SpotifyClient(
-        credentials, throttle=pacer, sleep=sleep, rng=rng,
-        **{name: url for name, url in urls.items() if url},
-    )
 
     def extract(source: Source, run_at: datetime, deadline: Deadline) -> str:
         # The direct extract handler's per-source code; its error decides the message's fate.
@@ -110,24 +105,42 @@ def build_container(
     )
 
 
-_CONTAINER: QueueWorker | None = None
+def worker_pacer(
+    settings: WorkerSettings,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Pacer:
+    """This worker's share of the request budget (docs/scaling.md: sizing)."""
+    return Pacer.for_worker(settings.requests_per_30s, settings.max_concurrency,
+                            clock=clock, sleep=sleep)
+
+
+_CONTAINER: list[QueueWorker] = []
 
 
 def _container() -> QueueWorker:
-    global _CONTAINER
-    if _CONTAINER is None:
-        _CONTAINER = build_container(
-            WorkerSettings.from_env(os.environ),
+    if not _CONTAINER:
+        settings = WorkerSettings.from_env(os.environ)
+        pacer = worker_pacer(settings)
+        _CONTAINER.append(build_container(
+            settings,
             sqs=boto3.client("sqs"),
-            sink=S3RawSink(boto3.client("s3"), os.environ["DATA_BUCKET"]),
-            credentials=credentials_from_secret(os.environ["SPOTIFY_SECRET_ID"]),
-            api_url=os.environ.get("SPOTIFY_API_URL") or None,
-            accounts_url=os.environ.get("SPOTIFY_ACCOUNTS_URL") or None,
-        )
-    return _CONTAINER
+            sink=S3RawSink(boto3.client("s3"), required_env("DATA_BUCKET")),
+            client=container_client(throttle=pacer),
+            pacer=pacer,
+        ))
+    return _CONTAINER[0]
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS event source target: handle each record; failures listed for redelivery."""
+    configure_logging()
     result = _container().handle_batch(event["Records"], Deadline.from_lambda_context(context))
     return result.response
+
+
+def forget_container() -> None:
+    """Drop this container's worker and client (tests simulate a new container)."""
+    _CONTAINER.clear()
+    forget_container_state()
