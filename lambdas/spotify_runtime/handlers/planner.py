@@ -17,6 +17,7 @@ import boto3
 
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.extract_messages import ExtractMessage, parse_run_at
+from spotify_runtime.handlers import configure_logging, required_env
 from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
 LOG = logging.getLogger(__name__)
@@ -25,8 +26,9 @@ SQS_BATCH_LIMIT = 10
 """SendMessageBatch takes at most 10 entries."""
 SEND_RETRIES = 2
 """Extra tries for entries SQS reports as Failed before the planner gives up."""
-RUN_TIME_FIELDS = ("scheduled_time", "scheduledTime", "time", "run_at")
-"""Where the schedule's time may be in the event: our Scheduler input, an EventBridge event."""
+RUN_TIME_FIELDS = ("run_at", "scheduled_time", "time")
+"""Where the schedule's time may be in the event: the Scheduler input the CDK app sets
+(`{"run_at": <aws.scheduler.scheduled-time>}`), or an EventBridge scheduled event's `time`."""
 
 
 class PlanningError(RuntimeError):
@@ -107,7 +109,9 @@ def plan_run(
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Schedule target: enqueue every source of `SOURCES` for this run."""
+    configure_logging()
+    queue_url = required_env("EXTRACT_QUEUE_URL")
     sources = parse_sources(os.environ.get("SOURCES"))
     run_at = run_time_from_event(event)
-    count = plan_run(boto3.client("sqs"), os.environ["EXTRACT_QUEUE_URL"], sources, run_at)
+    count = plan_run(boto3.client("sqs"), queue_url, sources, run_at)
     return {"run_at": iso_utc(run_at), "messages_sent": count}
