@@ -23,7 +23,6 @@ Outcomes per message (docs/scaling.md has the whole picture):
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import math
 import random
@@ -240,7 +239,7 @@ class QueueWorker:
         if message is None:  # unparseable: keep the body as it came, the error rides along
             body = record["body"]
         else:
-            body = json.dumps({**json.loads(message.to_body()), "last_error": error_text})
+            body = message.to_body(last_error=error_text, failed_attempts=message.attempt + 1)
         self.sqs.send_message(
             QueueUrl=self.dlq_url,
             MessageBody=body,

@@ -1,7 +1,7 @@
 """`run-local --sources N`: the planner and extract worker at scale, on accelerated time.
 
 What runs for real: the planner (`plan_run`), the extract worker (`QueueWorker` built by the
-worker handler's `build_worker`, with its pacer and Spotify client), the extraction of each
+worker handler's `build_container`, with its pacer and Spotify client), the extraction of each
 source and the raw sink, against the local Spotify Web API (`FakeSpotify`) enforcing a rolling
 30-second rate limit over HTTP on 127.0.0.1. What is simulated: the queue (`SQSStandIn`), Lambda's
 SQS event source mapping (`EventSourceMapping`) and time (`VirtualClock`, shared by the server's
@@ -17,6 +17,7 @@ import logging
 import math
 import random
 import tempfile
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ from spotify_runtime.raw_sink import DirectoryRawSink
 from spotify_runtime.sources import Source
 from spotify_runtime.spotify_client import SpotifyClient
 
+from spotify_etl.cli import CliError
 from spotify_etl.local import sample_data
 from spotify_etl.local.fake_spotify import FakeSpotify
 from spotify_etl.local.sqs_event_source import EventSourceMapping, Invoke
@@ -48,12 +50,14 @@ RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
 SIZE_CLASSES = ((0.7, 1, 100), (0.25, 101, 300), (0.05, 301, 1000))
 """Playlist sizes: (share, fewest items, most items). 70% fit in the one metadata request."""
 ITEM_POOLS = 8
+"""Generated item lists that playlists are sliced from."""
 LONG_RETRY_AFTER_AT = 60.0
+"""Simulated seconds into the run at which `long_retry_after_seconds` strikes."""
 
 
 @dataclass(frozen=True)
 class SimulationSettings:
-    """The knobs of one simulated run (defaults: the production-like shape)."""
+    """The knobs of one simulated run."""
 
     n_sources: int
     rate_limit_per_30s: int = 100
@@ -61,6 +65,7 @@ class SimulationSettings:
     requests_per_30s: int | None = None
     """The workers' shared budget (EXTRACT_REQUESTS_PER_30S); default: the rate limit."""
     max_concurrency: int = 5
+    """Worker containers (the event source mapping's maximum concurrency; prod's setting)."""
     batch_size: int = 1
     max_attempts: int = 3
     max_receive_count: int = 20
@@ -164,8 +169,6 @@ def run_simulation(
     `knobs` are further SimulationSettings fields (max_concurrency, batch_size, ...). Raw files
     go to `raw_dir` (default: a temporary directory removed afterwards).
     """
-    import time
-
     settings = SimulationSettings(n_sources, rate_limit_per_30s, seed=seed, **knobs)
     started = time.perf_counter()
     clock = VirtualClock()
@@ -244,6 +247,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the local Spotify's rolling 30-second limit (default 100)")
     parser.add_argument("--max-concurrency", type=int, default=5,
                         help="simulated workers (the event source's maximum concurrency)")
+    parser.add_argument("--requests-per-30s", type=int, metavar="BUDGET",
+                        help="the workers' shared budget, EXTRACT_REQUESTS_PER_30S (default: the "
+                             "rate limit)")
     parser.add_argument("--long-retry-after", type=float, metavar="SECONDS",
                         help="a minute in, answer one request per worker with 429 and this "
                              "Retry-After (shows deferral)")
@@ -253,19 +259,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_from_args(args: argparse.Namespace) -> int:
     """Run the simulation for `run-local --sources N`; prints the summary, 0 if all landed."""
-    from spotify_etl.cli import CliError
-
     if args.sources < 1:
         raise CliError(f"--sources must be at least 1, got {args.sources}")
     if args.rate_limit < 1:
         raise CliError(f"--rate-limit must be at least 1, got {args.rate_limit}")
     if not 2 <= args.max_concurrency <= 1000:
         raise CliError(f"--max-concurrency must be 2..1000, got {args.max_concurrency}")
+    if args.requests_per_30s is not None and args.requests_per_30s < 1:
+        raise CliError(f"--requests-per-30s must be at least 1, got {args.requests_per_30s}")
+    if args.summary_json and not args.summary_json.parent.is_dir():
+        raise CliError(f"--summary-json {args.summary_json}: no such directory")
     if not getattr(args, "verbose", False):
         # Deferrals and retries are the design at work, not news; dead letters still show.
         logging.getLogger("spotify_runtime").setLevel(logging.ERROR)
     summary = run_simulation(args.sources, args.rate_limit,
                              max_concurrency=args.max_concurrency,
+                             requests_per_30s=args.requests_per_30s,
                              long_retry_after_seconds=args.long_retry_after)
     text = json.dumps(summary, indent=2)
     if args.summary_json:

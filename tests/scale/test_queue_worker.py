@@ -109,7 +109,7 @@ def test_failing_source_is_retried_then_dead_lettered_with_its_last_error(sqs) -
     body = json.loads(dead["Body"])
     assert body["source"] == str(source)
     assert body["run_at"] == "2026-11-24T18:10:00Z"
-    assert body["attempt"] == 2
+    assert (body["attempt"], body["failed_attempts"]) == (2, 3)
     assert "attempt 3" in body["last_error"]
     assert "attempt 3" in dead["MessageAttributes"]["LastError"]["StringValue"]
     assert dead["MessageAttributes"]["ErrorType"]["StringValue"] == "TransientError"
