@@ -178,11 +178,7 @@ def run_simulation(
         raw_root = Path(raw_dir) if raw_dir else Path(scratch)
         sources = _serve_playlists(fake, settings)
         sqs = SQSStandIn(clock.now)
-        dlq_url = sqs.create_queue("extract-dlq")
-        queue_url = sqs.create_queue(
-            "extract", visibility_timeout=6 * settings.function_timeout_seconds,
-            dead_letter_url=dlq_url, max_receive_count=settings.max_receive_count,
-        )
+        dlq_url, queue_url = _create_queues(sqs, settings)
         worker_settings = WorkerSettings(
             dlq_url=dlq_url,
             max_attempts=settings.max_attempts,
@@ -209,6 +205,21 @@ def run_simulation(
         clock.raise_errors()
         return _summary(settings, fake, sqs, dlq_url, mapping, raw_root,
                         time.perf_counter() - started)
+
+
+def _create_queues(sqs: SQSStandIn, settings: SimulationSettings) -> tuple[str, str]:
+    """The extract queue and its DLQ, shaped as IngestStack shapes them."""
+    dlq_url = sqs.create_queue(QueueName="extract-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])
+    queue_url = sqs.create_queue(QueueName="extract", Attributes={
+        # Lambda's rule for SQS event sources: at least six times the function timeout.
+        "VisibilityTimeout": str(6 * settings.function_timeout_seconds),
+        "RedrivePolicy": json.dumps({
+            "deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"],
+            "maxReceiveCount": settings.max_receive_count,
+        }),
+    })["QueueUrl"]
+    return dlq_url, queue_url
 
 
 def _container(

@@ -18,6 +18,7 @@ against moto, and the simulation against this.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,21 +77,7 @@ class SQSStandIn:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
 
-    # -- set-up and inspection (not part of the SQS API) -------------------------------------
-    def create_queue(
-        self,
-        name: str,
-        *,
-        visibility_timeout: int = 30,
-        dead_letter_url: str | None = None,
-        max_receive_count: int | None = None,
-    ) -> str:
-        """Create a queue (optionally with a redrive policy) and return its URL."""
-        dead_letter = self._queue(dead_letter_url) if dead_letter_url else None
-        queue = _Queue(name, visibility_timeout, dead_letter, max_receive_count)
-        self._queues[queue.url] = queue
-        return queue.url
-
+    # -- inspection (not part of the SQS API) ---------------------------------------------------
     def arn(self, url: str) -> str:
         """The queue's ARN (what an event source mapping puts in each record)."""
         return self._queue(url).arn
@@ -120,6 +107,37 @@ class SQSStandIn:
         return min(times) if times else None
 
     # -- the SQS API ---------------------------------------------------------------------------
+    def create_queue(self, QueueName: str, Attributes: dict[str, str] | None = None) -> dict:  # noqa: N803
+        """Create a queue; honours the `VisibilityTimeout` and `RedrivePolicy` attributes."""
+        attributes = Attributes or {}
+        redrive = json.loads(attributes.get("RedrivePolicy", "null")) or {}
+        dead_letter = None
+        if redrive:
+            arn = redrive["deadLetterTargetArn"]
+            dead_letter = next((q for q in self._queues.values() if q.arn == arn), None)
+            if dead_letter is None:
+                raise SQSStandInError("InvalidParameterValue", f"no dead-letter queue {arn}")
+        queue = _Queue(
+            QueueName, int(attributes.get("VisibilityTimeout", 30)), dead_letter,
+            int(redrive["maxReceiveCount"]) if redrive else None,
+        )
+        self._queues.setdefault(queue.url, queue)
+        return {"QueueUrl": queue.url}
+
+    def get_queue_attributes(
+        self, QueueUrl: str, AttributeNames: list[str] | None = None  # noqa: N803
+    ) -> dict[str, dict[str, str]]:
+        """QueueArn and the approximate counts of visible and in-flight (or delayed) messages."""
+        with self._lock:
+            queue = self._queue(QueueUrl)
+            now = self._clock()
+            visible = sum(1 for m in queue.messages.values() if m.visible_at <= now)
+            return {"Attributes": {
+                "QueueArn": queue.arn,
+                "ApproximateNumberOfMessages": str(visible),
+                "ApproximateNumberOfMessagesNotVisible": str(len(queue.messages) - visible),
+            }}
+
     def get_queue_url(self, QueueName: str, QueueOwnerAWSAccountId: str | None = None) -> dict:  # noqa: N803
         for queue in self._queues.values():
             if queue.name == QueueName:

@@ -35,9 +35,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def sqs(aws: None):
+def sqs_moto(aws: None):
     """A boto3 SQS client on moto."""
     return boto3.client("sqs", region_name="us-east-1")
+
+
+@pytest.fixture
+def sqs(sqs_moto):
+    """The SQS client tests use (moto unless a test module overrides it)."""
+    return sqs_moto
 
 
 def drain(sqs, queue_url: str) -> list[dict]:

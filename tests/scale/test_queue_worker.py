@@ -1,18 +1,33 @@
-"""The worker's per-message decisions against moto's SQS: defer, retry, dead-letter, land."""
+"""The worker's per-message decisions: defer, retry, dead-letter, land.
+
+Each test runs against moto's SQS and against the simulation's SQS stand-in (on real time), so
+the stand-in is held to the behaviour the worker relies on.
+"""
 
 from __future__ import annotations
 
 import json
 import random
+import time
 
+import pytest
 from spotify_runtime.deadline import Deadline
 from spotify_runtime.errors import RateLimitedError, SourceUnavailableError, TransientError
 from spotify_runtime.extract_messages import ExtractMessage
 from spotify_runtime.queue_worker import Outcome, QueueWorker, RetryPolicy
 
 from spotify_etl.local.sqs_event_source import to_lambda_records
+from spotify_etl.local.sqs_standin import SQSStandIn
 
 from .conftest import RUN_AT, drain, playlist_sources
+
+
+@pytest.fixture(params=["moto", "standin"])
+def sqs(request):
+    """boto3's SQS client on moto, or the simulation's stand-in."""
+    if request.param == "moto":
+        return request.getfixturevalue("sqs_moto")
+    return SQSStandIn(time.monotonic)
 
 
 class RecordingSQS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from spotify_etl.local.sqs_standin import SQSStandIn, SQSStandInError
@@ -19,8 +21,10 @@ class Time:
 def test_visibility_timeout_receive_count_and_redrive() -> None:
     time = Time()
     sqs = SQSStandIn(time)
-    dlq = sqs.create_queue("dlq")
-    queue = sqs.create_queue("q", visibility_timeout=60, dead_letter_url=dlq, max_receive_count=2)
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    redrive = json.dumps({"deadLetterTargetArn": sqs.arn(dlq), "maxReceiveCount": 2})
+    queue = sqs.create_queue(QueueName="q", Attributes={
+        "VisibilityTimeout": "60", "RedrivePolicy": redrive})["QueueUrl"]
     sqs.send_message(QueueUrl=queue, MessageBody="a")
 
     [first] = sqs.receive_message(QueueUrl=queue)["Messages"]
@@ -45,7 +49,7 @@ def test_visibility_timeout_receive_count_and_redrive() -> None:
 def test_delay_batch_limits_and_twelve_hour_ceiling() -> None:
     time = Time()
     sqs = SQSStandIn(time)
-    queue = sqs.create_queue("q")
+    queue = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=queue, MessageBody="later", DelaySeconds=900)
     assert sqs.receive_message(QueueUrl=queue) == {}
     with pytest.raises(SQSStandInError):
