@@ -77,6 +77,7 @@ def test_entries_that_keep_failing_raise_naming_the_source() -> None:
 
 
 def test_run_time_comes_from_the_schedule_event_or_now() -> None:
+    assert run_time_from_event({"run_at": "2026-11-24T18:10:00Z"}) == RUN_AT  # the CDK's input
     assert run_time_from_event({"time": "2026-11-24T18:10:00Z"}) == RUN_AT
     assert run_time_from_event({"scheduled_time": "2026-11-24T18:10:00.731Z"}) == RUN_AT
     fixed = datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC)
@@ -104,3 +105,9 @@ def test_bad_sources_variable_names_the_variable() -> None:
         planner.parse_sources('["playlist:short"]')
     with pytest.raises(ValueError, match="SOURCES"):
         planner.parse_sources("not json")
+
+
+def test_handler_without_a_queue_names_the_variable(monkeypatch) -> None:
+    monkeypatch.delenv("EXTRACT_QUEUE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="EXTRACT_QUEUE_URL"):
+        planner.handler({}, None)

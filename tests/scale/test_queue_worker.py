@@ -179,3 +179,17 @@ def test_a_failing_sqs_call_returns_only_that_message_to_the_queue(sqs) -> None:
     worker = QueueWorker(sqs=BrokenDLQ(sqs), dlq_url=dlq, extract=first_unavailable)
 
     assert deliver(sqs, worker, queue, arn) == [Outcome.RETURNED, Outcome.LANDED]
+
+
+def test_a_message_is_not_started_with_the_invocation_nearly_over(sqs) -> None:
+    queue, dlq, arn = make_queues(sqs)
+    send(sqs, queue, ExtractMessage(playlist_sources(1)[0], RUN_AT))
+    recording = RecordingSQS(sqs)
+    worker = QueueWorker(sqs=recording, dlq_url=dlq, extract=lambda *args: "never called")
+    received = sqs.receive_message(QueueUrl=queue, AttributeNames=["All"])["Messages"]
+
+    result = worker.handle_batch(to_lambda_records(received, arn), Deadline.after(2))
+
+    assert list(result.outcomes.values()) == [Outcome.NOT_STARTED]
+    assert result.response == {"batchItemFailures": [{"itemIdentifier": received[0]["MessageId"]}]}
+    assert recording.visibility == [1]
