@@ -32,15 +32,24 @@ class ExtractMessage:
     source: Source
     run_at: datetime
     attempt: int = 0
+    overruns: int = 0
 
     def to_body(self, **extra: Any) -> str:
         """The JSON message body (with optional extra fields, e.g. `last_error`)."""
-        body = {"source": str(self.source), "run_at": iso_utc(self.run_at), "attempt": self.attempt}
+        body: dict[str, Any] = {
+            "source": str(self.source), "run_at": iso_utc(self.run_at), "attempt": self.attempt,
+        }
+        if self.overruns:
+            body["overruns"] = self.overruns
         return json.dumps({**body, **extra})
 
     def next_attempt(self) -> ExtractMessage:
         """The same request, one failed attempt later."""
         return replace(self, attempt=self.attempt + 1)
+
+    def next_overrun(self) -> ExtractMessage:
+        """The same request, after one more invocation ran out of time at the worker's pace."""
+        return replace(self, overruns=self.overruns + 1)
 
 
 def parse_run_at(text: str) -> datetime:
@@ -66,10 +75,11 @@ def parse_body(body: str) -> ExtractMessage:
         source = parse_source(str(data["source"]))
         run_at = parse_run_at(data["run_at"])
         attempt = int(data.get("attempt", 0))
+        overruns = int(data.get("overruns", 0))
     except KeyError as missing:
         raise InvalidMessageError(f"message body has no {missing.args[0]!r} field") from None
     except (InvalidSourceError, ValueError, TypeError) as error:
         raise InvalidMessageError(f"invalid message body: {error}") from None
-    if attempt < 0:
-        raise InvalidMessageError(f"invalid message body: attempt {attempt} is negative")
-    return ExtractMessage(source, run_at, attempt)
+    if attempt < 0 or overruns < 0:
+        raise InvalidMessageError("invalid message body: attempt and overruns cannot be negative")
+    return ExtractMessage(source, run_at, attempt, overruns)

@@ -21,6 +21,11 @@ EDGE_MARGIN_SECONDS = 0.05
 window's edge as inside it never sees one request too many."""
 
 
+class PacingOverrunError(RateLimitedError):
+    """Our own budget's next slot comes after the invocation's deadline: the source needed more
+    requests than this invocation could send at the worker's pace."""
+
+
 class Pacer:
     """At most `budget` requests in any rolling `window_seconds` (a sliding log of send times)."""
 
@@ -68,13 +73,13 @@ class Pacer:
     def acquire(self, deadline: Deadline | None = None) -> None:
         """Wait for a free slot and take it.
 
-        Raises RateLimitedError (so the caller defers the work) when the wait would end after
-        `deadline`: a pacing wait is a rate limit we impose on ourselves.
+        Raises PacingOverrunError (a RateLimitedError, so a caller that knows no better defers
+        the work) when the wait would end after `deadline`.
         """
         wait = self.wait_time()
         while wait > 0:
             if deadline is not None and not deadline.allows_wait(wait):
-                raise RateLimitedError(
+                raise PacingOverrunError(
                     f"request budget of {self.budget} per {self.window_seconds:.0f}s is spent; "
                     f"the next slot in {wait:.1f}s does not fit in this invocation",
                     retry_after_seconds=wait,

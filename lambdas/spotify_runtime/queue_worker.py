@@ -14,7 +14,13 @@ Outcomes per message (docs/scaling.md has the whole picture):
   is unavailable (403/404: retrying cannot help) or a malformed message. The message is sent to
   the dead-letter queue with its last error (body field `last_error` and the `LastError`
   attribute), whose alarm fires, and the original is deleted.
-- **not started**: the invocation is nearly out of time; the message is made visible again
+- **paced out**: the invocation's time ran out at the worker's own pace (its share of the
+  request budget) before the source was complete. The message is sent again after the pacer's
+  wait; if this happened twice to a source that had an invocation to itself, the source needs
+  more requests than one invocation can send and is dead-lettered with an error that says so
+  (docs/scaling.md, sizing rule 2), instead of starting over until the redrive limit.
+- **not started**: the invocation is nearly out of time (or a source before it in the batch
+  used it up); the message is made visible again
   shortly and reported as a batch item failure.
 - **returned**: recording the outcome failed (an SQS call raised); the message is reported as a
   batch item failure and comes back after the queue's visibility timeout.
@@ -33,9 +39,9 @@ from datetime import datetime
 from typing import Any
 
 from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import RateLimitedError, SourceUnavailableError
+from spotify_runtime.errors import ExtractError, RateLimitedError, SourceUnavailableError
 from spotify_runtime.extract_messages import ExtractMessage, InvalidMessageError, parse_body
-from spotify_runtime.pacing import Pacer
+from spotify_runtime.pacing import Pacer, PacingOverrunError
 from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
@@ -52,6 +58,12 @@ MAX_DELAY_SECONDS = 900
 MIN_SECONDS_TO_START = 5.0
 """A message is not started with less than this left in the invocation."""
 ERROR_TEXT_LIMIT = 1_000
+MAX_PACING_OVERRUNS = 2
+"""Invocations of its own a source may run out of time in before it is dead-lettered."""
+
+
+class SourceTooLargeError(ExtractError):
+    """A source needs more requests than one invocation can send at the worker's pace."""
 
 
 class Outcome(enum.StrEnum):
@@ -60,6 +72,7 @@ class Outcome(enum.StrEnum):
     LANDED = "landed"
     DEFERRED = "deferred"
     RETRY_SCHEDULED = "retry_scheduled"
+    PACED_OUT = "paced_out"
     DEAD_LETTERED = "dead_lettered"
     NOT_STARTED = "not_started"
     RETURNED = "returned"
@@ -154,6 +167,8 @@ class QueueWorker:
         self._rng = rng or random.Random()
         self.blocked_until = 0.0
         """Clock time until which Spotify asked this container to send nothing."""
+        self._extractions = 0
+        """Extractions started in the current invocation."""
 
     def handle_batch(self, records: list[dict[str, Any]], deadline: Deadline) -> BatchResult:
         """Handle every record of an SQS event; never raises for one message's failure."""
@@ -161,6 +176,7 @@ class QueueWorker:
         if self._pacer is not None:
             self._pacer.deadline = deadline  # the pacer's waits end before this invocation does
         result = BatchResult()
+        self._extractions = 0
         for record in records:
             try:
                 outcome = self._handle(record, deadline, started)
@@ -168,6 +184,8 @@ class QueueWorker:
                 LOG.exception("could not record the outcome of message %s", record["messageId"])
                 outcome = Outcome.RETURNED
             result.outcomes[record["messageId"]] = outcome
+            if outcome is Outcome.PACED_OUT:
+                deadline = Deadline(0.0, self._clock)  # nothing else starts in this invocation
         return result
 
     def _handle(self, record: dict[str, Any], deadline: Deadline, started: float) -> Outcome:
@@ -181,8 +199,12 @@ class QueueWorker:
         blocked_for = self.blocked_until - self._clock()
         if blocked_for > 0:
             return self._defer(record, message, blocked_for, started)
+        first = self._extractions == 0
+        self._extractions += 1
         try:
             key = self.extract(message.source, message.run_at, deadline)
+        except PacingOverrunError as error:
+            return self._paced_out(record, message, error, counts=first)
         except RateLimitedError as error:
             self.blocked_until = self._clock() + error.retry_after_seconds
             return self._defer(record, message, error.retry_after_seconds, started)
@@ -219,6 +241,32 @@ class QueueWorker:
         LOG.warning("deferred %s by %ds (rate limited for %.0fs)", message.source, seconds, wait)
         return Outcome.DEFERRED
 
+    def _paced_out(
+        self, record: dict[str, Any], message: ExtractMessage, error: PacingOverrunError,
+        *, counts: bool,
+    ) -> Outcome:
+        """Send the source again after the pacer's wait; dead-letter it if it cannot fit.
+
+        Only an invocation the source had to itself (`counts`) tells that it is too large.
+        """
+        again = message.next_overrun() if counts else message
+        if again.overruns >= MAX_PACING_OVERRUNS:
+            budget = self._pacer.budget if self._pacer else "?"
+            return self._dead_letter(record, again, SourceTooLargeError(
+                f"{message.source} needs more requests than one invocation can send at this "
+                f"worker's pace ({budget} per 30 s, EXTRACT_REQUESTS_PER_30S // "
+                "EXTRACT_MAX_CONCURRENCY): raise the worker's timeout or lower "
+                "extract_max_concurrency (docs/scaling.md, sizing)"
+            ))
+        self.sqs.send_message(
+            QueueUrl=self._source_queue_url(record),
+            MessageBody=again.to_body(),
+            DelaySeconds=min(math.ceil(error.retry_after_seconds), MAX_DELAY_SECONDS),
+        )
+        LOG.warning("paced out %s (%d of %d)", message.source, again.overruns,
+                    MAX_PACING_OVERRUNS)
+        return Outcome.PACED_OUT
+
     def _retry_or_dead_letter(
         self, record: dict[str, Any], message: ExtractMessage, error: Exception
     ) -> Outcome:
@@ -239,7 +287,8 @@ class QueueWorker:
         if message is None:  # unparseable: keep the body as it came, the error rides along
             body = record["body"]
         else:
-            body = message.to_body(last_error=error_text, failed_attempts=message.attempt + 1)
+            failed = message.attempt + (0 if isinstance(error, SourceTooLargeError) else 1)
+            body = message.to_body(last_error=error_text, failed_attempts=failed)
         self.sqs.send_message(
             QueueUrl=self.dlq_url,
             MessageBody=body,

@@ -75,13 +75,16 @@ class SimulationSettings:
     long_retry_after_seconds: float | None = None
     """If set: LONG_RETRY_AFTER_AT seconds into the run, Spotify answers one request per worker
     with 429 and this Retry-After (the hour-long waits users report); they must be deferred."""
+    size_classes: tuple[tuple[float, int, int], ...] = SIZE_CLASSES
     seed: int = 7
 
 
-def playlist_sizes(count: int, rng: random.Random) -> list[int]:
-    """Varied playlist sizes drawn from SIZE_CLASSES."""
-    shares = [share for share, _low, _high in SIZE_CLASSES]
-    classes = rng.choices(SIZE_CLASSES, weights=shares, k=count)
+def playlist_sizes(
+    count: int, rng: random.Random, size_classes: tuple[tuple[float, int, int], ...] = SIZE_CLASSES
+) -> list[int]:
+    """Varied playlist sizes drawn from (share, fewest items, most items) classes."""
+    shares = [share for share, _low, _high in size_classes]
+    classes = rng.choices(size_classes, weights=shares, k=count)
     return [rng.randint(low, high) for _share, low, high in classes]
 
 
@@ -92,14 +95,14 @@ def _serve_playlists(fake: FakeSpotify, settings: SimulationSettings) -> list[So
     200,000 distinct items would take longer than the simulation); metadata is per playlist.
     """
     rng = random.Random(settings.seed)
-    largest = SIZE_CLASSES[-1][2]
+    largest = max(high for _share, _low, high in settings.size_classes)
     pools = [
         sample_data.generate_playlist_items(largest, settings.seed * 1_000 + pool,
                                             added_by=fake.user_id)
-        for pool in range(ITEM_POOLS)
+        for pool in range(min(ITEM_POOLS, settings.n_sources))
     ]
     sources = []
-    for index, size in enumerate(playlist_sizes(settings.n_sources, rng)):
+    for index, size in enumerate(playlist_sizes(settings.n_sources, rng, settings.size_classes)):
         playlist_id = sample_data.spotify_id(rng)
         metadata = sample_data.make_playlist_metadata(
             playlist_id, name=f"Simulated #{index}", owner_id=fake.user_id, seed=index

@@ -14,6 +14,7 @@ import pytest
 from spotify_runtime.deadline import Deadline
 from spotify_runtime.errors import RateLimitedError, SourceUnavailableError, TransientError
 from spotify_runtime.extract_messages import ExtractMessage
+from spotify_runtime.pacing import PacingOverrunError
 from spotify_runtime.queue_worker import Outcome, QueueWorker, RetryPolicy
 
 from spotify_etl.local.sqs_event_source import to_lambda_records
@@ -193,3 +194,55 @@ def test_a_message_is_not_started_with_the_invocation_nearly_over(sqs) -> None:
     assert list(result.outcomes.values()) == [Outcome.NOT_STARTED]
     assert result.response == {"batchItemFailures": [{"itemIdentifier": received[0]["MessageId"]}]}
     assert recording.visibility == [1]
+
+
+def test_a_source_that_outruns_two_invocations_of_its_own_is_dead_lettered(sqs) -> None:
+    queue, dlq, arn = make_queues(sqs)
+    large, small = playlist_sources(2)
+    send(sqs, queue, ExtractMessage(large, RUN_AT))
+    send(sqs, queue, ExtractMessage(small, RUN_AT))
+
+    def out_of_pace(src, run_at, deadline):
+        raise PacingOverrunError(f"{src}: next slot in 0.0 s does not fit",
+                                 retry_after_seconds=0.0)
+
+    class RecordingSends(RecordingSQS):
+        sent: list[dict] = []
+
+        def send_message(self, **kwargs):
+            if kwargs["QueueUrl"] == queue:
+                self.sent.append(json.loads(kwargs["MessageBody"]))
+            return self.client.send_message(**kwargs)
+
+    recording = RecordingSends(sqs)
+    worker = QueueWorker(sqs=recording, dlq_url=dlq, extract=out_of_pace)
+
+    # One batch: the first source uses the invocation up (an overrun that counts), the second
+    # is not started (it comes back in 1 s, its count untouched).
+    assert deliver(sqs, worker, queue, arn) == [Outcome.PACED_OUT, Outcome.NOT_STARTED]
+    assert [(body["source"], body["overruns"]) for body in recording.sent] == [(str(large), 1)]
+
+    outcomes: list[Outcome] = []
+    for _ in range(20):
+        time.sleep(0.2)
+        outcomes += deliver_one_at_a_time(sqs, worker, queue, arn)
+        if outcomes.count(Outcome.DEAD_LETTERED) == 2:
+            break
+    # Each had two invocations of its own: the large one now, the small one after one more.
+    assert sorted(outcomes) == sorted([Outcome.DEAD_LETTERED, Outcome.PACED_OUT,
+                                       Outcome.DEAD_LETTERED])
+    errors = {json.loads(m["Body"])["source"]: m["MessageAttributes"]["ErrorType"]["StringValue"]
+              for m in drain(sqs, dlq)}
+    assert errors == {str(large): "SourceTooLargeError", str(small): "SourceTooLargeError"}
+
+
+def deliver_one_at_a_time(sqs, worker: QueueWorker, queue: str, arn: str) -> list[Outcome]:
+    """A poll with batch size 1."""
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1,
+                                   AttributeNames=["All"]).get("Messages", [])
+    records = to_lambda_records(received, arn)
+    result = worker.handle_batch(records, Deadline.after(600))
+    for record in records:
+        if not result.outcomes[record["messageId"]].redeliver:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=record["receiptHandle"])
+    return list(result.outcomes.values())

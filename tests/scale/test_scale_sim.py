@@ -48,3 +48,14 @@ def test_run_local_sources_writes_the_summary(tmp_path, capsys) -> None:
 def test_run_local_rejects_a_bad_source_count(capsys) -> None:
     assert main(["run-local", "--sources", "0"]) == 1
     assert capsys.readouterr().err.strip() == "error: --sources must be at least 1, got 0"
+
+
+def test_a_source_too_large_for_one_invocation_is_dead_lettered_not_retried_forever() -> None:
+    # 1,500 items need 29 requests; at 10 per 30 s a 60 s invocation sends at most 20.
+    summary = run_simulation(1, 100, max_concurrency=2, requests_per_30s=20,
+                             function_timeout_seconds=60, size_classes=((1.0, 1500, 1500),))
+
+    assert summary["sources_landed"] == 0
+    assert summary["sources_dead_lettered"] == 1
+    assert summary["outcomes"] == {"paced_out": 1, "dead_lettered": 1}
+    assert summary["requests"] <= 2 * 20
