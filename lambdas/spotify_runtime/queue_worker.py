@@ -4,7 +4,7 @@ Outcomes per message (docs/scaling.md has the whole picture):
 
 - **landed**: the source's raw file is written at `layout.raw_key(type, id, run_at)`; the message
   is deleted (it is not in `batchItemFailures`). A second delivery overwrites the same key.
-- **deferred**: Spotify (or our own pacer) asked us to wait longer than this invocation has left.
+- **deferred**: Spotify asked us (429, Retry-After) to wait longer than this invocation has left.
   The message's visibility timeout is set to the wait plus a little jitter (at most 12 hours) and
   it is reported as a batch item failure, so SQS delivers it again when the wait is over. A
   deferral is not a failed attempt; the queue's redrive policy (maxReceiveCount) is the safety net.
@@ -20,8 +20,7 @@ Outcomes per message (docs/scaling.md has the whole picture):
   more requests than one invocation can send and is dead-lettered with an error that says so
   (docs/scaling.md, sizing rule 2), instead of starting over until the redrive limit.
 - **not started**: the invocation is nearly out of time (or a source before it in the batch
-  used it up); the message is made visible again
-  shortly and reported as a batch item failure.
+  used it up); the message is made visible again shortly and reported as a batch item failure.
 - **returned**: recording the outcome failed (an SQS call raised); the message is reported as a
   batch item failure and comes back after the queue's visibility timeout.
 """
