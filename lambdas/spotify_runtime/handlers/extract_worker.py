@@ -123,11 +123,13 @@ def _container() -> QueueWorker:
     if not _CONTAINER:
         settings = WorkerSettings.from_env(os.environ)
         pacer = worker_pacer(settings)
+        client = container_client(throttle=pacer)
+        client.throttle = pacer  # a client cached before this worker was built is paced too
         _CONTAINER.append(build_container(
             settings,
             sqs=boto3.client("sqs"),
             sink=S3RawSink(boto3.client("s3"), required_env("DATA_BUCKET")),
-            client=container_client(throttle=pacer),
+            client=client,
             pacer=pacer,
         ))
     return _CONTAINER[0]
