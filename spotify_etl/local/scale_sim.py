@@ -259,8 +259,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "workers, rate limit) instead of the demo pipeline")
     parser.add_argument("--rate-limit", type=int, default=100, metavar="REQUESTS_PER_30S",
                         help="the local Spotify's rolling 30-second limit (default 100)")
-    parser.add_argument("--max-concurrency", type=int, default=5,
-                        help="simulated workers (the event source's maximum concurrency)")
+    parser.add_argument("--max-concurrency", type=int, default=5, metavar="C",
+                        help="simulated workers, the event source's maximum concurrency "
+                             "(default 5)")
     parser.add_argument("--requests-per-30s", type=int, metavar="BUDGET",
                         help="the workers' shared budget, EXTRACT_REQUESTS_PER_30S (default: the "
                              "rate limit)")
