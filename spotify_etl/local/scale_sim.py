@@ -34,7 +34,7 @@ from spotify_runtime.handlers.extract_worker import (
 )
 from spotify_runtime.handlers.planner import plan_run
 from spotify_runtime.pacing import WINDOW_SECONDS
-from spotify_runtime.raw_sink import DirectoryRawSink
+from spotify_runtime.raw_sink import DirectoryRawSink, RawSink
 from spotify_runtime.sources import Source
 from spotify_runtime.spotify_client import SpotifyClient
 
@@ -88,8 +88,11 @@ def playlist_sizes(
     return [rng.randint(low, high) for _share, low, high in classes]
 
 
-def _serve_playlists(fake: FakeSpotify, settings: SimulationSettings) -> list[Source]:
-    """Generate and serve the playlists; returns them plus the unavailable sources.
+def _serve_playlists(
+    fake: FakeSpotify, settings: SimulationSettings
+) -> tuple[list[Source], dict[str, int]]:
+    """Generate and serve the playlists; returns them plus the unavailable sources, and the
+    number of items each raw file must hold (by raw key).
 
     Items come from ITEM_POOLS generated lists sliced to each playlist's size (generating
     200,000 distinct items would take longer than the simulation); metadata is per playlist.
@@ -101,7 +104,7 @@ def _serve_playlists(fake: FakeSpotify, settings: SimulationSettings) -> list[So
                                             added_by=fake.user_id)
         for pool in range(min(ITEM_POOLS, settings.n_sources))
     ]
-    sources = []
+    sources, expected_items = [], {}
     for index, size in enumerate(playlist_sizes(settings.n_sources, rng, settings.size_classes)):
         playlist_id = sample_data.spotify_id(rng)
         metadata = sample_data.make_playlist_metadata(
@@ -109,10 +112,25 @@ def _serve_playlists(fake: FakeSpotify, settings: SimulationSettings) -> list[So
         )
         fake.add_playlist(metadata, pools[index % ITEM_POOLS][:size])
         sources.append(Source("playlist", playlist_id))
+        expected_items[layout.raw_key("playlist", playlist_id, RUN_AT)] = size
     sources += [
         Source("playlist", sample_data.spotify_id(rng)) for _ in range(settings.unavailable_sources)
     ]
-    return sources
+    return sources, expected_items
+
+
+class _RecordingSink:
+    """The directory sink of the local CLI, also counting writes and each file's items."""
+
+    def __init__(self, root: Path) -> None:
+        self._inner = DirectoryRawSink(root)
+        self.writes = 0
+        self.items: dict[str, int] = {}
+
+    def write(self, key: str, envelope: dict[str, Any]) -> str:
+        self.writes += 1
+        self.items[key] = len(envelope["items"])
+        return self._inner.write(key, envelope)
 
 
 def _raw_files(root: Path) -> list[Path]:
@@ -126,6 +144,8 @@ def _summary(
     dlq_url: str,
     mapping: EventSourceMapping,
     raw_root: Path,
+    sink: _RecordingSink,
+    expected_items: dict[str, int],
     real_seconds: float,
 ) -> dict[str, Any]:
     files = _raw_files(raw_root)
@@ -143,6 +163,11 @@ def _summary(
         "sources_landed": len(per_source),
         "sources_dead_lettered": len(dead),
         "duplicate_raw_files": sum(count - 1 for count in per_source.values()),
+        "raw_writes": sink.writes,
+        "items_landed": sum(sink.items.values()),
+        "items_missing_from_landed_files": sum(
+            max(expected_items.get(key, 0) - count, 0) for key, count in sink.items.items()
+        ),
         "requests": api_requests,
         "throttled_responses": throttled,
         "throttled_share": round(throttled / api_requests, 4) if api_requests else 0.0,
@@ -179,7 +204,8 @@ def run_simulation(
         rate_limit_per_30s=rate_limit_per_30s, clock=clock.now
     ) as fake:
         raw_root = Path(raw_dir) if raw_dir else Path(scratch)
-        sources = _serve_playlists(fake, settings)
+        sources, expected_items = _serve_playlists(fake, settings)
+        sink = _RecordingSink(raw_root)
         sqs = SQSStandIn(clock.now)
         dlq_url, queue_url = _create_queues(sqs, settings)
         worker_settings = WorkerSettings(
@@ -189,7 +215,7 @@ def run_simulation(
             max_concurrency=settings.max_concurrency,
         )
         containers = [
-            _container(worker_settings, sqs, fake, raw_root, clock, random.Random(seed + slot))
+            _container(worker_settings, sqs, fake, sink, clock, random.Random(seed + slot))
             for slot in range(settings.max_concurrency)
         ]
         mapping = EventSourceMapping(
@@ -206,7 +232,7 @@ def run_simulation(
         for thread in threads:
             thread.join()
         clock.raise_errors()
-        return _summary(settings, fake, sqs, dlq_url, mapping, raw_root,
+        return _summary(settings, fake, sqs, dlq_url, mapping, raw_root, sink, expected_items,
                         time.perf_counter() - started)
 
 
@@ -229,7 +255,7 @@ def _container(
     settings: WorkerSettings,
     sqs: SQSStandIn,
     fake: FakeSpotify,
-    raw_root: Path,
+    sink: RawSink,
     clock: VirtualClock,
     rng: random.Random,
 ) -> Invoke:
@@ -241,7 +267,7 @@ def _container(
         api_url=fake.api_url, accounts_url=fake.accounts_url,
         throttle=pacer, sleep=clock.sleep, rng=rng,
     )
-    worker = build_container(settings, sqs=sqs, sink=DirectoryRawSink(raw_root), client=client,
+    worker = build_container(settings, sqs=sqs, sink=sink, client=client,
                              pacer=pacer, clock=clock.now, rng=rng)
     return worker.handle_batch
 

@@ -14,6 +14,8 @@ def test_fifty_sources_at_a_low_limit_all_land_once_paced() -> None:
     assert summary["sources_total"] == summary["sources_landed"] == 50
     assert summary["sources_dead_lettered"] == 0
     assert summary["duplicate_raw_files"] == 0
+    assert summary["items_missing_from_landed_files"] == 0
+    assert summary["items_landed"] > 50  # every file holds all its playlist's items
     assert summary["throttled_responses"] <= 0.05 * summary["requests"]
     assert summary["token_requests"] == 2  # one per worker container
     assert summary["outcomes"] == {"landed": 50}
