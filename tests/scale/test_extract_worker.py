@@ -210,3 +210,20 @@ def test_worker_settings_come_from_the_environment_and_name_bad_values() -> None
         WorkerSettings.from_env({"EXTRACT_DLQ_URL": "x", "EXTRACT_MAX_CONCURRENCY": "two"})
     with pytest.raises(ValueError, match="EXTRACT_REQUESTS_PER_30S"):
         WorkerSettings.from_env({"EXTRACT_DLQ_URL": "x", "EXTRACT_REQUESTS_PER_30S": "0"})
+
+
+def test_planner_to_worker_lands_every_configured_source(env, fake, monkeypatch) -> None:
+    from spotify_runtime.handlers import planner
+
+    sources = playlist_sources(3)
+    monkeypatch.setenv("EXTRACT_QUEUE_URL", env["queue"])
+    monkeypatch.setenv("SOURCES", json.dumps([str(source) for source in sources]))
+
+    planned = planner.handler({"run_at": "2026-11-24T18:10:00Z"}, None)
+    responses = [poll(env, via_handler) for _ in range(2)]  # the second poll finds nothing left
+
+    assert planned == {"run_at": "2026-11-24T18:10:00Z", "messages_sent": 3}
+    assert responses == [{"batchItemFailures": []}] * 2
+    assert raw_keys() == sorted(layout.raw_key("playlist", s.id, RUN_AT) for s in sources)
+    assert drain(boto3.client("sqs", region_name="us-east-1"), env["queue"]) == []
+    assert fake.count("^/api/token") == 1
