@@ -211,7 +211,19 @@ def parse_environment(
                     f"{source_name}.{key}: unknown setting (known: {', '.join(_SETTING_NAMES)})"
                 )
             values[key] = _check_value(f"{source_name}.{key}", key, value)
-    return EnvironmentSettings(name=name, **values)
+    settings = EnvironmentSettings(name=name, **values)
+    _check_extract_budget(base, settings)
+    return settings
+
+
+def _check_extract_budget(base: str, settings: EnvironmentSettings) -> None:
+    """Each concurrent worker needs at least one request per 30 s (docs/scaling.md: sizing)."""
+    if settings.extract_requests_per_30s < settings.extract_max_concurrency:
+        raise ConfigError(
+            f"{base}.extract_requests_per_30s: {settings.extract_requests_per_30s} is less than "
+            f"extract_max_concurrency ({settings.extract_max_concurrency}); each worker gets "
+            "extract_requests_per_30s // extract_max_concurrency requests per 30 s"
+        )
 
 
 @dataclass(frozen=True)
