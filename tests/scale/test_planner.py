@@ -100,13 +100,6 @@ def test_handler_reads_sources_and_queue_from_the_environment(sqs, monkeypatch) 
                        "saved-tracks"]
 
 
-def test_bad_sources_variable_names_the_variable() -> None:
-    with pytest.raises(ValueError, match="SOURCES"):
-        planner.parse_sources('["playlist:short"]')
-    with pytest.raises(ValueError, match="SOURCES"):
-        planner.parse_sources("not json")
-
-
 def test_handler_without_a_queue_names_the_variable(monkeypatch) -> None:
     monkeypatch.delenv("EXTRACT_QUEUE_URL", raising=False)
     with pytest.raises(RuntimeError, match="EXTRACT_QUEUE_URL"):

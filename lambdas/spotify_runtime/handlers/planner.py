@@ -1,13 +1,11 @@
 """The schedule invokes this: one extract-queue message per configured source, then return.
 
-Environment: `SOURCES` (JSON list of "TYPE:ID"), `EXTRACT_QUEUE_URL`.
+Environment: `SOURCES_FILE` (or `SOURCES`, see source_list.py), `EXTRACT_QUEUE_URL`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -18,7 +16,8 @@ import boto3
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.extract_messages import ExtractMessage, parse_run_at
 from spotify_runtime.handlers import configure_logging, required_env
-from spotify_runtime.sources import InvalidSourceError, Source, parse_source
+from spotify_runtime.source_list import configured_sources
+from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
 
@@ -33,20 +32,6 @@ RUN_TIME_FIELDS = ("run_at", "scheduled_time", "time")
 
 class PlanningError(RuntimeError):
     """Some messages could not be sent; the message names the sources and SQS's reasons."""
-
-
-def parse_sources(text: str | None) -> list[Source]:
-    """The `SOURCES` variable: a JSON list of source strings, de-duplicated in order."""
-    try:
-        raw = json.loads(text or "[]")
-    except ValueError:
-        raise ValueError(f"SOURCES is not JSON: {text[:80]!r}") from None
-    if not isinstance(raw, list):
-        raise ValueError("SOURCES must be a JSON list of 'TYPE:ID' strings")
-    try:
-        return list(dict.fromkeys(parse_source(str(item)) for item in raw))
-    except InvalidSourceError as error:
-        raise ValueError(f"SOURCES: {error}") from None
 
 
 def run_time_from_event(event: Any, now: Callable[[], datetime] | None = None) -> datetime:
@@ -108,10 +93,10 @@ def plan_run(
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    """Schedule target: enqueue every source of `SOURCES` for this run."""
+    """Schedule target: enqueue every configured source for this run."""
     configure_logging()
     queue_url = required_env("EXTRACT_QUEUE_URL")
-    sources = parse_sources(os.environ.get("SOURCES"))
+    sources = configured_sources()
     run_at = run_time_from_event(event)
     count = plan_run(boto3.client("sqs"), queue_url, sources, run_at)
     return {"run_at": iso_utc(run_at), "messages_sent": count}
