@@ -15,8 +15,9 @@ SIZES = [50, 200]
 def sections(tmp_path_factory):
     work = tmp_path_factory.mktemp("bench-work")
     options = build_parser().parse_args(
-        ["--sizes", ",".join(map(str, SIZES)), "--runs", "1", "--only", "transform,storage,api",
-         "--api-sizes", "49,51", "--work", str(work)]
+        ["--sizes", ",".join(map(str, SIZES)), "--runs", "1",
+         "--only", "transform,storage,api,scale", "--api-sizes", "49,51",
+         "--scale-sources", "30", "--work", str(work)]
     )
     found, failed = run_bench(options)
     assert not failed, [s.pending for s in found]
@@ -62,6 +63,16 @@ def test_request_counts_cover_playlists_an_album_and_an_artist(sections):
         assert count.items_extracted == count.items > 0
         assert count.made >= count.lower_bound >= 2
         assert count.token_requests == 1
+
+
+def test_scale_simulation_figures_and_targets(sections):
+    section = sections["Scale"]
+    summary = section.data
+    assert summary["sources_total"] == 30
+    assert 0 < summary["sources_landed"] <= 30 and summary["requests"] >= 30
+    assert [row[0] for row in section.rows][:2] == ["Sources", "Sources landed"]
+    # Targets are stated for 1,000 sources: a 30-source run is shown but not checked.
+    assert [t.verdict for t in section.targets] == ["not checked"] * 4
 
 
 def test_document_lists_targets_machine_and_figures(sections):
