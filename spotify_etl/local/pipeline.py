@@ -1,0 +1,235 @@
+"""The whole pipeline on one machine: the code that runs in AWS, over local stand-ins.
+
+Stages, each timed: a local AWS endpoint holding the bucket (seeded with the existing lake), the
+Spotify API (bundled sample data or the real one), the real extract handler invoked as the
+schedule invokes it, each resulting *Object Created* event delivered to the real transform
+handler as EventBridge delivers it, the catalog and every named query on DuckDB, and the lake
+copied back to its folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from spotify_runtime.layout import RAW_FAILED
+
+from spotify_etl.local.aws import LocalAws, local_aws, patched_environ, start_event_capture
+from spotify_etl.local.lake import QueryResult, open_lake, rows_per_table, run_sql
+from spotify_etl.local.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
+from spotify_etl.local.lambda_context import FakeLambdaContext
+from spotify_etl.local.progress import Progress, StageFailedError
+from spotify_etl.local.render import result_table
+from spotify_etl.local.spotify_endpoint import SpotifyEndpoint, live_spotify, sample_spotify
+from spotify_etl.named_queries import load_named_queries
+
+EXTRACT_FUNCTION = "spotify-etl-local-extract"
+TRANSFORM_FUNCTION = "spotify-etl-local-transform"
+
+STAGE_AWS = "Local AWS endpoint (moto server)"
+STAGE_SPOTIFY = "Spotify Web API"
+STAGE_EXTRACT = "Extract (extract handler, invoked as the schedule does)"
+STAGE_TRANSFORM = "Transform (each Object Created event -> transform handler)"
+STAGE_CATALOG = "Catalog and named queries (DuckDB over the processed Parquet)"
+STAGE_LAKE = "Lake folder"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to run: where the lake lives, which Spotify, which sources."""
+
+    lake_dir: Path
+    live: bool = False
+    sources: tuple[str, ...] = ()
+    """Sources to extract; empty: the sample server's own (or, live, none: an error)."""
+    print_queries: bool = True
+
+
+@dataclass
+class RunSummary:
+    """What one run did."""
+
+    lake_dir: Path
+    seeded_objects: int = 0
+    written: Counter[str] = field(default_factory=Counter)
+    """New objects in the bucket by top-level folder (raw/processed, processed/songs, ...)."""
+    events_delivered: int = 0
+    quarantined: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    snapshots: list[str] = field(default_factory=list)
+    query_results: dict[str, QueryResult] = field(default_factory=dict)
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    """One line per failed stage; the run exits non-zero if any."""
+
+    @property
+    def objects_written(self) -> int:
+        """How many objects the run added to the lake."""
+        return sum(self.written.values())
+
+
+def _written_by_folder(keys: list[str], seeded: set[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for key in keys:
+        if key not in seeded:
+            parts = key.split("/")
+            counts["/".join(parts[:2]) + "/"] += 1
+    return counts
+
+
+def _extract(sources: tuple[str, ...]) -> None:
+    # Imported only now: the handler module reads the environment the run has just set up.
+    from spotify_runtime.handlers import extract
+
+    extract.handler({"sources": list(sources)}, FakeLambdaContext(EXTRACT_FUNCTION))
+
+
+def _transform_all(local: LocalAws) -> int:
+    from spotify_runtime.handlers import transform
+
+    delivered = 0
+    # Transform writes no Object Created under raw/to_process/, but drain until quiet anyway,
+    # as EventBridge would keep delivering.
+    while events := local.drain_object_created_events():
+        for event in events:
+            transform.handler(event, FakeLambdaContext(TRANSFORM_FUNCTION))
+            delivered += 1
+    return delivered
+
+
+def _run_queries(staging: Path, summary: RunSummary) -> None:
+    connection = open_lake(staging)
+    summary.rows = rows_per_table(connection)
+    summary.snapshots = [
+        row[0]
+        for row in connection.execute(
+            "SELECT DISTINCT snapshot_date FROM songs ORDER BY 1"
+        ).fetchall()
+    ]
+    for query in load_named_queries():
+        summary.query_results[query.name] = run_sql(connection, query.sql)
+
+
+class _Stages:
+    """The stages of one run, sharing the run's state."""
+
+    def __init__(self, options: RunOptions, console: Console, stack: ExitStack) -> None:
+        self.options = options
+        self.console = console
+        self.stack = stack
+        self.progress = Progress(console)
+        self.summary = RunSummary(options.lake_dir)
+        self.seeded: set[str] = set()
+        self.local: LocalAws | None = None
+        self.spotify: SpotifyEndpoint | None = None
+
+    def aws(self) -> None:
+        with self.progress.stage(STAGE_AWS) as report:
+            local = self.stack.enter_context(local_aws())
+            self.seeded = seed_bucket(local.client("s3"), local.bucket, self.options.lake_dir)
+            start_event_capture(local)
+            self.local = local
+            self.summary.seeded_objects = len(self.seeded)
+            report.detail = (
+                f"{local.endpoint_url}, bucket {local.bucket}, "
+                f"{len(self.seeded)} objects seeded from {self.options.lake_dir}"
+            )
+
+    def spotify_api(self) -> None:
+        assert self.local is not None
+        with self.progress.stage(STAGE_SPOTIFY) as report:
+            if self.options.live:
+                spotify = live_spotify(self.options.sources)
+            else:
+                spotify = self.stack.enter_context(sample_spotify(self.options.sources))
+            self.local.store_spotify_secret(spotify.credentials)
+            self.stack.enter_context(patched_environ(spotify.environment()))
+            self.spotify = spotify
+            report.detail = f"{spotify.description}; {len(spotify.sources)} source(s)"
+
+    def extract(self) -> None:
+        assert self.local is not None and self.spotify is not None
+        with self.progress.stage(STAGE_EXTRACT) as report:
+            try:
+                _extract(self.spotify.sources)
+            finally:
+                # Whatever succeeded is in the bucket even if a source failed, as on AWS.
+                new = [
+                    key for key in list_keys(self.local.client("s3"), self.local.bucket, "raw/")
+                    if key not in self.seeded
+                ]
+                report.detail = f"{len(new)} raw file(s) written"
+
+    def transform(self) -> None:
+        assert self.local is not None
+        with self.progress.stage(STAGE_TRANSFORM) as report:
+            delivered = _transform_all(self.local)
+            self.summary.events_delivered = delivered
+            s3 = self.local.client("s3")
+            self.summary.quarantined = [
+                key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
+                if key not in self.seeded and not key.endswith(".error.json")
+            ]
+            report.detail = f"{delivered} event(s) delivered"
+        if self.summary.quarantined:
+            raise StageFailedError(
+                f"transform: {len(self.summary.quarantined)} raw file(s) quarantined under "
+                f"{RAW_FAILED} (see the .error.json beside each), e.g. "
+                f"{self.summary.quarantined[0]}"
+            )
+
+    def catalog(self) -> Path:
+        assert self.local is not None
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.options.lake_dir))
+        self.stack.callback(shutil.rmtree, staging, ignore_errors=True)
+        with self.progress.stage(STAGE_CATALOG) as report:
+            s3 = self.local.client("s3")
+            keys = download_bucket(s3, self.local.bucket, staging)
+            self.summary.written = _written_by_folder(keys, self.seeded)
+            _run_queries(staging, self.summary)
+            report.detail = (
+                f"{len(self.summary.query_results)} named queries, "
+                f"{len(self.summary.snapshots)} snapshot(s)"
+            )
+        if self.options.print_queries:
+            for name, result in self.summary.query_results.items():
+                self.console.print(result_table(result, title=name))
+        return staging
+
+    def lake(self, staging: Path) -> None:
+        with self.progress.stage(STAGE_LAKE) as report:
+            replace_lake(staging, self.options.lake_dir)
+            report.detail = f"{self.options.lake_dir}"
+
+
+def _guarded(summary: RunSummary, step: Callable[[], Any]) -> None:
+    """Run a stage whose failure should not stop the rest (its result is still kept)."""
+    try:
+        step()
+    except StageFailedError as error:
+        summary.failures.append(str(error))
+
+
+def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
+    """Run every stage; failures are listed in the summary (raised only if nothing can go on)."""
+    options.lake_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        stages = _Stages(options, console, stack)
+        try:
+            stages.aws()
+            stages.spotify_api()
+            # A failing source or a quarantined file still leaves the rest to transform and keep.
+            _guarded(stages.summary, stages.extract)
+            _guarded(stages.summary, stages.transform)
+            staging = stages.catalog()
+            stages.lake(staging)
+        finally:
+            stages.summary.timings = stages.progress.timings
+        return stages.summary

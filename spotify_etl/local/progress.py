@@ -1,0 +1,57 @@
+"""Stage-by-stage progress for the local run: a spinner while a stage runs, then its timing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.markup import escape
+
+
+class StageFailedError(Exception):
+    """A stage raised; the message names the stage and the cause in one line."""
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one line: its message's first line, or its type if it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+@dataclass
+class StageReport:
+    """What a running stage reports: a short detail shown after its timing."""
+
+    detail: str = ""
+
+
+@dataclass
+class Progress:
+    """Runs named stages in order and remembers how long each took."""
+
+    console: Console
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, title: str) -> Iterator[StageReport]:
+        """Run the block as one stage; failures become StageFailedError naming the stage."""
+        report = StageReport()
+        started = time.perf_counter()
+        try:
+            with self.console.status(f"{escape(title)} ..."):
+                yield report
+        except Exception as error:
+            elapsed = time.perf_counter() - started
+            self.timings.append((title, elapsed))
+            message = one_line(error)
+            self.console.print(
+                f"[red]✗[/] {escape(title)} [dim]({elapsed:.2f} s)[/] {escape(message)}"
+            )
+            raise StageFailedError(f"{title}: {message}") from error
+        elapsed = time.perf_counter() - started
+        self.timings.append((title, elapsed))
+        detail = f" {escape(report.detail)}" if report.detail else ""
+        self.console.print(f"[green]✓[/] {escape(title)} [dim]({elapsed:.2f} s)[/]{detail}")

@@ -1,0 +1,31 @@
+"""Printing query results as tables in the terminal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from rich.table import Table
+
+from spotify_etl.local.lake import QueryResult
+
+
+def format_value(value: Any) -> str:
+    """One cell as text: NULL as an empty cell, lists comma-separated, times in ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(format_value(item) for item in value)
+    return str(value)
+
+
+def result_table(result: QueryResult, title: str | None = None) -> Table:
+    """A rich Table of a query result (a caption says how many rows)."""
+    table = Table(title=title, title_justify="left", caption=f"{len(result.rows)} row(s)")
+    for column in result.columns:
+        table.add_column(column, overflow="fold")
+    for row in result.rows:
+        table.add_row(*(format_value(value) for value in row))
+    return table

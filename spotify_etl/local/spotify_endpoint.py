@@ -1,0 +1,80 @@
+"""Which Spotify the local run talks to: the bundled sample server, or the real Web API.
+
+Either way the handlers read the credentials from the (local) secret, as on AWS; only the API and
+token URLs differ, passed through `SPOTIFY_API_URL` / `SPOTIFY_ACCOUNTS_URL`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from spotify_etl.local.aws import SpotifyCredentials
+
+LIVE_CREDENTIAL_VARIABLES = ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN")
+
+
+class MissingCredentialsError(Exception):
+    """`--live` without the Spotify credentials in the environment."""
+
+
+@dataclass(frozen=True)
+class SpotifyEndpoint:
+    """Credentials, sources and URLs for one run."""
+
+    description: str
+    credentials: SpotifyCredentials
+    sources: tuple[str, ...]
+    api_url: str | None = None
+    """None: Spotify's own API (the handlers' default)."""
+    accounts_url: str | None = None
+
+    def environment(self) -> dict[str, str | None]:
+        """The handler variables that point at this endpoint (unset for the real Spotify)."""
+        return {"SPOTIFY_API_URL": self.api_url, "SPOTIFY_ACCOUNTS_URL": self.accounts_url}
+
+
+@contextmanager
+def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
+    """The local Spotify Web API serving the bundled sample data, for as long as the block runs."""
+    from spotify_etl.local import fake_spotify
+
+    with fake_spotify.serve_sample_data() as server:
+        yield SpotifyEndpoint(
+            description=f"sample data at {server.api_url}",
+            credentials=SpotifyCredentials(
+                server.client_id, server.client_secret, server.refresh_token
+            ),
+            sources=tuple(sources) or tuple(server.sample_sources),
+            api_url=server.api_url,
+            accounts_url=server.accounts_url,
+        )
+
+
+def live_spotify(sources: Sequence[str]) -> SpotifyEndpoint:
+    """The real Web API with credentials from SPOTIFY_CLIENT_ID/_SECRET/_REFRESH_TOKEN."""
+    client_id, client_secret, refresh_token = (
+        os.environ.get(name, "").strip() for name in LIVE_CREDENTIAL_VARIABLES
+    )
+    missing = [
+        name
+        for name, value in zip(
+            LIVE_CREDENTIAL_VARIABLES[:2], (client_id, client_secret), strict=True
+        )
+        if not value
+    ]
+    if missing:
+        raise MissingCredentialsError(
+            f"--live needs {' and '.join(missing)} in the environment "
+            "(and SPOTIFY_REFRESH_TOKEN to read playlists; see `python -m spotify_etl auth`)"
+        )
+    if not sources:
+        raise MissingCredentialsError("--live needs sources: pass --source TYPE:ID or --env NAME")
+    mode = "refresh token" if refresh_token else "client credentials"
+    return SpotifyEndpoint(
+        description=f"Spotify Web API ({mode})",
+        credentials=SpotifyCredentials(client_id, client_secret, refresh_token or None),
+        sources=tuple(sources),
+    )
