@@ -39,9 +39,9 @@ class QueryResult:
 
 def table_schemas() -> dict[str, pa.Schema]:
     """The transform's Arrow schema of each table (without the partition column)."""
-    from spotify_runtime.transform.tables import TABLE_SCHEMAS
+    from spotify_runtime.transform.tables import SCHEMAS
 
-    return dict(TABLE_SCHEMAS)
+    return dict(SCHEMAS)
 
 
 def _sql_string(text: str) -> str:

@@ -36,18 +36,35 @@ class SpotifyEndpoint:
         return {"SPOTIFY_API_URL": self.api_url, "SPOTIFY_ACCOUNTS_URL": self.accounts_url}
 
 
+def sample_sources() -> tuple[str, ...]:
+    """One source of every type the bundled sample data serves."""
+    from spotify_etl.local import catalogue
+
+    return (
+        f"playlist:{catalogue.PLAYLIST_ID}",
+        f"album:{catalogue.ALBUM_ID}",
+        f"artist:{catalogue.ARTIST_ID}",
+        "saved-tracks",
+        "recently-played",
+    )
+
+
 @contextmanager
 def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
-    """The local Spotify Web API serving the bundled sample data, for as long as the block runs."""
-    from spotify_etl.local import fake_spotify
+    """The local Spotify Web API serving the bundled sample data, for as long as the block runs.
 
-    with fake_spotify.serve_sample_data() as server:
+    It holds a refresh token for the sample user, who owns the sample playlist: the
+    authorization-code mode, the normal one since Spotify's Feb 2026 rules.
+    """
+    from spotify_etl.local.fake_spotify import FakeSpotify
+
+    with FakeSpotify() as server:
         yield SpotifyEndpoint(
-            description=f"sample data at {server.api_url}",
+            description=f"local sample data at {server.api_url}",
             credentials=SpotifyCredentials(
                 server.client_id, server.client_secret, server.refresh_token
             ),
-            sources=tuple(sources) or tuple(server.sample_sources),
+            sources=tuple(sources) or sample_sources(),
             api_url=server.api_url,
             accounts_url=server.accounts_url,
         )
