@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from spotify_runtime.layout import PROCESSED
 
 from spotify_etl.cli import CliError
@@ -48,17 +49,19 @@ def check_lake(lake_dir: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the statement and print its result as a table."""
     check_lake(args.lake)
-    title = None
-    sql = args.sql
+    heading, sql = None, args.sql
     if args.named:
         try:
             named = get_named_query(args.named)
         except UnknownQueryError as error:
             raise CliError(str(error)) from None
-        sql, title = named.sql, f"{named.name}: {named.description}"
+        heading, sql = f"[bold]{escape(named.name)}[/]: {escape(named.description)}", named.sql
     try:
         result = run_sql(open_lake(args.lake), sql)
     except LakeQueryError as error:
         raise CliError(f"query failed: {error}") from None
-    Console().print(result_table(result, title))
+    console = Console()
+    if heading:
+        console.print(heading)
+    console.print(result_table(result))
     return 0

@@ -112,7 +112,12 @@ def run(args: argparse.Namespace) -> int:
     scale_sim = _scale_sim()
     if scale_sim is not None and getattr(args, "sources", None):
         return int(scale_sim.run_from_args(args) or 0)
-    options = RunOptions(lake_dir=args.lake, live=args.live, sources=_sources(args))
+    options = RunOptions(
+        lake_dir=args.lake,
+        live=args.live,
+        sources=_sources(args),
+        log_level="DEBUG" if args.verbose else "WARNING",
+    )
     if options.live:
         try:
             live_spotify(options.sources)  # fail before starting anything

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from spotify_runtime.layout import RAW_FAILED
 
 from spotify_etl.local.aws import LocalAws, local_aws, patched_environ, start_event_capture
@@ -50,6 +51,8 @@ class RunOptions:
     sources: tuple[str, ...] = ()
     """Sources to extract; empty: the sample server's own (or, live, none: an error)."""
     print_queries: bool = True
+    log_level: str = "WARNING"
+    """The handlers' LOG_LEVEL: their INFO lines would drown the stage lines (`-v`: DEBUG)."""
 
 
 @dataclass
@@ -84,10 +87,21 @@ def _written_by_folder(keys: list[str], seeded: set[str]) -> Counter[str]:
     return counts
 
 
+def _new_containers() -> None:
+    """Start the handlers as new Lambda containers would, with nothing cached.
+
+    Their container-level clients point at the endpoints of the run that created them; a second
+    run in the same process (tests) has new endpoints.
+    """
+    from spotify_runtime.handlers import forget_container_state
+
+    forget_container_state()
+
+
 def _extract(sources: tuple[str, ...]) -> None:
-    # Imported only now: the handler module reads the environment the run has just set up.
     from spotify_runtime.handlers import extract
 
+    _new_containers()
     extract.handler({"sources": list(sources)}, FakeLambdaContext(EXTRACT_FUNCTION))
 
 
@@ -132,6 +146,7 @@ class _Stages:
 
     def aws(self) -> None:
         with self.progress.stage(STAGE_AWS) as report:
+            self.stack.enter_context(patched_environ({"LOG_LEVEL": self.options.log_level}))
             local = self.stack.enter_context(local_aws())
             self.seeded = seed_bucket(local.client("s3"), local.bucket, self.options.lake_dir)
             start_event_capture(local)
@@ -198,10 +213,13 @@ class _Stages:
                 f"{len(self.summary.query_results)} named queries, "
                 f"{len(self.summary.snapshots)} snapshot(s)"
             )
-        if self.options.print_queries:
-            for name, result in self.summary.query_results.items():
-                self.console.print(result_table(result, title=name))
         return staging
+
+    def print_query_results(self) -> None:
+        for query in load_named_queries():
+            self.console.print()
+            self.console.print(f"[bold]{escape(query.name)}[/]: {escape(query.description)}")
+            self.console.print(result_table(self.summary.query_results[query.name]))
 
     def lake(self, staging: Path) -> None:
         with self.progress.stage(STAGE_LAKE) as report:
@@ -230,6 +248,8 @@ def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
             _guarded(stages.summary, stages.transform)
             staging = stages.catalog()
             stages.lake(staging)
+            if options.print_queries:
+                stages.print_query_results()
         finally:
             stages.summary.timings = stages.progress.timings
         return stages.summary

@@ -21,9 +21,9 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def result_table(result: QueryResult, title: str | None = None) -> Table:
+def result_table(result: QueryResult) -> Table:
     """A rich Table of a query result (a caption says how many rows)."""
-    table = Table(title=title, title_justify="left", caption=f"{len(result.rows)} row(s)")
+    table = Table(caption=f"{len(result.rows)} row(s)", caption_justify="left")
     for column in result.columns:
         table.add_column(column, overflow="fold")
     for row in result.rows:
