@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,22 @@ def test_a_file_without_description_is_rejected(tmp_path: Path) -> None:
     path.write_text("SELECT 1\n", encoding="utf-8")
     with pytest.raises(ValueError, match="first line"):
         read_named_query(path)
+
+
+# DuckDB accepts these, Athena engine v3 (Trino) rejects them or means something else.
+DUCKDB_ONLY = {
+    r"::": "`::` casts (use CAST(x AS type))",
+    r"\bqualify\b": "QUALIFY (filter a window in an outer query)",
+    r"\bilike\b": "ILIKE (use lower(x) LIKE ...)",
+    r"\bgroup\s+by\s+all\b": "GROUP BY ALL (name the columns)",
+    r"\bexclude\s*\(": "SELECT * EXCLUDE",
+    r"\blist_\w+\(|\bstruct_\w+\(": "DuckDB list_/struct_ functions",
+    r"\bstrftime\(|\bstrptime\(": "strftime/strptime (date_format in Trino)",
+}
+
+
+@pytest.mark.parametrize("query", load_named_queries(), ids=lambda query: query.name)
+def test_named_queries_avoid_duckdb_only_syntax(query) -> None:
+    sql = "\n".join(line.split("--")[0] for line in query.sql.splitlines()).lower()
+    found = [why for pattern, why in DUCKDB_ONLY.items() if re.search(pattern, sql)]
+    assert found == [], f"{query.name} uses {found}"

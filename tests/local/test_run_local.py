@@ -9,14 +9,14 @@ import io
 import json
 import shutil
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
-from spotify_runtime.layout import RAW_PROCESSED, RAW_TO_PROCESS, TABLES
+from spotify_runtime.layout import RAW_PROCESSED, RAW_TIMESTAMP_FORMAT, RAW_TO_PROCESS, TABLES
 
 from spotify_etl.cli import main
 from spotify_etl.local.lake import open_lake, run_sql
@@ -74,7 +74,12 @@ def test_rows_per_table_match_the_parquet_files(first_run) -> None:
     assert summary.rows == {table: len(_table_rows(lake, table)) for table in TABLES}
     # the sample playlist: 125 items of which 3 null, 2 local files and 1 episode
     assert summary.rows["playlist_tracks"] == 119
-    assert summary.snapshots == [date.today().isoformat()] or len(summary.snapshots) == 1
+    # the snapshot date is the day of the run (raw keys end in the run's UTC timestamp)
+    run_days = {
+        datetime.strptime(Path(key).stem, RAW_TIMESTAMP_FORMAT).date().isoformat()
+        for key in _files(lake, RAW_PROCESSED)
+    }
+    assert summary.snapshots == sorted(run_days)
 
 
 def test_progress_names_every_stage_and_prints_every_query(first_run) -> None:
