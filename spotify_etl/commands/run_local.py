@@ -98,13 +98,21 @@ def print_summary(console: Console, summary: RunSummary, elapsed: float) -> None
     table.add_row("objects written", f"{summary.objects_written} ({written or 'none'})")
     table.add_row("events delivered", str(summary.events_delivered))
     table.add_row(
-        "rows per table", ", ".join(f"{name} {count}" for name, count in summary.rows.items())
+        "rows added",
+        ", ".join(f"{name} {summary.rows_added[name]}" for name in summary.rows),
+    )
+    table.add_row(
+        "rows in the lake", ", ".join(f"{name} {count}" for name, count in summary.rows.items())
     )
     table.add_row("snapshots", ", ".join(summary.snapshots) or "none")
     table.add_row("lake", f"{summary.lake_dir.resolve()}")
     table.add_row("total time", f"{elapsed:.1f} s")
     console.print(table)
-    console.print(f'Next: python -m spotify_etl query --lake {summary.lake_dir} "SELECT ..."')
+    lake = "" if summary.lake_dir == DEFAULT_LAKE else f" --lake {summary.lake_dir}"
+    console.print(
+        f"Query it: python -m spotify_etl query{lake} --named top_songs_of_day\n"
+        f'          python -m spotify_etl query{lake} "SELECT count(*) FROM songs"'
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from rich.console import Console
 from rich.markup import escape
-from spotify_runtime.layout import RAW_FAILED
+from spotify_runtime.layout import PROCESSED, RAW_FAILED, RAW_TO_PROCESS
 
 from spotify_etl.local.aws import LocalAws, local_aws, patched_environ, start_event_capture
 from spotify_etl.local.lake import QueryResult, open_lake, rows_per_table, run_sql
@@ -34,11 +35,11 @@ from spotify_etl.named_queries import load_named_queries
 EXTRACT_FUNCTION = "spotify-etl-local-extract"
 TRANSFORM_FUNCTION = "spotify-etl-local-transform"
 
-STAGE_AWS = "Local AWS endpoint (moto server)"
+STAGE_AWS = "Local AWS (moto server)"
 STAGE_SPOTIFY = "Spotify Web API"
-STAGE_EXTRACT = "Extract (extract handler, invoked as the schedule does)"
-STAGE_TRANSFORM = "Transform (each Object Created event -> transform handler)"
-STAGE_CATALOG = "Catalog and named queries (DuckDB over the processed Parquet)"
+STAGE_EXTRACT = "Extract (extract handler)"
+STAGE_TRANSFORM = "Transform (events -> transform handler)"
+STAGE_CATALOG = "Catalog + named queries (DuckDB)"
 STAGE_LAKE = "Lake folder"
 
 
@@ -66,6 +67,9 @@ class RunSummary:
     events_delivered: int = 0
     quarantined: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    """Rows per table in the whole lake, all snapshots."""
+    rows_added: Counter[str] = field(default_factory=Counter)
+    """Rows per table in the Parquet files this run wrote."""
     snapshots: list[str] = field(default_factory=list)
     query_results: dict[str, QueryResult] = field(default_factory=dict)
     timings: list[tuple[str, float]] = field(default_factory=list)
@@ -78,13 +82,8 @@ class RunSummary:
         return sum(self.written.values())
 
 
-def _written_by_folder(keys: list[str], seeded: set[str]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for key in keys:
-        if key not in seeded:
-            parts = key.split("/")
-            counts["/".join(parts[:2]) + "/"] += 1
-    return counts
+def _written_by_folder(new_keys: list[str]) -> Counter[str]:
+    return Counter("/".join(key.split("/")[:2]) + "/" for key in new_keys)
 
 
 def _new_containers() -> None:
@@ -96,6 +95,15 @@ def _new_containers() -> None:
     from spotify_runtime.handlers import forget_container_state
 
     forget_container_state()
+
+
+def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for key in new_keys:
+        if key.startswith(PROCESSED) and key.endswith(".parquet"):
+            table = key[len(PROCESSED):].split("/")[0]
+            counts[table] += pq.read_metadata(staging / key).num_rows
+    return counts
 
 
 def _extract(sources: tuple[str, ...]) -> None:
@@ -152,10 +160,7 @@ class _Stages:
             start_event_capture(local)
             self.local = local
             self.summary.seeded_objects = len(self.seeded)
-            report.detail = (
-                f"{local.endpoint_url}, bucket {local.bucket}, "
-                f"{len(self.seeded)} objects seeded from {self.options.lake_dir}"
-            )
+            report.detail = f"{local.endpoint_url}, {len(self.seeded)} objects seeded"
 
     def spotify_api(self) -> None:
         assert self.local is not None
@@ -167,7 +172,7 @@ class _Stages:
             self.local.store_spotify_secret(spotify.credentials)
             self.stack.enter_context(patched_environ(spotify.environment()))
             self.spotify = spotify
-            report.detail = f"{spotify.description}; {len(spotify.sources)} source(s)"
+            report.detail = f"{spotify.description}, {len(spotify.sources)} source(s)"
 
     def extract(self) -> None:
         assert self.local is not None and self.spotify is not None
@@ -180,7 +185,7 @@ class _Stages:
                     key for key in list_keys(self.local.client("s3"), self.local.bucket, "raw/")
                     if key not in self.seeded
                 ]
-                report.detail = f"{len(new)} raw file(s) written"
+                report.detail = f"{len(new)} raw file(s) under {RAW_TO_PROCESS}"
 
     def transform(self) -> None:
         assert self.local is not None
@@ -192,7 +197,7 @@ class _Stages:
                 key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
                 if key not in self.seeded and not key.endswith(".error.json")
             ]
-            report.detail = f"{delivered} event(s) delivered"
+            report.detail = f"{delivered} Object Created event(s)"
         if self.summary.quarantined:
             raise StageFailedError(
                 f"transform: {len(self.summary.quarantined)} raw file(s) quarantined under "
@@ -206,8 +211,12 @@ class _Stages:
         self.stack.callback(shutil.rmtree, staging, ignore_errors=True)
         with self.progress.stage(STAGE_CATALOG) as report:
             s3 = self.local.client("s3")
-            keys = download_bucket(s3, self.local.bucket, staging)
-            self.summary.written = _written_by_folder(keys, self.seeded)
+            new_keys = [
+                key for key in download_bucket(s3, self.local.bucket, staging)
+                if key not in self.seeded
+            ]
+            self.summary.written = _written_by_folder(new_keys)
+            self.summary.rows_added = _rows_added(staging, new_keys)
             _run_queries(staging, self.summary)
             report.detail = (
                 f"{len(self.summary.query_results)} named queries, "

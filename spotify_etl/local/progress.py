@@ -21,6 +21,13 @@ def one_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+TITLE_WIDTH = 40
+
+
+def _line(mark: str, title: str, elapsed: float, detail: str) -> str:
+    return f"{mark} {escape(title):<{TITLE_WIDTH}} {elapsed:6.2f} s  [dim]{escape(detail)}[/]"
+
+
 @dataclass
 class StageReport:
     """What a running stage reports: a short detail shown after its timing."""
@@ -47,11 +54,8 @@ class Progress:
             elapsed = time.perf_counter() - started
             self.timings.append((title, elapsed))
             message = one_line(error)
-            self.console.print(
-                f"[red]✗[/] {escape(title)} [dim]({elapsed:.2f} s)[/] {escape(message)}"
-            )
+            self.console.print(_line("[red]✗[/]", title, elapsed, message))
             raise StageFailedError(f"{title}: {message}") from error
         elapsed = time.perf_counter() - started
         self.timings.append((title, elapsed))
-        detail = f" {escape(report.detail)}" if report.detail else ""
-        self.console.print(f"[green]✓[/] {escape(title)} [dim]({elapsed:.2f} s)[/]{detail}")
+        self.console.print(_line("[green]✓[/]", title, elapsed, report.detail))

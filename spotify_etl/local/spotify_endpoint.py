@@ -60,7 +60,7 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
 
     with FakeSpotify() as server:
         yield SpotifyEndpoint(
-            description=f"local sample data at {server.api_url}",
+            description=f"sample data at {server.base_url}",
             credentials=SpotifyCredentials(
                 server.client_id, server.client_secret, server.refresh_token
             ),
@@ -91,7 +91,7 @@ def live_spotify(sources: Sequence[str]) -> SpotifyEndpoint:
         raise MissingCredentialsError("--live needs sources: pass --source TYPE:ID or --env NAME")
     mode = "refresh token" if refresh_token else "client credentials"
     return SpotifyEndpoint(
-        description=f"Spotify Web API ({mode})",
+        description=f"api.spotify.com ({mode})",
         credentials=SpotifyCredentials(client_id, client_secret, refresh_token or None),
         sources=tuple(sources),
     )

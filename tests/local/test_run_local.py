@@ -72,6 +72,7 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
 def test_rows_per_table_match_the_parquet_files(first_run) -> None:
     lake, summary, _ = first_run
     assert summary.rows == {table: len(_table_rows(lake, table)) for table in TABLES}
+    assert summary.rows_added == summary.rows  # a new lake holds only this run's rows
     # the sample playlist: 125 items of which 3 null, 2 local files and 1 episode
     assert summary.rows["playlist_tracks"] == 119
     # the snapshot date is the day of the run (raw keys end in the run's UTC timestamp)
@@ -168,6 +169,7 @@ def test_second_run_adds_a_snapshot_to_the_lake(first_run, tmp_path: Path) -> No
     assert set(_files(lake, "raw")) < set(_files(copy, "raw"))
     assert set(_files(lake, "processed")) < set(_files(copy, "processed"))
     assert second.rows == {table: 2 * count for table, count in first.rows.items()}
+    assert second.rows_added == first.rows_added
 
 
 def test_query_command_named_and_sql(first_run, capsys: pytest.CaptureFixture[str]) -> None:
