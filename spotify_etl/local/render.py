@@ -25,7 +25,8 @@ def result_table(result: QueryResult) -> Table:
     """A rich Table of a query result (a caption says how many rows)."""
     table = Table(caption=f"{len(result.rows)} row(s)", caption_justify="left")
     for column in result.columns:
-        table.add_column(column, overflow="fold")
+        # Spotify IDs are 22 characters: keep them on one line, let names wrap instead.
+        table.add_column(column, overflow="fold", no_wrap=column.endswith("_id"))
     for row in result.rows:
         table.add_row(*(format_value(value) for value in row))
     return table
