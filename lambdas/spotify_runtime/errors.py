@@ -28,3 +28,7 @@ class SourceUnavailableError(ExtractError):
 
 class TransientError(ExtractError):
     """5xx or connection errors that outlasted the bounded retries."""
+
+
+class SourcesFailedError(ExtractError):
+    """Raised at the end of a run in which some sources failed (after writing the others)."""

@@ -1,18 +1,177 @@
-"""`python -m spotify_etl auth` (not implemented yet)."""
+"""`python -m spotify_etl auth`: authorize the app once as a Spotify user; keep the refresh token.
+
+Runs the authorization-code flow on a localhost redirect: opens (or prints) Spotify's consent
+page, receives the code on http://127.0.0.1:PORT/callback (register that exact redirect URI in
+the app's dashboard), exchanges it, and stores the refresh token in the environment's secret,
+merged with the JSON already there (or prints it with --print). The app's credentials come from
+SPOTIFY_CLIENT_ID/SPOTIFY_CLIENT_SECRET or, when absent, from the secret itself.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import secrets
+import sys
+import webbrowser
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+from spotify_runtime.credentials import ENV_CLIENT_ID, ENV_CLIENT_SECRET
+from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, USER_SCOPES
 
 from spotify_etl.cli import CliError
+
+SECRET_NAME_FORMAT = "spotify-etl/{env}"
+"""Secret name for `--env ENV` when the environment sets no `secret_name` in cdk.json."""
+CALLBACK_TIMEOUT_SECONDS = 300.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `auth` subcommand."""
-    parser = sub.add_parser("auth", help="not implemented yet")
+    parser = sub.add_parser("auth", help="authorize as a Spotify user and store the refresh token",
+                            description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--env", help="store into this cdk.json environment's secret")
+    target.add_argument("--secret-id", help="store into this Secrets Manager secret (name/ARN)")
+    target.add_argument("--print", action="store_true", dest="print_token",
+                        help="print the refresh token instead of storing it")
+    parser.add_argument("--port", type=int, default=8888, help="localhost redirect port")
+    parser.add_argument("--accounts-url", default=DEFAULT_ACCOUNTS_URL)
+    parser.add_argument("--no-browser", action="store_true", help="only print the URL")
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Not implemented yet."""
-    raise CliError("auth is not implemented yet")
+class _Callback(HTTPServer):
+    query: dict[str, str] | None = None
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        split = urlsplit(self.path)
+        if split.path != "/callback":
+            self.send_error(404)
+            return
+        self.server.query = dict(parse_qsl(split.query))  # type: ignore[attr-defined]
+        body = b"Spotify authorization received; you can close this tab."
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the query holds the authorization code."""
+
+
+def authorize(
+    client_id: str,
+    client_secret: str,
+    *,
+    accounts_url: str = DEFAULT_ACCOUNTS_URL,
+    port: int = 8888,
+    open_url: Callable[[str], Any] = webbrowser.open,
+    timeout: float = CALLBACK_TIMEOUT_SECONDS,
+) -> str:
+    """Run the authorization-code flow; returns the refresh token. `port=0` picks a free port
+    (tests); `open_url` shows the consent page (a browser, or a test's HTTP request)."""
+    server = _Callback(("127.0.0.1", port), _CallbackHandler)
+    server.timeout = timeout
+    try:
+        redirect_uri = f"http://127.0.0.1:{server.server_address[1]}/callback"
+        state = secrets.token_urlsafe(16)
+        url = accounts_url.rstrip("/") + "/authorize?" + urlencode({
+            "client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri,
+            "scope": USER_SCOPES, "state": state,
+        })
+        print(f"Authorize the app in your browser:\n  {url}", file=sys.stderr)
+        open_url(url)
+        server.handle_request()
+        query = server.query
+    finally:
+        server.server_close()
+    if query is None:
+        raise CliError(f"no answer on {redirect_uri} within {timeout:.0f} s")
+    if query.get("state") != state:
+        raise CliError("the callback's state does not match: start `auth` again")
+    if "error" in query or "code" not in query:
+        raise CliError(f"Spotify did not authorize the app: {query.get('error', 'no code')}")
+    response = requests.post(
+        accounts_url.rstrip("/") + "/api/token",
+        data={"grant_type": "authorization_code", "code": query["code"],
+              "redirect_uri": redirect_uri},
+        auth=(client_id, client_secret),
+        timeout=10,
+    )
+    if response.status_code != 200:
+        raise CliError(f"the token endpoint refused the code: HTTP {response.status_code} "
+                       f"{response.text[:200]}")
+    token = response.json().get("refresh_token")
+    if not token:
+        raise CliError("the token endpoint returned no refresh_token")
+    return token
+
+
+def _secret_id(args: argparse.Namespace) -> str | None:
+    if args.secret_id:
+        return args.secret_id
+    if not args.env:
+        return None
+    from spotify_etl.config import ConfigError, parse_config
+
+    try:
+        context = json.loads(Path("cdk.json").read_text(encoding="utf-8"))["context"]
+        settings = parse_config(context.get("spotify-etl")).select(args.env)[0]
+    except (OSError, KeyError, ValueError, ConfigError) as error:
+        raise CliError(f"--env {args.env}: cannot read it from ./cdk.json ({error})") from None
+    return settings.secret_name or SECRET_NAME_FORMAT.format(env=args.env)
+
+
+def _existing_secret(client: Any, secret_id: str) -> dict[str, Any]:
+    try:
+        text = client.get_secret_value(SecretId=secret_id).get("SecretString") or "{}"
+    except Exception as error:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        raise CliError(f"cannot read secret {secret_id!r}: {code}") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise CliError(f"secret {secret_id!r} does not hold a JSON object")
+    return data
+
+
+def run(args: argparse.Namespace, secrets_client: Any = None,
+        open_url: Callable[[str], Any] | None = None) -> int:
+    """Authorize, then store (or print) the refresh token."""
+    secret_id = _secret_id(args)
+    existing: dict[str, Any] = {}
+    if secret_id:
+        if secrets_client is None:
+            import boto3
+
+            secrets_client = boto3.client("secretsmanager")
+        existing = _existing_secret(secrets_client, secret_id)
+    client_id = os.environ.get(ENV_CLIENT_ID) or existing.get("client_id")
+    client_secret = os.environ.get(ENV_CLIENT_SECRET) or existing.get("client_secret")
+    if not client_id or not client_secret:
+        raise CliError(f"set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} (or store them in the secret)")
+    if open_url is None:
+        open_url = (lambda url: None) if args.no_browser else webbrowser.open
+    token = authorize(client_id, client_secret, accounts_url=args.accounts_url, port=args.port,
+                      open_url=open_url)
+    if not secret_id:
+        print(token)
+        return 0
+    merged = {**existing, "client_id": client_id, "client_secret": client_secret,
+              "refresh_token": token}
+    secrets_client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(merged))
+    print(f"stored the refresh token in secret {secret_id!r}")
+    return 0

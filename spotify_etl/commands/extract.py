@@ -1,18 +1,69 @@
-"""`python -m spotify_etl extract` (not implemented yet)."""
+"""`python -m spotify_etl extract`: the extract function's code, run locally into a directory.
+
+Credentials come from SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET (and SPOTIFY_REFRESH_TOKEN);
+each envelope is written under --out with the same relative key as in S3.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
+from datetime import UTC, datetime
+
+from spotify_runtime.credentials import credentials_from_env
+from spotify_runtime.deadline import Deadline
+from spotify_runtime.errors import InvalidCredentialsError
+from spotify_runtime.extract_run import extract_all
+from spotify_runtime.raw_sink import DirectoryRawSink
+from spotify_runtime.sources import InvalidSourceError, parse_source
+from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, SpotifyClient
 
 from spotify_etl.cli import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `extract` subcommand."""
-    parser = sub.add_parser("extract", help="not implemented yet")
+    parser = sub.add_parser(
+        "extract", help="extract Spotify sources into raw envelopes under a directory",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--source", action="append", required=True, metavar="TYPE:ID",
+                        help="playlist:ID, album:ID, artist:ID (or URI/URL), saved-tracks, "
+                        "recently-played; repeatable")
+    parser.add_argument("--out", required=True, help="output directory (keys as in S3)")
+    parser.add_argument("--api-url", default=DEFAULT_API_URL, help="Web API base URL")
+    parser.add_argument("--accounts-url", default=DEFAULT_ACCOUNTS_URL,
+                        help="accounts service base URL (token endpoint at /api/token)")
+    parser.add_argument("--deadline", type=float, metavar="SECONDS",
+                        help="never wait past this many seconds (a long Retry-After fails the "
+                        "source instead)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Not implemented yet."""
-    raise CliError("extract is not implemented yet")
+    """Extract every source; one line per source on stdout, one per failure on stderr."""
+    if not getattr(args, "verbose", False):
+        # Failures are reported below, one line each; the runtime's log lines would repeat them.
+        logging.getLogger("spotify_runtime").setLevel(logging.CRITICAL)
+    try:
+        sources = [parse_source(text) for text in args.source]
+    except InvalidSourceError as error:
+        raise CliError(f"--source {error}", exit_code=2) from None
+    if args.deadline is not None and args.deadline <= 0:
+        raise CliError("--deadline must be a positive number of seconds", exit_code=2)
+    try:
+        credentials = credentials_from_env()
+    except InvalidCredentialsError as error:
+        raise CliError(str(error)) from None
+    client = SpotifyClient(credentials, api_url=args.api_url, accounts_url=args.accounts_url)
+    deadline = Deadline.after(args.deadline) if args.deadline else Deadline.unlimited()
+    run_at = datetime.now(UTC).replace(microsecond=0)
+    outcomes = extract_all(client, sources, DirectoryRawSink(args.out), run_at=run_at,
+                           deadline=deadline)
+    for outcome in outcomes:
+        if outcome.ok:
+            print(outcome.describe())
+        else:
+            print(f"error: {outcome.describe()}", file=sys.stderr)
+    return 0 if all(outcome.ok for outcome in outcomes) else 1

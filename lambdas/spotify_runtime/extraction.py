@@ -1,0 +1,160 @@
+"""Extract one source into a raw envelope (envelope.py), with the fewest requests.
+
+Request counts (the lower bound the benchmark checks), N items per source:
+- playlist: 1 metadata request (Spotify embeds the first items page, up to 100, and we use it)
+  plus ceil((N - embedded) / 50) `/items` pages; without an embedded page, ceil(N / 50) pages.
+- album: 1 request (embeds the first 50 tracks) plus ceil((N - 50) / 50) track pages.
+- artist: 1 + ceil(albums / 50) + sum over albums of ceil(tracks / 50).
+- saved-tracks: ceil(N / 50); recently-played: 1 (Spotify keeps only the last 50 plays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from spotify_runtime.deadline import Deadline
+from spotify_runtime.envelope import build_envelope
+from spotify_runtime.errors import InvalidCredentialsError, SourceUnavailableError
+from spotify_runtime.sources import Source
+from spotify_runtime.spotify_client import ResourceUnavailableError, SpotifyClient
+
+PAGE_SIZE = 50
+EDITORIAL_PREFIX = "37i9dQZ"
+USER_SOURCE_NAMES = {"saved-tracks": "Saved tracks", "recently-played": "Recently played"}
+
+
+class UserAuthorizationRequiredError(InvalidCredentialsError):
+    """A user source (or owned playlist) was asked for with app-only credentials."""
+
+
+def _embedded_page(obj: dict[str, Any], *keys: str) -> dict[str, Any] | None:
+    """Remove and return the first paging object embedded under `keys` that holds items."""
+    for key in keys:
+        page = obj.get(key)
+        if isinstance(page, dict) and "href" in page:
+            obj.pop(key)
+            if isinstance(page.get("items"), list):
+                return page
+    return None
+
+
+def _rest_of_pages(
+    client: SpotifyClient, path: str, page: dict[str, Any] | None, deadline: Deadline,
+    params: dict[str, Any] | None = None,
+) -> list[Any]:
+    """Items of `page` and of every following page of `path` (limit 50).
+
+    The next offset is computed instead of following `next` verbatim: an embedded page's
+    `next` may name an older endpoint or a larger limit than `path` accepts.
+    """
+    items: list[Any] = []
+    offset = 0
+    while True:
+        if page is None:
+            query = {**(params or {}), "limit": PAGE_SIZE, "offset": offset}
+            page = client.get(path, query, deadline=deadline)
+        items.extend(page.get("items") or [])
+        offset = int(page.get("offset") or 0) + len(page.get("items") or [])
+        if not page.get("next") or not page.get("items"):
+            return items
+        page = None
+
+
+def _playlist(client: SpotifyClient, source: Source, deadline: Deadline):
+    metadata = client.get(f"playlists/{source.id}", {"additional_types": "track,episode"},
+                          deadline=deadline)
+    first = _embedded_page(metadata, "items", "tracks")
+    items = _rest_of_pages(client, f"playlists/{source.id}/items", first, deadline,
+                           {"additional_types": "track,episode"})
+    return metadata.get("name"), metadata, items
+
+
+def _album(client: SpotifyClient, source: Source, deadline: Deadline):
+    metadata = client.get(f"albums/{source.id}", deadline=deadline)
+    first = _embedded_page(metadata, "tracks")
+    items = _rest_of_pages(client, f"albums/{source.id}/tracks", first, deadline)
+    return metadata.get("name"), metadata, items
+
+
+def _artist(client: SpotifyClient, source: Source, deadline: Deadline):
+    artist = client.get(f"artists/{source.id}", deadline=deadline)
+    albums = _rest_of_pages(client, f"artists/{source.id}/albums", None, deadline,
+                            {"include_groups": "album,single,compilation"})
+    items = []
+    for album in albums:
+        tracks = _rest_of_pages(client, f"albums/{album['id']}/tracks", None, deadline)
+        items.extend({"album": album, "track": track} for track in tracks)
+    return artist.get("name"), artist, items
+
+
+def _saved_tracks(client: SpotifyClient, source: Source, deadline: Deadline):
+    return USER_SOURCE_NAMES[source.type], None, _rest_of_pages(client, "me/tracks", None, deadline)
+
+
+def _recently_played(client: SpotifyClient, source: Source, deadline: Deadline):
+    page = client.get("me/player/recently-played", {"limit": PAGE_SIZE}, deadline=deadline)
+    return USER_SOURCE_NAMES[source.type], None, page.get("items") or []
+
+
+_EXTRACTORS = {
+    "playlist": _playlist,
+    "album": _album,
+    "artist": _artist,
+    "saved-tracks": _saved_tracks,
+    "recently-played": _recently_played,
+}
+
+
+def explain_unavailable(source: Source, status: int, auth_mode: str) -> str:
+    """Why Spotify probably refused `source` with `status`, in one actionable line."""
+    if source.type == "playlist" and (source.id or "").startswith(EDITORIAL_PREFIX):
+        cause = ("Spotify-owned editorial/algorithmic playlists (IDs 37i9dQZ...) are closed to "
+                 "apps created after Nov 2024; pick a playlist you own or a copy of it")
+    elif source.type == "playlist" and auth_mode != "refresh-token":
+        cause = ("since Feb 2026 a development-mode app reads playlist items only as the "
+                 "playlist's owner: store a refresh token (`python -m spotify_etl auth`)")
+    elif source.type == "playlist":
+        cause = ("since Feb 2026 a development-mode app reads playlist items only for playlists "
+                 "the authorizing user owns; authorize as the owner or copy the playlist")
+    elif status == 404:
+        cause = "no such object (check the ID), or it is not available in this app's market"
+    else:
+        cause = "the app is not allowed to read it"
+    return f"{source}: Spotify answered {status}: {cause}"
+
+
+def extract_source(
+    client: SpotifyClient,
+    source: Source,
+    *,
+    run_at: datetime,
+    deadline: Deadline,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> dict[str, Any]:
+    """Every page of `source`, as the raw envelope for the run at `run_at`.
+
+    Raises the errors of errors.py: SourceUnavailableError names the source and the likely
+    cause; UserAuthorizationRequiredError when a user source meets app-only credentials.
+    """
+    if source.needs_user and not client.has_user:
+        raise UserAuthorizationRequiredError(
+            f"{source}: needs a user authorization: set {client.credentials.refresh_token_at} "
+            "(get one with `python -m spotify_etl auth`)"
+        )
+    try:
+        name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)
+    except ResourceUnavailableError as error:
+        raise SourceUnavailableError(
+            explain_unavailable(source, error.http_status, client.auth_mode)
+        ) from error
+    return build_envelope(
+        source_type=source.type,
+        source_id=source.id,
+        source_name=name,
+        metadata=metadata,
+        items=items,
+        extracted_at=now(),
+        run_at=run_at,
+    )

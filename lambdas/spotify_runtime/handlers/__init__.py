@@ -1,0 +1,57 @@
+"""Lambda entry points. Each handler parses its event at the edge and calls plain functions the
+local CLI calls too; what several handlers share (logging setup, the container's Spotify
+client) lives here once."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from spotify_runtime.credentials import credentials_from_secret
+from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, SpotifyClient
+
+_CLIENTS: dict[tuple[str, str, str], SpotifyClient] = {}
+
+
+def configure_logging(environ: Mapping[str, str] | None = None) -> None:
+    """Log at LOG_LEVEL (default INFO) through the Lambda runtime's handler."""
+    env = os.environ if environ is None else environ
+    level = env.get("LOG_LEVEL", "INFO").upper()
+    logging.getLogger().setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
+
+
+def required_env(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """An environment variable the deployment must set; a clear error naming it otherwise."""
+    value = (os.environ if environ is None else environ).get(name, "").strip()
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set (the CDK app sets it)")
+    return value
+
+
+def container_client(
+    environ: Mapping[str, str] | None = None,
+    *,
+    throttle: Callable[[], None] | None = None,
+    secrets_client: Any = None,
+) -> SpotifyClient:
+    """The Spotify client this container keeps: credentials from SPOTIFY_SECRET_ID (read once),
+    optional SPOTIFY_API_URL / SPOTIFY_ACCOUNTS_URL; its token is reused across invocations.
+    `throttle` is used when the client is first created."""
+    env = os.environ if environ is None else environ
+    secret_id = required_env("SPOTIFY_SECRET_ID", env)
+    api_url = env.get("SPOTIFY_API_URL") or DEFAULT_API_URL
+    accounts_url = env.get("SPOTIFY_ACCOUNTS_URL") or DEFAULT_ACCOUNTS_URL
+    key = (secret_id, api_url, accounts_url)
+    if key not in _CLIENTS:
+        credentials = credentials_from_secret(secret_id, secrets_client)
+        _CLIENTS[key] = SpotifyClient(
+            credentials, api_url=api_url, accounts_url=accounts_url, throttle=throttle
+        )
+    return _CLIENTS[key]
+
+
+def forget_container_state() -> None:
+    """Drop the cached client (tests simulate a new container)."""
+    _CLIENTS.clear()

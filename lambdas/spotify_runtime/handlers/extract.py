@@ -1,0 +1,69 @@
+"""Direct-invocation extract: `{"sources": ["TYPE:ID", ...]}` (default: the SOURCES variable).
+
+Every source is attempted and written as soon as it is complete; the handler raises at the
+end if any failed, so the function's error alarm fires.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from spotify_runtime.deadline import Deadline
+from spotify_runtime.envelope import iso_utc
+from spotify_runtime.errors import SourcesFailedError
+from spotify_runtime.extract_run import extract_all, summarize
+from spotify_runtime.handlers import configure_logging, container_client, required_env
+from spotify_runtime.raw_sink import S3RawSink
+from spotify_runtime.sources import Source, parse_source
+
+logger = logging.getLogger(__name__)
+_S3: list[Any] = []
+
+
+def event_sources(event: Mapping[str, Any] | None, environ: Mapping[str, str]) -> list[Source]:
+    """The sources named by the event, else by SOURCES (a JSON list of "TYPE:ID")."""
+    raw = (event or {}).get("sources")
+    if raw is None:
+        text = environ.get("SOURCES", "[]")
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            raise ValueError(f"SOURCES is not a JSON list of 'TYPE:ID': {text!r}") from None
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ValueError("'sources' must be a list of 'TYPE:ID' strings")
+    return [parse_source(item) for item in raw]
+
+
+def _s3() -> Any:
+    if not _S3:
+        import boto3
+
+        _S3.append(boto3.client("s3"))
+    return _S3[0]
+
+
+def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
+    """Extract the sources; returns what landed, raises SourcesFailedError if any failed."""
+    configure_logging()
+    sources = event_sources(event, os.environ)
+    run_at = datetime.now(UTC).replace(microsecond=0)
+    deadline = Deadline.from_lambda_context(context) if context else Deadline.unlimited()
+    sink = S3RawSink(_s3(), required_env("DATA_BUCKET"))
+    outcomes = extract_all(container_client(), sources, sink, run_at=run_at, deadline=deadline)
+    summary = summarize(outcomes)
+    failures = [outcome.describe() for outcome in outcomes if not outcome.ok]
+    if failures:
+        logger.error("%s", summary)
+        raise SourcesFailedError(f"{summary}: " + "; ".join(failures))
+    logger.info("%s", summary)
+    return {
+        "run_at": iso_utc(run_at),
+        "extracted": [
+            {"source": str(o.source), "key": o.key, "items": o.item_count} for o in outcomes
+        ],
+    }

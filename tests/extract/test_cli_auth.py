@@ -1,0 +1,63 @@
+import json
+import threading
+
+import boto3
+import pytest
+import requests
+from moto import mock_aws
+
+from spotify_etl.cli import CliError, build_parser
+from spotify_etl.commands import auth
+
+
+def browser(results: list):
+    """Stands in for the user's browser: follows the consent page's redirect to the callback."""
+
+    def open_url(url: str) -> None:
+        thread = threading.Thread(target=lambda: results.append(requests.get(url, timeout=10)))
+        thread.start()
+
+    return open_url
+
+
+def parse(*argv: str):
+    return build_parser().parse_args(["auth", *argv])
+
+
+def test_auth_stores_the_refresh_token_merged_into_the_secret(fake, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    pages: list = []
+    with mock_aws():
+        client = boto3.client("secretsmanager")
+        client.create_secret(Name="spotify-etl/dev", SecretString=json.dumps(
+            {"client_id": fake.client_id, "client_secret": fake.client_secret, "note": "kept"}))
+        args = parse("--secret-id", "spotify-etl/dev", "--port", "0",
+                     "--accounts-url", fake.accounts_url)
+        assert auth.run(args, secrets_client=client, open_url=browser(pages)) == 0
+        stored = json.loads(client.get_secret_value(SecretId="spotify-etl/dev")["SecretString"])
+    assert stored == {"client_id": fake.client_id, "client_secret": fake.client_secret,
+                      "note": "kept", "refresh_token": fake.refresh_token}
+    assert pages[0].status_code == 200 and "received" in pages[0].text
+    assert fake.count("/authorize") == 1 and fake.count("/api/token", status=200) == 1
+    out = capsys.readouterr().out
+    assert "stored the refresh token" in out and fake.refresh_token not in out
+
+
+def test_auth_print_shows_the_token(fake, monkeypatch, capsys):
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", fake.client_id)
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", fake.client_secret)
+    args = parse("--print", "--port", "0", "--accounts-url", fake.accounts_url)
+    assert auth.run(args, open_url=browser([])) == 0
+    assert capsys.readouterr().out == fake.refresh_token + "\n"
+
+
+def test_auth_with_wrong_client_secret_fails_in_one_line(fake, monkeypatch):
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", fake.client_id)
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "wrong")
+    args = parse("--print", "--port", "0", "--accounts-url", fake.accounts_url)
+    with pytest.raises(CliError, match="refused the code: HTTP 400"):
+        auth.run(args, open_url=browser([]))

@@ -1,0 +1,87 @@
+import json
+from pathlib import Path
+
+import pytest
+from spotify_runtime.layout import RAW_TO_PROCESS
+
+from spotify_etl.cli import main
+from spotify_etl.local.catalogue import ALBUM_ID, EDITORIAL_PLAYLIST_ID, PLAYLIST_ID
+from spotify_etl.local.fake_spotify import FAKE_CLIENT_SECRET, FAKE_REFRESH_TOKEN
+
+
+@pytest.fixture
+def env(monkeypatch, fake):
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", fake.client_id)
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", fake.client_secret)
+    monkeypatch.setenv("SPOTIFY_REFRESH_TOKEN", fake.refresh_token)
+
+
+def run(fake, tmp_path, *sources, extra=()):
+    args = ["extract", "--out", str(tmp_path), "--api-url", fake.api_url,
+            "--accounts-url", fake.accounts_url, *extra]
+    for source in sources:
+        args += ["--source", source]
+    return main(args)
+
+
+def test_extract_writes_the_s3_layout_and_prints_one_line_per_source(env, fake, tmp_path, capsys):
+    status = run(fake, tmp_path, f"playlist:{PLAYLIST_ID}",
+                 f"https://open.spotify.com/album/{ALBUM_ID}")
+    out, err = capsys.readouterr()
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"playlist:{PLAYLIST_ID}: 125 items -> ")
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json"))
+    assert [f.rsplit("/", 1)[0] for f in files] == [
+        f"{RAW_TO_PROCESS}album/{ALBUM_ID}", f"{RAW_TO_PROCESS}playlist/{PLAYLIST_ID}"]
+    envelope = json.loads(Path(tmp_path, files[1]).read_text(encoding="utf-8"))
+    assert len(envelope["items"]) == 125
+    assert fake.count("/api/token") == 1
+
+
+def test_failures_are_one_line_each_with_non_zero_exit(env, fake, tmp_path, capsys):
+    fake.inject_fault(429, "/v1/albums/", retry_after=900)
+    status = run(fake, tmp_path, f"playlist:{EDITORIAL_PLAYLIST_ID}", f"album:{ALBUM_ID}",
+                 "recently-played", extra=["--deadline", "60"])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert out.splitlines()[0].startswith("recently-played: 50 items")
+    errors = err.splitlines()
+    assert len(errors) == 2 and "Traceback" not in err
+    assert errors[0].startswith(f"error: playlist:{EDITORIAL_PLAYLIST_ID}: Spotify answered 404")
+    assert errors[1].startswith(f"error: album:{ALBUM_ID}: ") and "900 s" in errors[1]
+    for secret in (FAKE_CLIENT_SECRET, FAKE_REFRESH_TOKEN):
+        assert secret not in out + err
+
+
+def test_bad_credentials_fail_each_source_naming_the_env_vars(env, fake, tmp_path, capsys,
+                                                              monkeypatch):
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "wrong-secret")
+    status = run(fake, tmp_path, f"album:{ALBUM_ID}")
+    _, err = capsys.readouterr()
+    assert status == 1 and "SPOTIFY_CLIENT_ID/SPOTIFY_CLIENT_SECRET" in err
+    assert "wrong-secret" not in err and "Traceback" not in err
+
+
+def test_missing_credentials_and_bad_sources_are_one_line(fake, tmp_path, capsys, monkeypatch):
+    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert run(fake, tmp_path, f"album:{ALBUM_ID}") == 1
+    assert capsys.readouterr().err == (
+        "error: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET (your Spotify app's credentials;"
+        " SPOTIFY_REFRESH_TOKEN too for playlists and user sources)\n"
+    )
+    assert run(fake, tmp_path, "playlist:nope") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "22-character Spotify ID" in err
+    assert fake.count("") == 0
+
+
+def test_user_source_without_refresh_token_names_the_variable(env, fake, tmp_path, capsys,
+                                                              monkeypatch):
+    monkeypatch.delenv("SPOTIFY_REFRESH_TOKEN")
+    assert run(fake, tmp_path, "saved-tracks", f"album:{ALBUM_ID}") == 1
+    out, err = capsys.readouterr()
+    assert err == ("error: saved-tracks: needs a user authorization: set SPOTIFY_REFRESH_TOKEN "
+                   "(get one with `python -m spotify_etl auth`)\n")
+    assert out.startswith(f"album:{ALBUM_ID}: 62 items")

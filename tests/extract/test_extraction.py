@@ -1,0 +1,126 @@
+import math
+from datetime import UTC, datetime
+
+import pytest
+from spotify_runtime.deadline import Deadline
+from spotify_runtime.errors import InvalidCredentialsError, SourceUnavailableError
+from spotify_runtime.extraction import extract_source
+from spotify_runtime.sources import parse_source
+
+from spotify_etl.local.catalogue import (
+    ALBUM_ID,
+    ARTIST_ID,
+    EDITORIAL_PLAYLIST_ID,
+    OTHER_USERS_PLAYLIST_ID,
+    PLAYLIST_ID,
+)
+
+from .conftest import APP_CREDENTIALS
+
+RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
+
+
+def extract(client, text):
+    return extract_source(client, parse_source(text), run_at=RUN_AT, deadline=Deadline.unlimited())
+
+
+@pytest.mark.parametrize("embedded", [50, 100])
+@pytest.mark.parametrize("n_items", [0, 49, 50, 51, 120, 260])
+def test_playlist_takes_the_lower_bound_of_requests(fake, make_client, n_items, embedded):
+    fake.embedded_page_size = embedded
+    playlist_id = "P" * 21 + str(n_items % 10)
+    fake.add_generated_playlist(playlist_id, n_items, seed=n_items)
+    envelope = extract(make_client(), f"playlist:{playlist_id}")
+    assert len(envelope["items"]) == n_items
+    pages_after_metadata = math.ceil(max(n_items - embedded, 0) / 50)
+    assert fake.count(f"/v1/playlists/{playlist_id}$") == 1
+    assert fake.count(f"/v1/playlists/{playlist_id}/items") == pages_after_metadata
+    assert all(r.query.get("limit") == "50" for r in fake.requests if r.path.endswith("/items"))
+    assert fake.count("/api/token") == 1
+
+
+def test_playlist_envelope_holds_every_item_in_order(fake, make_client):
+    envelope = extract(make_client(), f"playlist:{PLAYLIST_ID}")
+    _, items = fake.catalogue.playlists[PLAYLIST_ID]
+    assert envelope["items"] == items
+    assert envelope["source"] == {"type": "playlist", "id": PLAYLIST_ID,
+                                  "name": 'Road trip, "2026" edition ✨'}
+    assert "items" not in envelope["metadata"] and envelope["metadata"]["owner"]["id"]
+    assert envelope["run_at"] == "2026-11-24T18:10:00Z"
+
+
+def test_playlist_accepts_the_older_track_key_and_tracks_page(fake, make_client):
+    metadata, items = fake.catalogue.playlists[PLAYLIST_ID]
+    old_items = [{**{k: v for k, v in i.items() if k != "item"}, "track": i["item"]}
+                 for i in items[:30]]
+    fake.add_playlist({**metadata, "id": "T" * 22}, old_items)
+    fake.embedded_page_size = 20
+    envelope = extract(make_client(), "playlist:" + "T" * 22)
+    assert [i["track"] for i in envelope["items"]] == [i["track"] for i in old_items]
+
+
+def test_album_uses_the_embedded_tracks_page(fake, make_client):
+    envelope = extract(make_client(), f"album:{ALBUM_ID}")
+    assert len(envelope["items"]) == 62
+    assert "tracks" not in envelope["metadata"]
+    assert fake.count(f"/v1/albums/{ALBUM_ID}$") == 1
+    assert fake.count(f"/v1/albums/{ALBUM_ID}/tracks") == 1  # tracks 51..62
+
+
+def test_artist_items_pair_each_track_with_its_album(fake, make_client):
+    envelope = extract(make_client(), f"artist:{ARTIST_ID}")
+    album_ids = fake.catalogue.artist_album_ids[ARTIST_ID]
+    expected = sum(len(fake.catalogue.albums[a]["tracks"]["items"]) for a in album_ids)
+    assert len(envelope["items"]) == expected == 27
+    assert {i["album"]["id"] for i in envelope["items"]} == set(album_ids)
+    assert all(set(i) == {"album", "track"} for i in envelope["items"])
+    # artist + one albums page + one tracks page per album
+    assert fake.count("/v1/") == 1 + 1 + len(album_ids)
+
+
+def test_user_sources(fake, make_client):
+    client = make_client()
+    saved = extract(client, "saved-tracks")
+    assert saved["items"] == fake.catalogue.saved_tracks and saved["metadata"] is None
+    assert fake.count("/v1/me/tracks") == math.ceil(len(fake.catalogue.saved_tracks) / 50)
+    played = extract(client, "recently-played")
+    assert len(played["items"]) == 50 and fake.count("/v1/me/player/recently-played") == 1
+    assert played["source"] == {"type": "recently-played", "id": None, "name": "Recently played"}
+
+
+def test_user_source_without_refresh_token_is_a_clear_error(fake, make_client):
+    with pytest.raises(InvalidCredentialsError, match="saved-tracks: needs a user auth"):
+        extract(make_client(APP_CREDENTIALS), "saved-tracks")
+    assert fake.count("/v1/") == 0
+
+
+def test_editorial_playlist_404_explains_the_nov_2024_change(make_client):
+    with pytest.raises(SourceUnavailableError) as caught:
+        extract(make_client(), f"playlist:{EDITORIAL_PLAYLIST_ID}")
+    message = str(caught.value)
+    assert message.startswith(f"playlist:{EDITORIAL_PLAYLIST_ID}: Spotify answered 404")
+    assert "37i9dQZ" in message and "Nov 2024" in message
+
+
+def test_client_credentials_playlist_403_points_to_refresh_token_mode(fake, make_client):
+    with pytest.raises(SourceUnavailableError) as caught:
+        extract(make_client(APP_CREDENTIALS), f"playlist:{PLAYLIST_ID}")
+    assert "403" in str(caught.value) and "spotify_etl auth" in str(caught.value)
+    assert "Feb 2026" in str(caught.value)
+
+
+def test_client_credentials_reads_playlists_with_extended_quota(fake, make_client):
+    fake.extended_quota = True
+    envelope = extract(make_client(APP_CREDENTIALS), f"playlist:{OTHER_USERS_PLAYLIST_ID}")
+    assert len(envelope["items"]) == 30
+
+
+def test_not_owned_playlist_in_refresh_token_mode_names_the_owner_rule(make_client):
+    with pytest.raises(SourceUnavailableError, match="the authorizing user owns"):
+        extract(make_client(), f"playlist:{OTHER_USERS_PLAYLIST_ID}")
+
+
+def test_album_and_artist_work_with_client_credentials(make_client):
+    client = make_client(APP_CREDENTIALS)
+    assert len(extract(client, f"album:{ALBUM_ID}")["items"]) == 62
+    assert len(extract(client, f"artist:{ARTIST_ID}")["items"]) == 27
