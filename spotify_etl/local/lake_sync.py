@@ -8,7 +8,7 @@ an interrupted run never leaves a half-written lake behind.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,15 @@ def _local_files(lake_dir: Path) -> Iterator[tuple[str, Path]]:
                     yield path.relative_to(lake_dir).as_posix(), path
 
 
-def seed_bucket(s3: Any, bucket: str, lake_dir: Path) -> set[str]:
-    """Upload every file of an existing lake folder to the bucket; returns the keys."""
+def seed_bucket(
+    s3: Any, bucket: str, lake_dir: Path, include: Callable[[str], bool] = lambda key: True
+) -> set[str]:
+    """Upload the files of an existing lake folder whose keys `include` accepts; returns them."""
     keys = set()
     for key, path in _local_files(lake_dir):
-        s3.upload_file(str(path), bucket, key)
-        keys.add(key)
+        if include(key):
+            s3.upload_file(str(path), bucket, key)
+            keys.add(key)
     return keys
 
 

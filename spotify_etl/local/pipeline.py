@@ -82,6 +82,10 @@ class RunSummary:
         return sum(self.written.values())
 
 
+def _pending(key: str) -> bool:
+    return key.startswith(RAW_TO_PROCESS)
+
+
 def _written_by_folder(new_keys: list[str]) -> Counter[str]:
     return Counter("/".join(key.split("/")[:2]) + "/" for key in new_keys)
 
@@ -156,11 +160,18 @@ class _Stages:
         with self.progress.stage(STAGE_AWS) as report:
             self.stack.enter_context(patched_environ({"LOG_LEVEL": self.options.log_level}))
             local = self.stack.enter_context(local_aws())
-            self.seeded = seed_bucket(local.client("s3"), local.bucket, self.options.lake_dir)
+            s3, lake = local.client("s3"), self.options.lake_dir
+            history = seed_bucket(s3, local.bucket, lake, lambda key: not _pending(key))
             start_event_capture(local)
+            # Raw files still waiting in the lake (an earlier run stopped, or files put there by
+            # hand, e.g. a backfill) trigger the transform like an upload to AWS would.
+            pending = seed_bucket(s3, local.bucket, lake, _pending)
             self.local = local
+            self.seeded = history | pending
             self.summary.seeded_objects = len(self.seeded)
-            report.detail = f"{local.endpoint_url}, {len(self.seeded)} objects seeded"
+            report.detail = f"{local.endpoint_url}, {len(self.seeded)} objects seeded" + (
+                f" ({len(pending)} under {RAW_TO_PROCESS})" if pending else ""
+            )
 
     def spotify_api(self) -> None:
         assert self.local is not None
@@ -181,8 +192,9 @@ class _Stages:
                 _extract(self.spotify.sources)
             finally:
                 # Whatever succeeded is in the bucket even if a source failed, as on AWS.
+                s3 = self.local.client("s3")
                 new = [
-                    key for key in list_keys(self.local.client("s3"), self.local.bucket, "raw/")
+                    key for key in list_keys(s3, self.local.bucket, RAW_TO_PROCESS)
                     if key not in self.seeded
                 ]
                 report.detail = f"{len(new)} raw file(s) under {RAW_TO_PROCESS}"

@@ -157,19 +157,50 @@ def test_new_tracks_since_previous_snapshot_values(first_run, tmp_path: Path) ->
     assert {row["previous_snapshot_date"] for row in rows} == {previous_day}
 
 
-def test_second_run_adds_a_snapshot_to_the_lake(first_run, tmp_path: Path) -> None:
+def _tutorial_paging_object(envelope: dict) -> dict:
+    """A playlist-items page as the seed tutorial stored it (track under `track`)."""
+    items = [
+        {key: value for key, value in item.items() if key != "item"} | {"track": item["item"]}
+        for item in envelope["items"]
+    ]
+    return {"href": "https://api.spotify.com/v1/playlists/x/tracks", "items": items, "limit": 100,
+            "next": None, "offset": 0, "previous": None, "total": len(items)}
+
+
+def _playlist_file_rows(lake: Path) -> dict[str, int]:
+    return {
+        table: sum(pq.read_metadata(path).num_rows
+                   for path in (lake / "processed" / table).rglob("playlist__*.parquet"))
+        for table in TABLES
+    }
+
+
+def test_second_run_adds_a_snapshot_and_transforms_pending_raw_files(
+    first_run, tmp_path: Path
+) -> None:
     lake, first, _ = first_run
     copy = tmp_path / "lake"
     shutil.copytree(lake, copy)
+    playlist_raw = next(key for key in _files(lake, RAW_PROCESSED) if "/playlist/" in key)
+    envelope = json.loads((lake / playlist_raw).read_text(encoding="utf-8"))
+    pending = copy / RAW_TO_PROCESS / "tutorial" / "spotify_raw_2024-05-01 18:10:00.json"
+    pending.parent.mkdir(parents=True)
+    pending.write_text(json.dumps(_tutorial_paging_object(envelope)), encoding="utf-8")
+
     second, _ = _run(copy)
 
     assert second.failures == []
-    assert second.seeded_objects == first.objects_written
-    assert second.objects_written == first.objects_written
-    assert set(_files(lake, "raw")) < set(_files(copy, "raw"))
+    assert second.seeded_objects == first.objects_written + 1
+    assert second.events_delivered == first.events_delivered + 1
     assert set(_files(lake, "processed")) < set(_files(copy, "processed"))
-    assert second.rows == {table: 2 * count for table, count in first.rows.items()}
-    assert second.rows_added == first.rows_added
+    assert set(_files(lake, RAW_PROCESSED)) < set(_files(copy, RAW_PROCESSED))
+    assert _files(copy, RAW_TO_PROCESS) == []
+    assert (copy / RAW_PROCESSED / "tutorial" / pending.name).is_file()
+    # the backfilled page holds the same playlist items as today's playlist envelope
+    backfill = _playlist_file_rows(lake)
+    assert second.rows_added == {t: first.rows_added[t] + backfill[t] for t in TABLES}
+    assert second.rows == {t: first.rows[t] + second.rows_added[t] for t in TABLES}
+    assert second.snapshots == sorted({"2024-05-01", *first.snapshots})
 
 
 def test_query_command_named_and_sql(first_run, capsys: pytest.CaptureFixture[str]) -> None:
