@@ -30,7 +30,7 @@ from spotify_etl.local.lambda_context import FakeLambdaContext
 from spotify_etl.local.progress import Progress, StageFailedError
 from spotify_etl.local.render import result_table
 from spotify_etl.local.spotify_endpoint import SpotifyEndpoint, live_spotify, sample_spotify
-from spotify_etl.named_queries import load_named_queries
+from spotify_etl.named_queries import NamedQuery, load_named_queries
 
 EXTRACT_FUNCTION = "spotify-etl-local-extract"
 TRANSFORM_FUNCTION = "spotify-etl-local-transform"
@@ -130,7 +130,7 @@ def _transform_all(local: LocalAws) -> int:
     return delivered
 
 
-def _run_queries(staging: Path, summary: RunSummary) -> None:
+def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
     connection = open_lake(staging)
     summary.rows = rows_per_table(connection)
     summary.snapshots = [
@@ -139,7 +139,7 @@ def _run_queries(staging: Path, summary: RunSummary) -> None:
             "SELECT DISTINCT snapshot_date FROM songs ORDER BY 1"
         ).fetchall()
     ]
-    for query in load_named_queries():
+    for query in queries:
         summary.query_results[query.name] = run_sql(connection, query.sql)
 
 
@@ -155,6 +155,7 @@ class _Stages:
         self.seeded: set[str] = set()
         self.local: LocalAws | None = None
         self.spotify: SpotifyEndpoint | None = None
+        self.queries = load_named_queries()
 
     def aws(self) -> None:
         with self.progress.stage(STAGE_AWS) as report:
@@ -212,7 +213,7 @@ class _Stages:
             report.detail = f"{delivered} Object Created event(s)"
         if self.summary.quarantined:
             raise StageFailedError(
-                f"transform: {len(self.summary.quarantined)} raw file(s) quarantined under "
+                f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined under "
                 f"{RAW_FAILED} (see the .error.json beside each), e.g. "
                 f"{self.summary.quarantined[0]}"
             )
@@ -229,7 +230,7 @@ class _Stages:
             ]
             self.summary.written = _written_by_folder(new_keys)
             self.summary.rows_added = _rows_added(staging, new_keys)
-            _run_queries(staging, self.summary)
+            _run_queries(staging, self.summary, self.queries)
             report.detail = (
                 f"{len(self.summary.query_results)} named queries, "
                 f"{len(self.summary.snapshots)} snapshot(s)"
@@ -237,7 +238,7 @@ class _Stages:
         return staging
 
     def print_query_results(self) -> None:
-        for query in load_named_queries():
+        for query in self.queries:
             self.console.print()
             self.console.print(f"[bold]{escape(query.name)}[/]: {escape(query.description)}")
             self.console.print(result_table(self.summary.query_results[query.name]))
@@ -245,7 +246,7 @@ class _Stages:
     def lake(self, staging: Path) -> None:
         with self.progress.stage(STAGE_LAKE) as report:
             replace_lake(staging, self.options.lake_dir)
-            report.detail = f"{self.options.lake_dir}"
+            report.detail = str(self.options.lake_dir)
 
 
 def _guarded(summary: RunSummary, step: Callable[[], Any]) -> None:
