@@ -257,10 +257,13 @@ def test_run_local_live_without_credentials_fails_before_starting(
     assert not lake.exists()
 
 
-def test_run_local_failing_source_exits_non_zero_and_keeps_the_rest(
+def test_run_local_failures_exit_non_zero_in_one_line_and_keep_the_rest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lake = tmp_path / "lake"
+    broken = lake / RAW_TO_PROCESS / "playlist" / "broken" / "20240501T181000Z.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{not json", encoding="utf-8")
     missing = "playlist:37i9dQZF1DXcBWIGoYBM5M"  # Spotify-owned: 404 since Nov 2024
     exit_code = main(
         ["run-local", "--lake", str(lake), "--source", missing, "--source", "saved-tracks"]
@@ -269,4 +272,10 @@ def test_run_local_failing_source_exits_non_zero_and_keeps_the_rest(
     assert exit_code == 1
     assert captured.err.count("\n") == 1
     assert captured.err.startswith("error: Extract") and "37i9dQZF1DXcBWIGoYBM5M" in captured.err
+    assert "1 raw file(s) quarantined under raw/failed/" in captured.err
     assert [key.split("/")[2] for key in _files(lake, RAW_PROCESSED)] == ["saved-tracks"]
+    assert _files(lake, "raw/failed") == [
+        "raw/failed/playlist/broken/20240501T181000Z.json",
+        "raw/failed/playlist/broken/20240501T181000Z.json.error.json",
+    ]
+    assert (lake / "raw/failed/playlist/broken/20240501T181000Z.json").read_text() == "{not json"
