@@ -1,5 +1,6 @@
 -- Playlist tracks in each playlist's latest snapshot that were not in its previous snapshot.
 -- Only playlists with at least two snapshot days appear (no previous snapshot, nothing is "new").
+-- Rows without a playlist_id (backfilled tutorial pages that name none) are not compared.
 -- Portable subset of Athena engine v3 (Trino) and DuckDB: window function, anti-join by LEFT JOIN.
 WITH ranked AS (
     SELECT
