@@ -5,7 +5,9 @@ Infrastructure (IAM grants, event filters, crawler targets), handlers and tests 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+import re
+from datetime import UTC, date, datetime
 
 RAW_TO_PROCESS = "raw/to_process/"
 """Extract writes here; an Object Created event under it triggers the transform."""
@@ -61,3 +63,36 @@ def failed_raw_key(key: str) -> str:
 def error_report_key(key: str) -> str:
     """The error report written beside a quarantined raw object."""
     return failed_raw_key(key) + ".error.json"
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def processed_file_stem(key: str) -> str:
+    """The file name (without `.parquet`) of a raw file's tables: deterministic, unique per key.
+
+    The relative raw key with `/` as `__` and `.json` dropped (`playlist/<id>/<ts>.json` ->
+    `playlist__<id>__<ts>`), so a re-delivered file overwrites its own outputs and two raw files
+    never share one. Keys with characters outside `[A-Za-z0-9._-]`, `__` of their own or a
+    leading `.`/`_` (which Athena would treat as hidden) get those characters replaced by `-`
+    plus a hash of the exact key, which keeps names safe for S3 and Glue and still unique.
+    Accepts a full raw key or one already relative to the raw prefixes.
+    """
+    try:
+        relative = relative_raw_key(key)
+    except ValueError:
+        relative = key
+    stem = relative.removesuffix(".json")
+    if "__" not in stem and all(_SAFE_NAME.fullmatch(part) for part in stem.split("/")):
+        return stem.replace("/", "__")
+    parts = [re.sub(r"[^A-Za-z0-9._-]", "-", part).lstrip("._") or "-" for part in stem.split("/")]
+    digest = hashlib.sha256(relative.encode("utf-8")).hexdigest()[:10]
+    return "__".join(parts) + f"-{digest}"
+
+
+def processed_key(table: str, snapshot_date: date, key: str) -> str:
+    """Key of one table of a raw file: processed/<table>/snapshot_date=<d>/<stem>.parquet."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    return (f"{PROCESSED}{table}/snapshot_date={snapshot_date.isoformat()}/"
+            f"{processed_file_stem(key)}.parquet")

@@ -43,9 +43,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Extract every source; one line per source on stdout, one per failure on stderr."""
+    runtime_logger = logging.getLogger("spotify_runtime")
+    previous_level = runtime_logger.level
     if not getattr(args, "verbose", False):
         # Failures are reported below, one line each; the runtime's log lines would repeat them.
-        logging.getLogger("spotify_runtime").setLevel(logging.CRITICAL)
+        runtime_logger.setLevel(logging.CRITICAL)
+    try:
+        return _extract(args)
+    finally:
+        # Callers in the same process (tests, run-local) keep their own log level.
+        runtime_logger.setLevel(previous_level)
+
+
+def _extract(args: argparse.Namespace) -> int:
     try:
         sources = [parse_source(text) for text in args.source]
     except InvalidSourceError as error:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from spotify_etl.config import ConfigError, parse_config
+from spotify_etl.config import ConfigError, parse_config, sources_json
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,3 +57,12 @@ def test_environment_overrides_defaults():
     )
     assert config.environments["a"].log_retention_days == 7
     assert config.environments["b"].log_retention_days == 30
+
+
+def test_sources_must_fit_the_planner_environment():
+    playlist_ids = [f"playlist:{index:022d}" for index in range(200)]
+    with pytest.raises(ConfigError, match=r"environments\.dev\.sources: 200 sources take"):
+        parse_config(context(sources=playlist_ids))
+    fitting = parse_config(context(sources=playlist_ids[:50])).environments["dev"]
+    assert len(fitting.sources) == 50
+    assert json.loads(sources_json(fitting.sources)) == playlist_ids[:50]

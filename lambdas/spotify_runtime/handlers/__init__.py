@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spotify_runtime.credentials import clear_secret_cache, credentials_from_secret
-from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, SpotifyClient
+if TYPE_CHECKING:
+    from spotify_runtime.spotify_client import SpotifyClient
 
 _CLIENTS: dict[tuple[str, str, str], SpotifyClient] = {}
 _AWS_CLIENTS: dict[str, Any] = {}
@@ -40,6 +40,15 @@ def container_client(
     """The Spotify client this container keeps: credentials from SPOTIFY_SECRET_ID (read once),
     optional SPOTIFY_API_URL / SPOTIFY_ACCOUNTS_URL; its token is reused across invocations.
     `throttle` is used when the client is first created."""
+    # Imported here, not at module level: the transform function imports this package too and
+    # ships without spotipy/requests (only the extract functions bundle them).
+    from spotify_runtime.credentials import credentials_from_secret
+    from spotify_runtime.spotify_client import (
+        DEFAULT_ACCOUNTS_URL,
+        DEFAULT_API_URL,
+        SpotifyClient,
+    )
+
     env = os.environ if environ is None else environ
     secret_id = required_env("SPOTIFY_SECRET_ID", env)
     api_url = env.get("SPOTIFY_API_URL") or DEFAULT_API_URL
@@ -68,6 +77,8 @@ def forget_container_state() -> None:
 
     Tests and the local run simulate a new container with it; each local run has new endpoints.
     """
+    from spotify_runtime.credentials import clear_secret_cache
+
     _CLIENTS.clear()
     _AWS_CLIENTS.clear()
     clear_secret_cache()

@@ -1,0 +1,32 @@
+"""Transform handler: S3 Object Created (EventBridge or classic notification) -> tables.
+
+The event names the bucket; `DATA_BUCKET` is only a fallback for events that do not.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+
+from spotify_runtime.handlers import configure_logging
+from spotify_runtime.transform.events import raw_objects
+from spotify_runtime.transform.service import ALREADY_DONE, process_raw_object
+
+
+def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict[str, Any]:
+    """Transform every raw object the event names; raise (so Lambda retries) on S3 failures.
+
+    Returns `{"results": [{"key", "status", ...}]}`; bad input is quarantined, not raised.
+    """
+    configure_logging()
+    s3 = s3 or boto3.client("s3")
+    results = []
+    for ref in raw_objects(event, default_bucket=os.environ.get("DATA_BUCKET")):
+        outcome = process_raw_object(s3, ref.bucket, ref.key)
+        if outcome.status == ALREADY_DONE and ref.undecoded_key:
+            outcome = process_raw_object(s3, ref.bucket, ref.undecoded_key)
+        results.append({"bucket": ref.bucket, "key": outcome.key, "status": outcome.status,
+                        **outcome.summary})
+    return {"results": results}

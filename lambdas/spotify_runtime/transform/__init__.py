@@ -1,0 +1,8 @@
+"""Raw Spotify JSON (envelopes and seed-style paging objects) to the Parquet tables.
+
+- `tables`: the table and column definitions (the one place they live).
+- `reader`: bytes to a typed raw document (native pyarrow JSON reader, plain-json fallback).
+- `build`: raw document to the four tables, with skipped items counted per reason.
+- `service`: one raw S3 object end to end (write tables, then archive; quarantine bad input).
+- `events`: S3 / EventBridge events to (bucket, key) pairs.
+"""

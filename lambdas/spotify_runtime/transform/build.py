@@ -1,0 +1,246 @@
+"""A raw document to the four tables (`tables.SCHEMAS`), column by column with pyarrow.
+
+Items whose track is null, episodes and local files produce no rows; they are counted per
+reason. Songs, albums and artists hold each ID once (its first occurrence in the file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spotify_runtime.transform import values
+from spotify_runtime.transform.errors import InvalidRawFileError
+from spotify_runtime.transform.raw_schema import TRACK
+from spotify_runtime.transform.reader import RawDocument
+from spotify_runtime.transform.tables import SCHEMAS
+
+NULL_TRACK = "null_track"
+LOCAL_FILE = "local_file"
+EPISODE = "episode"
+NOT_A_TRACK = "not_a_track"
+SKIP_REASONS = (NULL_TRACK, LOCAL_FILE, EPISODE, NOT_A_TRACK)
+"""Why an item produced no songs row (keys of `BuiltTables.skipped`)."""
+
+
+@dataclass(frozen=True)
+class BuiltTables:
+    """The tables for one raw file and what was left out of them."""
+
+    tables: dict[str, pa.Table]
+    """Every table in `layout.TABLES` order; a table may have no rows."""
+    items: int
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Items that produced no songs row, per reason (only reasons that occurred)."""
+
+    def rows(self) -> dict[str, int]:
+        """Rows per table."""
+        return {name: table.num_rows for name, table in self.tables.items()}
+
+
+def _get(array: pa.Array, *names: str) -> pa.Array:
+    """A nested struct field; null wherever any parent is null."""
+    for name in names:
+        array = pc.struct_field(array, name)
+    return array
+
+
+class _Tracks:
+    """The playable tracks of a document, with where each came from (for error paths)."""
+
+    def __init__(self, doc: RawDocument) -> None:
+        items = doc.items
+        self.album_source = doc.source_type == "album"
+        if self.album_source:  # album items are the tracks themselves
+            tracks = pa.StructArray.from_arrays(
+                [_get(items, f.name) for f in TRACK], fields=list(TRACK), mask=items.is_null()
+            )
+            self.from_item = None
+        else:  # current API: `item`; before 2026 and in other sources: `track`
+            self.from_item = pc.is_valid(_get(items, "item"))
+            tracks = _choose(self.from_item, _get(items, "item"), _get(items, "track"))
+        reasons = {
+            NULL_TRACK: pc.is_null(tracks),
+            LOCAL_FILE: pc.or_kleene(pc.fill_null(_get(tracks, "is_local"), False),
+                                     pc.fill_null(_get(items, "is_local"), False)),
+            EPISODE: pc.equal(pc.fill_null(_get(tracks, "type"), "track"), "episode"),
+            NOT_A_TRACK: pc.not_equal(pc.fill_null(_get(tracks, "type"), "track"), "track"),
+        }
+        drop = pc.is_null(tracks)
+        self.skipped: dict[str, int] = {}
+        for reason, matches in reasons.items():  # first matching reason wins
+            counted = matches if reason == NULL_TRACK else pc.and_(matches, pc.invert(drop))
+            if count := pc.sum(counted).as_py():
+                self.skipped[reason] = count
+            drop = pc.or_(drop, counted)
+        self.index = pc.indices_nonzero(pc.invert(drop))
+        """Item index of each kept track."""
+        # Only what the tables need from the item around the track: taking whole items would
+        # copy every nested track twice.
+        self.items = pa.StructArray.from_arrays(
+            [_get(items, name) for name in ("added_at", "added_by", "album")],
+            names=["added_at", "added_by", "album"],
+        )
+        self.tracks, self.from_item_kept = tracks, self.from_item
+        if len(self.index) < len(items):  # copying nested columns costs time: only if needed
+            self.items = self.items.take(self.index)
+            self.tracks = tracks.take(self.index)
+            if self.from_item is not None:
+                self.from_item_kept = self.from_item.take(self.index)
+
+    def where(self, row: int) -> str:
+        """Path of kept track `row` in the raw document."""
+        item = f"items[{self.index[row].as_py()}]"
+        if self.from_item_kept is None:
+            return item
+        return f"{item}.{'item' if self.from_item_kept[row].as_py() else 'track'}"
+
+
+def _choose(condition: pa.Array, when_true: pa.Array, when_false: pa.Array) -> pa.Array:
+    """if_else that avoids copying nested data when one side is chosen for every row."""
+    if pc.all(condition).as_py() is not False:  # True, or None for no rows
+        return when_true
+    if not pc.any(condition).as_py():
+        return when_false
+    return pc.if_else(condition, when_true, when_false)
+
+
+def _require(present: pa.Array, where: values.Where, what: str) -> None:
+    missing = pc.indices_nonzero(pc.invert(pc.fill_null(present, False)))
+    if len(missing):
+        raise InvalidRawFileError(where(missing[0].as_py()), what)
+
+
+def _require_list_ids(lists: pa.Array, where: values.Where, name: str) -> None:
+    if not pc.any(pc.is_null(_get(pc.list_flatten(lists), "id"))).as_py():
+        return
+    for row, entries in enumerate(lists.to_pylist()):  # error path only
+        for position, entry in enumerate(entries or []):
+            if entry is None or entry.get("id") is None:
+                raise InvalidRawFileError(f"{where(row)}.{name}[{position}]", 'missing "id"')
+
+
+def build_tables(doc: RawDocument) -> BuiltTables:
+    """Build every table of `tables.SCHEMAS` for one document. Raises InvalidRawFileError."""
+    kept = _Tracks(doc)
+    tracks = kept.tracks
+    _require(pc.is_valid(_get(tracks, "id")), kept.where, 'missing "id"')
+    _require(pc.is_valid(_get(tracks, "name")), kept.where, 'missing "name"')
+    _require(pc.is_valid(_get(tracks, "artists")), kept.where, 'missing "artists"')
+    _require_list_ids(_get(tracks, "artists"), kept.where, "artists")
+    albums, album_where = _track_albums(doc, kept)
+    added_at = values.timestamps(
+        _get(kept.items, "added_at"), lambda row: f"items[{kept.index[row].as_py()}].added_at"
+    )
+    tables = {
+        "songs": _songs(kept, albums, added_at),
+        "albums": _albums(albums, album_where),
+        "artists": _artists(_get(tracks, "artists"), _get(albums, "artists")),
+        "playlist_tracks": _playlist_tracks(doc, kept, added_at),
+    }
+    return BuiltTables(tables=tables, items=len(doc.items), skipped=kept.skipped)
+
+
+def _track_albums(doc: RawDocument, kept: _Tracks) -> tuple[pa.StructArray, values.Where]:
+    """The album of each kept track: its own, else the item's (artist), else the metadata."""
+    if kept.album_source:
+        if not doc.metadata.is_valid()[0].as_py():
+            raise InvalidRawFileError("top level", 'missing "metadata" (the album)')
+        if not _get(doc.metadata, "id").is_valid()[0].as_py():
+            raise InvalidRawFileError("metadata", 'missing "id"')
+        albums = doc.metadata.take(pa.array([0] * len(kept.tracks), pa.int64()))
+        return albums, lambda row: "metadata"
+    own = _get(kept.tracks, "album")
+    own_valid = pc.is_valid(own)
+    albums = _choose(own_valid, own, _get(kept.items, "album"))
+
+    def where(row: int) -> str:
+        if own_valid[row].as_py():
+            return f"{kept.where(row)}.album"
+        return f"items[{kept.index[row].as_py()}].album"
+
+    _require(pc.is_valid(albums), kept.where, 'missing "album"')
+    _require(pc.is_valid(_get(albums, "id")), where, 'missing "id"')
+    _require_list_ids(_get(albums, "artists"), where, "artists")
+    return albums, where
+
+
+def _songs(kept: _Tracks, albums: pa.StructArray, added_at: pa.Array) -> pa.Table:
+    tracks = kept.tracks
+    ids = _get(tracks, "id")
+    artist_ids = values.list_of_ids(_get(tracks, "artists"))
+    columns = {
+        "song_id": ids,
+        "song_name": _get(tracks, "name"),
+        "duration_ms": _get(tracks, "duration_ms"),
+        "url": values.open_urls(ids, "track"),
+        "popularity": _get(tracks, "popularity"),
+        "song_added": added_at,
+        "album_id": _get(albums, "id"),
+        "artist_id": values.first_in_lists(artist_ids),
+        "artist_ids": artist_ids,
+        "explicit": _get(tracks, "explicit"),
+        "isrc": _get(tracks, "external_ids", "isrc"),
+        "track_number": _get(tracks, "track_number"),
+        "disc_number": _get(tracks, "disc_number"),
+    }
+    return _table("songs", columns).take(values.first_occurrences(ids))
+
+
+def _albums(albums: pa.StructArray, where: values.Where) -> pa.Table:
+    first = values.first_occurrences(_get(albums, "id"))
+    unique = albums.take(first)
+    ids = _get(unique, "id")
+    text = _get(unique, "release_date")
+
+    def date_where(row: int) -> str:
+        return f"{where(first[row].as_py())}.release_date"
+
+    columns = {
+        "album_id": ids,
+        "name": _get(unique, "name"),
+        "release_date": values.release_dates(text, date_where),
+        "release_date_precision": values.release_date_precisions(
+            _get(unique, "release_date_precision"), text
+        ),
+        "total_tracks": _get(unique, "total_tracks"),
+        "url": values.open_urls(ids, "album"),
+        "album_type": _get(unique, "album_type"),
+        "artist_ids": values.list_of_ids(_get(unique, "artists")),
+    }
+    return _table("albums", columns)
+
+
+def _artists(*credit_lists: pa.Array) -> pa.Table:
+    credited = pa.concat_arrays([pc.list_flatten(lists) for lists in credit_lists])
+    unique = credited.take(values.first_occurrences(_get(credited, "id")))
+    ids = _get(unique, "id")
+    columns = {
+        "artist_id": ids,
+        "artist_name": _get(unique, "name"),
+        "external_url": values.open_urls(ids, "artist"),
+    }
+    return _table("artists", columns)
+
+
+def _playlist_tracks(doc: RawDocument, kept: _Tracks, added_at: pa.Array) -> pa.Table:
+    if doc.source_type != "playlist":
+        return SCHEMAS["playlist_tracks"].empty_table()
+    playlist_id = doc.source_id or _get(doc.metadata, "id")[0].as_py()
+    columns = {
+        "playlist_id": pa.array([playlist_id] * len(kept.tracks), pa.string()),
+        "song_id": _get(kept.tracks, "id"),
+        "position": pc.add(kept.index, doc.first_position),
+        "added_at": added_at,
+        "added_by": _get(kept.items, "added_by", "id"),
+    }
+    return _table("playlist_tracks", columns)
+
+
+def _table(name: str, columns: dict[str, pa.Array]) -> pa.Table:
+    """Columns cast to the table's schema (order and types from `tables.SCHEMAS`)."""
+    schema = SCHEMAS[name]
+    arrays = [pc.cast(columns[f.name], f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)

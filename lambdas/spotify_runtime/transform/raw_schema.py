@@ -1,0 +1,69 @@
+"""The part of the raw JSON the transform reads, as pyarrow types.
+
+Both accepted inputs (the envelope and a bare playlist-items paging object) are read with one
+schema: fields absent from a document come back null, fields not listed are never parsed (that
+is most of the payload: images, markets, hrefs), which keeps memory low. For the same reason
+`external_urls` is not read: open.spotify.com URLs are built from the IDs (`values.open_urls`).
+
+An item struct is the union of every item shape: playlist items (`added_at`, `added_by`,
+`is_local`, track under `item` or `track`), saved tracks (`added_at`, `track`), play history
+(`played_at`, `track`), artist items (`album`, `track`) and album items (the track's own fields).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+_STRING = pa.string()
+_INT = pa.int64()
+
+ARTIST = pa.struct([("id", _STRING), ("name", _STRING)])
+
+ALBUM_FIELDS = [
+    ("id", _STRING),
+    ("name", _STRING),
+    ("album_type", _STRING),
+    ("release_date", _STRING),
+    ("release_date_precision", _STRING),
+    ("total_tracks", _INT),
+    ("artists", pa.list_(ARTIST)),
+]
+ALBUM = pa.struct(ALBUM_FIELDS)
+
+TRACK_FIELDS = [
+    ("id", _STRING),
+    ("name", _STRING),
+    ("type", _STRING),
+    ("is_local", pa.bool_()),
+    ("duration_ms", _INT),
+    ("popularity", _INT),
+    ("explicit", pa.bool_()),
+    ("track_number", _INT),
+    ("disc_number", _INT),
+    ("external_ids", pa.struct([("isrc", _STRING)])),
+    ("album", ALBUM),
+    ("artists", pa.list_(ARTIST)),
+]
+TRACK = pa.struct(TRACK_FIELDS)
+
+ITEM = pa.struct([
+    *TRACK_FIELDS,
+    ("added_at", _STRING),
+    ("added_by", pa.struct([("id", _STRING)])),
+    ("played_at", _STRING),
+    ("item", TRACK),
+    ("track", TRACK),
+])
+
+DOCUMENT = pa.schema([
+    # envelope
+    ("schema_version", _INT),
+    ("extracted_at", _STRING),
+    ("source", pa.struct([("type", _STRING), ("id", _STRING), ("name", _STRING)])),
+    ("metadata", ALBUM),  # an album's fields; a playlist's id and name are among them
+    ("items", pa.list_(ITEM)),
+    # bare paging object
+    ("href", _STRING),
+    ("offset", _INT),
+])
+"""The top level of either accepted shape."""

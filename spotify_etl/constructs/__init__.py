@@ -1,0 +1,1 @@
+"""Reusable pieces of the CDK app: a bundled Python function, secure queues, alarms."""

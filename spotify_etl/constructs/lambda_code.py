@@ -1,0 +1,76 @@
+"""The Lambda code assets, built from `lambdas/` without Docker.
+
+The extract functions (planner and worker) get `lambdas/` plus the pinned packages of
+`lambdas/requirements.txt`, installed by pip for the Lambda platform (manylinux x86_64, CPython of
+the function runtime, wheels only). The transform function gets `lambdas/` alone: pandas and
+pyarrow come from the AWS SDK for pandas layer, never from our zip.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_lambda as lambda_
+
+LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
+REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+"""The newest Python that both aws-cdk-lib and the AWS SDK for pandas layer (3.16.1) offer."""
+RUNTIME_PYTHON_VERSION = "3.14"
+PIP_PLATFORM = "manylinux2014_x86_64"
+EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
+
+
+class BundlingError(RuntimeError):
+    """pip could not install the function's dependencies for the Lambda platform."""
+
+
+@jsii.implements(cdk.ILocalBundling)
+class PipLocalBundling:
+    """Copy the handler sources and pip-install the requirements into the asset folder."""
+
+    def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
+        """Build the asset in `output_dir`; True tells CDK not to fall back to Docker."""
+        shutil.copytree(
+            LAMBDAS_DIR, output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*EXCLUDE)
+        )
+        command = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--no-compile", "--target", output_dir, "-r", str(REQUIREMENTS),
+            "--platform", PIP_PLATFORM, "--implementation", "cp",
+            "--python-version", RUNTIME_PYTHON_VERSION, "--only-binary=:all:",
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            last_line = (result.stderr.strip().splitlines() or [""])[-1]
+            raise BundlingError(
+                f"pip could not install {REQUIREMENTS} for {PIP_PLATFORM} "
+                f"cp{RUNTIME_PYTHON_VERSION}: {last_line}"
+            )
+        return True
+
+
+def extract_code() -> lambda_.Code:
+    """Handlers plus the bundled requirements (spotipy): shared by the planner and the worker."""
+    return lambda_.Code.from_asset(
+        str(LAMBDAS_DIR),
+        exclude=EXCLUDE,
+        # Source hash: lambdas/ (with the pinned requirements.txt) decides the asset, so the hash
+        # is the same on every machine and only changes when the code or a pin does.
+        asset_hash_type=cdk.AssetHashType.SOURCE,
+        bundling=cdk.BundlingOptions(
+            # Never pulled: local bundling always succeeds or raises.
+            image=RUNTIME.bundling_image,
+            local=PipLocalBundling(),
+        ),
+    )
+
+
+def transform_code() -> lambda_.Code:
+    """Handlers only: the transform's pandas and pyarrow come from the managed layer."""
+    return lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.txt"])

@@ -1,0 +1,1 @@
+"""The three stacks of one environment (IngestStack, TransformStack, CatalogStack)."""

@@ -1,0 +1,56 @@
+"""Local bundling of the extract functions: sources copied, pip run for the Lambda platform."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from spotify_etl.constructs import lambda_code
+from spotify_etl.constructs.lambda_code import BundlingError, PipLocalBundling
+
+
+@pytest.fixture
+def pip_calls(monkeypatch):
+    calls = []
+
+    def fake_run(command, **_kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(lambda_code.subprocess, "run", fake_run)
+    return calls
+
+
+def test_bundling_copies_sources_and_installs_wheels_for_lambda(tmp_path, pip_calls):
+    out = tmp_path / "asset"
+    assert PipLocalBundling().try_bundle(str(out), image=lambda_code.RUNTIME.bundling_image)
+    assert (out / "spotify_runtime" / "layout.py").is_file()
+    assert not list(out.rglob("__pycache__"))
+    (command,) = pip_calls
+    joined = " ".join(command)
+    assert "install" in command and f"--target {out}" in joined
+    assert f"-r {lambda_code.REQUIREMENTS}" in joined
+    assert "--platform manylinux2014_x86_64" in joined
+    assert "--implementation cp" in joined
+    assert "--python-version 3.14" in joined
+    assert "--only-binary=:all:" in command
+
+
+def test_requirements_never_bundle_pandas_or_pyarrow():
+    names = {
+        line.split("==")[0].strip().lower()
+        for line in lambda_code.REQUIREMENTS.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert "spotipy" in names
+    assert not names & {"pandas", "pyarrow", "numpy", "awswrangler", "boto3"}
+
+
+def test_pip_failure_is_one_clear_error(tmp_path, monkeypatch):
+    def failing_run(command, **_kwargs):
+        return subprocess.CompletedProcess(command, 1, "", "ERROR: No matching distribution\n")
+
+    monkeypatch.setattr(lambda_code.subprocess, "run", failing_run)
+    with pytest.raises(BundlingError, match=r"manylinux2014_x86_64 cp3\.14: ERROR: No matching"):
+        PipLocalBundling().try_bundle(str(tmp_path), image=lambda_code.RUNTIME.bundling_image)

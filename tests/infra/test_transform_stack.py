@@ -1,0 +1,90 @@
+"""TransformStack: trigger, async failure handling, pandas layer, grants and alarms."""
+
+from __future__ import annotations
+
+from spotify_runtime import layout
+
+from spotify_etl.stacks.transform import QUARANTINE_METRIC
+from tests.infra.cfn import actions_on, function, function_statements, only, resources
+
+TRANSFORM = "spotify_runtime.handlers.transform.handler"
+BUCKET = "spotify-etl-dev-<AWS::AccountId>-us-east-1"
+
+
+def test_rule_sends_object_created_under_to_process_only(dev):
+    rule = only(dev.transform, "AWS::Events::Rule")
+    pattern = rule["EventPattern"]
+    assert pattern["source"] == ["aws.s3"]
+    assert pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["object"] == {"key": [{"prefix": layout.RAW_TO_PROCESS}]}
+    function_id, _ = function(dev.transform, TRANSFORM)
+    (target,) = rule["Targets"]
+    assert target["Arn"]["Fn::GetAtt"][0] == function_id
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] <= 2
+    assert "DeadLetterConfig" in target
+
+
+def test_async_failures_go_to_an_on_failure_queue_after_explicit_retries(dev):
+    config = only(dev.transform, "AWS::Lambda::EventInvokeConfig")
+    assert config["MaximumRetryAttempts"] in (0, 1, 2)
+    assert config["MaximumEventAgeInSeconds"] == 6 * 3600
+    destination = config["DestinationConfig"]["OnFailure"]["Destination"]
+    queue_id = destination["Fn::GetAtt"][0]
+    assert resources(dev.transform, "AWS::SQS::Queue")[queue_id]["Properties"][
+        "SqsManagedSseEnabled"
+    ]
+
+
+def test_transform_uses_the_pandas_layer_from_ssm_and_configured_memory(dev, config):
+    _, transform = function(dev.transform, TRANSFORM)
+    settings = config.environments["dev"]
+    assert transform["Runtime"] == "python3.14"
+    assert transform["MemorySize"] == settings.transform_memory_mb
+    (layer,) = transform["Layers"]
+    parameter = dev.transform.to_json()["Parameters"][layer["Ref"]]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert parameter["Default"] == (
+        f"/aws/service/aws-sdk-pandas/{settings.pandas_layer_version}/py3.14/x86_64/layer-arn"
+    )
+    assert set(transform["Environment"]["Variables"]) == {"DATA_BUCKET", "LOG_LEVEL"}
+
+
+def test_transform_grants_exactly_its_prefixes(dev):
+    statements = function_statements(dev.transform, TRANSFORM)
+    assert actions_on(statements, f"{BUCKET}/{layout.RAW_TO_PROCESS}*") == {
+        "s3:GetObject",
+        "s3:DeleteObject",
+    }
+    for prefix in (layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED):
+        assert actions_on(statements, f"{BUCKET}/{prefix}*") == {"s3:PutObject"}
+    s3_actions = {
+        action
+        for statement in statements
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        if action.startswith("s3:")
+    }
+    assert s3_actions == {"s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:ListBucket"}
+
+
+def test_list_bucket_is_limited_to_the_to_process_prefix(dev):
+    statements = function_statements(dev.transform, TRANSFORM)
+    (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{layout.RAW_TO_PROCESS}*"]}}
+
+
+def test_alarms_on_errors_failures_and_quarantined_files(dev):
+    alarms = [a["Properties"] for a in resources(dev.transform, "AWS::CloudWatch::Alarm").values()]
+    by_metric = {a["MetricName"]: a for a in alarms}
+    assert set(by_metric) == {"Errors", "ApproximateNumberOfMessagesVisible", QUARANTINE_METRIC}
+    quarantine = by_metric[QUARANTINE_METRIC]
+    assert quarantine["Namespace"] == "SpotifyEtl"
+    (dimension,) = quarantine["Dimensions"]
+    assert dimension["Name"] == "Bucket"
+    assert quarantine["Threshold"] == 0
+    assert quarantine["ComparisonOperator"] == "GreaterThanThreshold"
+    for alarm in alarms:
+        # The topic lives in IngestStack: the action is an imported value.
+        (action,) = alarm["AlarmActions"]
+        assert "Fn::ImportValue" in action

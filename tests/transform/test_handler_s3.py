@@ -1,0 +1,214 @@
+"""The transform handler against moto's S3: idempotence, quarantine, failures, odd keys."""
+
+import json
+from datetime import UTC, datetime
+from urllib.parse import quote_plus
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from spotify_runtime.handlers.transform import handler
+from spotify_runtime.layout import raw_key
+
+BUCKET = "lake"
+PLAYLIST = "37i9dQZF1DXcBWIGoYBM5M"
+KEY = raw_key("playlist", PLAYLIST, datetime(2026, 11, 24, 18, 10, tzinfo=UTC))
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def objects(s3, prefix=""):
+    """{key: bytes} of everything under prefix."""
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=BUCKET, Prefix=prefix) for o in page.get("Contents", [])]
+    return {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys}
+
+
+def eventbridge(key):
+    return {"detail-type": "Object Created", "source": "aws.s3",
+            "detail": {"bucket": {"name": BUCKET}, "object": {"key": quote_plus(key, safe="/")}}}
+
+
+def notification(*keys):
+    return {"Records": [{"eventName": "ObjectCreated:Put", "s3": {
+        "bucket": {"name": BUCKET}, "object": {"key": quote_plus(k, safe="/")}}} for k in keys]}
+
+
+def rows(data):
+    return pq.read_table(pa.BufferReader(data)).to_pylist()
+
+
+def test_processes_then_archives_and_a_second_delivery_changes_nothing(s3, raw_fixture):
+    raw = raw_fixture("playlist_envelope.json")
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=raw)
+    result = handler(eventbridge(KEY), s3=s3)
+    assert result["results"][0]["status"] == "processed"
+    assert result["results"][0]["rows"]["songs"] == 4
+    after_first = objects(s3)
+    stem = f"playlist__{PLAYLIST}__20261124T181000Z"
+    assert sorted(after_first) == sorted(
+        [f"processed/{t}/snapshot_date=2026-11-24/{stem}.parquet"
+         for t in ("songs", "albums", "artists", "playlist_tracks")]
+        + [f"raw/processed/playlist/{PLAYLIST}/20261124T181000Z.json"]
+    )
+    assert after_first[f"raw/processed/playlist/{PLAYLIST}/20261124T181000Z.json"] == raw
+    songs_key = f"processed/songs/snapshot_date=2026-11-24/{stem}.parquet"
+    assert [r["song_id"][:3] for r in rows(after_first[songs_key])] == ["2TA", "2TB", "2TC",
+                                                                        "2TD"]
+
+    again = handler(eventbridge(KEY), s3=s3)  # the same event, delivered twice
+    assert again["results"][0]["status"] == "already_done"
+    assert objects(s3) == after_first
+
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=raw)  # the extractor re-delivering the same run
+    handler(notification(KEY), s3=s3)
+    assert objects(s3) == after_first  # overwritten in place, no duplicates
+
+
+@pytest.mark.parametrize("relative", ["my playlist/día 1+2.json", "a+b c/ñ 東京.json"])
+def test_keys_with_spaces_plus_and_unicode(s3, raw_fixture, relative):
+    key = "raw/to_process/" + relative
+    s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
+    (result,) = handler(notification(key), s3=s3)["results"]
+    assert result["status"] == "processed"
+    stored = objects(s3)
+    assert "raw/processed/" + relative in stored and key not in stored
+    songs = [k for k in stored if k.startswith("processed/songs/")]
+    assert len(songs) == 1 and len(rows(stored[songs[0]])) == 4
+
+
+def test_unencoded_eventbridge_key_from_a_stand_in(s3, raw_fixture):
+    key = "raw/to_process/a+b.json"  # moto sends EventBridge keys as they are
+    s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
+    event = eventbridge(key)
+    event["detail"]["object"]["key"] = key
+    (result,) = handler(event, s3=s3)["results"]
+    assert result["status"] == "processed" and result["key"] == key
+    assert "raw/processed/a+b.json" in objects(s3)
+
+
+def test_malformed_file_is_quarantined_with_its_report(s3, raw_doc, capsys):
+    doc = raw_doc("playlist_envelope.json")
+    doc["items"][4]["item"]["album"]["id"] = None
+    body = json.dumps(doc).encode()
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=body)
+    (result,) = handler(eventbridge(KEY), s3=s3)["results"]  # does not raise
+    assert result["status"] == "quarantined"
+    stored = objects(s3)
+    failed = f"raw/failed/playlist/{PLAYLIST}/20261124T181000Z.json"
+    assert sorted(stored) == [failed, failed + ".error.json"]  # no processed output, no raw
+    assert stored[failed] == body
+    report = json.loads(stored[failed + ".error.json"])
+    assert report["where"] == "items[4].item.album" and report["what"] == 'missing "id"'
+    assert report["error"] == "InvalidRawFileError" and report["key"] == KEY
+    assert datetime.fromisoformat(report["failed_at"]).tzinfo is not None
+    metric = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert metric["RawFilesQuarantined"] == 1 and metric["Bucket"] == BUCKET
+    assert metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "SpotifyEtl"
+    assert metric["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"] == "RawFilesQuarantined"
+
+
+def test_not_json_is_quarantined(s3):
+    s3.put_object(Bucket=BUCKET, Key="raw/to_process/x.json", Body=b"<html>")
+    (result,) = handler(notification("raw/to_process/x.json"), s3=s3)["results"]
+    assert result["status"] == "quarantined" and "not valid JSON" in result["what"]
+
+
+class FailingS3:
+    """Delegates to a real client; the named operation raises once on its nth call."""
+
+    def __init__(self, client, operation, nth=1):
+        self.client, self.operation, self.calls, self.nth = client, operation, 0, nth
+
+    def __getattr__(self, name):
+        real = getattr(self.client, name)
+        if name != self.operation:
+            return real
+
+        def flaky(**kwargs):
+            self.calls += 1
+            if self.calls == self.nth:
+                raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, name)
+            return real(**kwargs)
+        return flaky
+
+
+def test_failed_table_write_keeps_the_raw_object_and_raises(s3, raw_fixture):
+    raw = raw_fixture("playlist_envelope.json")
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=raw)
+    flaky = FailingS3(s3, "put_object", nth=3)  # two tables written, the third fails
+    with pytest.raises(ClientError):
+        handler(eventbridge(KEY), s3=flaky)
+    assert objects(s3) == {KEY: raw}  # raw in place, the partial tables removed
+    handler(eventbridge(KEY), s3=s3)  # Lambda's retry
+    assert len(objects(s3, "processed/")) == 4 and objects(s3, "raw/to_process/") == {}
+
+
+def test_failed_archive_copy_keeps_the_raw_object_and_a_retry_finishes(s3, raw_fixture):
+    raw = raw_fixture("playlist_envelope.json")
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=raw)
+    with pytest.raises(ClientError):
+        handler(eventbridge(KEY), s3=FailingS3(s3, "copy_object"))
+    assert objects(s3, "raw/") == {KEY: raw}
+    written = objects(s3, "processed/")
+    handler(eventbridge(KEY), s3=s3)
+    assert objects(s3, "processed/") == written  # the retry rewrote the same objects
+    assert list(objects(s3, "raw/")) == [f"raw/processed/playlist/{PLAYLIST}/20261124T181000Z.json"]
+
+
+def test_two_raw_files_on_one_day_both_survive(s3, raw_fixture):
+    other = raw_key("playlist", PLAYLIST, datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
+    for key in (KEY, other):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
+    handler(notification(KEY, other), s3=s3)
+    songs = objects(s3, "processed/songs/snapshot_date=2026-11-24/")
+    assert len(songs) == 2 and all(len(rows(data)) == 4 for data in songs.values())
+    assert len(objects(s3, "processed/")) == 8
+
+
+def test_seed_paging_object_backfills(s3, raw_fixture):
+    dated = "raw/to_process/spotify_raw_2023-03-15 18:10:02.123456.json"
+    undated = "raw/to_process/archive/export.json"
+    for key in (dated, undated):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_paging_seed.json"))
+    handler(notification(dated, undated), s3=s3)
+    tracks = objects(s3, "processed/playlist_tracks/")
+    today = datetime.now(UTC).date().isoformat()  # moto's LastModified: the upload time
+    by_date = {k.split("/")[2]: rows(v) for k, v in tracks.items()}
+    assert sorted(by_date) == sorted(["snapshot_date=2023-03-15", f"snapshot_date={today}"])
+    assert [(r["playlist_id"], r["position"]) for r in by_date["snapshot_date=2023-03-15"]] == [
+        (PLAYLIST, 100), (PLAYLIST, 102)]
+
+
+def test_missing_raw_object_is_a_successful_no_op(s3):
+    (result,) = handler(eventbridge(KEY), s3=s3)["results"]
+    assert result["status"] == "already_done"
+    assert objects(s3) == {}
+
+
+def test_a_failed_read_raises_instead_of_counting_as_done(s3):
+    with pytest.raises(ClientError):
+        handler(eventbridge(KEY), s3=FailingS3(s3, "get_object"))
+
+
+def test_bucket_from_environment_when_the_event_has_none(s3, raw_fixture, monkeypatch):
+    monkeypatch.setenv("DATA_BUCKET", BUCKET)
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=raw_fixture("album_envelope.json"))
+    event = eventbridge(KEY)
+    del event["detail"]["bucket"]
+    (result,) = handler(event, s3=s3)["results"]
+    assert result["status"] == "processed"
+    assert len(objects(s3, "processed/")) == 3  # an album has no playlist_tracks

@@ -1,0 +1,101 @@
+"""Bad input raises InvalidRawFileError saying what is wrong and where."""
+
+import json
+
+import pytest
+from spotify_runtime.transform.errors import InvalidRawFileError
+from spotify_runtime.transform.pipeline import transform_raw_file
+
+
+def error_for(data: bytes) -> InvalidRawFileError:
+    with pytest.raises(InvalidRawFileError) as caught:
+        transform_raw_file(data, "raw/to_process/playlist/x/20261124T181000Z.json")
+    return caught.value
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"{not json", "line 1 column 2: not valid JSON"),
+    (b"", "line 1 column 1: not valid JSON"),
+    (b'{"items": ["\xff\xfe"]}', "file: not UTF-8 text"),
+    (b"[1, 2]", "top level: expected a JSON object, got an array ([1, 2])"),
+    (b"{}", 'top level: missing "items"'),
+    (b'{"items": []}\n{"items": []}', "top level: expected one JSON object, found 2"),
+    (b'{"href": "h", "items": {"a": 1}}', "items: expected an array, got an object"),
+])
+def test_not_an_accepted_document(data, message):
+    assert str(error_for(data)).startswith(message)
+
+
+def envelope_with(raw_doc, change):
+    doc = raw_doc("playlist_envelope.json")
+    change(doc)
+    return json.dumps(doc).encode()
+
+
+def _set(path, value):
+    def change(doc):
+        target = doc
+        for part in path[:-1]:
+            target = target[part]
+        if value is _DELETE:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+    return change
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(("path", "value", "where", "what"), [
+    (["schema_version"], 2, "schema_version", "expected 1, got 2"),
+    (["source", "type"], "podcast", "source.type", "expected one of playlist"),
+    (["extracted_at"], _DELETE, "top level", 'missing "extracted_at"'),
+    (["extracted_at"], "yesterday", "extracted_at", "'yesterday' is not an ISO 8601"),
+    (["items", 4, "item", "album", "id"], None, "items[4].item.album", 'missing "id"'),
+    (["items", 6, "item", "album"], _DELETE, "items[6].item", 'missing "album"'),
+    (["items", 0, "item", "id"], _DELETE, "items[0].item", 'missing "id"'),
+    (["items", 7, "item", "name"], None, "items[7].item", 'missing "name"'),
+    (["items", 0, "item", "artists", 1, "id"], None, "items[0].item.artists[1]", 'missing "id"'),
+    (["items", 4, "item", "album", "artists", 0, "id"], None, "items[4].item.album.artists[0]",
+     'missing "id"'),
+    (["items", 0, "item", "duration_ms"], "abc", "items[0].item.duration_ms",
+     'expected an integer, got a string ("abc")'),
+    (["items", 0, "item", "duration_ms"], 2.5, "items[0].item.duration_ms",
+     "expected an integer, got a number (2.5)"),
+    (["items", 4, "item", "explicit"], "no", "items[4].item.explicit", "expected true or false"),
+    (["items", 6, "item", "album", "release_date"], "10/10/2010",
+     "items[6].item.album.release_date", "'10/10/2010' is not a date"),
+    (["items", 6, "item", "album", "release_date"], "2021-02-30",
+     "items[6].item.album.release_date", "'2021-02-30' is not a date"),
+    (["items", 7, "added_at"], "yesterday", "items[7].added_at",
+     "'yesterday' is not an ISO 8601 timestamp"),
+])
+def test_envelope_errors_name_the_path(raw_doc, path, value, where, what):
+    error = error_for(envelope_with(raw_doc, _set(path, value)))
+    assert error.where == where
+    assert error.what.startswith(what)
+
+
+def test_legacy_track_key_appears_in_the_path(raw_doc):
+    doc = raw_doc("playlist_paging_seed.json")
+    doc["items"][2]["track"]["album"]["id"] = None
+    error = error_for(json.dumps(doc).encode())
+    assert str(error) == 'items[2].track.album: missing "id"'
+
+
+def test_album_source_needs_its_album(raw_doc):
+    doc = raw_doc("album_envelope.json")
+    doc["metadata"] = None
+    assert str(error_for(json.dumps(doc).encode())) == (
+        'top level: missing "metadata" (the album)'
+    )
+
+
+def test_skipped_items_need_no_fields(raw_doc):
+    """A local file or episode without IDs is skipped, not an error."""
+    doc = raw_doc("playlist_envelope.json")
+    doc["items"] = [doc["items"][2], doc["items"][3]]
+    result = transform_raw_file(json.dumps(doc).encode(), "x.json")
+    assert result.built.skipped == {"episode": 1, "local_file": 1}
+    assert result.outputs == {}
