@@ -16,7 +16,7 @@ from spotify_runtime.layout import PROCESSED
 
 from spotify_etl.cli import CliError
 from spotify_etl.local.lake import LakeQueryError, open_lake, run_sql
-from spotify_etl.local.render import result_table
+from spotify_etl.local.render import print_result
 from spotify_etl.named_queries import UnknownQueryError, get_named_query, load_named_queries
 
 DEFAULT_LAKE = Path(".lake")
@@ -60,8 +60,5 @@ def run(args: argparse.Namespace) -> int:
         result = run_sql(open_lake(args.lake), sql)
     except LakeQueryError as error:
         raise CliError(f"query failed: {error}") from None
-    console = Console()
-    if heading:
-        console.print(heading)
-    console.print(result_table(result))
+    print_result(Console(), result, heading)
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -108,11 +109,22 @@ def print_summary(console: Console, summary: RunSummary, elapsed: float) -> None
     table.add_row("lake", f"{summary.lake_dir.resolve()}")
     table.add_row("total time", f"{elapsed:.1f} s")
     console.print(table)
-    lake = "" if summary.lake_dir == DEFAULT_LAKE else f" --lake {summary.lake_dir}"
+    command = f"{_python()} -m spotify_etl query"
+    if summary.lake_dir != DEFAULT_LAKE:
+        command += f" --lake {summary.lake_dir}"
     console.print(
-        f"Query it: python -m spotify_etl query{lake} --named top_songs_of_day\n"
-        f'          python -m spotify_etl query{lake} "SELECT count(*) FROM songs"'
+        f"Query it: {command} --named top_songs_of_day\n"
+        f'          {command} "SELECT count(*) FROM songs"'
     )
+
+
+def _python() -> str:
+    """How the user runs this interpreter from here: `.venv/bin/python` after `make demo`."""
+    executable = Path(sys.executable)
+    try:
+        return executable.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return "python"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ from spotify_etl.local.lake import QueryResult, open_lake, rows_per_table, run_s
 from spotify_etl.local.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
 from spotify_etl.local.lambda_context import FakeLambdaContext
 from spotify_etl.local.progress import Progress, StageFailedError
-from spotify_etl.local.render import result_table
+from spotify_etl.local.render import print_result
 from spotify_etl.local.spotify_endpoint import SpotifyEndpoint, live_spotify, sample_spotify
 from spotify_etl.named_queries import NamedQuery, load_named_queries
 
@@ -240,8 +240,8 @@ class _Stages:
     def print_query_results(self) -> None:
         for query in self.queries:
             self.console.print()
-            self.console.print(f"[bold]{escape(query.name)}[/]: {escape(query.description)}")
-            self.console.print(result_table(self.summary.query_results[query.name]))
+            heading = f"[bold]{escape(query.name)}[/]: {escape(query.description)}"
+            print_result(self.console, self.summary.query_results[query.name], heading)
 
     def lake(self, staging: Path) -> None:
         with self.progress.stage(STAGE_LAKE) as report:

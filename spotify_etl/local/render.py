@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 from spotify_etl.local.lake import QueryResult
@@ -22,11 +23,19 @@ def format_value(value: Any) -> str:
 
 
 def result_table(result: QueryResult) -> Table:
-    """A rich Table of a query result (a caption says how many rows)."""
-    table = Table(caption=f"{len(result.rows)} row(s)", caption_justify="left")
+    """A rich Table of a query result."""
+    table = Table()
     for column in result.columns:
         # Spotify IDs are 22 characters: keep them on one line, let names wrap instead.
         table.add_column(column, overflow="fold", no_wrap=column.endswith("_id"))
     for row in result.rows:
         table.add_row(*(format_value(value) for value in row))
     return table
+
+
+def print_result(console: Console, result: QueryResult, heading: str | None = None) -> None:
+    """Print an optional heading, the result as a table, and how many rows it has."""
+    if heading:
+        console.print(heading)
+    console.print(result_table(result))
+    console.print(f"[dim]{len(result.rows)} row(s)[/]")
