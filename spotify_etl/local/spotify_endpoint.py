@@ -60,7 +60,7 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
 
     with FakeSpotify() as server:
         yield SpotifyEndpoint(
-            description=f"sample data at {server.base_url}",
+            description=f"sample data at {server.base_url.removeprefix('http://')}",
             credentials=SpotifyCredentials(
                 server.client_id, server.client_secret, server.refresh_token
             ),

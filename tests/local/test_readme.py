@@ -19,11 +19,14 @@ MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
 def _code_lines() -> list[str]:
-    """Lines of the README's fenced code blocks, with `\\` continuations joined."""
+    """Lines of the README's command blocks (not ```text output), `\\` continuations joined."""
     lines: list[str] = []
-    for block in re.findall(r"```[a-z]*\n(.*?)```", README, flags=re.DOTALL):
-        block = block.replace("\\\n", " ")
-        lines += [line.strip() for line in block.splitlines() if line.strip()]
+    fence: str | None = None
+    for line in README.replace("\\\n", " ").splitlines():
+        if line.strip().startswith("```"):
+            fence = line.strip()[3:] if fence is None else None
+        elif fence in ("", "sh") and line.strip():
+            lines.append(line.strip())
     return lines
 
 
