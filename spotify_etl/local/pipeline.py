@@ -35,11 +35,11 @@ from spotify_etl.named_queries import NamedQuery, load_named_queries
 EXTRACT_FUNCTION = "spotify-etl-local-extract"
 TRANSFORM_FUNCTION = "spotify-etl-local-transform"
 
-STAGE_AWS = "Local AWS (moto server)"
+STAGE_AWS = "Local AWS"
 STAGE_SPOTIFY = "Spotify Web API"
-STAGE_EXTRACT = "Extract (extract handler)"
-STAGE_TRANSFORM = "Transform (events -> transform handler)"
-STAGE_CATALOG = "Catalog + named queries (DuckDB)"
+STAGE_EXTRACT = "Extract"
+STAGE_TRANSFORM = "Transform"
+STAGE_CATALOG = "Catalog + queries"
 STAGE_LAKE = "Lake folder"
 
 
@@ -170,7 +170,8 @@ class _Stages:
             self.local = local
             self.seeded = history | pending
             self.summary.seeded_objects = len(self.seeded)
-            report.detail = f"{local.endpoint_url}, {len(self.seeded)} objects seeded" + (
+            host = local.endpoint_url.removeprefix("http://")
+            report.detail = f"moto server at {host}, {len(self.seeded)} objects seeded" + (
                 f" ({len(pending)} under {RAW_TO_PROCESS})" if pending else ""
             )
 
@@ -198,7 +199,7 @@ class _Stages:
                     key for key in list_keys(s3, self.local.bucket, RAW_TO_PROCESS)
                     if key not in self.seeded
                 ]
-                report.detail = f"{len(new)} raw file(s) under {RAW_TO_PROCESS}"
+                report.detail = f"extract handler: {len(new)} raw file(s) written"
 
     def transform(self) -> None:
         assert self.local is not None
@@ -210,7 +211,7 @@ class _Stages:
                 key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
                 if key not in self.seeded and not key.endswith(".error.json")
             ]
-            report.detail = f"{delivered} Object Created event(s)"
+            report.detail = f"transform handler: {delivered} Object Created event(s)"
         if self.summary.quarantined:
             raise StageFailedError(
                 f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined under "
@@ -232,7 +233,7 @@ class _Stages:
             self.summary.rows_added = _rows_added(staging, new_keys)
             _run_queries(staging, self.summary, self.queries)
             report.detail = (
-                f"{len(self.summary.query_results)} named queries, "
+                f"DuckDB: {len(self.summary.query_results)} named queries, "
                 f"{len(self.summary.snapshots)} snapshot(s)"
             )
         return staging

@@ -21,7 +21,7 @@ def one_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-TITLE_WIDTH = 40
+TITLE_WIDTH = 17
 
 
 def _line(mark: str, title: str, elapsed: float, detail: str) -> str:
