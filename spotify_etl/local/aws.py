@@ -100,23 +100,23 @@ class LocalAws:
                 )
 
 
+def _set_environ(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @contextmanager
 def patched_environ(values: Mapping[str, str | None]) -> Iterator[None]:
     """Set (or, for None, remove) environment variables; restore the previous ones afterwards."""
     previous = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environ(values)
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environ(previous)
 
 
 def _create_resources(endpoint_url: str) -> LocalAws:

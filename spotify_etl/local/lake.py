@@ -18,6 +18,8 @@ import duckdb
 import pyarrow as pa
 from spotify_runtime.layout import PROCESSED, TABLES
 
+from spotify_etl.local.messages import one_line
+
 PARTITION_COLUMN = "snapshot_date"
 
 
@@ -90,8 +92,7 @@ def run_sql(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
         columns = [column[0] for column in cursor.description or []]
         rows = cursor.fetchall() if columns else []
     except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-        raise LakeQueryError(str(first_line)) from None
+        raise LakeQueryError(one_line(error)) from None
     return QueryResult(columns, rows)
 
 

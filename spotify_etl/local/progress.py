@@ -10,15 +10,11 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.markup import escape
 
+from spotify_etl.local.messages import one_line
+
 
 class StageFailedError(Exception):
     """A stage raised; the message names the stage and the cause in one line."""
-
-
-def one_line(error: BaseException) -> str:
-    """An exception as one line: its message's first line, or its type if it has none."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 TITLE_WIDTH = 17
