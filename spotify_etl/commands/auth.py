@@ -17,7 +17,6 @@ import sys
 import webbrowser
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -123,13 +122,12 @@ def _secret_id(args: argparse.Namespace) -> str | None:
         return args.secret_id
     if not args.env:
         return None
-    from spotify_etl.config import ConfigError, parse_config
+    from spotify_etl.config import ConfigError, load_environment
 
     try:
-        context = json.loads(Path("cdk.json").read_text(encoding="utf-8"))["context"]
-        settings = parse_config(context.get("spotify-etl")).select(args.env)[0]
-    except (OSError, KeyError, ValueError, ConfigError) as error:
-        raise CliError(f"--env {args.env}: cannot read it from ./cdk.json ({error})") from None
+        settings = load_environment(args.env)
+    except ConfigError as error:
+        raise CliError(f"--env {args.env}: {error}") from None
     return settings.secret_name or SECRET_NAME_FORMAT.format(env=args.env)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -22,12 +21,12 @@ from rich.table import Table
 from spotify_runtime.sources import InvalidSourceError, parse_source
 
 from spotify_etl.cli import CliError
+from spotify_etl.config import ConfigError, load_environment
 from spotify_etl.local.pipeline import RunOptions, RunSummary, run_pipeline
 from spotify_etl.local.progress import StageFailedError
 from spotify_etl.local.spotify_endpoint import MissingCredentialsError, live_spotify
 
 DEFAULT_LAKE = Path(".lake")
-CDK_JSON = Path("cdk.json")
 
 
 def _scale_sim() -> ModuleType | None:
@@ -69,14 +68,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _configured_sources(env: str) -> tuple[str, ...]:
     """The sources an environment in cdk.json extracts."""
-    from spotify_etl.config import CONTEXT_KEY, ConfigError, parse_config
-
     try:
-        context = json.loads(CDK_JSON.read_text(encoding="utf-8"))["context"][CONTEXT_KEY]
-        settings = parse_config(context).select(env)[0]
-    except (OSError, ValueError, KeyError) as error:
-        message = str(error) if isinstance(error, ConfigError) else f"cannot read {CDK_JSON}"
-        raise CliError(f"--env {env}: {message}") from None
+        settings = load_environment(env)
+    except ConfigError as error:
+        raise CliError(f"--env {env}: {error}") from None
     return tuple(str(source) for source in settings.sources)
 
 

@@ -279,3 +279,15 @@ def test_run_local_failures_exit_non_zero_in_one_line_and_keep_the_rest(
         "raw/failed/playlist/broken/20240501T181000Z.json.error.json",
     ]
     assert (lake / "raw/failed/playlist/broken/20240501T181000Z.json").read_text() == "{not json"
+
+
+def test_run_local_live_with_an_unknown_environment_names_the_configured_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(Path(__file__).parents[2])  # cdk.json is read from the project folder
+    lake = tmp_path / "lake"
+    assert main(["run-local", "--live", "--env", "nope", "--lake", str(lake)]) == 1
+    assert capsys.readouterr().err == (
+        "error: --env nope: env: unknown environment 'nope' (configured: dev, prod)\n"
+    )
+    assert not lake.exists()
