@@ -101,6 +101,14 @@ class TransformStack(cdk.Stack):
         transform.role.add_to_policy(
             iam.PolicyStatement(actions=["s3:PutObject"], resources=writes)
         )
+        # A write of the tables that fails half way removes the tables it did write, so a file
+        # that stays in to_process leaves no partial snapshot for Athena to read.
+        transform.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:DeleteObject"],
+                resources=[bucket.arn_for_objects(f"{layout.PROCESSED}*")],
+            )
+        )
         for resource in (reads, *writes):
             acknowledge_wildcard_resource(transform.role, resource, PREFIX_REASON)
         # Without ListBucket a missing key answers 403, not 404 (an already moved file looks

@@ -1,0 +1,13 @@
+"""Suite-wide setup."""
+
+import os
+import shutil
+import subprocess
+
+# jsii's Node prints a large end-of-life banner for each app it starts unless told which Node
+# major to stay quiet about (the Makefile sets this too; this covers a plain `pytest`).
+if "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in os.environ and shutil.which("node"):
+    _version = subprocess.run(["node", "-v"], capture_output=True, text=True, check=False).stdout
+    os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = (
+        _version.strip().lstrip("v").split(".")[0]
+    )
