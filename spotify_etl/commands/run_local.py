@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     scale_sim = _scale_sim()
     if scale_sim is not None and getattr(args, "sources", None):
         return int(scale_sim.run_from_args(args) or 0)
+    if args.lake.exists() and not args.lake.is_dir():
+        raise CliError(f"--lake {args.lake}: exists and is not a folder")
     options = RunOptions(
         lake_dir=args.lake,
         live=args.live,

@@ -291,3 +291,13 @@ def test_run_local_live_with_an_unknown_environment_names_the_configured_ones(
         "error: --env nope: env: unknown environment 'nope' (configured: dev, prod)\n"
     )
     assert not lake.exists()
+
+
+def test_run_local_lake_must_be_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lake = tmp_path / "not-a-folder"
+    lake.write_text("x", encoding="utf-8")
+    assert main(["run-local", "--lake", str(lake)]) == 1
+    assert capsys.readouterr().err == f"error: --lake {lake}: exists and is not a folder\n"
+    assert lake.read_text(encoding="utf-8") == "x"
