@@ -15,14 +15,18 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.markup import escape
+from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import PROCESSED, RAW_FAILED, RAW_TO_PROCESS
+from spotify_runtime.sources import parse_source
 
+from spotify_etl.config import sources_json
 from spotify_etl.local.aws import LocalAws, local_aws, patched_environ, start_event_capture
 from spotify_etl.local.lake import QueryResult, open_lake, rows_per_table, run_sql
 from spotify_etl.local.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
@@ -111,10 +115,13 @@ def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
 
 
 def _extract(sources: tuple[str, ...]) -> None:
+    """Invoke the extract handler with the schedule's payload and the sources in `SOURCES`."""
     from spotify_runtime.handlers import extract
 
     _new_containers()
-    extract.handler({"sources": list(sources)}, FakeLambdaContext(EXTRACT_FUNCTION))
+    schedule_event = {"run_at": iso_utc(datetime.now(UTC))}
+    with patched_environ({"SOURCES": sources_json(tuple(map(parse_source, sources)))}):
+        extract.handler(schedule_event, FakeLambdaContext(EXTRACT_FUNCTION))
 
 
 def _transform_all(local: LocalAws) -> int:
