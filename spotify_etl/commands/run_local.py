@@ -125,7 +125,7 @@ def _python() -> str:
 def run(args: argparse.Namespace) -> int:
     """Run the pipeline; exit non-zero with one line if any stage failed."""
     scale_sim = _scale_sim()
-    if scale_sim is not None and getattr(args, "sources", None):
+    if scale_sim is not None and getattr(args, "sources", None) is not None:
         return int(scale_sim.run_from_args(args) or 0)
     if args.lake.exists() and not args.lake.is_dir():
         raise CliError(f"--lake {args.lake}: exists and is not a folder")
