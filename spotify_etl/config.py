@@ -125,13 +125,8 @@ def _check_optional_str(key: str, value: Any, pattern: re.Pattern[str], what: st
     return value
 
 
-MAX_SOURCES_JSON_BYTES = 3500
-"""The planner gets its sources in the `SOURCES` environment variable, and a Lambda function's
-environment holds 4 KB in all; the rest is left for the other variables."""
-
-
 def sources_json(sources: tuple[Source, ...]) -> str:
-    """The planner's `SOURCES` value: a JSON list of `TYPE:ID` strings."""
+    """The planner's source list file: a JSON list of `TYPE:ID` strings."""
     return json.dumps([str(source) for source in sources], separators=(",", ":"))
 
 
@@ -144,14 +139,7 @@ def _check_sources(key: str, value: Any) -> tuple[Source, ...]:
             parsed.append(parse_source(str(item)))
         except InvalidSourceError as error:
             raise ConfigError(f"{key}[{index}]: {error}") from None
-    unique = tuple(dict.fromkeys(parsed))
-    size = len(sources_json(unique).encode())
-    if size > MAX_SOURCES_JSON_BYTES:
-        raise ConfigError(
-            f"{key}: {len(unique)} sources take {size} bytes as JSON; the planner's Lambda "
-            f"environment holds at most {MAX_SOURCES_JSON_BYTES}"
-        )
-    return unique
+    return tuple(dict.fromkeys(parsed))
 
 
 _INT_RANGES = {
@@ -212,7 +200,19 @@ def parse_environment(
                     f"{source_name}.{key}: unknown setting (known: {', '.join(_SETTING_NAMES)})"
                 )
             values[key] = _check_value(f"{source_name}.{key}", key, value)
-    return EnvironmentSettings(name=name, **values)
+    settings = EnvironmentSettings(name=name, **values)
+    _check_extract_budget(base, settings)
+    return settings
+
+
+def _check_extract_budget(base: str, settings: EnvironmentSettings) -> None:
+    """Each concurrent worker needs at least one request per 30 s (docs/scaling.md: sizing)."""
+    if settings.extract_requests_per_30s < settings.extract_max_concurrency:
+        raise ConfigError(
+            f"{base}.extract_requests_per_30s: {settings.extract_requests_per_30s} is less than "
+            f"extract_max_concurrency ({settings.extract_max_concurrency}); each worker gets "
+            "extract_requests_per_30s // extract_max_concurrency requests per 30 s"
+        )
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
+from spotify_runtime.source_list import SOURCES_FILE_NAME
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
@@ -74,3 +76,18 @@ def extract_code() -> lambda_.Code:
 def transform_code() -> lambda_.Code:
     """Handlers only: the transform's pandas and pyarrow come from the managed layer."""
     return lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.txt"])
+
+
+SOURCES_FILE_PATH = f"/opt/{SOURCES_FILE_NAME}"
+"""Where the planner finds the source list: layers are extracted under /opt."""
+
+
+def source_list_code(sources_json: str) -> lambda_.Code:
+    """A layer holding the environment's source list as a file.
+
+    A file, not an environment variable: a function's environment holds 4 KB in all (about a
+    hundred sources) and an environment may list thousands.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="spotify-etl-sources-"))
+    (directory / SOURCES_FILE_NAME).write_text(sources_json, encoding="utf-8")
+    return lambda_.Code.from_asset(str(directory))

@@ -513,6 +513,9 @@ class _QuietServer(ThreadingHTTPServer):
 def _make_handler(fake: FakeSpotify) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; with Nagle on, a keep-alive client waits
+        # for the delayed ACK (about 40 ms per request instead of under 1 ms).
+        disable_nagle_algorithm = True
 
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)

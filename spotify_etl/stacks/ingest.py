@@ -12,6 +12,7 @@ import json
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
@@ -23,7 +24,12 @@ from spotify_runtime import layout
 
 from spotify_etl.config import EnvironmentSettings, sources_json
 from spotify_etl.constructs.alerts import Alarms, AlertTopic
-from spotify_etl.constructs.lambda_code import extract_code
+from spotify_etl.constructs.lambda_code import (
+    RUNTIME,
+    SOURCES_FILE_PATH,
+    extract_code,
+    source_list_code,
+)
 from spotify_etl.constructs.nag import (
     DLQ_REASON,
     PREFIX_REASON,
@@ -89,8 +95,17 @@ class IngestStack(cdk.Stack):
             handler="spotify_runtime.handlers.planner.handler",
             description="Turns the source list into one extract message per source",
             timeout=PLANNER_TIMEOUT,
+            layers=[
+                lambda_.LayerVersion(
+                    self,
+                    "SourceList",
+                    code=source_list_code(sources_json(settings.sources)),
+                    compatible_runtimes=[RUNTIME],
+                    description="The environment's Spotify sources (cdk.json), as a file",
+                )
+            ],
             environment={
-                "SOURCES": sources_json(settings.sources),
+                "SOURCES_FILE": SOURCES_FILE_PATH,
                 "EXTRACT_QUEUE_URL": extract_queue.queue_url,
             },
         )

@@ -7,6 +7,7 @@ import json
 from aws_cdk.assertions import Match
 from spotify_runtime import layout
 
+from spotify_etl.constructs.lambda_code import SOURCES_FILE_PATH
 from tests.infra.cfn import actions_on, function, function_statements, grants, only, resources
 
 PLANNER = "spotify_runtime.handlers.planner.handler"
@@ -100,8 +101,14 @@ def test_schedule_runs_daily_at_18_10_utc_with_retries_and_dead_letter_queue(dev
 def test_planner_gets_the_sources_and_the_queue_and_may_only_send_to_it(dev, config):
     _, planner = function(dev.ingest, PLANNER)
     variables = planner["Environment"]["Variables"]
-    expected = [str(source) for source in config.environments["dev"].sources]
-    assert json.loads(variables["SOURCES"]) == expected
+    # The list comes in a layer of its own (a file under /opt), never in the 4 KB environment.
+    assert "SOURCES" not in variables
+    assert variables["SOURCES_FILE"] == SOURCES_FILE_PATH
+    (layer,) = planner["Layers"]
+    layer_id = layer["Ref"]
+    assert resources(dev.ingest, "AWS::Lambda::LayerVersion")[layer_id]["Properties"][
+        "CompatibleRuntimes"
+    ] == ["python3.14"]
     assert "EXTRACT_QUEUE_URL" in variables
     statements = function_statements(dev.ingest, PLANNER)
     non_log_actions = {a for a, _ in grants(statements) if not a.startswith("logs:")}

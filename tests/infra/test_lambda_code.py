@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+from pathlib import Path
 
 import pytest
+from spotify_runtime.source_list import configured_sources
 
 from spotify_etl.constructs import lambda_code
 from spotify_etl.constructs.lambda_code import BundlingError, PipLocalBundling
@@ -54,3 +57,10 @@ def test_pip_failure_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(lambda_code.subprocess, "run", failing_run)
     with pytest.raises(BundlingError, match=r"manylinux2014_x86_64 cp3\.14: ERROR: No matching"):
         PipLocalBundling().try_bundle(str(tmp_path), image=lambda_code.RUNTIME.bundling_image)
+
+
+def test_source_list_layer_holds_the_list_as_the_planner_reads_it():
+    sources = ["playlist:3cEYpjA9oz9GiPac4AsH4n", "album:4aawyAB9vmqN3uQ7FjRGTy"]
+    code = lambda_code.source_list_code(json.dumps(sources))
+    staged = Path(code.path) / Path(lambda_code.SOURCES_FILE_PATH).name
+    assert [str(s) for s in configured_sources({"SOURCES_FILE": str(staged)})] == sources

@@ -1,4 +1,4 @@
-"""Direct-invocation extract: `{"sources": ["TYPE:ID", ...]}` (default: the SOURCES variable).
+"""Direct-invocation extract: `{"sources": ["TYPE:ID", ...]}` (default: the configured list).
 
 Every source is attempted and written as soon as it is complete; the handler raises at the
 end if any failed, so the function's error alarm fires.
@@ -6,7 +6,6 @@ end if any failed, so the function's error alarm fires.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Mapping
@@ -24,23 +23,18 @@ from spotify_runtime.handlers import (
     required_env,
 )
 from spotify_runtime.raw_sink import S3RawSink
-from spotify_runtime.sources import Source, parse_source
+from spotify_runtime.source_list import configured_sources, parse_source_list
+from spotify_runtime.sources import Source
 
 logger = logging.getLogger(__name__)
 
 
 def event_sources(event: Mapping[str, Any] | None, environ: Mapping[str, str]) -> list[Source]:
-    """The sources named by the event, else by SOURCES (a JSON list of "TYPE:ID")."""
+    """The sources named by the event's `sources`, else the configured ones."""
     raw = (event or {}).get("sources")
     if raw is None:
-        text = environ.get("SOURCES", "[]")
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            raise ValueError(f"SOURCES is not a JSON list of 'TYPE:ID': {text!r}") from None
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise ValueError("'sources' must be a list of 'TYPE:ID' strings")
-    return [parse_source(item) for item in raw]
+        return configured_sources(environ)
+    return parse_source_list(raw, "the event's 'sources'")
 
 
 def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:

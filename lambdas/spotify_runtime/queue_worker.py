@@ -1,0 +1,300 @@
+"""What the extract worker does with each message of an SQS batch: land, defer, retry, dead-letter.
+
+Outcomes per message (docs/scaling.md has the whole picture):
+
+- **landed**: the source's raw file is written at `layout.raw_key(type, id, run_at)`; the message
+  is deleted (it is not in `batchItemFailures`). A second delivery overwrites the same key.
+- **deferred**: Spotify asked us (429, Retry-After) to wait longer than this invocation has left.
+  The message's visibility timeout is set to the wait plus a little jitter (at most 12 hours) and
+  it is reported as a batch item failure, so SQS delivers it again when the wait is over. A
+  deferral is not a failed attempt; the queue's redrive policy (maxReceiveCount) is the safety net.
+- **retry scheduled**: any other error. The message is sent again with `attempt + 1` and a
+  backoff delay (SQS DelaySeconds, at most 15 minutes), and the original is deleted.
+- **dead-lettered**: the failure that makes `attempt + 1 == max_attempts`, a source Spotify says
+  is unavailable (403/404: retrying cannot help) or a malformed message. The message is sent to
+  the dead-letter queue with its last error (body field `last_error` and the `LastError`
+  attribute), whose alarm fires, and the original is deleted.
+- **paced out**: the invocation's time ran out at the worker's own pace (its share of the
+  request budget) before the source was complete. The message is sent again after the pacer's
+  wait; if this happened twice to a source that had an invocation to itself, the source needs
+  more requests than one invocation can send and is dead-lettered with an error that says so
+  (docs/scaling.md, sizing rule 2), instead of starting over until the redrive limit.
+- **not started**: the invocation is nearly out of time (or a source before it in the batch
+  used it up); the message is made visible again shortly and reported as a batch item failure.
+- **returned**: recording the outcome failed (an SQS call raised); the message is reported as a
+  batch item failure and comes back after the queue's visibility timeout.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from spotify_runtime.deadline import Deadline
+from spotify_runtime.errors import ExtractError, RateLimitedError, SourceUnavailableError
+from spotify_runtime.extract_messages import ExtractMessage, InvalidMessageError, parse_body
+from spotify_runtime.pacing import Pacer, PacingOverrunError
+from spotify_runtime.sources import Source
+
+LOG = logging.getLogger(__name__)
+
+ExtractFn = Callable[[Source, datetime, Deadline], str]
+"""Extract one source for one run and write its raw file; returns the key written."""
+
+MAX_VISIBILITY_SECONDS = 43_200
+"""SQS's ceiling for a visibility timeout (12 hours, counted from the receive)."""
+RECEIVE_MARGIN_SECONDS = 60
+"""Kept below the 12-hour ceiling for the time between SQS's receive and our call."""
+MAX_DELAY_SECONDS = 900
+"""SQS's ceiling for a message's DelaySeconds."""
+MIN_SECONDS_TO_START = 5.0
+"""A message is not started with less than this left in the invocation."""
+ERROR_TEXT_LIMIT = 1_000
+MAX_PACING_OVERRUNS = 2
+"""Invocations of its own a source may run out of time in before it is dead-lettered."""
+
+
+class SourceTooLargeError(ExtractError):
+    """A source needs more requests than one invocation can send at the worker's pace."""
+
+
+class Outcome(enum.StrEnum):
+    """What happened to one message."""
+
+    LANDED = "landed"
+    DEFERRED = "deferred"
+    RETRY_SCHEDULED = "retry_scheduled"
+    PACED_OUT = "paced_out"
+    DEAD_LETTERED = "dead_lettered"
+    NOT_STARTED = "not_started"
+    RETURNED = "returned"
+
+    @property
+    def redeliver(self) -> bool:
+        """Whether the message stays on the queue (reported in batchItemFailures)."""
+        return self in (Outcome.DEFERRED, Outcome.NOT_STARTED, Outcome.RETURNED)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries for errors other than a deferring 429."""
+
+    max_attempts: int = 3
+    """Failed attempts before a source is dead-lettered (EXTRACT_MAX_ATTEMPTS)."""
+    base_delay_seconds: float = 30.0
+    """Backoff before the first retry; doubled for each further one, with jitter."""
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"EXTRACT_MAX_ATTEMPTS must be at least 1, got {self.max_attempts}")
+
+    def delay_seconds(self, failed_attempts: int, rng: random.Random) -> int:
+        """DelaySeconds for the retry after `failed_attempts` failures (half to full backoff)."""
+        backoff = self.base_delay_seconds * 2 ** (failed_attempts - 1)
+        return min(math.ceil(backoff * rng.uniform(0.5, 1.0)), MAX_DELAY_SECONDS)
+
+
+@dataclass
+class BatchResult:
+    """The Lambda response and what happened to each message (by messageId)."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    @property
+    def response(self) -> dict[str, list[dict[str, str]]]:
+        """The partial batch response for the SQS event source mapping."""
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": message_id}
+                for message_id, outcome in self.outcomes.items()
+                if outcome.redeliver
+            ]
+        }
+
+
+def queue_url_from_arn(sqs: Any, arn: str) -> str:
+    """The queue URL for an `arn:aws:sqs:region:account:name` (asks SQS, honours endpoints)."""
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[2] != "sqs":
+        raise ValueError(f"not an SQS queue ARN: {arn!r}")
+    return sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+
+
+def defer_visibility_seconds(retry_after: float, elapsed: float, rng: random.Random) -> int:
+    """Visibility timeout for a deferral: the wait plus up to 10% (at most 60 s) jitter, capped
+    so the whole receive stays within SQS's 12 hours. Jitter spreads the deferred messages so
+    they do not all come back at the same second."""
+    jitter = rng.uniform(0.0, min(max(retry_after * 0.1, 1.0), 60.0))
+    ceiling = MAX_VISIBILITY_SECONDS - RECEIVE_MARGIN_SECONDS - math.ceil(elapsed)
+    return max(min(math.ceil(retry_after + jitter), ceiling), 0)
+
+
+class QueueWorker:
+    """One worker container: its SQS client, extract function and rate-limit memory.
+
+    Built once per container (module level in the handler) so the Spotify client and token in
+    `extract` are reused for every message the container handles.
+    """
+
+    def __init__(
+        self,
+        *,
+        sqs: Any,
+        dlq_url: str,
+        extract: ExtractFn,
+        policy: RetryPolicy | None = None,
+        queue_url: str | None = None,
+        pacer: Pacer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.sqs = sqs
+        self.dlq_url = dlq_url
+        self.extract = extract
+        self.policy = policy or RetryPolicy()
+        self._queue_urls: dict[str, str] = {}
+        self._queue_url = queue_url
+        self._pacer = pacer
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.blocked_until = 0.0
+        """Clock time until which Spotify asked this container to send nothing."""
+        self._extractions = 0
+        """Extractions started in the current invocation."""
+
+    def handle_batch(self, records: list[dict[str, Any]], deadline: Deadline) -> BatchResult:
+        """Handle every record of an SQS event; never raises for one message's failure."""
+        started = self._clock()
+        if self._pacer is not None:
+            self._pacer.deadline = deadline  # the pacer's waits end before this invocation does
+        result = BatchResult()
+        self._extractions = 0
+        for record in records:
+            try:
+                outcome = self._handle(record, deadline, started)
+            except Exception:  # an SQS call failed: leave the message to SQS, go on with the rest
+                LOG.exception("could not record the outcome of message %s", record["messageId"])
+                outcome = Outcome.RETURNED
+            result.outcomes[record["messageId"]] = outcome
+            if outcome is Outcome.PACED_OUT:
+                deadline = Deadline(0.0, self._clock)  # nothing else starts in this invocation
+        return result
+
+    def _handle(self, record: dict[str, Any], deadline: Deadline, started: float) -> Outcome:
+        try:
+            message = parse_body(record["body"])
+        except InvalidMessageError as error:
+            return self._dead_letter(record, None, error)
+        if deadline.remaining() < MIN_SECONDS_TO_START:
+            self._set_visibility(record, 1)
+            return Outcome.NOT_STARTED
+        blocked_for = self.blocked_until - self._clock()
+        if blocked_for > 0:
+            return self._defer(record, message, blocked_for, started)
+        first = self._extractions == 0
+        self._extractions += 1
+        try:
+            key = self.extract(message.source, message.run_at, deadline)
+        except PacingOverrunError as error:
+            return self._paced_out(record, message, error, counts=first)
+        except RateLimitedError as error:
+            self.blocked_until = self._clock() + error.retry_after_seconds
+            return self._defer(record, message, error.retry_after_seconds, started)
+        except SourceUnavailableError as error:
+            return self._dead_letter(record, message, error)
+        except Exception as error:  # any other failure of this source: bounded retries
+            LOG.warning("extract %s failed (attempt %d): %s", message.source,
+                        message.attempt + 1, error)
+            return self._retry_or_dead_letter(record, message, error)
+        LOG.info("landed %s at %s", message.source, key)
+        return Outcome.LANDED
+
+    def _source_queue_url(self, record: dict[str, Any]) -> str:
+        if self._queue_url:
+            return self._queue_url
+        arn = record["eventSourceARN"]
+        if arn not in self._queue_urls:
+            self._queue_urls[arn] = queue_url_from_arn(self.sqs, arn)
+        return self._queue_urls[arn]
+
+    def _set_visibility(self, record: dict[str, Any], seconds: int) -> None:
+        self.sqs.change_message_visibility(
+            QueueUrl=self._source_queue_url(record),
+            ReceiptHandle=record["receiptHandle"],
+            VisibilityTimeout=seconds,
+        )
+
+    def _defer(
+        self, record: dict[str, Any], message: ExtractMessage, wait: float, started: float
+    ) -> Outcome:
+        elapsed = self._clock() - started
+        seconds = defer_visibility_seconds(wait, elapsed, self._rng)
+        self._set_visibility(record, seconds)
+        LOG.warning("deferred %s by %ds (rate limited for %.0fs)", message.source, seconds, wait)
+        return Outcome.DEFERRED
+
+    def _paced_out(
+        self, record: dict[str, Any], message: ExtractMessage, error: PacingOverrunError,
+        *, counts: bool,
+    ) -> Outcome:
+        """Send the source again after the pacer's wait; dead-letter it if it cannot fit.
+
+        Only an invocation the source had to itself (`counts`) tells that it is too large.
+        """
+        again = message.next_overrun() if counts else message
+        if again.overruns >= MAX_PACING_OVERRUNS:
+            budget = self._pacer.budget if self._pacer else "?"
+            return self._dead_letter(record, again, SourceTooLargeError(
+                f"{message.source} needs more requests than one invocation can send at this "
+                f"worker's pace ({budget} per 30 s, EXTRACT_REQUESTS_PER_30S // "
+                "EXTRACT_MAX_CONCURRENCY): raise the worker's timeout or lower "
+                "extract_max_concurrency (docs/scaling.md, sizing)"
+            ))
+        self.sqs.send_message(
+            QueueUrl=self._source_queue_url(record),
+            MessageBody=again.to_body(),
+            DelaySeconds=min(math.ceil(error.retry_after_seconds), MAX_DELAY_SECONDS),
+        )
+        LOG.warning("paced out %s (%d of %d)", message.source, again.overruns,
+                    MAX_PACING_OVERRUNS)
+        return Outcome.PACED_OUT
+
+    def _retry_or_dead_letter(
+        self, record: dict[str, Any], message: ExtractMessage, error: Exception
+    ) -> Outcome:
+        failed_attempts = message.attempt + 1
+        if failed_attempts >= self.policy.max_attempts:
+            return self._dead_letter(record, message, error)
+        self.sqs.send_message(
+            QueueUrl=self._source_queue_url(record),
+            MessageBody=message.next_attempt().to_body(),
+            DelaySeconds=self.policy.delay_seconds(failed_attempts, self._rng),
+        )
+        return Outcome.RETRY_SCHEDULED
+
+    def _dead_letter(
+        self, record: dict[str, Any], message: ExtractMessage | None, error: Exception
+    ) -> Outcome:
+        error_text = f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]
+        if message is None:  # unparseable: keep the body as it came, the error rides along
+            body = record["body"]
+        else:
+            failed = message.attempt + (0 if isinstance(error, SourceTooLargeError) else 1)
+            body = message.to_body(last_error=error_text, failed_attempts=failed)
+        self.sqs.send_message(
+            QueueUrl=self.dlq_url,
+            MessageBody=body,
+            MessageAttributes={
+                "LastError": {"DataType": "String", "StringValue": error_text},
+                "ErrorType": {"DataType": "String", "StringValue": type(error).__name__},
+            },
+        )
+        LOG.error("dead-lettered %s: %s", message.source if message else "message", error_text)
+        return Outcome.DEAD_LETTERED

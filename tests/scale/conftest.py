@@ -1,0 +1,59 @@
+"""Shared fixtures for the scale tests: moto's SQS and S3 in process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from moto import mock_aws
+from spotify_runtime.sources import Source
+
+RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
+
+
+def playlist_sources(count: int) -> list[Source]:
+    """`count` distinct playlist sources with valid 22-character IDs."""
+    return [Source("playlist", f"pl{index:020d}") for index in range(count)]
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in process, with fake credentials and a region, nothing from the environment."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def sqs_moto(aws: None):
+    """A boto3 SQS client on moto."""
+    return boto3.client("sqs", region_name="us-east-1")
+
+
+@pytest.fixture
+def sqs(sqs_moto):
+    """The SQS client tests use (moto unless a test module overrides it)."""
+    return sqs_moto
+
+
+def drain(sqs, queue_url: str) -> list[dict]:
+    """Receive every visible message (not deleting them)."""
+    messages: list[dict] = []
+    while True:
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300,
+            MessageAttributeNames=["All"], AttributeNames=["All"],
+        ).get("Messages", [])
+        if not batch:
+            return messages
+        messages.extend(batch)
