@@ -115,12 +115,14 @@ def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
 
 
 def _extract(sources: tuple[str, ...]) -> None:
-    """Invoke the extract handler with the schedule's payload and the sources in `SOURCES`."""
+    """Invoke the extract handler with the schedule's payload; the sources in `SOURCES` (the
+    deployed functions read a file instead, `SOURCES_FILE`, which a local run must not inherit)."""
     from spotify_runtime.handlers import extract
 
     _new_containers()
     schedule_event = {"run_at": iso_utc(datetime.now(UTC))}
-    with patched_environ({"SOURCES": sources_json(tuple(map(parse_source, sources)))}):
+    configured = {"SOURCES": sources_json(tuple(map(parse_source, sources))), "SOURCES_FILE": None}
+    with patched_environ(configured):
         extract.handler(schedule_event, FakeLambdaContext(EXTRACT_FUNCTION))
 
 
