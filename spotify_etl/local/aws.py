@@ -22,6 +22,7 @@ from urllib.parse import quote_plus
 import boto3
 import requests
 from moto.server import ThreadedMotoServer
+from spotify_runtime.credentials import SpotifyCredentials
 from spotify_runtime.layout import RAW_TO_PROCESS
 
 REGION = "us-east-1"
@@ -37,20 +38,12 @@ DUMMY_CREDENTIALS = {
 }
 
 
-@dataclass(frozen=True)
-class SpotifyCredentials:
-    """What the Spotify secret holds (`refresh_token` only for the authorization-code mode)."""
-
-    client_id: str
-    client_secret: str
-    refresh_token: str | None = None
-
-    def secret_string(self) -> str:
-        """The secret's JSON, in the documented shape."""
-        value: dict[str, str] = {"client_id": self.client_id, "client_secret": self.client_secret}
-        if self.refresh_token:
-            value["refresh_token"] = self.refresh_token
-        return json.dumps(value)
+def secret_string(credentials: SpotifyCredentials) -> str:
+    """The Spotify secret's JSON, in the documented shape."""
+    value = {"client_id": credentials.client_id, "client_secret": credentials.client_secret}
+    if credentials.refresh_token:
+        value["refresh_token"] = credentials.refresh_token
+    return json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -74,7 +67,7 @@ class LocalAws:
     def store_spotify_secret(self, credentials: SpotifyCredentials) -> None:
         """Create the Spotify credentials secret in the documented JSON shape."""
         self.client("secretsmanager").create_secret(
-            Name=self.secret_id, SecretString=credentials.secret_string()
+            Name=self.secret_id, SecretString=secret_string(credentials)
         )
 
     def drain_object_created_events(self) -> list[dict[str, Any]]:

@@ -6,14 +6,15 @@ token URLs differ, passed through `SPOTIFY_API_URL` / `SPOTIFY_ACCOUNTS_URL`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from spotify_etl.local.aws import SpotifyCredentials
-
-LIVE_CREDENTIAL_VARIABLES = ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN")
+from spotify_runtime.credentials import (
+    CredentialsConfigError,
+    SpotifyCredentials,
+    credentials_from_env,
+)
 
 
 class MissingCredentialsError(Exception):
@@ -62,7 +63,7 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
         yield SpotifyEndpoint(
             description=f"sample data at {server.base_url.removeprefix('http://')}",
             credentials=SpotifyCredentials(
-                server.client_id, server.client_secret, server.refresh_token
+                server.client_id, server.client_secret, server.refresh_token, "the sample server"
             ),
             sources=tuple(sources) or sample_sources(),
             api_url=server.api_url,
@@ -72,26 +73,15 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
 
 def live_spotify(sources: Sequence[str]) -> SpotifyEndpoint:
     """The real Web API with credentials from SPOTIFY_CLIENT_ID/_SECRET/_REFRESH_TOKEN."""
-    client_id, client_secret, refresh_token = (
-        os.environ.get(name, "").strip() for name in LIVE_CREDENTIAL_VARIABLES
-    )
-    missing = [
-        name
-        for name, value in zip(
-            LIVE_CREDENTIAL_VARIABLES[:2], (client_id, client_secret), strict=True
-        )
-        if not value
-    ]
-    if missing:
-        raise MissingCredentialsError(
-            f"--live needs {' and '.join(missing)} in the environment "
-            "(and SPOTIFY_REFRESH_TOKEN to read playlists; see `python -m spotify_etl auth`)"
-        )
+    try:
+        credentials = credentials_from_env()
+    except CredentialsConfigError as error:
+        raise MissingCredentialsError(f"--live: {error}") from None
     if not sources:
         raise MissingCredentialsError("--live needs sources: pass --source TYPE:ID or --env NAME")
-    mode = "refresh token" if refresh_token else "client credentials"
+    mode = "refresh token" if credentials.has_user else "client credentials"
     return SpotifyEndpoint(
         description=f"api.spotify.com ({mode})",
-        credentials=SpotifyCredentials(client_id, client_secret, refresh_token or None),
+        credentials=credentials,
         sources=tuple(sources),
     )

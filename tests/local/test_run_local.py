@@ -251,8 +251,8 @@ def test_run_local_live_without_credentials_fails_before_starting(
     assert main(["run-local", "--live", "--lake", str(lake), "--source", "saved-tracks"]) == 1
     captured = capsys.readouterr()
     assert captured.err == (
-        "error: --live needs SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET in the environment "
-        "(and SPOTIFY_REFRESH_TOKEN to read playlists; see `python -m spotify_etl auth`)\n"
+        "error: --live: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET (your Spotify app's "
+        "credentials; SPOTIFY_REFRESH_TOKEN too for playlists and user sources)\n"
     )
     assert not lake.exists()
 

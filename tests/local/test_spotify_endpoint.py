@@ -37,7 +37,7 @@ def test_live_uses_the_real_api_with_the_environment_credentials(no_credentials)
 
 def test_live_names_what_is_missing(no_credentials) -> None:
     no_credentials.setenv("SPOTIFY_CLIENT_ID", "id")
-    with pytest.raises(MissingCredentialsError, match=r"^--live needs SPOTIFY_CLIENT_SECRET in"):
+    with pytest.raises(MissingCredentialsError, match=r"^--live: set SPOTIFY_CLIENT_SECRET \("):
         live_spotify(["saved-tracks"])
     no_credentials.setenv("SPOTIFY_CLIENT_SECRET", "secret")
     with pytest.raises(MissingCredentialsError, match="--source TYPE:ID or --env NAME"):
