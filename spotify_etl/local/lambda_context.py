@@ -14,10 +14,9 @@ class FakeLambdaContext:
     """What the handlers use of a Lambda context: the remaining time and a few names."""
 
     function_name: str
-    timeout_seconds: float = 300.0
-    """The function's timeout, by default the deployed extract worker's and transform's 5 minutes:
-    `get_remaining_time_in_millis` counts down from it as on AWS, so a long Retry-After ends a
-    local run's source the way it ends an invocation."""
+    timeout_seconds: float
+    """The function's timeout: `get_remaining_time_in_millis` counts down from it as on AWS, so
+    a long Retry-After ends a local run's source the way it ends an invocation."""
     memory_limit_in_mb: int = 1024
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started_at: float = field(default_factory=time.monotonic)

@@ -38,6 +38,10 @@ from spotify_etl.named_queries import NamedQuery, load_named_queries
 
 EXTRACT_FUNCTION = "spotify-etl-local-extract"
 TRANSFORM_FUNCTION = "spotify-etl-local-transform"
+EXTRACT_TIMEOUT_SECONDS = 15 * 60
+"""The deployed extract worker's timeout (IngestStack)."""
+TRANSFORM_TIMEOUT_SECONDS = 5 * 60
+"""The deployed transform's timeout (TransformStack)."""
 
 STAGE_AWS = "Local AWS"
 STAGE_SPOTIFY = "Spotify Web API"
@@ -123,7 +127,7 @@ def _extract(sources: tuple[str, ...]) -> None:
     schedule_event = {"run_at": iso_utc(datetime.now(UTC))}
     configured = {"SOURCES": sources_json(tuple(map(parse_source, sources))), "SOURCES_FILE": None}
     with patched_environ(configured):
-        extract.handler(schedule_event, FakeLambdaContext(EXTRACT_FUNCTION))
+        extract.handler(schedule_event, FakeLambdaContext(EXTRACT_FUNCTION, EXTRACT_TIMEOUT_SECONDS))
 
 
 def _transform_all(local: LocalAws) -> int:
@@ -134,7 +138,7 @@ def _transform_all(local: LocalAws) -> int:
     # as EventBridge would keep delivering.
     while events := local.drain_object_created_events():
         for event in events:
-            transform.handler(event, FakeLambdaContext(TRANSFORM_FUNCTION))
+            transform.handler(event, FakeLambdaContext(TRANSFORM_FUNCTION, TRANSFORM_TIMEOUT_SECONDS))
             delivered += 1
     return delivered
 
