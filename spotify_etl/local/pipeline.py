@@ -127,7 +127,8 @@ def _extract(sources: tuple[str, ...]) -> None:
     schedule_event = {"run_at": iso_utc(datetime.now(UTC))}
     configured = {"SOURCES": sources_json(tuple(map(parse_source, sources))), "SOURCES_FILE": None}
     with patched_environ(configured):
-        extract.handler(schedule_event, FakeLambdaContext(EXTRACT_FUNCTION, EXTRACT_TIMEOUT_SECONDS))
+        context = FakeLambdaContext(EXTRACT_FUNCTION, EXTRACT_TIMEOUT_SECONDS)
+        extract.handler(schedule_event, context)
 
 
 def _transform_all(local: LocalAws) -> int:
@@ -138,7 +139,8 @@ def _transform_all(local: LocalAws) -> int:
     # as EventBridge would keep delivering.
     while events := local.drain_object_created_events():
         for event in events:
-            transform.handler(event, FakeLambdaContext(TRANSFORM_FUNCTION, TRANSFORM_TIMEOUT_SECONDS))
+            context = FakeLambdaContext(TRANSFORM_FUNCTION, TRANSFORM_TIMEOUT_SECONDS)
+            transform.handler(event, context)
             delivered += 1
     return delivered
 
