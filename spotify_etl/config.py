@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -246,3 +247,17 @@ def parse_config(context: Any) -> AppConfig:
     return AppConfig(
         {name: parse_environment(name, raw, defaults) for name, raw in environments.items()}
     )
+
+
+CDK_JSON = Path("cdk.json")
+"""Where local commands read the configuration: the project's cdk.json, from its folder."""
+
+
+def load_environment(name: str, cdk_json: Path = CDK_JSON) -> EnvironmentSettings:
+    """One environment's settings read from cdk.json (local commands; `cdk` passes the context
+    to app.py itself). ConfigError says what is wrong in one line."""
+    try:
+        context = json.loads(cdk_json.read_text(encoding="utf-8"))["context"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(f"cannot read the CDK context from {cdk_json} ({error})") from None
+    return parse_config(context.get(CONTEXT_KEY)).select(name)[0]

@@ -17,7 +17,6 @@ import sys
 import webbrowser
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -27,8 +26,7 @@ from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, USER_SCOPES
 
 from spotify_etl.cli import CliError
 
-SECRET_NAME_FORMAT = "spotify-etl/{env}"
-"""Secret name for `--env ENV` when the environment sets no `secret_name` in cdk.json."""
+SECRET_RESOURCE_TYPE = "AWS::SecretsManager::Secret"
 CALLBACK_TIMEOUT_SECONDS = 300.0
 
 
@@ -118,19 +116,43 @@ def authorize(
     return token
 
 
-def _secret_id(args: argparse.Namespace) -> str | None:
+def _secret_id(args: argparse.Namespace, cloudformation: Any = None) -> str | None:
     if args.secret_id:
         return args.secret_id
     if not args.env:
         return None
-    from spotify_etl.config import ConfigError, parse_config
+    from spotify_etl.config import ConfigError, load_environment
 
     try:
-        context = json.loads(Path("cdk.json").read_text(encoding="utf-8"))["context"]
-        settings = parse_config(context.get("spotify-etl")).select(args.env)[0]
-    except (OSError, KeyError, ValueError, ConfigError) as error:
-        raise CliError(f"--env {args.env}: cannot read it from ./cdk.json ({error})") from None
-    return settings.secret_name or SECRET_NAME_FORMAT.format(env=args.env)
+        settings = load_environment(args.env)
+    except ConfigError as error:
+        raise CliError(f"--env {args.env}: {error}") from None
+    return settings.secret_name or deployed_secret_id(
+        f"{settings.stage_name}-Ingest", cloudformation
+    )
+
+
+def deployed_secret_id(stack_name: str, cloudformation: Any = None) -> str:
+    """The ARN of the secret IngestStack created (its name is generated, so ask the stack)."""
+    if cloudformation is None:
+        import boto3
+
+        cloudformation = boto3.client("cloudformation")
+    try:
+        resources = cloudformation.describe_stack_resources(StackName=stack_name)
+    except Exception as error:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        raise CliError(
+            f"cannot read stack {stack_name} ({code}): deploy it first, or pass --secret-id"
+        ) from None
+    secrets = [
+        resource["PhysicalResourceId"]
+        for resource in resources["StackResources"]
+        if resource["ResourceType"] == SECRET_RESOURCE_TYPE
+    ]
+    if len(secrets) != 1:
+        raise CliError(f"stack {stack_name} has {len(secrets)} secrets: pass --secret-id")
+    return secrets[0]
 
 
 def _existing_secret(client: Any, secret_id: str) -> dict[str, Any]:

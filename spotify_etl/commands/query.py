@@ -1,18 +1,64 @@
-"""`python -m spotify_etl query` (not implemented yet)."""
+"""`python -m spotify_etl query`: SQL on the local lake, with the same table names as in Athena.
+
+`query "SELECT ..."` runs any statement; `query --named NAME` runs one of the named queries
+(spotify_etl/queries/NAME.sql, the very text Athena runs). The lake is the folder `run-local`
+writes (default ./.lake).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from spotify_runtime.layout import PROCESSED
 
 from spotify_etl.cli import CliError
+from spotify_etl.local.lake import LakeQueryError, open_lake, run_sql
+from spotify_etl.local.render import print_result
+from spotify_etl.named_queries import UnknownQueryError, get_named_query, load_named_queries
+
+DEFAULT_LAKE = Path(".lake")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `query` subcommand."""
-    parser = sub.add_parser("query", help="not implemented yet")
+    names = ", ".join(query.name for query in load_named_queries())
+    parser = sub.add_parser(
+        "query",
+        help="run SQL or a named query on the local lake (tables as in Athena)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("sql", nargs="?", help="a SQL statement, e.g. \"SELECT * FROM songs\"")
+    what.add_argument("--named", metavar="NAME", help=f"a named query: {names}")
+    parser.add_argument(
+        "--lake", type=Path, default=DEFAULT_LAKE, help="the local lake folder (default: .lake)"
+    )
     parser.set_defaults(func=run)
 
 
+def check_lake(lake_dir: Path) -> None:
+    """Fail with one line if `lake_dir` holds no lake yet."""
+    if not (lake_dir / PROCESSED).is_dir():
+        raise CliError(f"no lake at {lake_dir}: run `make demo` (or run-local --lake DIR) first")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Not implemented yet."""
-    raise CliError("query is not implemented yet")
+    """Run the statement and print its result as a table."""
+    check_lake(args.lake)
+    heading, sql = None, args.sql
+    if args.named:
+        try:
+            named = get_named_query(args.named)
+        except UnknownQueryError as error:
+            raise CliError(str(error)) from None
+        heading, sql = f"[bold]{escape(named.name)}[/]: {escape(named.description)}", named.sql
+    try:
+        result = run_sql(open_lake(args.lake), sql)
+    except LakeQueryError as error:
+        raise CliError(f"query failed: {error}") from None
+    print_result(Console(), result, heading)
+    return 0

@@ -1,22 +1,152 @@
-"""`python -m spotify_etl run-local` (to come); with `--sources N`, the scale simulation."""
+"""`python -m spotify_etl run-local`: the whole pipeline on this machine, end to end.
+
+Starts a local AWS endpoint (moto) and the local Spotify Web API with bundled sample data (or,
+with --live, uses the real Spotify API with SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and
+SPOTIFY_REFRESH_TOKEN from the environment), runs the real extract and transform handlers, runs
+every named query on DuckDB, and keeps the lake in --lake so that `query` works on it and the
+next run adds a snapshot.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+from rich.console import Console
+from rich.table import Table
+from spotify_runtime.sources import InvalidSourceError, parse_source
 
 from spotify_etl.cli import CliError
-from spotify_etl.local import scale_sim
+from spotify_etl.config import ConfigError, load_environment
+from spotify_etl.local.pipeline import RunOptions, RunSummary, run_pipeline
+from spotify_etl.local.progress import StageFailedError
+from spotify_etl.local.spotify_endpoint import MissingCredentialsError, live_spotify
+
+DEFAULT_LAKE = Path(".lake")
+
+
+def _scale_sim() -> ModuleType | None:
+    """The scale simulation (`--sources N`), if this checkout has it."""
+    try:
+        return importlib.import_module("spotify_etl.local.scale_sim")
+    except ImportError:
+        return None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `run-local` subcommand."""
-    parser = sub.add_parser("run-local", help="not implemented yet")
-    scale_sim.add_arguments(parser)
+    parser = sub.add_parser(
+        "run-local",
+        help="run the whole pipeline locally (local AWS, sample or live Spotify, DuckDB)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "--lake", type=Path, default=DEFAULT_LAKE, help="lake folder to add to (default: .lake)"
+    )
+    parser.add_argument(
+        "--live", action="store_true", help="use the real Spotify Web API (credentials from env)"
+    )
+    parser.add_argument(
+        "--source", action="append", default=[], metavar="TYPE:ID",
+        help="a source to extract (repeatable); default: the sample data's sources, or with "
+        "--live the sources of --env in cdk.json",
+    )
+    parser.add_argument(
+        "--env", default="dev", help="with --live and no --source: whose sources (default: dev)"
+    )
+    scale_sim = _scale_sim()
+    if scale_sim is not None:
+        scale_sim.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
+def _configured_sources(env: str) -> tuple[str, ...]:
+    """The sources an environment in cdk.json extracts."""
+    try:
+        settings = load_environment(env)
+    except ConfigError as error:
+        raise CliError(f"--env {env}: {error}") from None
+    return tuple(str(source) for source in settings.sources)
+
+
+def _sources(args: argparse.Namespace) -> tuple[str, ...]:
+    try:
+        explicit = tuple(str(parse_source(text)) for text in args.source)
+    except InvalidSourceError as error:
+        raise CliError(f"--source {error}") from None
+    if explicit or not args.live:
+        return explicit
+    return _configured_sources(args.env)
+
+
+def print_summary(console: Console, summary: RunSummary, elapsed: float) -> None:
+    """The closing summary: objects written, rows per table, snapshots, where the lake is."""
+    table = Table(title="Summary", title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    written = ", ".join(f"{folder} {n}" for folder, n in sorted(summary.written.items()))
+    table.add_row("objects written", f"{summary.objects_written} ({written or 'none'})")
+    table.add_row("events delivered", str(summary.events_delivered))
+    table.add_row(
+        "rows added",
+        ", ".join(f"{name} {summary.rows_added[name]}" for name in summary.rows),
+    )
+    table.add_row(
+        "rows in the lake", ", ".join(f"{name} {count}" for name, count in summary.rows.items())
+    )
+    table.add_row("snapshots", ", ".join(summary.snapshots) or "none")
+    table.add_row("lake", f"{summary.lake_dir.resolve()}")
+    table.add_row("total time", f"{elapsed:.1f} s")
+    console.print(table)
+    command = f"{_python()} -m spotify_etl query"
+    if summary.lake_dir != DEFAULT_LAKE:
+        command += f" --lake {summary.lake_dir}"
+    console.print(
+        f"Query it: {command} --named top_songs_of_day\n"
+        f'          {command} "SELECT count(*) FROM songs"'
+    )
+
+
+def _python() -> str:
+    """How the user runs this interpreter from here: `.venv/bin/python` after `make demo`."""
+    executable = Path(sys.executable)
+    try:
+        return executable.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return "python"
+
+
 def run(args: argparse.Namespace) -> int:
-    """Not implemented yet."""
-    if args.sources is not None:
-        return scale_sim.run_from_args(args)
-    raise CliError("run-local is not implemented yet")
+    """Run the pipeline; exit non-zero with one line if any stage failed."""
+    scale_sim = _scale_sim()
+    if scale_sim is not None and getattr(args, "sources", None) is not None:
+        return int(scale_sim.run_from_args(args) or 0)
+    if args.lake.exists() and not args.lake.is_dir():
+        raise CliError(f"--lake {args.lake}: exists and is not a folder")
+    options = RunOptions(
+        lake_dir=args.lake,
+        live=args.live,
+        sources=_sources(args),
+        log_level="DEBUG" if args.verbose else "WARNING",
+    )
+    if options.live:
+        try:
+            live_spotify(options.sources)  # fail before starting anything
+        except MissingCredentialsError as error:
+            raise CliError(str(error)) from None
+    console = Console()
+    started = time.perf_counter()
+    try:
+        summary = run_pipeline(options, console)
+    except StageFailedError as error:
+        raise CliError(str(error)) from None
+    print_summary(console, summary, time.perf_counter() - started)
+    if summary.failures:
+        raise CliError("; ".join(summary.failures))
+    return 0

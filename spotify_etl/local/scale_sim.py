@@ -69,7 +69,7 @@ class SimulationSettings:
     batch_size: int = 1
     max_attempts: int = 3
     max_receive_count: int = 20
-    function_timeout_seconds: int = 300
+    function_timeout_seconds: int = 900
     unavailable_sources: int = 0
     """Extra sources that do not exist (404): they must end in the dead-letter queue."""
     long_retry_after_seconds: float | None = None

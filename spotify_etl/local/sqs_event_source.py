@@ -70,7 +70,7 @@ class EventSourceMapping:
         clock: VirtualClock,
         containers: list[Invoke],
         batch_size: int = 1,
-        function_timeout_seconds: float = 300.0,
+        function_timeout_seconds: float = 900.0,
         give_up_after_seconds: float = 7 * 24 * 3600.0,
     ) -> None:
         self.sqs = sqs

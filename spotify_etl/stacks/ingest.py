@@ -44,8 +44,11 @@ from spotify_etl.naming import data_lake_bucket_name
 ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 PLANNER_TIMEOUT = cdk.Duration.minutes(2)
 """Enough to send thousands of messages in batches of ten."""
-WORKER_TIMEOUT = cdk.Duration.minutes(5)
-"""One source per invocation; a 429 that does not fit defers the message instead of waiting."""
+WORKER_TIMEOUT = cdk.Duration.minutes(15)
+"""One source per invocation, paced at its share of the request budget: 15 minutes lets the
+largest playlist (10,000 items, about 200 requests) fit at a share of 7 requests per 30 s (see
+docs/scaling.md). A 429 that does not fit defers the message instead of waiting; the timeout
+costs nothing unless it is used."""
 SCHEDULE_RETRY_ATTEMPTS = 2
 SCHEDULE_MAX_EVENT_AGE = cdk.Duration.hours(1)
 

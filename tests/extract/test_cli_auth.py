@@ -61,3 +61,40 @@ def test_auth_with_wrong_client_secret_fails_in_one_line(fake, monkeypatch):
     args = parse("--print", "--port", "0", "--accounts-url", fake.accounts_url)
     with pytest.raises(CliError, match="refused the code: HTTP 400"):
         auth.run(args, open_url=browser([]))
+
+
+def _cloudformation_answering(resources=None, error_code=None):
+    """A real boto3 client whose answers are checked against the CloudFormation API model."""
+    from botocore.stub import Stubber
+
+    client = boto3.client("cloudformation", region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(client)
+    expected = {"StackName": "SpotifyEtl-dev-Ingest"}
+    if error_code:
+        stubber.add_client_error("describe_stack_resources", service_error_code=error_code,
+                                 expected_params=expected)
+    else:
+        stubber.add_response("describe_stack_resources", {"StackResources": [
+            {"LogicalResourceId": logical, "PhysicalResourceId": physical, "ResourceType": kind,
+             "Timestamp": "2026-11-24T18:10:00Z", "ResourceStatus": "CREATE_COMPLETE"}
+            for logical, physical, kind in resources
+        ]}, expected)
+    stubber.activate()
+    return client
+
+
+def test_env_finds_the_secret_the_ingest_stack_created():
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:SpotifySecret-AbCdEf"
+    cloudformation = _cloudformation_answering([
+        ("ExtractQueue", "https://sqs.example/q", "AWS::SQS::Queue"),
+        ("SpotifySecret", arn, "AWS::SecretsManager::Secret"),
+    ])
+    args = parse("--env", "dev")
+    assert auth._secret_id(args, cloudformation) == arn
+
+
+def test_env_without_a_deployed_stack_says_what_to_do():
+    cloudformation = _cloudformation_answering(error_code="ValidationError")
+    with pytest.raises(CliError, match=r"cannot read stack SpotifyEtl-dev-Ingest .*--secret-id"):
+        auth._secret_id(parse("--env", "dev"), cloudformation)

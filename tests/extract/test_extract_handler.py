@@ -37,7 +37,6 @@ def aws(monkeypatch, fake):
         monkeypatch.setenv("SPOTIFY_SECRET_ID", SECRET_ID)
         monkeypatch.setenv("SPOTIFY_API_URL", fake.api_url)
         monkeypatch.setenv("SPOTIFY_ACCOUNTS_URL", fake.accounts_url)
-        monkeypatch.setattr(extract, "_S3", [])
         handlers.forget_container_state()
         credentials.clear_secret_cache()
         yield boto3.client("s3")

@@ -57,3 +57,18 @@ def drain(sqs, queue_url: str) -> list[dict]:
         if not batch:
             return messages
         messages.extend(batch)
+
+
+class RecordingSQS:
+    """A real (moto) client that also records visibility changes."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.visibility: list[int] = []
+
+    def change_message_visibility(self, **kwargs):
+        self.visibility.append(kwargs["VisibilityTimeout"])
+        return self.client.change_message_visibility(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)

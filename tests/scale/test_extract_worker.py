@@ -25,7 +25,7 @@ from spotify_runtime.spotify_client import SpotifyClient
 from spotify_etl.local.fake_spotify import FakeSpotify
 from spotify_etl.local.sqs_event_source import to_lambda_records
 
-from .conftest import RUN_AT, drain, playlist_sources
+from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
 
 BUCKET = "data-bucket"
 
@@ -33,21 +33,6 @@ BUCKET = "data-bucket"
 class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         return 300_000
-
-
-class RecordingSQS:
-    """A moto client that also records visibility changes."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-        self.visibility: list[int] = []
-
-    def change_message_visibility(self, **kwargs):
-        self.visibility.append(kwargs["VisibilityTimeout"])
-        return self.client.change_message_visibility(**kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.client, name)
 
 
 @pytest.fixture

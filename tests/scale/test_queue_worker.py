@@ -20,7 +20,7 @@ from spotify_runtime.queue_worker import Outcome, QueueWorker, RetryPolicy
 from spotify_etl.local.sqs_event_source import to_lambda_records
 from spotify_etl.local.sqs_standin import SQSStandIn
 
-from .conftest import RUN_AT, drain, playlist_sources
+from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
 
 
 @pytest.fixture(params=["moto", "standin"])
@@ -29,21 +29,6 @@ def sqs(request):
     if request.param == "moto":
         return request.getfixturevalue("sqs_moto")
     return SQSStandIn(time.monotonic)
-
-
-class RecordingSQS:
-    """A real (moto) client that also records visibility changes."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-        self.visibility: list[int] = []
-
-    def change_message_visibility(self, **kwargs):
-        self.visibility.append(kwargs["VisibilityTimeout"])
-        return self.client.change_message_visibility(**kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.client, name)
 
 
 def make_queues(sqs):

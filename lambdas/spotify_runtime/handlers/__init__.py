@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from spotify_runtime.spotify_client import SpotifyClient
 
 _CLIENTS: dict[tuple[str, str, str], SpotifyClient] = {}
+_AWS_CLIENTS: dict[str, Any] = {}
 
 
 def configure_logging(environ: Mapping[str, str] | None = None) -> None:
@@ -61,6 +62,23 @@ def container_client(
     return _CLIENTS[key]
 
 
+def container_aws_client(service: str) -> Any:
+    """A boto3 client this container keeps, created on first use (standard AWS configuration,
+    so `AWS_ENDPOINT_URL` points it at a local endpoint)."""
+    if service not in _AWS_CLIENTS:
+        import boto3
+
+        _AWS_CLIENTS[service] = boto3.client(service)
+    return _AWS_CLIENTS[service]
+
+
 def forget_container_state() -> None:
-    """Drop the cached client (tests simulate a new container)."""
+    """Drop everything a container keeps: Spotify clients, secrets read and AWS clients.
+
+    Tests and the local run simulate a new container with it; each local run has new endpoints.
+    """
+    from spotify_runtime.credentials import clear_secret_cache
+
     _CLIENTS.clear()
+    _AWS_CLIENTS.clear()
+    clear_secret_cache()

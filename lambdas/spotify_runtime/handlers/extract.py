@@ -16,13 +16,17 @@ from spotify_runtime.deadline import Deadline
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.errors import SourcesFailedError
 from spotify_runtime.extract_run import extract_all, summarize
-from spotify_runtime.handlers import configure_logging, container_client, required_env
+from spotify_runtime.handlers import (
+    configure_logging,
+    container_aws_client,
+    container_client,
+    required_env,
+)
 from spotify_runtime.raw_sink import S3RawSink
 from spotify_runtime.source_list import configured_sources, parse_source_list
 from spotify_runtime.sources import Source
 
 logger = logging.getLogger(__name__)
-_S3: list[Any] = []
 
 
 def event_sources(event: Mapping[str, Any] | None, environ: Mapping[str, str]) -> list[Source]:
@@ -33,21 +37,13 @@ def event_sources(event: Mapping[str, Any] | None, environ: Mapping[str, str]) -
     return parse_source_list(raw, "the event's 'sources'")
 
 
-def _s3() -> Any:
-    if not _S3:
-        import boto3
-
-        _S3.append(boto3.client("s3"))
-    return _S3[0]
-
-
 def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     """Extract the sources; returns what landed, raises SourcesFailedError if any failed."""
     configure_logging()
     sources = event_sources(event, os.environ)
     run_at = datetime.now(UTC).replace(microsecond=0)
     deadline = Deadline.from_lambda_context(context) if context else Deadline.unlimited()
-    sink = S3RawSink(_s3(), required_env("DATA_BUCKET"))
+    sink = S3RawSink(container_aws_client("s3"), required_env("DATA_BUCKET"))
     outcomes = extract_all(container_client(), sources, sink, run_at=run_at, deadline=deadline)
     summary = summarize(outcomes)
     failures = [outcome.describe() for outcome in outcomes if not outcome.ok]

@@ -1,0 +1,293 @@
+"""The whole pipeline on one machine: the code that runs in AWS, over local stand-ins.
+
+Stages, each timed: a local AWS endpoint holding the bucket (seeded with the existing lake), the
+Spotify API (bundled sample data or the real one), the real extract handler invoked as the
+schedule invokes it, each resulting *Object Created* event delivered to the real transform
+handler as EventBridge delivers it, the catalog and every named query on DuckDB, and the lake
+copied back to its folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.markup import escape
+from spotify_runtime.envelope import iso_utc
+from spotify_runtime.layout import PROCESSED, RAW_FAILED, RAW_TO_PROCESS
+from spotify_runtime.sources import parse_source
+
+from spotify_etl.config import sources_json
+from spotify_etl.local.aws import LocalAws, local_aws, patched_environ, start_event_capture
+from spotify_etl.local.lake import QueryResult, open_lake, rows_per_table, run_sql
+from spotify_etl.local.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
+from spotify_etl.local.lambda_context import FakeLambdaContext
+from spotify_etl.local.progress import Progress, StageFailedError
+from spotify_etl.local.render import print_result
+from spotify_etl.local.spotify_endpoint import SpotifyEndpoint, live_spotify, sample_spotify
+from spotify_etl.named_queries import NamedQuery, load_named_queries
+
+EXTRACT_FUNCTION = "spotify-etl-local-extract"
+TRANSFORM_FUNCTION = "spotify-etl-local-transform"
+EXTRACT_TIMEOUT_SECONDS = 15 * 60
+"""The deployed extract worker's timeout (IngestStack)."""
+TRANSFORM_TIMEOUT_SECONDS = 5 * 60
+"""The deployed transform's timeout (TransformStack)."""
+
+STAGE_AWS = "Local AWS"
+STAGE_SPOTIFY = "Spotify Web API"
+STAGE_EXTRACT = "Extract"
+STAGE_TRANSFORM = "Transform"
+STAGE_CATALOG = "Catalog + queries"
+STAGE_LAKE = "Lake folder"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to run: where the lake lives, which Spotify, which sources."""
+
+    lake_dir: Path
+    live: bool = False
+    sources: tuple[str, ...] = ()
+    """Sources to extract; empty: the sample server's own (or, live, none: an error)."""
+    print_queries: bool = True
+    log_level: str = "WARNING"
+    """The handlers' LOG_LEVEL: their INFO lines would drown the stage lines (`-v`: DEBUG)."""
+
+
+@dataclass
+class RunSummary:
+    """What one run did."""
+
+    lake_dir: Path
+    seeded_objects: int = 0
+    written: Counter[str] = field(default_factory=Counter)
+    """New objects in the bucket by top-level folder (raw/processed, processed/songs, ...)."""
+    events_delivered: int = 0
+    quarantined: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    """Rows per table in the whole lake, all snapshots."""
+    rows_added: Counter[str] = field(default_factory=Counter)
+    """Rows per table in the Parquet files this run wrote."""
+    snapshots: list[str] = field(default_factory=list)
+    query_results: dict[str, QueryResult] = field(default_factory=dict)
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    """One line per failed stage; the run exits non-zero if any."""
+
+    @property
+    def objects_written(self) -> int:
+        """How many objects the run added to the lake."""
+        return sum(self.written.values())
+
+
+def _pending(key: str) -> bool:
+    return key.startswith(RAW_TO_PROCESS)
+
+
+def _written_by_folder(new_keys: list[str]) -> Counter[str]:
+    return Counter("/".join(key.split("/")[:2]) + "/" for key in new_keys)
+
+
+def _new_containers() -> None:
+    """Start the handlers as new Lambda containers would, with nothing cached.
+
+    Their container-level clients point at the endpoints of the run that created them; a second
+    run in the same process (tests) has new endpoints.
+    """
+    from spotify_runtime.handlers import forget_container_state
+
+    forget_container_state()
+
+
+def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for key in new_keys:
+        if key.startswith(PROCESSED) and key.endswith(".parquet"):
+            table = key[len(PROCESSED):].split("/")[0]
+            counts[table] += pq.read_metadata(staging / key).num_rows
+    return counts
+
+
+def _extract(sources: tuple[str, ...]) -> None:
+    """Invoke the extract handler with the schedule's payload; the sources in `SOURCES` (the
+    deployed functions read a file instead, `SOURCES_FILE`, which a local run must not inherit)."""
+    from spotify_runtime.handlers import extract
+
+    _new_containers()
+    schedule_event = {"run_at": iso_utc(datetime.now(UTC))}
+    configured = {"SOURCES": sources_json(tuple(map(parse_source, sources))), "SOURCES_FILE": None}
+    with patched_environ(configured):
+        context = FakeLambdaContext(EXTRACT_FUNCTION, EXTRACT_TIMEOUT_SECONDS)
+        extract.handler(schedule_event, context)
+
+
+def _transform_all(local: LocalAws) -> int:
+    from spotify_runtime.handlers import transform
+
+    delivered = 0
+    # Transform writes no Object Created under raw/to_process/, but drain until quiet anyway,
+    # as EventBridge would keep delivering.
+    while events := local.drain_object_created_events():
+        for event in events:
+            context = FakeLambdaContext(TRANSFORM_FUNCTION, TRANSFORM_TIMEOUT_SECONDS)
+            transform.handler(event, context)
+            delivered += 1
+    return delivered
+
+
+def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
+    connection = open_lake(staging)
+    summary.rows = rows_per_table(connection)
+    summary.snapshots = [
+        row[0]
+        for row in connection.execute(
+            "SELECT DISTINCT snapshot_date FROM songs ORDER BY 1"
+        ).fetchall()
+    ]
+    for query in queries:
+        summary.query_results[query.name] = run_sql(connection, query.sql)
+
+
+class _Stages:
+    """The stages of one run, sharing the run's state."""
+
+    def __init__(self, options: RunOptions, console: Console, stack: ExitStack) -> None:
+        self.options = options
+        self.console = console
+        self.stack = stack
+        self.progress = Progress(console)
+        self.summary = RunSummary(options.lake_dir)
+        self.seeded: set[str] = set()
+        self.local: LocalAws | None = None
+        self.spotify: SpotifyEndpoint | None = None
+        self.queries = load_named_queries()
+
+    def aws(self) -> None:
+        with self.progress.stage(STAGE_AWS) as report:
+            self.stack.enter_context(patched_environ({"LOG_LEVEL": self.options.log_level}))
+            local = self.stack.enter_context(local_aws())
+            s3, lake = local.client("s3"), self.options.lake_dir
+            history = seed_bucket(s3, local.bucket, lake, lambda key: not _pending(key))
+            start_event_capture(local)
+            # Raw files still waiting in the lake (an earlier run stopped, or files put there by
+            # hand, e.g. a backfill) trigger the transform like an upload to AWS would.
+            pending = seed_bucket(s3, local.bucket, lake, _pending)
+            self.local = local
+            self.seeded = history | pending
+            self.summary.seeded_objects = len(self.seeded)
+            host = local.endpoint_url.removeprefix("http://")
+            report.detail = f"moto server at {host}, {len(self.seeded)} objects seeded" + (
+                f" ({len(pending)} under {RAW_TO_PROCESS})" if pending else ""
+            )
+
+    def spotify_api(self) -> None:
+        assert self.local is not None
+        with self.progress.stage(STAGE_SPOTIFY) as report:
+            if self.options.live:
+                spotify = live_spotify(self.options.sources)
+            else:
+                spotify = self.stack.enter_context(sample_spotify(self.options.sources))
+            self.local.store_spotify_secret(spotify.credentials)
+            self.stack.enter_context(patched_environ(spotify.environment()))
+            self.spotify = spotify
+            report.detail = f"{spotify.description}, {len(spotify.sources)} source(s)"
+
+    def extract(self) -> None:
+        assert self.local is not None and self.spotify is not None
+        with self.progress.stage(STAGE_EXTRACT) as report:
+            try:
+                _extract(self.spotify.sources)
+            finally:
+                # Whatever succeeded is in the bucket even if a source failed, as on AWS.
+                s3 = self.local.client("s3")
+                new = [
+                    key for key in list_keys(s3, self.local.bucket, RAW_TO_PROCESS)
+                    if key not in self.seeded
+                ]
+                report.detail = f"extract handler: {len(new)} raw file(s) written"
+
+    def transform(self) -> None:
+        assert self.local is not None
+        with self.progress.stage(STAGE_TRANSFORM) as report:
+            delivered = _transform_all(self.local)
+            self.summary.events_delivered = delivered
+            s3 = self.local.client("s3")
+            self.summary.quarantined = [
+                key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
+                if key not in self.seeded and not key.endswith(".error.json")
+            ]
+            report.detail = f"transform handler: {delivered} Object Created event(s)"
+        if self.summary.quarantined:
+            raise StageFailedError(
+                f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined under "
+                f"{RAW_FAILED} (see the .error.json beside each), e.g. "
+                f"{self.summary.quarantined[0]}"
+            )
+
+    def catalog(self) -> Path:
+        assert self.local is not None
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.options.lake_dir))
+        self.stack.callback(shutil.rmtree, staging, ignore_errors=True)
+        with self.progress.stage(STAGE_CATALOG) as report:
+            s3 = self.local.client("s3")
+            new_keys = [
+                key for key in download_bucket(s3, self.local.bucket, staging)
+                if key not in self.seeded
+            ]
+            self.summary.written = _written_by_folder(new_keys)
+            self.summary.rows_added = _rows_added(staging, new_keys)
+            _run_queries(staging, self.summary, self.queries)
+            report.detail = (
+                f"DuckDB: {len(self.summary.query_results)} named queries, "
+                f"{len(self.summary.snapshots)} snapshot(s)"
+            )
+        return staging
+
+    def print_query_results(self) -> None:
+        for query in self.queries:
+            self.console.print()
+            heading = f"[bold]{escape(query.name)}[/]: {escape(query.description)}"
+            print_result(self.console, self.summary.query_results[query.name], heading)
+
+    def lake(self, staging: Path) -> None:
+        with self.progress.stage(STAGE_LAKE) as report:
+            replace_lake(staging, self.options.lake_dir)
+            report.detail = str(self.options.lake_dir)
+
+
+def _guarded(summary: RunSummary, step: Callable[[], Any]) -> None:
+    """Run a stage whose failure should not stop the rest (its result is still kept)."""
+    try:
+        step()
+    except StageFailedError as error:
+        summary.failures.append(str(error))
+
+
+def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
+    """Run every stage; failures are listed in the summary (raised only if nothing can go on)."""
+    options.lake_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        stages = _Stages(options, console, stack)
+        try:
+            stages.aws()
+            stages.spotify_api()
+            # A failing source or a quarantined file still leaves the rest to transform and keep.
+            _guarded(stages.summary, stages.extract)
+            _guarded(stages.summary, stages.transform)
+            staging = stages.catalog()
+            stages.lake(staging)
+            if options.print_queries:
+                stages.print_query_results()
+        finally:
+            stages.summary.timings = stages.progress.timings
+        return stages.summary

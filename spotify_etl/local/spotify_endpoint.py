@@ -1,0 +1,87 @@
+"""Which Spotify the local run talks to: the bundled sample server, or the real Web API.
+
+Either way the handlers read the credentials from the (local) secret, as on AWS; only the API and
+token URLs differ, passed through `SPOTIFY_API_URL` / `SPOTIFY_ACCOUNTS_URL`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from spotify_runtime.credentials import (
+    CredentialsConfigError,
+    SpotifyCredentials,
+    credentials_from_env,
+)
+
+
+class MissingCredentialsError(Exception):
+    """`--live` without the Spotify credentials in the environment."""
+
+
+@dataclass(frozen=True)
+class SpotifyEndpoint:
+    """Credentials, sources and URLs for one run."""
+
+    description: str
+    credentials: SpotifyCredentials
+    sources: tuple[str, ...]
+    api_url: str | None = None
+    """None: Spotify's own API (the handlers' default)."""
+    accounts_url: str | None = None
+
+    def environment(self) -> dict[str, str | None]:
+        """The handler variables that point at this endpoint (unset for the real Spotify)."""
+        return {"SPOTIFY_API_URL": self.api_url, "SPOTIFY_ACCOUNTS_URL": self.accounts_url}
+
+
+def sample_sources() -> tuple[str, ...]:
+    """One source of every type the bundled sample data serves."""
+    from spotify_etl.local import catalogue
+
+    return (
+        f"playlist:{catalogue.PLAYLIST_ID}",
+        f"album:{catalogue.ALBUM_ID}",
+        f"artist:{catalogue.ARTIST_ID}",
+        "saved-tracks",
+        "recently-played",
+    )
+
+
+@contextmanager
+def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
+    """The local Spotify Web API serving the bundled sample data, for as long as the block runs.
+
+    It holds a refresh token for the sample user, who owns the sample playlist: the
+    authorization-code mode, the normal one since Spotify's Feb 2026 rules.
+    """
+    from spotify_etl.local.fake_spotify import FakeSpotify
+
+    with FakeSpotify() as server:
+        yield SpotifyEndpoint(
+            description=f"sample data at {server.base_url.removeprefix('http://')}",
+            credentials=SpotifyCredentials(
+                server.client_id, server.client_secret, server.refresh_token, "the sample server"
+            ),
+            sources=tuple(sources) or sample_sources(),
+            api_url=server.api_url,
+            accounts_url=server.accounts_url,
+        )
+
+
+def live_spotify(sources: Sequence[str]) -> SpotifyEndpoint:
+    """The real Web API with credentials from SPOTIFY_CLIENT_ID/_SECRET/_REFRESH_TOKEN."""
+    try:
+        credentials = credentials_from_env()
+    except CredentialsConfigError as error:
+        raise MissingCredentialsError(f"--live: {error}") from None
+    if not sources:
+        raise MissingCredentialsError("--live needs sources: pass --source TYPE:ID or --env NAME")
+    mode = "refresh token" if credentials.has_user else "client credentials"
+    return SpotifyEndpoint(
+        description=f"api.spotify.com ({mode})",
+        credentials=credentials,
+        sources=tuple(sources),
+    )

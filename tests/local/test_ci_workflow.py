@@ -1,0 +1,46 @@
+"""The GitHub workflow users deploy from: checks on every push/PR, OIDC deploys from main."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+WORKFLOW = Path(__file__).parents[2] / ".github" / "workflows" / "ci.yml"
+
+
+def _workflow() -> dict:
+    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    data["on"] = data.pop(True)  # YAML 1.1 reads the bare key `on` as true
+    return data
+
+
+def test_checks_run_on_every_push_and_pull_request() -> None:
+    workflow = _workflow()
+    assert set(workflow["on"]) == {"push", "pull_request"}
+    check = workflow["jobs"]["check"]
+    commands = [step.get("run") for step in check["steps"]]
+    assert "make test" in commands and "make synth" in commands
+    assert "if" not in check
+
+
+def test_deploys_from_main_with_oidc_dev_then_prod_behind_approval() -> None:
+    jobs = _workflow()["jobs"]
+    for name, env in (("deploy-dev", "dev"), ("deploy-prod", "prod")):
+        job = jobs[name]
+        assert job["environment"] == env
+        assert job["permissions"]["id-token"] == "write"
+        assert "refs/heads/main" in job["if"] and "push" in job["if"]
+        credentials = next(
+            step for step in job["steps"]
+            if step.get("uses", "").startswith("aws-actions/configure-aws-credentials")
+        )
+        assert credentials["with"]["role-to-assume"] == (
+            "arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/${{ vars.AWS_DEPLOY_ROLE }}"
+        )
+        deploy = [step["run"] for step in job["steps"] if "deploy" in step.get("run", "")]
+        assert deploy == [
+            f'npx --yes "$CDK_CLI" deploy "SpotifyEtl-{env}/*" --require-approval never'
+        ]
+    assert jobs["deploy-dev"]["needs"] == "check"
+    assert jobs["deploy-prod"]["needs"] == "deploy-dev"

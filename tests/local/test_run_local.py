@@ -1,0 +1,303 @@
+"""The whole local pipeline end to end: extract, transform, catalog and named queries, lake.
+
+One run (module fixture) on the bundled sample data; a second run on a copy of its lake.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from rich.console import Console
+from spotify_runtime.layout import RAW_PROCESSED, RAW_TIMESTAMP_FORMAT, RAW_TO_PROCESS, TABLES
+
+from spotify_etl.cli import main
+from spotify_etl.local.lake import open_lake, run_sql
+from spotify_etl.local.pipeline import RunOptions, RunSummary, run_pipeline
+from spotify_etl.local.spotify_endpoint import sample_sources
+from spotify_etl.named_queries import get_named_query, load_named_queries
+
+
+def _run(lake: Path) -> tuple[RunSummary, str]:
+    output = io.StringIO()
+    summary = run_pipeline(RunOptions(lake_dir=lake), Console(file=output, width=200))
+    return summary, output.getvalue()
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSummary, str]:
+    lake = tmp_path_factory.mktemp("first") / "lake"
+    summary, output = _run(lake)
+    return lake, summary, output
+
+
+def _files(lake: Path, prefix: str) -> list[str]:
+    return sorted(p.relative_to(lake).as_posix() for p in (lake / prefix).rglob("*") if p.is_file())
+
+
+def _table_rows(lake: Path, table: str) -> list[dict]:
+    files = sorted((lake / "processed" / table).rglob("*.parquet"))
+    rows = []
+    for path in files:
+        snapshot = path.parent.name.removeprefix("snapshot_date=")
+        rows += [{**row, "snapshot_date": snapshot} for row in pq.read_table(path).to_pylist()]
+    return rows
+
+
+def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
+    lake, summary, _ = first_run
+    assert summary.failures == []
+    assert summary.events_delivered == len(sample_sources()) == 5
+    archived = _files(lake, RAW_PROCESSED)
+    assert [key.split("/")[2] for key in archived] == sorted(
+        ["album", "artist", "playlist", "recently-played", "saved-tracks"]
+    )
+    assert not (lake / RAW_TO_PROCESS).exists() or _files(lake, RAW_TO_PROCESS) == []
+    envelope = json.loads((lake / archived[2]).read_text(encoding="utf-8"))
+    assert envelope["source"]["type"] == "playlist" and len(envelope["items"]) == 125
+    assert summary.written == Counter({
+        "raw/processed/": 5, "processed/songs/": 5, "processed/albums/": 5,
+        "processed/artists/": 5, "processed/playlist_tracks/": 1,
+    })
+    assert summary.objects_written == 21
+
+
+def test_rows_per_table_match_the_parquet_files(first_run) -> None:
+    lake, summary, _ = first_run
+    assert summary.rows == {table: len(_table_rows(lake, table)) for table in TABLES}
+    assert summary.rows_added == summary.rows  # a new lake holds only this run's rows
+    # the sample playlist: 125 items of which 3 null, 2 local files and 1 episode
+    assert summary.rows["playlist_tracks"] == 119
+    # the snapshot date is the day of the run (raw keys end in the run's UTC timestamp)
+    run_days = {
+        datetime.strptime(Path(key).stem, RAW_TIMESTAMP_FORMAT).date().isoformat()
+        for key in _files(lake, RAW_PROCESSED)
+    }
+    assert summary.snapshots == sorted(run_days)
+
+
+def test_progress_names_every_stage_and_prints_every_query(first_run) -> None:
+    _, summary, output = first_run
+    assert len(summary.timings) == 6
+    marks = [line[0] for line in output.splitlines() if line.startswith(("✓", "✗"))]
+    assert marks == ["✓"] * 6
+    for query in load_named_queries():
+        assert f"{query.name}: {query.description}" in output
+
+
+def test_top_songs_of_day_values(first_run) -> None:
+    lake, summary, _ = first_run
+    all_songs = _table_rows(lake, "songs")
+    latest = max(row["snapshot_date"] for row in all_songs)
+    songs = [row for row in all_songs if row["snapshot_date"] == latest]
+    names = {row["artist_id"]: row["artist_name"] for row in _table_rows(lake, "artists")}
+    by_id: dict[str, dict] = {}
+    for row in songs:
+        entry = by_id.setdefault(row["song_id"], {**row, "appearances": 0})
+        entry["appearances"] += 1
+    ranked = sorted(
+        by_id.values(),
+        key=lambda r: (-(r["popularity"] if r["popularity"] is not None else -1),
+                       -r["appearances"], r["song_name"], r["song_id"]),
+    )[:20]
+    result = summary.query_results["top_songs_of_day"].as_dicts()
+    assert [(r["song_id"], r["popularity"], r["appearances"]) for r in result] == [
+        (r["song_id"], r["popularity"], r["appearances"]) for r in ranked
+    ]
+    assert result[0]["artist_name"] == names[ranked[0]["artist_id"]]
+
+
+def test_most_featured_artists_values(first_run) -> None:
+    lake, summary, _ = first_run
+    credits: dict[str, set[str]] = {}
+    for row in _table_rows(lake, "songs"):
+        for artist_id in row["artist_ids"]:
+            credits.setdefault(artist_id, set()).add(row["song_id"])
+    names = {row["artist_id"]: row["artist_name"] for row in _table_rows(lake, "artists")}
+    expected = sorted(
+        credits.items(), key=lambda item: (-len(item[1]), names.get(item[0]), item[0])
+    )[:20]
+    result = summary.query_results["most_featured_artists"].as_dicts()
+    assert [(r["artist_id"], r["artist_name"], r["song_count"]) for r in result] == [
+        (artist_id, names[artist_id], len(song_ids)) for artist_id, song_ids in expected
+    ]
+    # the bundled album has 62 tracks, all credited to its artist
+    assert result[0]["song_count"] >= 62
+
+
+def test_new_tracks_since_previous_snapshot_values(first_run, tmp_path: Path) -> None:
+    lake, summary, _ = first_run
+    assert summary.query_results["new_tracks_since_previous_snapshot"].rows == []
+    # A previous day on which the playlist lacked three of today's tracks.
+    today = _table_rows(lake, "playlist_tracks")
+    removed = {row["song_id"] for row in today[5:8]}
+    previous_day = (date.fromisoformat(today[0]["snapshot_date"]) - timedelta(days=1)).isoformat()
+    copy = tmp_path / "lake"
+    shutil.copytree(lake / "processed", copy / "processed")
+    folder = copy / "processed" / "playlist_tracks" / f"snapshot_date={previous_day}"
+    folder.mkdir(parents=True)
+    kept = [
+        {key: value for key, value in row.items() if key != "snapshot_date"}
+        for row in today if row["song_id"] not in removed
+    ]
+    schema = pq.read_schema(next((lake / "processed" / "playlist_tracks").rglob("*.parquet")))
+    pq.write_table(pa.Table.from_pylist(kept, schema=schema), folder / "previous.parquet")
+
+    result = run_sql(open_lake(copy), get_named_query("new_tracks_since_previous_snapshot").sql)
+    rows = result.as_dicts()
+    assert {row["song_id"] for row in rows} == removed
+    assert [row["first_position"] for row in rows] == sorted(r["position"] for r in today[5:8])
+    assert {row["previous_snapshot_date"] for row in rows} == {previous_day}
+
+
+def _tutorial_paging_object(envelope: dict) -> dict:
+    """A playlist-items page as the seed tutorial stored it (track under `track`)."""
+    items = [
+        {key: value for key, value in item.items() if key != "item"} | {"track": item["item"]}
+        for item in envelope["items"]
+    ]
+    return {"href": "https://api.spotify.com/v1/playlists/x/tracks", "items": items, "limit": 100,
+            "next": None, "offset": 0, "previous": None, "total": len(items)}
+
+
+def _playlist_file_rows(lake: Path) -> dict[str, int]:
+    return {
+        table: sum(pq.read_metadata(path).num_rows
+                   for path in (lake / "processed" / table).rglob("playlist__*.parquet"))
+        for table in TABLES
+    }
+
+
+def test_second_run_adds_a_snapshot_and_transforms_pending_raw_files(
+    first_run, tmp_path: Path
+) -> None:
+    lake, first, _ = first_run
+    copy = tmp_path / "lake"
+    shutil.copytree(lake, copy)
+    playlist_raw = next(key for key in _files(lake, RAW_PROCESSED) if "/playlist/" in key)
+    envelope = json.loads((lake / playlist_raw).read_text(encoding="utf-8"))
+    pending = copy / RAW_TO_PROCESS / "tutorial" / "spotify_raw_2024-05-01 18:10:00.json"
+    pending.parent.mkdir(parents=True)
+    pending.write_text(json.dumps(_tutorial_paging_object(envelope)), encoding="utf-8")
+
+    second, _ = _run(copy)
+
+    assert second.failures == []
+    assert second.seeded_objects == first.objects_written + 1
+    assert second.events_delivered == first.events_delivered + 1
+    assert set(_files(lake, "processed")) < set(_files(copy, "processed"))
+    assert set(_files(lake, RAW_PROCESSED)) < set(_files(copy, RAW_PROCESSED))
+    assert _files(copy, RAW_TO_PROCESS) == []
+    assert (copy / RAW_PROCESSED / "tutorial" / pending.name).is_file()
+    # the backfilled page holds the same playlist items as today's playlist envelope
+    backfill = _playlist_file_rows(lake)
+    assert second.rows_added == {t: first.rows_added[t] + backfill[t] for t in TABLES}
+    assert second.rows == {t: first.rows[t] + second.rows_added[t] for t in TABLES}
+    assert second.snapshots == sorted({"2024-05-01", *first.snapshots})
+
+
+def test_query_command_named_and_sql(first_run, capsys: pytest.CaptureFixture[str]) -> None:
+    lake, summary, _ = first_run
+    assert main(["query", "--lake", str(lake), "--named", "most_featured_artists"]) == 0
+    out = capsys.readouterr().out
+    top = summary.query_results["most_featured_artists"].as_dicts()[0]
+    assert top["artist_id"] in out and "most_featured_artists" in out
+
+    sql = "SELECT count(*) AS n, min(typeof(snapshot_date)) AS t FROM playlist_tracks"
+    assert main(["query", "--lake", str(lake), sql]) == 0
+    out = capsys.readouterr().out
+    assert "119" in out and "VARCHAR" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--named", "nope"], "unknown named query 'nope' (known: most_featured_artists, "),
+        (["SELECT nope FROM songs"], "query failed: "),
+    ],
+)
+def test_query_command_errors_are_one_line(
+    first_run, capsys: pytest.CaptureFixture[str], arguments: list[str], expected: str
+) -> None:
+    lake, _, _ = first_run
+    assert main(["query", "--lake", str(lake), *arguments]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: " + expected)
+    assert captured.err.count("\n") == 1
+
+
+def test_query_without_a_lake_says_to_run_the_demo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["query", "--lake", str(tmp_path / "missing"), "SELECT 1"]) == 1
+    err = capsys.readouterr().err
+    assert "make demo" in err and err.count("\n") == 1
+
+
+def test_run_local_live_without_credentials_fails_before_starting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    lake = tmp_path / "lake"
+    assert main(["run-local", "--live", "--lake", str(lake), "--source", "saved-tracks"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "error: --live: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET (your Spotify app's "
+        "credentials; SPOTIFY_REFRESH_TOKEN too for playlists and user sources)\n"
+    )
+    assert not lake.exists()
+
+
+def test_run_local_failures_exit_non_zero_in_one_line_and_keep_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lake = tmp_path / "lake"
+    broken = lake / RAW_TO_PROCESS / "playlist" / "broken" / "20240501T181000Z.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{not json", encoding="utf-8")
+    missing = "playlist:37i9dQZF1DXcBWIGoYBM5M"  # Spotify-owned: 404 since Nov 2024
+    exit_code = main(
+        ["run-local", "--lake", str(lake), "--source", missing, "--source", "saved-tracks"]
+    )
+    captured = capsys.readouterr()
+    assert exit_code == 1
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("error: Extract") and "37i9dQZF1DXcBWIGoYBM5M" in captured.err
+    assert "1 raw file(s) quarantined under raw/failed/" in captured.err
+    assert [key.split("/")[2] for key in _files(lake, RAW_PROCESSED)] == ["saved-tracks"]
+    assert _files(lake, "raw/failed") == [
+        "raw/failed/playlist/broken/20240501T181000Z.json",
+        "raw/failed/playlist/broken/20240501T181000Z.json.error.json",
+    ]
+    assert (lake / "raw/failed/playlist/broken/20240501T181000Z.json").read_text() == "{not json"
+
+
+def test_run_local_live_with_an_unknown_environment_names_the_configured_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(Path(__file__).parents[2])  # cdk.json is read from the project folder
+    lake = tmp_path / "lake"
+    assert main(["run-local", "--live", "--env", "nope", "--lake", str(lake)]) == 1
+    assert capsys.readouterr().err == (
+        "error: --env nope: env: unknown environment 'nope' (configured: dev, prod)\n"
+    )
+    assert not lake.exists()
+
+
+def test_run_local_lake_must_be_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lake = tmp_path / "not-a-folder"
+    lake.write_text("x", encoding="utf-8")
+    assert main(["run-local", "--lake", str(lake)]) == 1
+    assert capsys.readouterr().err == f"error: --lake {lake}: exists and is not a folder\n"
+    assert lake.read_text(encoding="utf-8") == "x"
