@@ -16,16 +16,16 @@ def sections(tmp_path_factory):
     work = tmp_path_factory.mktemp("bench-work")
     options = build_parser().parse_args(
         ["--sizes", ",".join(map(str, SIZES)), "--runs", "1",
-         "--only", "transform,storage,api,scale", "--api-sizes", "49,51",
+         "--only", "transform,storage,api,e2e,scale", "--api-sizes", "49,51",
          "--scale-sources", "30", "--work", str(work)]
     )
     found, failed = run_bench(options)
     assert not failed, [s.pending for s in found]
-    return {s.title.split(":")[0]: s for s in found}
+    return dict(zip(options.only, found, strict=True))
 
 
 def test_transform_rows_per_size_with_positive_costs(sections):
-    section = sections["Transform"]
+    section = sections["transform"]
     assert [r.n_items for r in section.data] == SIZES
     assert [row[0] for row in section.rows] == [f"{n:,}" for n in SIZES]
     for result in section.data:
@@ -37,7 +37,7 @@ def test_transform_rows_per_size_with_positive_costs(sections):
 
 
 def test_ours_and_the_reference_agree_on_rows(sections):
-    for result in sections["Transform"].data:
+    for result in sections["transform"].data:
         ours, reference = result.ours_rows, result.reference_rows
         # The seed writes one songs row per track item; ours one playlist_tracks row per item.
         assert ours["playlist_tracks"] == reference["songs"]
@@ -48,16 +48,16 @@ def test_ours_and_the_reference_agree_on_rows(sections):
 
 
 def test_storage_compares_every_table_and_a_total(sections):
-    storage = sections["Storage"].data
+    storage = sections["storage"].data
     assert [r.table for r in storage] == ["songs", "albums", "artists", "playlist_tracks", "total"]
     assert storage[-1].parquet_bytes == sum(r.parquet_bytes for r in storage[:-1]) > 0
     assert storage[-1].csv_bytes == sum(r.csv_bytes for r in storage[:-1]) > 0
-    songs = sections["Transform"].data[-1].ours_rows["songs"]
+    songs = sections["transform"].data[-1].ours_rows["songs"]
     assert storage[0].rows == songs
 
 
 def test_request_counts_cover_playlists_an_album_and_an_artist(sections):
-    counts = sections["API requests"].data
+    counts = sections["api"].data
     assert [c.source.split(":")[0] for c in counts] == ["playlist", "playlist", "album", "artist"]
     for count in counts:
         assert count.items_extracted == count.items > 0
@@ -65,8 +65,17 @@ def test_request_counts_cover_playlists_an_album_and_an_artist(sections):
         assert count.token_requests == 1
 
 
+def test_end_to_end_stages_and_whole_command(sections):
+    section = sections["e2e"]
+    result = section.data
+    assert result.stages and all(seconds >= 0 for _, seconds in result.stages)
+    assert result.command.wall_seconds > 0 and not result.failures
+    assert result.rows_added["songs"] > 0
+    assert len(section.rows) == len(result.stages) + 2
+
+
 def test_scale_simulation_figures_and_targets(sections):
-    section = sections["Scale"]
+    section = sections["scale"]
     summary = section.data
     assert summary["sources_total"] == 30
     assert 0 < summary["sources_landed"] <= 30 and summary["requests"] >= 30
