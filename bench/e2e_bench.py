@@ -29,6 +29,7 @@ def run(work_dir: Path, repo_root: Path, runs: int) -> EndToEnd:
     """Run the demo on fresh lakes: `runs` times as `python -m spotify_etl run-local` (wall
     time and peak RSS of the process), once in process for the stage timings it records."""
     from rich.console import Console
+
     from spotify_etl.local.pipeline import RunOptions, run_pipeline
 
     lake = work_dir / "e2e-lake"
