@@ -216,8 +216,8 @@ def _speed_limit(largest: SizeResult) -> str:
         parts.append(
             f"of our {ours:.2f} s, {parse.wall_seconds:.2f} s is the parse-only process (pyarrow's "
             "JSON reader, one thread: a raw file is one JSON object, which it cannot split into "
-            f"blocks) and {start.wall_seconds:.2f} s the CLI's start-up (interpreter, imports of "
-            "every subcommand's modules, argument parsing)"
+            f"blocks) and {start.wall_seconds:.2f} s the CLI's start-up (interpreter, the "
+            "transform's imports, argument parsing)"
         )
     return " ".join(parts)
 
