@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from spotify_runtime.aws_errors import aws_error_code
 from spotify_runtime.errors import InvalidCredentialsError
 
 ENV_CLIENT_ID = "SPOTIFY_CLIENT_ID"
@@ -84,7 +85,7 @@ def credentials_from_secret(secret_id: str, secrets_client: Any = None) -> Spoti
     try:
         response = secrets_client.get_secret_value(SecretId=secret_id)
     except Exception as error:
-        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        code = aws_error_code(error)
         raise CredentialsConfigError(f"cannot read secret {secret_id!r}: {code}") from None
     credentials = parse_secret(response.get("SecretString"), secret_id)
     _SECRET_CACHE[secret_id] = credentials

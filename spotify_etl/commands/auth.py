@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
+from spotify_runtime.aws_errors import aws_error_code
 from spotify_runtime.credentials import ENV_CLIENT_ID, ENV_CLIENT_SECRET
 from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, USER_SCOPES
 
@@ -141,7 +142,7 @@ def deployed_secret_id(stack_name: str, cloudformation: Any = None) -> str:
     try:
         resources = cloudformation.describe_stack_resources(StackName=stack_name)
     except Exception as error:
-        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        code = aws_error_code(error)
         raise CliError(
             f"cannot read stack {stack_name} ({code}): deploy it first, or pass --secret-id"
         ) from None
@@ -159,7 +160,7 @@ def _existing_secret(client: Any, secret_id: str) -> dict[str, Any]:
     try:
         text = client.get_secret_value(SecretId=secret_id).get("SecretString") or "{}"
     except Exception as error:
-        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        code = aws_error_code(error)
         raise CliError(f"cannot read secret {secret_id!r}: {code}") from None
     try:
         data = json.loads(text)

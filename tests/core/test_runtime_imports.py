@@ -31,3 +31,13 @@ def test_transform_handler_imports_without_the_extract_dependencies():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_aws_error_code_names_client_errors_and_other_failures():
+    from botocore.exceptions import ClientError, EndpointConnectionError
+    from spotify_runtime.aws_errors import aws_error_code
+
+    denied = ClientError({"Error": {"Code": "AccessDeniedException"}}, "GetSecretValue")
+    assert aws_error_code(denied) == "AccessDeniedException"
+    offline = EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+    assert aws_error_code(offline) == "EndpointConnectionError"
