@@ -25,7 +25,8 @@ from moto.server import ThreadedMotoServer
 from spotify_runtime.credentials import SpotifyCredentials
 from spotify_runtime.layout import RAW_TO_PROCESS
 
-REGION = "us-east-1"
+from spotify_etl.local.identity import REGION
+
 BUCKET_NAME = "spotify-etl-local-data"
 SECRET_NAME = "spotify-etl/local/spotify-credentials"
 EVENT_QUEUE_NAME = "spotify-etl-local-object-created"

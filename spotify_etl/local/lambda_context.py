@@ -6,7 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from spotify_etl.local.aws import REGION
+from spotify_etl.local.identity import ACCOUNT, REGION
 
 
 @dataclass
@@ -24,7 +24,7 @@ class FakeLambdaContext:
     @property
     def invoked_function_arn(self) -> str:
         """The ARN this invocation would have (local account)."""
-        return f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
 
     @property
     def log_group_name(self) -> str:

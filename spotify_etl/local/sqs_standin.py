@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-ACCOUNT = "000000000000"
-REGION = "us-east-1"
+from spotify_etl.local.identity import ACCOUNT, REGION
+
 MAX_VISIBILITY_SECONDS = 43_200
 MAX_DELAY_SECONDS = 900
 
