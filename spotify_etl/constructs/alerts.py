@@ -6,7 +6,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -14,7 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from spotify_etl.config import EnvironmentSettings
-from spotify_etl.constructs.retention import removal_policy
+from spotify_etl.constructs.keys import environment_key
 
 PERIOD = cdk.Duration.minutes(5)
 
@@ -27,12 +26,8 @@ class AlertTopic(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings):
         super().__init__(scope, construct_id)
-        key = kms.Key(
-            self,
-            "Key",
-            description=f"spotify-etl {settings.name}: alert topic encryption",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(settings),
+        key = environment_key(
+            self, "Key", settings=settings, purpose="alert topic encryption"
         )
         key.grant(
             iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"

@@ -20,6 +20,7 @@ from constructs import Construct
 from spotify_runtime import layout
 
 from spotify_etl.config import EnvironmentSettings
+from spotify_etl.constructs.keys import environment_key
 from spotify_etl.constructs.nag import PREFIX_REASON, acknowledge_wildcard_resource
 from spotify_etl.constructs.retention import log_retention, removal_policy
 from spotify_etl.named_queries import load_named_queries
@@ -160,12 +161,8 @@ class CatalogStack(cdk.Stack):
         self, settings: EnvironmentSettings, name: str
     ) -> tuple[logs.LogGroup, kms.Key]:
         """A log group and its own key, which CloudWatch Logs may use for that group only."""
-        key = kms.Key(
-            self,
-            "CrawlerLogKey",
-            description=f"spotify-etl {settings.name}: Glue crawler log encryption",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(settings),
+        key = environment_key(
+            self, "CrawlerLogKey", settings=settings, purpose="Glue crawler log encryption"
         )
         key.add_to_resource_policy(
             iam.PolicyStatement(
