@@ -11,3 +11,16 @@ if "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in os.environ and shutil.
     os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = (
         _version.strip().lstrip("v").split(".")[0]
     )
+
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def new_lambda_container():
+    """Every test starts as a new Lambda container: no client kept from another test's endpoint."""
+    from spotify_runtime.extract.worker import forget_container
+
+    forget_container()
+    yield
+    forget_container()

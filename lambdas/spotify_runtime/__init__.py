@@ -1,4 +1,7 @@
-"""Code that runs in the pipeline's Lambda functions and, unchanged, in the local CLI.
+"""The code that runs in Lambda.
 
-Nothing here imports the CDK; pandas/pyarrow are imported only by the transform modules.
+The modules at this level are shared by every function (the contract with the CDK app, the
+bucket layout, the raw envelope, sources, logging, metrics); `extract` is the planner and the
+extract worker, `transform` the transform function. Each function's asset holds the shared
+modules and its own subpackage only.
 """

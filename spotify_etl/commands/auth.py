@@ -22,8 +22,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from spotify_runtime.aws_errors import aws_error_code
-from spotify_runtime.credentials import ENV_CLIENT_ID, ENV_CLIENT_SECRET
-from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, USER_SCOPES
+from spotify_runtime.extract.credentials import ENV_CLIENT_ID, ENV_CLIENT_SECRET
+from spotify_runtime.extract.spotify_client import DEFAULT_ACCOUNTS_URL, USER_SCOPES
 
 from spotify_etl.cli import CliError
 

@@ -11,13 +11,17 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from spotify_runtime.credentials import credentials_from_env
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import InvalidCredentialsError
-from spotify_runtime.extract_run import extract_all
-from spotify_runtime.raw_sink import DirectoryRawSink
+from spotify_runtime.extract.credentials import credentials_from_env
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import InvalidCredentialsError
+from spotify_runtime.extract.extract_run import extract_all
+from spotify_runtime.extract.raw_sink import DirectoryRawSink
+from spotify_runtime.extract.spotify_client import (
+    DEFAULT_ACCOUNTS_URL,
+    DEFAULT_API_URL,
+    SpotifyClient,
+)
 from spotify_runtime.sources import InvalidSourceError, parse_source
-from spotify_runtime.spotify_client import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, SpotifyClient
 
 from spotify_etl.cli import CliError
 

@@ -2,7 +2,8 @@
 
 Starts a local AWS endpoint (moto) and the local Spotify Web API with bundled sample data (or,
 with --live, uses the real Spotify API with SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and
-SPOTIFY_REFRESH_TOKEN from the environment), runs the real extract and transform handlers, runs
+SPOTIFY_REFRESH_TOKEN from the environment), runs the deployed path (planner -> extract queue ->
+extract worker -> bucket -> rule -> transform) with the handlers the stacks deploy, runs
 every named query on DuckDB, and keeps the lake in --lake so that `query` works on it and the
 next run adds a snapshot.
 """
@@ -22,9 +23,9 @@ from spotify_runtime.sources import InvalidSourceError, parse_source
 
 from spotify_etl.cli import CliError
 from spotify_etl.config import ConfigError, load_environment
-from spotify_etl.local.pipeline import RunOptions, RunSummary, run_pipeline
-from spotify_etl.local.progress import StageFailedError
-from spotify_etl.local.spotify_endpoint import MissingCredentialsError, live_spotify
+from spotify_etl_dev.pipeline import RunOptions, RunSummary, run_pipeline
+from spotify_etl_dev.progress import StageFailedError
+from spotify_etl_dev.spotify_endpoint import MissingCredentialsError, live_spotify
 
 DEFAULT_LAKE = Path(".lake")
 
@@ -32,7 +33,7 @@ DEFAULT_LAKE = Path(".lake")
 def _scale_sim() -> ModuleType | None:
     """The scale simulation (`--sources N`), if this checkout has it."""
     try:
-        return importlib.import_module("spotify_etl.local.scale_sim")
+        return importlib.import_module("spotify_etl_dev.scale_sim")
     except ImportError:
         return None
 
@@ -58,7 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--live the sources of --env in cdk.json",
     )
     parser.add_argument(
-        "--env", default="dev", help="with --live and no --source: whose sources (default: dev)"
+        "--env", default="dev",
+        help="the cdk.json environment whose queue and worker settings the run uses, and with "
+        "--live and no --source whose sources (default: dev)"
     )
     scale_sim = _scale_sim()
     if scale_sim is not None:
@@ -129,8 +132,13 @@ def run(args: argparse.Namespace) -> int:
         return int(scale_sim.run_from_args(args) or 0)
     if args.lake.exists() and not args.lake.is_dir():
         raise CliError(f"--lake {args.lake}: exists and is not a folder")
+    try:
+        settings = load_environment(args.env)
+    except ConfigError as error:
+        raise CliError(f"--env {args.env}: {error}") from None
     options = RunOptions(
         lake_dir=args.lake,
+        settings=settings,
         live=args.live,
         sources=_sources(args),
         log_level="DEBUG" if args.verbose else "WARNING",

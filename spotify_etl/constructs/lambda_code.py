@@ -1,9 +1,11 @@
-"""The Lambda code assets, built from `lambdas/` without Docker.
+"""The Lambda code assets, built from `lambdas/` without Docker; each holds only its component.
 
-The extract functions (planner and worker) get `lambdas/` plus the pinned packages of
-`lambdas/requirements.txt`, installed by pip for the Lambda platform (manylinux x86_64, CPython of
-the function runtime, wheels only). The transform function gets `lambdas/` alone: pandas and
-pyarrow come from the AWS SDK for pandas layer, never from our zip.
+`lambdas/spotify_runtime/` has the modules every function shares at its top level and one
+subpackage per component. The extract functions (planner and worker) get the shared modules,
+`extract/` and the pinned packages of `lambdas/requirements.txt`, installed by pip for the Lambda
+platform (manylinux x86_64, CPython of the function runtime, wheels only). The transform function
+gets the shared modules and `transform/`: pandas and pyarrow come from the AWS SDK for pandas
+layer, never from our zip.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
-from spotify_runtime.source_list import SOURCES_FILE_NAME
+from spotify_runtime.extract.source_list import SOURCES_FILE_NAME
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
@@ -26,6 +28,13 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 RUNTIME_PYTHON_VERSION = "3.14"
 PIP_PLATFORM = "manylinux2014_x86_64"
 EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
+COMPONENTS = ("extract", "transform")
+"""Subpackages of spotify_runtime, one per function group."""
+
+
+def _others(component: str) -> list[str]:
+    """Exclude patterns for every component but `component`."""
+    return [f"spotify_runtime/{other}" for other in COMPONENTS if other != component]
 
 
 class BundlingError(RuntimeError):
@@ -41,6 +50,8 @@ class PipLocalBundling:
         shutil.copytree(
             LAMBDAS_DIR, output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*EXCLUDE)
         )
+        for pattern in _others("extract"):  # the bundling copy honours the same excludes
+            shutil.rmtree(Path(output_dir) / pattern, ignore_errors=True)
         command = [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
             "--no-compile", "--target", output_dir, "-r", str(REQUIREMENTS),
@@ -58,10 +69,11 @@ class PipLocalBundling:
 
 
 def extract_code() -> lambda_.Code:
-    """Handlers plus the bundled requirements (spotipy): shared by the planner and the worker."""
+    """Shared modules, `extract/` and the bundled requirements (spotipy): the planner's and the
+    worker's asset."""
     return lambda_.Code.from_asset(
         str(LAMBDAS_DIR),
-        exclude=EXCLUDE,
+        exclude=[*EXCLUDE, *_others("extract")],
         # Source hash: lambdas/ (with the pinned requirements.txt) decides the asset, so the hash
         # is the same on every machine and only changes when the code or a pin does.
         asset_hash_type=cdk.AssetHashType.SOURCE,
@@ -74,8 +86,10 @@ def extract_code() -> lambda_.Code:
 
 
 def transform_code() -> lambda_.Code:
-    """Handlers only: the transform's pandas and pyarrow come from the managed layer."""
-    return lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.txt"])
+    """Shared modules and `transform/`: its pandas and pyarrow come from the managed layer."""
+    return lambda_.Code.from_asset(
+        str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.txt", *_others("transform")]
+    )
 
 
 SOURCES_FILE_PATH = f"/opt/{SOURCES_FILE_NAME}"

@@ -20,7 +20,7 @@ from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from spotify_runtime import layout
+from spotify_runtime import contract, layout
 
 from spotify_etl.config import EnvironmentSettings, sources_json
 from spotify_etl.constructs.alerts import Alarms, AlertTopic
@@ -42,13 +42,8 @@ from spotify_etl.constructs.retention import removal_policy
 from spotify_etl.naming import data_lake_bucket_name
 
 ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
-PLANNER_TIMEOUT = cdk.Duration.minutes(2)
-"""Enough to send thousands of messages in batches of ten."""
-WORKER_TIMEOUT = cdk.Duration.minutes(15)
-"""One source per invocation, paced at its share of the request budget: 15 minutes lets the
-largest playlist (10,000 items, about 200 requests) fit at a share of 7 requests per 30 s (see
-docs/scaling.md). A 429 that does not fit defers the message instead of waiting; the timeout
-costs nothing unless it is used."""
+PLANNER_TIMEOUT = cdk.Duration.seconds(contract.PLANNER_TIMEOUT_SECONDS)
+WORKER_TIMEOUT = cdk.Duration.seconds(contract.WORKER_TIMEOUT_SECONDS)
 SCHEDULE_RETRY_ATTEMPTS = 2
 SCHEDULE_MAX_EVENT_AGE = cdk.Duration.hours(1)
 
@@ -83,7 +78,9 @@ class IngestStack(cdk.Stack):
             "ExtractQueue",
             settings=settings,
             # Lambda's rule for SQS sources: at least six times the function timeout.
-            visibility_timeout=cdk.Duration.seconds(6 * WORKER_TIMEOUT.to_seconds()),
+            visibility_timeout=cdk.Duration.seconds(
+                contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.WORKER_TIMEOUT_SECONDS
+            ),
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=extract_dlq, max_receive_count=settings.extract_max_receive_count
             ),
@@ -95,7 +92,7 @@ class IngestStack(cdk.Stack):
             "Planner",
             settings=settings,
             code=code,
-            handler="spotify_runtime.handlers.planner.handler",
+            handler=contract.PLANNER_HANDLER,
             description="Turns the source list into one extract message per source",
             timeout=PLANNER_TIMEOUT,
             layers=[
@@ -108,8 +105,8 @@ class IngestStack(cdk.Stack):
                 )
             ],
             environment={
-                "SOURCES_FILE": SOURCES_FILE_PATH,
-                "EXTRACT_QUEUE_URL": extract_queue.queue_url,
+                contract.ENV_SOURCES_FILE: SOURCES_FILE_PATH,
+                contract.ENV_EXTRACT_QUEUE_URL: extract_queue.queue_url,
             },
         )
         planner.role.add_to_policy(
@@ -121,19 +118,19 @@ class IngestStack(cdk.Stack):
             "ExtractWorker",
             settings=settings,
             code=code,
-            handler="spotify_runtime.handlers.extract_worker.handler",
+            handler=contract.WORKER_HANDLER,
             description="Extracts one Spotify source into raw/to_process/",
             timeout=WORKER_TIMEOUT,
-            memory_size=512,
+            memory_size=contract.WORKER_MEMORY_MB,
             # Only the secret's id: the credentials themselves are read at run time.
             environment={
-                "DATA_BUCKET": self.bucket.bucket_name,
-                "SPOTIFY_SECRET_ID": secret_id,
-                "EXTRACT_QUEUE_URL": extract_queue.queue_url,
-                "EXTRACT_DLQ_URL": extract_dlq.queue_url,
-                "EXTRACT_MAX_ATTEMPTS": str(settings.extract_max_attempts),
-                "EXTRACT_REQUESTS_PER_30S": str(settings.extract_requests_per_30s),
-                "EXTRACT_MAX_CONCURRENCY": str(settings.extract_max_concurrency),
+                contract.ENV_DATA_BUCKET: self.bucket.bucket_name,
+                contract.ENV_SPOTIFY_SECRET_ID: secret_id,
+                contract.ENV_EXTRACT_QUEUE_URL: extract_queue.queue_url,
+                contract.ENV_EXTRACT_DLQ_URL: extract_dlq.queue_url,
+                contract.ENV_EXTRACT_MAX_ATTEMPTS: str(settings.extract_max_attempts),
+                contract.ENV_EXTRACT_REQUESTS_PER_30S: str(settings.extract_requests_per_30s),
+                contract.ENV_EXTRACT_MAX_CONCURRENCY: str(settings.extract_max_concurrency),
             },
         )
         worker.function.add_event_source(

@@ -17,7 +17,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
-from spotify_runtime import layout
+from spotify_runtime import contract, layout
 
 from spotify_etl.config import EnvironmentSettings
 from spotify_etl.constructs.alerts import Alarms
@@ -32,13 +32,10 @@ from spotify_etl.constructs.python_function import PythonFunction
 from spotify_etl.constructs.queues import secure_queue
 from spotify_etl.naming import data_lake_bucket_name
 
-TRANSFORM_TIMEOUT = cdk.Duration.minutes(5)
+TRANSFORM_TIMEOUT = cdk.Duration.seconds(contract.TRANSFORM_TIMEOUT_SECONDS)
 RETRY_ATTEMPTS = 2
 """Lambda's asynchronous retries (0-2) before the event goes to the on-failure queue."""
 MAX_EVENT_AGE = cdk.Duration.hours(6)
-METRICS_NAMESPACE = "SpotifyEtl"
-QUARANTINE_METRIC = "RawFilesQuarantined"
-"""EMF metric the transform logs (dimension `Bucket`) for each raw file moved to raw/failed/."""
 
 
 def pandas_layer_arn_parameter(settings: EnvironmentSettings) -> str:
@@ -78,12 +75,12 @@ class TransformStack(cdk.Stack):
             "Transform",
             settings=settings,
             code=transform_code(),
-            handler="spotify_runtime.handlers.transform.handler",
+            handler=contract.TRANSFORM_HANDLER,
             description="Turns one raw file into Parquet tables under processed/",
             timeout=TRANSFORM_TIMEOUT,
             memory_size=settings.transform_memory_mb,
             layers=[pandas_layer],
-            environment={"DATA_BUCKET": bucket.bucket_name},
+            environment={contract.ENV_DATA_BUCKET: bucket.bucket_name},
             retry_attempts=RETRY_ATTEMPTS,
             max_event_age=MAX_EVENT_AGE,
             on_failure=destinations.SqsDestination(failures),
@@ -150,9 +147,9 @@ class TransformStack(cdk.Stack):
         alarms.on_metric(
             "RawFilesQuarantined",
             cloudwatch.Metric(
-                namespace=METRICS_NAMESPACE,
-                metric_name=QUARANTINE_METRIC,
-                dimensions_map={"Bucket": bucket.bucket_name},
+                namespace=contract.METRICS_NAMESPACE,
+                metric_name=contract.METRIC_RAW_FILES_QUARANTINED,
+                dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket.bucket_name},
                 statistic="Sum",
                 period=cdk.Duration.minutes(5),
             ),

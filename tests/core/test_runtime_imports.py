@@ -16,7 +16,7 @@ class Block:
             raise ImportError("not in the transform bundle: " + name)
 
 sys.meta_path.insert(0, Block())
-import spotify_runtime.handlers.transform
+import spotify_runtime.transform.handler
 print("ok")
 """
 

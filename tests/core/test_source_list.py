@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from spotify_runtime.source_list import configured_sources, parse_source_list
+from spotify_runtime.extract.source_list import configured_sources, parse_source_list
 from spotify_runtime.sources import Source
 
 PLAYLIST = "playlist:3cEYpjA9oz9GiPac4AsH4n"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from spotify_runtime.credentials import SpotifyCredentials
-from spotify_runtime.spotify_client import SpotifyClient
+from spotify_runtime.extract.credentials import SpotifyCredentials
+from spotify_runtime.extract.spotify_client import SpotifyClient
 
-from spotify_etl.local.fake_spotify import (
+from spotify_etl_dev.fake_spotify import (
     FAKE_CLIENT_ID,
     FAKE_CLIENT_SECRET,
     FAKE_REFRESH_TOKEN,

@@ -5,8 +5,8 @@ import pytest
 from spotify_runtime.layout import RAW_TO_PROCESS
 
 from spotify_etl.cli import main
-from spotify_etl.local.catalogue import ALBUM_ID, EDITORIAL_PLAYLIST_ID, PLAYLIST_ID
-from spotify_etl.local.fake_spotify import FAKE_CLIENT_SECRET, FAKE_REFRESH_TOKEN
+from spotify_etl_dev.catalogue import ALBUM_ID, EDITORIAL_PLAYLIST_ID, PLAYLIST_ID
+from spotify_etl_dev.fake_spotify import FAKE_CLIENT_SECRET, FAKE_REFRESH_TOKEN
 
 
 @pytest.fixture

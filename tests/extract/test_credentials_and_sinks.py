@@ -3,14 +3,14 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
-from spotify_runtime import credentials
-from spotify_runtime.credentials import (
+from spotify_runtime.extract import credentials
+from spotify_runtime.extract.credentials import (
     CredentialsConfigError,
     credentials_from_env,
     credentials_from_secret,
     parse_secret,
 )
-from spotify_runtime.raw_sink import DirectoryRawSink, S3RawSink
+from spotify_runtime.extract.raw_sink import DirectoryRawSink, S3RawSink
 
 
 @pytest.mark.parametrize(("text", "expected"), [

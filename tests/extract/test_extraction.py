@@ -2,12 +2,12 @@ import math
 from datetime import UTC, datetime
 
 import pytest
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import InvalidCredentialsError, SourceUnavailableError
-from spotify_runtime.extraction import extract_source
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import InvalidCredentialsError, SourceUnavailableError
+from spotify_runtime.extract.extraction import extract_source
 from spotify_runtime.sources import parse_source
 
-from spotify_etl.local.catalogue import (
+from spotify_etl_dev.catalogue import (
     ALBUM_ID,
     ARTIST_ID,
     EDITORIAL_PLAYLIST_ID,

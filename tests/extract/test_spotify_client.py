@@ -1,10 +1,10 @@
 import pytest
-from spotify_runtime.credentials import SpotifyCredentials
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import InvalidCredentialsError, RateLimitedError, TransientError
-from spotify_runtime.spotify_client import ResourceUnavailableError
+from spotify_runtime.extract.credentials import SpotifyCredentials
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import InvalidCredentialsError, RateLimitedError, TransientError
+from spotify_runtime.extract.spotify_client import ResourceUnavailableError
 
-from spotify_etl.local.catalogue import ALBUM_ID, PLAYLIST_ID
+from spotify_etl_dev.catalogue import ALBUM_ID, PLAYLIST_ID
 
 from .conftest import APP_CREDENTIALS, USER_CREDENTIALS
 

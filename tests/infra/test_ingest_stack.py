@@ -10,8 +10,8 @@ from spotify_runtime import layout
 from spotify_etl.constructs.lambda_code import SOURCES_FILE_PATH
 from tests.infra.cfn import actions_on, function, function_statements, grants, only, resources
 
-PLANNER = "spotify_runtime.handlers.planner.handler"
-WORKER = "spotify_runtime.handlers.extract_worker.handler"
+PLANNER = "spotify_runtime.extract.planner.handler"
+WORKER = "spotify_runtime.extract.worker.handler"
 
 
 def data_lake(template):

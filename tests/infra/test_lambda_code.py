@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from spotify_runtime.source_list import configured_sources
+from spotify_runtime.extract.source_list import configured_sources
 
 from spotify_etl.constructs import lambda_code
 from spotify_etl.constructs.lambda_code import BundlingError, PipLocalBundling
@@ -29,6 +29,8 @@ def test_bundling_copies_sources_and_installs_wheels_for_lambda(tmp_path, pip_ca
     out = tmp_path / "asset"
     assert PipLocalBundling().try_bundle(str(out), image=lambda_code.RUNTIME.bundling_image)
     assert (out / "spotify_runtime" / "layout.py").is_file()
+    assert (out / "spotify_runtime" / "extract" / "worker.py").is_file()
+    assert not (out / "spotify_runtime" / "transform").exists()  # the extract asset: no transform
     assert not list(out.rglob("__pycache__"))
     (command,) = pip_calls
     joined = " ".join(command)
@@ -64,3 +66,18 @@ def test_source_list_layer_holds_the_list_as_the_planner_reads_it():
     code = lambda_code.source_list_code(json.dumps(sources))
     staged = Path(code.path) / Path(lambda_code.SOURCES_FILE_PATH).name
     assert [str(s) for s in configured_sources({"SOURCES_FILE": str(staged)})] == sources
+
+
+def test_the_transform_asset_holds_the_shared_modules_and_the_transform_only(dev):
+    templates = dev.templates["Transform"]
+    (function,) = [
+        resource for resource in templates.find_resources("AWS::Lambda::Function").values()
+        if resource["Properties"]["Handler"].startswith("spotify_runtime.")
+    ]
+    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    asset = Path(dev.stage.outdir).parent / f"asset.{asset_hash}"
+    files = {path.relative_to(asset).as_posix() for path in asset.rglob("*.py")}
+    assert "spotify_runtime/transform/handler.py" in files
+    assert "spotify_runtime/contract.py" in files and "spotify_runtime/layout.py" in files
+    assert not [name for name in files if name.startswith("spotify_runtime/extract/")]
+    assert not (asset / "requirements.txt").exists()

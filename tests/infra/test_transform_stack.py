@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from spotify_runtime import layout
+from spotify_runtime.contract import METRIC_RAW_FILES_QUARANTINED as QUARANTINE_METRIC
 
-from spotify_etl.stacks.transform import QUARANTINE_METRIC
 from tests.infra.cfn import actions_on, function, function_statements, only, resources
 
-TRANSFORM = "spotify_runtime.handlers.transform.handler"
+TRANSFORM = "spotify_runtime.transform.handler.handler"
 BUCKET = "spotify-etl-dev-<AWS::AccountId>-us-east-1"
 
 

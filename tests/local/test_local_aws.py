@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from spotify_runtime.credentials import SpotifyCredentials
+from spotify_runtime.extract.credentials import SpotifyCredentials
 
-from spotify_etl.local.aws import local_aws, start_event_capture
-from spotify_etl.local.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
+from spotify_etl_dev.aws import local_aws, start_event_capture
+from spotify_etl_dev.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
 
 
 @pytest.fixture

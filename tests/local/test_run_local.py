@@ -20,9 +20,9 @@ from spotify_runtime.layout import RAW_PROCESSED, RAW_TIMESTAMP_FORMAT, RAW_TO_P
 
 from spotify_etl.cli import main
 from spotify_etl.local.lake import open_lake, run_sql
-from spotify_etl.local.pipeline import RunOptions, RunSummary, run_pipeline
-from spotify_etl.local.spotify_endpoint import sample_sources
 from spotify_etl.named_queries import get_named_query, load_named_queries
+from spotify_etl_dev.pipeline import RunOptions, RunSummary, run_pipeline
+from spotify_etl_dev.spotify_endpoint import sample_sources
 
 
 def _run(lake: Path) -> tuple[RunSummary, str]:
@@ -85,9 +85,11 @@ def test_rows_per_table_match_the_parquet_files(first_run) -> None:
 
 def test_progress_names_every_stage_and_prints_every_query(first_run) -> None:
     _, summary, output = first_run
-    assert len(summary.timings) == 6
+    assert len(summary.timings) == 7
     marks = [line[0] for line in output.splitlines() if line.startswith(("✓", "✗"))]
-    assert marks == ["✓"] * 6
+    assert marks == ["✓"] * 7
+    assert "Plan " in output and "5 message(s) on the extract queue" in output
+    assert "5 landed, 0 deferred, 0 dead-lettered" in output
     for query in load_named_queries():
         assert f"{query.name}: {query.description}" in output
 

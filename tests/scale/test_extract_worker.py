@@ -8,22 +8,22 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from spotify_runtime import credentials as credentials_module
 from spotify_runtime import layout
-from spotify_runtime.credentials import SpotifyCredentials
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.extract_messages import ExtractMessage
-from spotify_runtime.handlers import extract_worker
-from spotify_runtime.handlers.extract_worker import (
+from spotify_runtime.extract import credentials as credentials_module
+from spotify_runtime.extract import worker as extract_worker
+from spotify_runtime.extract.credentials import SpotifyCredentials
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.messages import ExtractMessage
+from spotify_runtime.extract.raw_sink import S3RawSink
+from spotify_runtime.extract.spotify_client import SpotifyClient
+from spotify_runtime.extract.worker import (
     WorkerSettings,
     build_container,
     worker_pacer,
 )
-from spotify_runtime.raw_sink import S3RawSink
-from spotify_runtime.spotify_client import SpotifyClient
 
-from spotify_etl.local.fake_spotify import FakeSpotify
-from spotify_etl.local.sqs_event_source import to_lambda_records
+from spotify_etl_dev.fake_spotify import FakeSpotify
+from spotify_etl_dev.sqs_event_source import to_lambda_records
 
 from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
 
@@ -198,7 +198,7 @@ def test_worker_settings_come_from_the_environment_and_name_bad_values() -> None
 
 
 def test_planner_to_worker_lands_every_configured_source(env, fake, monkeypatch) -> None:
-    from spotify_runtime.handlers import planner
+    from spotify_runtime.extract import planner
 
     sources = playlist_sources(3)
     monkeypatch.setenv("EXTRACT_QUEUE_URL", env["queue"])

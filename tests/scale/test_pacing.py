@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import RateLimitedError
-from spotify_runtime.pacing import Pacer
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import RateLimitedError
+from spotify_runtime.extract.pacing import Pacer
 
 
 class FakeTime:

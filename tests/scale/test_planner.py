@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from spotify_runtime.handlers import planner
-from spotify_runtime.handlers.planner import PlanningError, plan_run, run_time_from_event
+from spotify_runtime.extract import planner
+from spotify_runtime.extract.planner import PlanningError, plan_run, run_time_from_event
 
 from .conftest import RUN_AT, drain, playlist_sources
 

@@ -11,14 +11,14 @@ import random
 import time
 
 import pytest
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import RateLimitedError, SourceUnavailableError, TransientError
-from spotify_runtime.extract_messages import ExtractMessage
-from spotify_runtime.pacing import PacingOverrunError
-from spotify_runtime.queue_worker import Outcome, QueueWorker, RetryPolicy
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError, TransientError
+from spotify_runtime.extract.messages import ExtractMessage
+from spotify_runtime.extract.pacing import PacingOverrunError
+from spotify_runtime.extract.queue_worker import Outcome, QueueWorker, RetryPolicy
 
-from spotify_etl.local.sqs_event_source import to_lambda_records
-from spotify_etl.local.sqs_standin import SQSStandIn
+from spotify_etl_dev.sqs_event_source import to_lambda_records
+from spotify_etl_dev.sqs_standin import SQSStandIn
 
 from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
 
@@ -82,7 +82,10 @@ def test_long_retry_after_defers_with_visibility_from_the_header(sqs) -> None:
 
 
 def test_retry_after_beyond_twelve_hours_is_capped() -> None:
-    from spotify_runtime.queue_worker import MAX_VISIBILITY_SECONDS, defer_visibility_seconds
+    from spotify_runtime.extract.queue_worker import (
+        MAX_VISIBILITY_SECONDS,
+        defer_visibility_seconds,
+    )
 
     seconds = defer_visibility_seconds(90_000, elapsed=10, rng=random.Random(0))
     assert 0 < seconds < MAX_VISIBILITY_SECONDS

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from spotify_runtime.handlers.transform import handler
 from spotify_runtime.layout import raw_key
+from spotify_runtime.transform.handler import handler
 
 BUCKET = "lake"
 PLAYLIST = "37i9dQZF1DXcBWIGoYBM5M"
@@ -90,11 +90,11 @@ def test_keys_with_spaces_plus_and_unicode(s3, raw_fixture, relative):
     assert len(songs) == 1 and len(rows(stored[songs[0]])) == 4
 
 
-def test_unencoded_eventbridge_key_from_a_stand_in(s3, raw_fixture):
-    key = "raw/to_process/a+b.json"  # moto sends EventBridge keys as they are
+def test_a_plus_in_a_key_arrives_encoded_as_s3_sends_it(s3, raw_fixture):
+    key = "raw/to_process/a+b.json"
     s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
     event = eventbridge(key)
-    event["detail"]["object"]["key"] = key
+    event["detail"]["object"]["key"] = "raw/to_process/a%2Bb.json"  # S3's encoding of "+"
     (result,) = handler(event, s3=s3)["results"]
     assert result["status"] == "processed" and result["key"] == key
     assert "raw/processed/a+b.json" in objects(s3)

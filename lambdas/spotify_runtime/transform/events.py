@@ -21,21 +21,7 @@ class RawObject:
 
     bucket: str
     key: str
-    """The decoded key."""
-    key_as_sent: str
-    """The key exactly as the event carried it (URL-encoded by S3)."""
-
-    @property
-    def undecoded_key(self) -> str | None:
-        """The key as sent, when it differs from `key` and is itself a raw key.
-
-        S3 URL-encodes keys in events; some stand-ins (moto's EventBridge events) do not, so when
-        `key` is not found this one is worth a try.
-        """
-        sent = self.key_as_sent
-        if sent == self.key or not _is_raw_json(sent):
-            return None
-        return sent
+    """The decoded key (S3 URL-encodes keys in events: a space arrives as `+`)."""
 
 
 def raw_objects(event: dict[str, Any], default_bucket: str | None = None) -> list[RawObject]:
@@ -49,7 +35,7 @@ def raw_objects(event: dict[str, Any], default_bucket: str | None = None) -> lis
         elif not _is_raw_json(key):
             LOG.info("ignoring s3://%s/%s: not a .json object under %s",
                      bucket, key, RAW_TO_PROCESS)
-        elif (ref := RawObject(bucket, key, sent)) not in found:
+        elif (ref := RawObject(bucket, key)) not in found:
             found.append(ref)
     return found
 

@@ -22,9 +22,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from spotify_runtime import metrics
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import error_report_key, failed_raw_key, processed_raw_key
-from spotify_runtime.transform import metrics
 from spotify_runtime.transform.errors import InvalidRawFileError
 from spotify_runtime.transform.pipeline import transform_raw_file
 

@@ -31,9 +31,9 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
 
-from spotify_runtime.credentials import SpotifyCredentials
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import (
+from spotify_runtime.extract.credentials import SpotifyCredentials
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import (
     ExtractError,
     InvalidCredentialsError,
     RateLimitedError,

@@ -10,9 +10,10 @@ from typing import Any
 
 import boto3
 
-from spotify_runtime.handlers import configure_logging
+from spotify_runtime.contract import ENV_DATA_BUCKET
+from spotify_runtime.logs import configure_logging
 from spotify_runtime.transform.events import raw_objects
-from spotify_runtime.transform.service import ALREADY_DONE, process_raw_object
+from spotify_runtime.transform.service import process_raw_object
 
 
 def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict[str, Any]:
@@ -23,10 +24,8 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     configure_logging()
     s3 = s3 or boto3.client("s3")
     results = []
-    for ref in raw_objects(event, default_bucket=os.environ.get("DATA_BUCKET")):
+    for ref in raw_objects(event, default_bucket=os.environ.get(ENV_DATA_BUCKET)):
         outcome = process_raw_object(s3, ref.bucket, ref.key)
-        if outcome.status == ALREADY_DONE and ref.undecoded_key:
-            outcome = process_raw_object(s3, ref.bucket, ref.undecoded_key)
         results.append({"bucket": ref.bucket, "key": outcome.key, "status": outcome.status,
                         **outcome.summary})
     return {"results": results}

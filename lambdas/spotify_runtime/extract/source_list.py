@@ -1,4 +1,4 @@
-"""The configured source list, as the planner and the direct extract handler read it.
+"""The configured source list, as the planner reads it.
 
 Deployed, the list is a file (`SOURCES_FILE`, shipped in a small Lambda layer the CDK app builds
 from cdk.json) rather than an environment variable: a function's environment holds 4 KB in all,
@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from spotify_runtime.contract import ENV_SOURCES, ENV_SOURCES_FILE, SOURCES_FILE_NAME
 from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
-SOURCES_FILE_NAME = "sources.json"
-"""Name of the file in the source-list layer (mounted under /opt)."""
+__all__ = ["SOURCES_FILE_NAME", "configured_sources", "parse_source_list"]
 
 
 def parse_source_list(raw: Any, origin: str) -> list[Source]:
@@ -41,11 +41,11 @@ def parse_source_list(raw: Any, origin: str) -> list[Source]:
 def configured_sources(environ: Mapping[str, str] | None = None) -> list[Source]:
     """The sources of `SOURCES_FILE` if set, else of `SOURCES`, else none."""
     env = os.environ if environ is None else environ
-    path = env.get("SOURCES_FILE", "").strip()
+    path = env.get(ENV_SOURCES_FILE, "").strip()
     if path:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as error:
-            raise ValueError(f"SOURCES_FILE {path}: {error.strerror}") from None
-        return parse_source_list(text, f"SOURCES_FILE {path}")
-    return parse_source_list(env.get("SOURCES", "[]"), "SOURCES")
+            raise ValueError(f"{ENV_SOURCES_FILE} {path}: {error.strerror}") from None
+        return parse_source_list(text, f"{ENV_SOURCES_FILE} {path}")
+    return parse_source_list(env.get(ENV_SOURCES, "[]"), ENV_SOURCES)

@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import ExtractError
-from spotify_runtime.extraction import extract_source
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import ExtractError
+from spotify_runtime.extract.extraction import extract_source
+from spotify_runtime.extract.raw_sink import RawSink
+from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.layout import raw_key
-from spotify_runtime.raw_sink import RawSink
 from spotify_runtime.sources import Source
-from spotify_runtime.spotify_client import SpotifyClient
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from spotify_runtime.credentials import (
+from spotify_runtime.extract.credentials import (
     CredentialsConfigError,
     SpotifyCredentials,
     credentials_from_env,
@@ -39,7 +39,7 @@ class SpotifyEndpoint:
 
 def sample_sources() -> tuple[str, ...]:
     """One source of every type the bundled sample data serves."""
-    from spotify_etl.local import catalogue
+    from spotify_etl_dev import catalogue
 
     return (
         f"playlist:{catalogue.PLAYLIST_ID}",
@@ -57,7 +57,7 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
     It holds a refresh token for the sample user, who owns the sample playlist: the
     authorization-code mode, the normal one since Spotify's Feb 2026 rules.
     """
-    from spotify_etl.local.fake_spotify import FakeSpotify
+    from spotify_etl_dev.fake_spotify import FakeSpotify
 
     with FakeSpotify() as server:
         yield SpotifyEndpoint(

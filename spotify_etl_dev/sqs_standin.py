@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from spotify_etl.local.identity import ACCOUNT, REGION
+from spotify_etl_dev.identity import ACCOUNT, REGION
 
 MAX_VISIBILITY_SECONDS = 43_200
 MAX_DELAY_SECONDS = 900

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
-NAMESPACE = "SpotifyEtl"
-RAW_FILES_QUARANTINED = "RawFilesQuarantined"
-"""Raw files moved to raw/failed/; the stack's alarm watches it (dimension Bucket)."""
+from spotify_runtime.contract import (
+    METRIC_DIMENSION_BUCKET,
+    METRIC_RAW_FILES_QUARANTINED,
+    METRICS_NAMESPACE,
+)
+
+RAW_FILES_QUARANTINED = METRIC_RAW_FILES_QUARANTINED
 
 
 def emf_line(metric: str, value: float, *, bucket: str, unit: str = "Count") -> str:
@@ -16,16 +21,16 @@ def emf_line(metric: str, value: float, *, bucket: str, unit: str = "Count") -> 
         "_aws": {
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["Bucket"]],
+                "Namespace": METRICS_NAMESPACE,
+                "Dimensions": [[METRIC_DIMENSION_BUCKET]],
                 "Metrics": [{"Name": metric, "Unit": unit}],
             }],
         },
-        "Bucket": bucket,
+        METRIC_DIMENSION_BUCKET: bucket,
         metric: value,
     })
 
 
 def emit(metric: str, value: float, *, bucket: str) -> None:
     """Print the EMF record; Lambda ships stdout to CloudWatch Logs, which extracts it."""
-    print(emf_line(metric, value, bucket=bucket), flush=True)
+    print(emf_line(metric, value, bucket=bucket), file=sys.stdout, flush=True)

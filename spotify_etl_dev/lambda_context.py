@@ -6,7 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from spotify_etl.local.identity import ACCOUNT, REGION
+from spotify_etl_dev.identity import ACCOUNT, REGION
 
 
 @dataclass

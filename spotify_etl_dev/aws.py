@@ -15,22 +15,25 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote_plus
 
 import boto3
 import requests
 from moto.server import ThreadedMotoServer
-from spotify_runtime.credentials import SpotifyCredentials
+from spotify_runtime import contract
+from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.layout import RAW_TO_PROCESS
 
-from spotify_etl.local.identity import REGION
+from spotify_etl_dev.identity import REGION
 
 BUCKET_NAME = "spotify-etl-local-data"
 SECRET_NAME = "spotify-etl/local/spotify-credentials"
 EVENT_QUEUE_NAME = "spotify-etl-local-object-created"
 EVENT_RULE_NAME = "spotify-etl-local-raw-object-created"
+EXTRACT_QUEUE_NAME = "spotify-etl-local-extract"
+EXTRACT_DLQ_NAME = "spotify-etl-local-extract-dead-letters"
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -56,6 +59,8 @@ class LocalAws:
     secret_id: str
     """The secret's name (the handlers accept a name or an ARN); stored by store_spotify_secret."""
     event_queue_url: str
+    extract_queue_url: str = ""
+    extract_dlq_url: str = ""
 
     def client(self, service: str) -> Any:
         """A boto3 client for `service` on this endpoint."""
@@ -63,7 +68,57 @@ class LocalAws:
 
     def handler_environment(self) -> dict[str, str]:
         """The variables the CDK app gives the handlers, pointing at this endpoint."""
-        return {"DATA_BUCKET": self.bucket, "SPOTIFY_SECRET_ID": self.secret_id}
+        return {contract.ENV_DATA_BUCKET: self.bucket,
+                contract.ENV_SPOTIFY_SECRET_ID: self.secret_id}
+
+    def with_extract_queues(self, *, max_receive_count: int) -> LocalAws:
+        """The extract queue and its dead-letter queue, shaped as IngestStack shapes them
+        (visibility six times the worker's timeout, redrive after `max_receive_count`)."""
+        sqs = self.client("sqs")
+        dlq_url = sqs.create_queue(QueueName=EXTRACT_DLQ_NAME)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(
+            QueueUrl=dlq_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        visibility = contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.WORKER_TIMEOUT_SECONDS
+        queue_url = sqs.create_queue(QueueName=EXTRACT_QUEUE_NAME, Attributes={
+            "VisibilityTimeout": str(visibility),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+            ),
+        })["QueueUrl"]
+        return replace(self, extract_queue_url=queue_url, extract_dlq_url=dlq_url)
+
+    def worker_environment(self, settings: Any) -> dict[str, str]:
+        """The worker's variables as IngestStack sets them, for `settings` (EnvironmentSettings)."""
+        return {
+            contract.ENV_EXTRACT_QUEUE_URL: self.extract_queue_url,
+            contract.ENV_EXTRACT_DLQ_URL: self.extract_dlq_url,
+            contract.ENV_EXTRACT_MAX_ATTEMPTS: str(settings.extract_max_attempts),
+            contract.ENV_EXTRACT_REQUESTS_PER_30S: str(settings.extract_requests_per_30s),
+            contract.ENV_EXTRACT_MAX_CONCURRENCY: str(settings.extract_max_concurrency),
+        }
+
+    def queue_depth(self, queue_url: str) -> int:
+        """Messages on a queue: visible, in flight or delayed."""
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                 "ApproximateNumberOfMessagesDelayed"]
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=names
+        )["Attributes"]
+        return sum(int(attributes.get(name, 0)) for name in names)
+
+    def dead_letter_reasons(self) -> str:
+        """The last error of each dead-lettered source, one clause each (not removed)."""
+        sqs = self.client("sqs")
+        reasons: list[str] = []
+        answer = sqs.receive_message(
+            QueueUrl=self.extract_dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+            MessageAttributeNames=["All"],
+        )
+        for message in answer.get("Messages", []):
+            attributes = message.get("MessageAttributes", {})
+            reasons.append(attributes.get("LastError", {}).get("StringValue", message["Body"]))
+        return "; ".join(reasons) or "still on the extract queue (deferred or retry pending)"
 
     def store_spotify_secret(self, credentials: SpotifyCredentials) -> None:
         """Create the Spotify credentials secret in the documented JSON shape."""

@@ -11,8 +11,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import RateLimitedError
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import RateLimitedError
 
 WINDOW_SECONDS = 30.0
 """Spotify's rolling rate-limit window."""

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from spotify_runtime.deadline import Deadline
 from spotify_runtime.envelope import build_envelope
-from spotify_runtime.errors import InvalidCredentialsError, SourceUnavailableError
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import InvalidCredentialsError, SourceUnavailableError
+from spotify_runtime.extract.spotify_client import ResourceUnavailableError, SpotifyClient
 from spotify_runtime.sources import Source
-from spotify_runtime.spotify_client import ResourceUnavailableError, SpotifyClient
 
 PAGE_SIZE = 50
 EDITORIAL_PREFIX = "37i9dQZ"

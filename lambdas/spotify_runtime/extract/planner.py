@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-
+from spotify_runtime.contract import ENV_EXTRACT_QUEUE_URL, RUN_AT_FIELD
 from spotify_runtime.envelope import iso_utc
-from spotify_runtime.extract_messages import ExtractMessage, parse_run_at
-from spotify_runtime.handlers import configure_logging, required_env
-from spotify_runtime.source_list import configured_sources
+from spotify_runtime.extract.container import container_aws_client
+from spotify_runtime.extract.messages import ExtractMessage, parse_run_at
+from spotify_runtime.extract.source_list import configured_sources
+from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ SQS_BATCH_LIMIT = 10
 """SendMessageBatch takes at most 10 entries."""
 SEND_RETRIES = 2
 """Extra tries for entries SQS reports as Failed before the planner gives up."""
-RUN_TIME_FIELDS = ("run_at", "scheduled_time", "time")
+RUN_TIME_FIELDS = (RUN_AT_FIELD, "scheduled_time", "time")
 """Where the schedule's time may be in the event: the Scheduler input the CDK app sets
 (`{"run_at": <aws.scheduler.scheduled-time>}`), or an EventBridge scheduled event's `time`."""
 
@@ -95,8 +95,8 @@ def plan_run(
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Schedule target: enqueue every configured source for this run."""
     configure_logging()
-    queue_url = required_env("EXTRACT_QUEUE_URL")
+    queue_url = required_env(ENV_EXTRACT_QUEUE_URL)
     sources = configured_sources()
     run_at = run_time_from_event(event)
-    count = plan_run(boto3.client("sqs"), queue_url, sources, run_at)
+    count = plan_run(container_aws_client("sqs"), queue_url, sources, run_at)
     return {"run_at": iso_utc(run_at), "messages_sent": count}

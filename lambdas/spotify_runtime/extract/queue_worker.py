@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.errors import ExtractError, RateLimitedError, SourceUnavailableError
-from spotify_runtime.extract_messages import ExtractMessage, InvalidMessageError, parse_body
-from spotify_runtime.pacing import Pacer, PacingOverrunError
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.errors import ExtractError, RateLimitedError, SourceUnavailableError
+from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
+from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
 from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)

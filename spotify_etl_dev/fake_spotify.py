@@ -43,8 +43,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from spotify_etl.local import sample_data
-from spotify_etl.local.catalogue import Catalogue, load_catalogue
+from spotify_etl_dev import sample_data
+from spotify_etl_dev.catalogue import Catalogue, load_catalogue
 
 FAKE_CLIENT_ID = "fake-client-id"
 FAKE_CLIENT_SECRET = "fake-client-secret-DO-NOT-LOG"
@@ -544,10 +544,10 @@ def _make_handler(fake: FakeSpotify) -> type[BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the fake until Ctrl-C: `python -m spotify_etl.local.fake_spotify [--port 8899]`."""
+    """Serve the fake until Ctrl-C: `python -m spotify_etl_dev.fake_spotify [--port 8899]`."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m spotify_etl.local.fake_spotify",
+    parser = argparse.ArgumentParser(prog="python -m spotify_etl_dev.fake_spotify",
                                      description=main.__doc__)
     parser.add_argument("--port", type=int, default=8899)
     parser.add_argument("--rate-limit", type=int, metavar="REQUESTS_PER_30S")

@@ -1,14 +1,17 @@
 """The whole pipeline on one machine: the code that runs in AWS, over local stand-ins.
 
-Stages, each timed: a local AWS endpoint holding the bucket (seeded with the existing lake), the
-Spotify API (bundled sample data or the real one), the real extract handler invoked as the
-schedule invokes it, each resulting *Object Created* event delivered to the real transform
-handler as EventBridge delivers it, the catalog and every named query on DuckDB, and the lake
-copied back to its folder.
+Stages, each timed: a local AWS endpoint holding the bucket (seeded with the existing lake) and
+the extract queues, the Spotify API (bundled sample data or the real one), then the deployed
+path: the planner handler invoked with the schedule's payload, one message per source on the
+extract queue (moto's SQS), a local event source polling it with Lambda's SQS semantics into
+the extract worker handler, each resulting *Object Created* event delivered to the transform
+handler as the EventBridge rule delivers it, the catalog and every named query on DuckDB, and
+the lake copied back to its folder. Every handler the stacks deploy runs, and nothing else.
 """
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import tempfile
 from collections import Counter
@@ -22,29 +25,32 @@ from typing import Any
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.markup import escape
+from spotify_runtime import contract
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import PROCESSED, RAW_FAILED, RAW_TO_PROCESS
 from spotify_runtime.sources import parse_source
 
-from spotify_etl.config import sources_json
-from spotify_etl.local.aws import LocalAws, local_aws, patched_environ, start_event_capture
+from spotify_etl.config import EnvironmentSettings, sources_json
 from spotify_etl.local.lake import QueryResult, open_lake, rows_per_table, run_sql
-from spotify_etl.local.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
-from spotify_etl.local.lambda_context import FakeLambdaContext
-from spotify_etl.local.progress import Progress, StageFailedError
 from spotify_etl.local.render import print_result
-from spotify_etl.local.spotify_endpoint import SpotifyEndpoint, live_spotify, sample_spotify
 from spotify_etl.named_queries import NamedQuery, load_named_queries
+from spotify_etl_dev.aws import LocalAws, local_aws, patched_environ, start_event_capture
+from spotify_etl_dev.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
+from spotify_etl_dev.lambda_context import FakeLambdaContext
+from spotify_etl_dev.progress import Progress, StageFailedError
+from spotify_etl_dev.spotify_endpoint import SpotifyEndpoint, live_spotify, sample_spotify
+from spotify_etl_dev.sqs_event_source import EventSourceMapping, RealClock
 
-EXTRACT_FUNCTION = "spotify-etl-local-extract"
+PLANNER_FUNCTION = "spotify-etl-local-planner"
+WORKER_FUNCTION = "spotify-etl-local-extract-worker"
 TRANSFORM_FUNCTION = "spotify-etl-local-transform"
-EXTRACT_TIMEOUT_SECONDS = 15 * 60
-"""The deployed extract worker's timeout (IngestStack)."""
-TRANSFORM_TIMEOUT_SECONDS = 5 * 60
-"""The deployed transform's timeout (TransformStack)."""
+IDLE_GRACE_SECONDS = 2.0
+"""The demo stops polling the extract queue once nothing has been visible for this long: a
+deferred or delayed message (hours, on a long Retry-After) is reported, not waited for."""
 
 STAGE_AWS = "Local AWS"
 STAGE_SPOTIFY = "Spotify Web API"
+STAGE_PLAN = "Plan"
 STAGE_EXTRACT = "Extract"
 STAGE_TRANSFORM = "Transform"
 STAGE_CATALOG = "Catalog + queries"
@@ -56,6 +62,9 @@ class RunOptions:
     """What to run: where the lake lives, which Spotify, which sources."""
 
     lake_dir: Path
+    settings: EnvironmentSettings = field(default_factory=lambda: EnvironmentSettings("dev"))
+    """The environment whose queue and worker settings the local run uses (batch size, maximum
+    concurrency, attempts, redrive count, request budget)."""
     live: bool = False
     sources: tuple[str, ...] = ()
     """Sources to extract; empty: the sample server's own (or, live, none: an error)."""
@@ -73,6 +82,14 @@ class RunSummary:
     written: Counter[str] = field(default_factory=Counter)
     """New objects in the bucket by top-level folder (raw/processed, processed/songs, ...)."""
     events_delivered: int = 0
+    planned: int = 0
+    """Messages the planner put on the extract queue."""
+    landed: int = 0
+    deferred: int = 0
+    """Messages still on the extract queue when the run stopped (deferred or retry pending)."""
+    dead_lettered: int = 0
+    handlers_invoked: set[str] = field(default_factory=set)
+    """The handlers (`module.function`) this run invoked, as the stacks name them."""
     quarantined: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     """Rows per table in the whole lake, all snapshots."""
@@ -104,9 +121,9 @@ def _new_containers() -> None:
     Their container-level clients point at the endpoints of the run that created them; a second
     run in the same process (tests) has new endpoints.
     """
-    from spotify_runtime.handlers import forget_container_state
+    from spotify_runtime.extract.worker import forget_container
 
-    forget_container_state()
+    forget_container()
 
 
 def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
@@ -118,29 +135,62 @@ def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
     return counts
 
 
-def _extract(sources: tuple[str, ...]) -> None:
-    """Invoke the extract handler with the schedule's payload; the sources in `SOURCES` (the
-    deployed functions read a file instead, `SOURCES_FILE`, which a local run must not inherit)."""
-    from spotify_runtime.handlers import extract
+def _invoke(summary: RunSummary, name: str) -> Any:
+    """The deployed handler `module.function`, recorded as invoked."""
+    module, function = name.rsplit(".", 1)
+    summary.handlers_invoked.add(name)
+    return getattr(importlib.import_module(module), function)
 
+
+def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> None:
+    """Invoke the planner as the schedule does: its payload, the sources in `SOURCES` (deployed,
+    a layer file `SOURCES_FILE`, which a local run must not inherit)."""
     _new_containers()
-    schedule_event = {"run_at": iso_utc(datetime.now(UTC))}
-    configured = {"SOURCES": sources_json(tuple(map(parse_source, sources))), "SOURCES_FILE": None}
+    planner = _invoke(summary, contract.PLANNER_HANDLER)
+    configured = {
+        contract.ENV_SOURCES: sources_json(tuple(map(parse_source, sources))),
+        contract.ENV_SOURCES_FILE: None,
+        contract.ENV_EXTRACT_QUEUE_URL: local.extract_queue_url,
+    }
     with patched_environ(configured):
-        context = FakeLambdaContext(EXTRACT_FUNCTION, EXTRACT_TIMEOUT_SECONDS)
-        extract.handler(schedule_event, context)
+        context = FakeLambdaContext(PLANNER_FUNCTION, contract.PLANNER_TIMEOUT_SECONDS)
+        result = planner({contract.RUN_AT_FIELD: iso_utc(datetime.now(UTC))}, context)
+    summary.planned = int(result["messages_sent"])
 
 
-def _transform_all(local: LocalAws) -> int:
-    from spotify_runtime.handlers import transform
+def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> None:
+    """Lambda's event source mapping over the extract queue, into the worker handler."""
+    worker = _invoke(summary, contract.WORKER_HANDLER)
 
+    def invoke(records: list[dict[str, Any]], _deadline: Any) -> dict[str, Any]:
+        context = FakeLambdaContext(WORKER_FUNCTION, contract.WORKER_TIMEOUT_SECONDS)
+        return worker({"Records": records}, context)
+
+    mapping = EventSourceMapping(
+        sqs=local.client("sqs"),
+        queue_url=local.extract_queue_url,
+        clock=RealClock(),
+        containers=[invoke] * settings.extract_max_concurrency,
+        batch_size=settings.extract_batch_size,
+        function_timeout_seconds=contract.WORKER_TIMEOUT_SECONDS,
+        idle_grace_seconds=IDLE_GRACE_SECONDS,
+    )
+    with patched_environ(local.worker_environment(settings)):
+        mapping.run()
+    summary.dead_lettered = local.queue_depth(local.extract_dlq_url)
+    summary.deferred = local.queue_depth(local.extract_queue_url)
+
+
+def _transform_all(local: LocalAws, summary: RunSummary) -> int:
+    """Deliver every Object Created event the rule captured to the transform handler."""
+    transform = _invoke(summary, contract.TRANSFORM_HANDLER)
     delivered = 0
     # Transform writes no Object Created under raw/to_process/, but drain until quiet anyway,
     # as EventBridge would keep delivering.
     while events := local.drain_object_created_events():
         for event in events:
-            context = FakeLambdaContext(TRANSFORM_FUNCTION, TRANSFORM_TIMEOUT_SECONDS)
-            transform.handler(event, context)
+            context = FakeLambdaContext(TRANSFORM_FUNCTION, contract.TRANSFORM_TIMEOUT_SECONDS)
+            transform(event, context)
             delivered += 1
     return delivered
 
@@ -202,24 +252,43 @@ class _Stages:
             self.spotify = spotify
             report.detail = f"{spotify.description}, {len(spotify.sources)} source(s)"
 
-    def extract(self) -> None:
+    def plan(self) -> None:
         assert self.local is not None and self.spotify is not None
+        with self.progress.stage(STAGE_PLAN) as report:
+            self.local = self.local.with_extract_queues(
+                max_receive_count=self.options.settings.extract_max_receive_count
+            )
+            _plan(self.local, self.summary, self.spotify.sources)
+            report.detail = (f"planner handler: {self.summary.planned} message(s) on the "
+                             "extract queue")
+
+    def extract(self) -> None:
+        assert self.local is not None
+        summary = self.summary
         with self.progress.stage(STAGE_EXTRACT) as report:
             try:
-                _extract(self.spotify.sources)
+                _work_queue(self.local, summary, self.options.settings)
             finally:
                 # Whatever succeeded is in the bucket even if a source failed, as on AWS.
                 s3 = self.local.client("s3")
-                new = [
+                summary.landed = len([
                     key for key in list_keys(s3, self.local.bucket, RAW_TO_PROCESS)
                     if key not in self.seeded
-                ]
-                report.detail = f"extract handler: {len(new)} raw file(s) written"
+                ])
+                report.detail = (
+                    f"worker handler: {summary.landed} landed, {summary.deferred} deferred, "
+                    f"{summary.dead_lettered} dead-lettered"
+                )
+            if summary.dead_lettered or summary.deferred:
+                raise StageFailedError(
+                    f"{STAGE_EXTRACT}: {summary.dead_lettered} source(s) dead-lettered, "
+                    f"{summary.deferred} deferred: {self.local.dead_letter_reasons()}"
+                )
 
     def transform(self) -> None:
         assert self.local is not None
         with self.progress.stage(STAGE_TRANSFORM) as report:
-            delivered = _transform_all(self.local)
+            delivered = _transform_all(self.local, self.summary)
             self.summary.events_delivered = delivered
             s3 = self.local.client("s3")
             self.summary.quarantined = [
@@ -282,6 +351,7 @@ def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
             stages.aws()
             stages.spotify_api()
             # A failing source or a quarantined file still leaves the rest to transform and keep.
+            stages.plan()
             _guarded(stages.summary, stages.extract)
             _guarded(stages.summary, stages.transform)
             staging = stages.catalog()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spotify_runtime.aws_errors import aws_error_code
-from spotify_runtime.errors import InvalidCredentialsError
+from spotify_runtime.extract.errors import InvalidCredentialsError
 
 ENV_CLIENT_ID = "SPOTIFY_CLIENT_ID"
 ENV_CLIENT_SECRET = "SPOTIFY_CLIENT_SECRET"

@@ -1,6 +1,6 @@
 """What the fake Spotify Web API serves: an in-memory catalogue, loadable from the bundled
-sample documents under tests/fixtures/spotify/ (regenerate them with
-`python -m spotify_etl.local.catalogue`).
+sample documents under spotify_etl_dev/sample/ (regenerate them with
+`python -m spotify_etl_dev.catalogue`).
 
 Fixture layout (each file shaped like Spotify's reference example for that endpoint, with all
 items in one list; the server pages them):
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spotify_etl.local import sample_data
+from spotify_etl_dev import sample_data
 
-FIXTURE_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "spotify"
+FIXTURE_DIR = Path(__file__).resolve().parent / "sample"
 
 PLAYLIST_ID = "3cEYpjA9oz9GiPac4AsH4n"
 """Bundled playlist owned by the sample user: 125 items incl. a null item, an episode and a

@@ -25,25 +25,25 @@ from pathlib import Path
 from typing import Any
 
 from spotify_runtime import layout
-from spotify_runtime.credentials import SpotifyCredentials
-from spotify_runtime.extract_messages import parse_body
-from spotify_runtime.handlers.extract_worker import (
+from spotify_runtime.extract.credentials import SpotifyCredentials
+from spotify_runtime.extract.messages import parse_body
+from spotify_runtime.extract.pacing import WINDOW_SECONDS
+from spotify_runtime.extract.planner import plan_run
+from spotify_runtime.extract.raw_sink import DirectoryRawSink, RawSink
+from spotify_runtime.extract.spotify_client import SpotifyClient
+from spotify_runtime.extract.worker import (
     WorkerSettings,
     build_container,
     worker_pacer,
 )
-from spotify_runtime.handlers.planner import plan_run
-from spotify_runtime.pacing import WINDOW_SECONDS
-from spotify_runtime.raw_sink import DirectoryRawSink, RawSink
 from spotify_runtime.sources import Source
-from spotify_runtime.spotify_client import SpotifyClient
 
 from spotify_etl.cli import CliError
-from spotify_etl.local import sample_data
-from spotify_etl.local.fake_spotify import FakeSpotify
-from spotify_etl.local.sqs_event_source import EventSourceMapping, Invoke
-from spotify_etl.local.sqs_standin import SQSStandIn
-from spotify_etl.local.virtual_clock import VirtualClock
+from spotify_etl_dev import sample_data
+from spotify_etl_dev.fake_spotify import FakeSpotify
+from spotify_etl_dev.sqs_event_source import EventSourceMapping, Invoke
+from spotify_etl_dev.sqs_standin import SQSStandIn
+from spotify_etl_dev.virtual_clock import VirtualClock
 
 RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
 """The simulated run's scheduled time (names every raw key)."""

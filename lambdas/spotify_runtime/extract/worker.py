@@ -5,35 +5,47 @@ Environment: `DATA_BUCKET`, `SPOTIFY_SECRET_ID`, `EXTRACT_DLQ_URL`, `EXTRACT_MAX
 queue is found from each record's ARN), `SPOTIFY_API_URL`, `SPOTIFY_ACCOUNTS_URL`.
 
 The container (Spotify client and token, pacer, rate-limit memory) is built on the first
-invocation and kept at module level, so every message a container handles reuses them.
-spotify_runtime.queue_worker decides what happens to each message.
+invocation by `build_container` (the one place a worker is assembled: Lambda, the demo, the
+scale simulation and the tests all use it) and kept, so every message a container handles
+reuses them.
+spotify_runtime.extract.queue_worker decides what happens to each message.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import boto3
-
-from spotify_runtime.deadline import Deadline
-from spotify_runtime.extract_run import extract_and_write
-from spotify_runtime.handlers import (
-    configure_logging,
+from spotify_runtime.contract import (
+    DEFAULT_EXTRACT_MAX_ATTEMPTS,
+    DEFAULT_EXTRACT_MAX_CONCURRENCY,
+    DEFAULT_EXTRACT_REQUESTS_PER_30S,
+    ENV_DATA_BUCKET,
+    ENV_EXTRACT_DLQ_URL,
+    ENV_EXTRACT_MAX_ATTEMPTS,
+    ENV_EXTRACT_MAX_CONCURRENCY,
+    ENV_EXTRACT_QUEUE_URL,
+    ENV_EXTRACT_REQUESTS_PER_30S,
+)
+from spotify_runtime.extract.container import (
+    container_aws_client,
     container_client,
     forget_container_state,
-    required_env,
 )
-from spotify_runtime.pacing import Pacer
-from spotify_runtime.queue_worker import QueueWorker, RetryPolicy
-from spotify_runtime.raw_sink import RawSink, S3RawSink
+from spotify_runtime.extract.deadline import Deadline
+from spotify_runtime.extract.extract_run import extract_and_write
+from spotify_runtime.extract.pacing import Pacer
+from spotify_runtime.extract.queue_worker import QueueWorker, RetryPolicy
+from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
+from spotify_runtime.extract.spotify_client import SpotifyClient
+from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.sources import Source
-from spotify_runtime.spotify_client import SpotifyClient
 
 
 @dataclass(frozen=True)
@@ -41,9 +53,9 @@ class WorkerSettings:
     """The worker's knobs, from its environment (the CDK app sets them from cdk.json)."""
 
     dlq_url: str
-    max_attempts: int = 3
-    requests_per_30s: int = 90
-    max_concurrency: int = 2
+    max_attempts: int = DEFAULT_EXTRACT_MAX_ATTEMPTS
+    requests_per_30s: int = DEFAULT_EXTRACT_REQUESTS_PER_30S
+    max_concurrency: int = DEFAULT_EXTRACT_MAX_CONCURRENCY
     queue_url: str | None = None
     retry_base_delay_seconds: float = 30.0
     """Backoff before the first retry of a failed source (not configurable in AWS)."""
@@ -52,13 +64,13 @@ class WorkerSettings:
     def from_env(cls, environ: Mapping[str, str]) -> WorkerSettings:
         """Read and validate the variables; errors name the variable."""
         return cls(
-            dlq_url=required_env("EXTRACT_DLQ_URL", environ),
-            max_attempts=_positive_int(environ, "EXTRACT_MAX_ATTEMPTS", cls.max_attempts),
-            requests_per_30s=_positive_int(environ, "EXTRACT_REQUESTS_PER_30S",
+            dlq_url=required_env(ENV_EXTRACT_DLQ_URL, environ),
+            max_attempts=_positive_int(environ, ENV_EXTRACT_MAX_ATTEMPTS, cls.max_attempts),
+            requests_per_30s=_positive_int(environ, ENV_EXTRACT_REQUESTS_PER_30S,
                                            cls.requests_per_30s),
-            max_concurrency=_positive_int(environ, "EXTRACT_MAX_CONCURRENCY",
+            max_concurrency=_positive_int(environ, ENV_EXTRACT_MAX_CONCURRENCY,
                                           cls.max_concurrency),
-            queue_url=environ.get("EXTRACT_QUEUE_URL") or None,
+            queue_url=environ.get(ENV_EXTRACT_QUEUE_URL) or None,
         )
 
 
@@ -92,7 +104,7 @@ def build_container(
     """
 
     def extract(source: Source, run_at: datetime, deadline: Deadline) -> str:
-        # The direct extract handler's per-source code; its error decides the message's fate.
+        # The error of the one source decides the message's fate (queue_worker).
         outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline)
         if outcome.error is not None:
             raise outcome.error
@@ -116,33 +128,44 @@ def worker_pacer(
                             clock=clock, sleep=sleep)
 
 
-_CONTAINER: list[QueueWorker] = []
+class _Containers(threading.local):
+    # One worker per thread. Lambda runs one invocation at a time per container, so in AWS this
+    # is one worker per container; the local event source runs each concurrent container in a
+    # thread of its own, and needs each to have its own client and pacer as in AWS.
+    worker: QueueWorker | None = None
 
 
-def _container() -> QueueWorker:
-    if not _CONTAINER:
-        settings = WorkerSettings.from_env(os.environ)
+_CONTAINERS = _Containers()
+
+
+def container_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
+    """This container's worker, built from the environment the stack sets on first use."""
+    if _CONTAINERS.worker is None:
+        env = os.environ if environ is None else environ
+        settings = WorkerSettings.from_env(env)
         pacer = worker_pacer(settings)
-        client = container_client(throttle=pacer)
+        client = container_client(env, throttle=pacer)
         client.throttle = pacer  # a client cached before this worker was built is paced too
-        _CONTAINER.append(build_container(
+        _CONTAINERS.worker = build_container(
             settings,
-            sqs=boto3.client("sqs"),
-            sink=S3RawSink(boto3.client("s3"), required_env("DATA_BUCKET")),
+            sqs=container_aws_client("sqs"),
+            sink=S3RawSink(container_aws_client("s3"), required_env(ENV_DATA_BUCKET, env)),
             client=client,
             pacer=pacer,
-        ))
-    return _CONTAINER[0]
+        )
+    return _CONTAINERS.worker
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS event source target: handle each record; failures listed for redelivery."""
     configure_logging()
-    result = _container().handle_batch(event["Records"], Deadline.from_lambda_context(context))
+    result = container_from_env().handle_batch(
+        event["Records"], Deadline.from_lambda_context(context)
+    )
     return result.response
 
 
 def forget_container() -> None:
-    """Drop this container's worker and client (tests simulate a new container)."""
-    _CONTAINER.clear()
+    """Drop this container's worker and clients (tests simulate a new container)."""
+    _CONTAINERS.worker = None
     forget_container_state()
