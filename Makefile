@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 CDK_CLI := aws-cdk@2.1148.1
 
-# jsii prints a large end-of-life banner for the Node major it runs on; silence it for any major.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node -v 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
+# jsii prints a large end-of-life banner for the Node major it runs on; silence it for any major
+# (synth prints one line instead when the major is below what aws-cdk-lib supports).
+NODE_MAJOR := $(shell node -v 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: venv test lint synth demo bench clean
@@ -29,6 +31,7 @@ test: lint
 	$(PY) -m pytest -n 2 -q
 
 synth: venv
+	@if [ -n "$(NODE_MAJOR)" ] && [ "$(NODE_MAJOR)" -lt 22 ]; then echo "note: Node $(NODE_MAJOR) is end-of-life and below what aws-cdk-lib supports (22, 24); synthesizing anyway, deploy with Node 22 or 24"; fi
 	npx --yes $(CDK_CLI) synth --quiet
 
 demo: venv

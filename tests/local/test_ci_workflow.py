@@ -44,3 +44,31 @@ def test_deploys_from_main_with_oidc_dev_then_prod_behind_approval() -> None:
         ]
     assert jobs["deploy-dev"]["needs"] == "check"
     assert jobs["deploy-prod"]["needs"] == "deploy-dev"
+
+
+CURRENT_MAJORS = {
+    # The majors that run on Node 24 (GitHub moved actions off Node 20 in 2026): checkout and
+    # setup-node v7, setup-python v6 as aws/aws-sdk-pandas's workflows use them (July 2026);
+    # configure-aws-credentials v6, the first on Node 24.
+    "actions/checkout": "v7",
+    "actions/setup-python": "v6",
+    "actions/setup-node": "v7",
+    "aws-actions/configure-aws-credentials": "v6",
+}
+
+
+def test_checks_run_on_the_node_majors_aws_cdk_lib_supports() -> None:
+    jobs = _workflow()["jobs"]
+    assert jobs["check"]["strategy"]["matrix"]["node"] == ["22", "24"]
+    for name in ("deploy-dev", "deploy-prod"):
+        steps = jobs[name]["steps"]
+        (node,) = [s for s in steps if s.get("uses", "").startswith("actions/setup-node")]
+        assert node["with"]["node-version"] in ("22", "24")
+
+
+def test_every_action_is_at_its_current_major() -> None:
+    for job in _workflow()["jobs"].values():
+        for step in job["steps"]:
+            if "uses" in step:
+                action, _, version = step["uses"].partition("@")
+                assert CURRENT_MAJORS.get(action) == version, step["uses"]
