@@ -9,11 +9,11 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_bench, e2e_bench, scale_bench, storage, transform_bench
+from bench import api_bench, cold_start, e2e_bench, scale_bench, storage, transform_bench
 from bench.report import Section, Target, load_average, render_console, render_document
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("transform", "storage", "api", "e2e", "scale")
+BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale")
 
 
 def _int_list(text: str) -> list[int]:
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 TARGETS = {
     "transform": transform_bench.TARGETS,
     "storage": storage.TARGETS,
+    "coldstart": cold_start.TARGETS,
     "api": api_bench.TARGETS,
     "e2e": (),
     "scale": scale_bench.TARGETS,
@@ -91,6 +92,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
     builders: dict[str, tuple[str, Callable[[], Section]]] = {
         "transform": ("Transform", transform),
         "storage": ("Storage", storage_section),
+        "coldstart": ("Cold import of each handler", lambda: cold_start.to_section(
+            cold_start.run(REPO_ROOT, options.runs))),
         "api": ("API requests", lambda: api_bench.to_section(
             api_bench.run(options.api_sizes, work, REPO_ROOT))),
         "e2e": ("End-to-end local run", lambda: e2e_bench.to_section(
