@@ -100,12 +100,9 @@ class LocalAws:
 
     def queue_depth(self, queue_url: str) -> int:
         """Messages on a queue: visible, in flight or delayed."""
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                 "ApproximateNumberOfMessagesDelayed"]
-        attributes = self.client("sqs").get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=names
-        )["Attributes"]
-        return sum(int(attributes.get(name, 0)) for name in names)
+        from spotify_etl_dev.sqs_event_source import queue_counts
+
+        return sum(queue_counts(self.client("sqs"), queue_url))
 
     def dead_letter_reasons(self) -> str:
         """The last error of each dead-lettered source, one clause each (not removed)."""

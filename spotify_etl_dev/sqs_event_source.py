@@ -87,6 +87,15 @@ class EventSourceStats:
     """Simulated time the last message was landed or dead-lettered."""
 
 
+def queue_counts(sqs: Any, queue_url: str) -> tuple[int, int]:
+    """(visible, in flight or delayed) messages on a queue, as SQS reports them."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+             "ApproximateNumberOfMessagesDelayed"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+    visible = int(attributes.get(names[0], 0))
+    return visible, int(attributes.get(names[1], 0)) + int(attributes.get(names[2], 0))
+
+
 def to_lambda_records(messages: list[dict[str, Any]], queue_arn: str) -> list[dict[str, Any]]:
     """SQS messages in the shape of a Lambda SQS event's `Records`."""
     return [
@@ -149,15 +158,6 @@ class EventSourceMapping:
             raise_errors()
         return self.stats
 
-    def _queue_counts(self) -> tuple[int, int]:
-        """(visible, in flight or delayed) messages, as SQS reports them."""
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                 "ApproximateNumberOfMessagesDelayed"]
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url, AttributeNames=names
-        )["Attributes"]
-        visible = int(attributes.get(names[0], 0))
-        return visible, int(attributes.get(names[1], 0)) + int(attributes.get(names[2], 0))
 
     def spawn(self) -> list:
         """Start one participant thread per slot (call while holding the clock's baton)."""
@@ -177,7 +177,7 @@ class EventSourceMapping:
                 idle_since = None
                 self._invoke(invoke, received)
                 continue
-            visible, waiting = self._queue_counts()
+            visible, waiting = queue_counts(self.sqs, self.queue_url)
             if visible + waiting == 0 and self._busy == 0:
                 return
             now = self.clock.now()
