@@ -5,7 +5,13 @@ import pytest
 from spotify_runtime.layout import RAW_TO_PROCESS
 
 from spotify_etl.cli import main
-from spotify_etl_dev.catalogue import ALBUM_ID, EDITORIAL_PLAYLIST_ID, PLAYLIST_ID
+from spotify_etl_dev.catalogue import (
+    ALBUM_ID,
+    EDITORIAL_PLAYLIST_ID,
+    MANY_ALBUMS_ARTIST_ID,
+    MANY_ALBUMS_TRACKS,
+    PLAYLIST_ID,
+)
 from spotify_etl_dev.fake_spotify import FAKE_CLIENT_SECRET, FAKE_REFRESH_TOKEN
 
 
@@ -37,6 +43,14 @@ def test_extract_writes_the_s3_layout_and_prints_one_line_per_source(env, fake, 
     envelope = json.loads(Path(tmp_path, files[1]).read_text(encoding="utf-8"))
     assert len(envelope["items"]) == 125
     assert fake.count("/api/token") == 1
+
+
+def test_extract_an_artist_lands_every_track_at_the_lower_bound(env, fake, tmp_path, capsys):
+    assert run(fake, tmp_path, f"artist:{MANY_ALBUMS_ARTIST_ID}") == 0
+    assert capsys.readouterr().out.startswith(
+        f"artist:{MANY_ALBUMS_ARTIST_ID}: {sum(MANY_ALBUMS_TRACKS)} items -> ")
+    # 1 token + 1 artist + ceil(23 / 10) album pages + 1 tracks page per album
+    assert len(fake.requests) == 1 + 1 + 3 + 23
 
 
 def test_failures_are_one_line_each_with_non_zero_exit(env, fake, tmp_path, capsys):

@@ -11,6 +11,7 @@ from spotify_etl_dev.catalogue import (
     ALBUM_ID,
     ARTIST_ID,
     EDITORIAL_PLAYLIST_ID,
+    MANY_ALBUMS_ARTIST_ID,
     OTHER_USERS_PLAYLIST_ID,
     PLAYLIST_ID,
 )
@@ -79,6 +80,18 @@ def test_artist_items_pair_each_track_with_its_album(fake, make_client):
     assert all(set(i) == {"album", "track"} for i in envelope["items"])
     # artist + one albums page + one tracks page per album
     assert fake.count("/v1/") == 1 + 1 + len(album_ids)
+
+
+def test_artist_with_23_albums_takes_3_album_pages_of_10(fake, make_client):
+    envelope = extract(make_client(), f"artist:{MANY_ALBUMS_ARTIST_ID}")
+    album_ids = fake.catalogue.artist_album_ids[MANY_ALBUMS_ARTIST_ID]
+    tracks = [t["id"] for a in album_ids for t in fake.catalogue.albums[a]["tracks"]["items"]]
+    assert len(album_ids) == 23
+    assert [i["track"]["id"] for i in envelope["items"]] == tracks
+    album_pages = [r for r in fake.requests if r.path.endswith("/albums")]
+    assert [(r.query["limit"], r.query["offset"]) for r in album_pages] == [
+        ("10", "0"), ("10", "10"), ("10", "20")]
+    assert fake.count("/v1/") == 1 + 3 + 23 and fake.count("", status=400) == 0
 
 
 def test_user_sources(fake, make_client):
