@@ -18,7 +18,11 @@ from typing import Any
 from spotify_runtime.envelope import build_envelope
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.endpoints import page_size
-from spotify_runtime.extract.errors import InvalidCredentialsError, SourceUnavailableError
+from spotify_runtime.extract.errors import (
+    InvalidCredentialsError,
+    RefreshTokenExpiredError,
+    SourceUnavailableError,
+)
 from spotify_runtime.extract.spotify_client import ResourceUnavailableError, SpotifyClient
 from spotify_runtime.sources import Source
 
@@ -99,7 +103,8 @@ def _saved_tracks(client: SpotifyClient, source: Source, deadline: Deadline):
 
 
 def _recently_played(client: SpotifyClient, source: Source, deadline: Deadline):
-    page = client.get("me/player/recently-played", {"limit": page_size("me/player/recently-played")}, deadline=deadline)
+    limit = page_size("me/player/recently-played")
+    page = client.get("me/player/recently-played", {"limit": limit}, deadline=deadline)
     return USER_SOURCE_NAMES[source.type], None, page.get("items") or []
 
 
@@ -110,6 +115,12 @@ _EXTRACTORS = {
     "saved-tracks": _saved_tracks,
     "recently-played": _recently_played,
 }
+
+
+def user_scoped(source: Source) -> bool:
+    """Whether `source` is read with the user's authorization (a user library source, or a
+    playlist: since Feb 2026 only its owner's token reads its items in development mode)."""
+    return source.needs_user or source.type == "playlist"
 
 
 def explain_unavailable(source: Source, status: int, auth_mode: str) -> str:
@@ -141,15 +152,25 @@ def extract_source(
     """Every page of `source`, as the raw envelope for the run at `run_at`.
 
     Raises the errors of errors.py: SourceUnavailableError names the source and the likely
-    cause; UserAuthorizationRequiredError when a user source meets app-only credentials.
+    cause; UserAuthorizationRequiredError when a user source meets app-only credentials;
+    RefreshTokenExpiredError for a user-scoped source once the refresh token was refused.
     """
+    if client.refresh_token_error is not None and user_scoped(source):
+        # The refresh token is dead for this run: fail without a request, with the same line.
+        raise client.refresh_token_error
     if source.needs_user and not client.has_user:
         raise UserAuthorizationRequiredError(
             f"{source}: needs a user authorization: set {client.credentials.refresh_token_at} "
             "(get one with `python -m spotify_etl auth`)"
         )
     try:
-        name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)
+        try:
+            name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)
+        except RefreshTokenExpiredError:
+            if user_scoped(source):
+                raise
+            # The client fell back to the client-credentials grant, which reads this source.
+            name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)
     except ResourceUnavailableError as error:
         raise SourceUnavailableError(
             explain_unavailable(source, error.http_status, client.auth_mode)
