@@ -99,3 +99,52 @@ def test_user_source_without_refresh_token_names_the_variable(env, fake, tmp_pat
     assert err == ("error: saved-tracks: needs a user authorization: set SPOTIFY_REFRESH_TOKEN "
                    "(get one with `python -m spotify_etl auth`)\n")
     assert out.startswith(f"album:{ALBUM_ID}: 62 items")
+
+
+def test_expired_refresh_token_is_one_line_naming_the_command_and_albums_still_land(
+    env, fake, tmp_path, capsys
+):
+    fake.expire_refresh_tokens()
+    status = run(fake, tmp_path, "saved-tracks", f"album:{ALBUM_ID}", f"playlist:{PLAYLIST_ID}",
+                 "recently-played")
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert out.startswith(f"album:{ALBUM_ID}: 62 items -> ") and out.count("\n") == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: saved-tracks, playlist:{PLAYLIST_ID}, recently-played: ")
+    assert "invalid_grant" in err and "`python -m spotify_etl auth --print, then set " in err
+    # no retries: one refused refresh, one client-credentials token, no user request
+    assert fake.count("/api/token", status=400) == 1 and fake.count("/api/token") == 2
+    assert fake.count("/v1/(me|playlists)/") == 0
+
+
+def test_quota_429_stops_at_once_saying_when_spotify_accepts_requests_again(
+    env, fake, tmp_path, capsys
+):
+    fake.exhaust_quota(86_400)
+    status = run(fake, tmp_path, f"album:{ALBUM_ID}", f"playlist:{PLAYLIST_ID}",
+                 "saved-tracks")
+    out, err = capsys.readouterr()
+    assert status == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: Spotify's request quota ")
+    assert "QUOTA_EXCEEDED" in err and "in 24 h 00 min" in err and "accepts requests again at" in err
+    assert fake.count("/v1/") == 1  # nothing after the quota 429
+    assert list(tmp_path.rglob("*.json")) == []
+
+
+def test_rotated_refresh_token_is_shown_with_how_to_store_it(env, fake, tmp_path, capsys):
+    fake.rotate_refresh_tokens = True
+    assert run(fake, tmp_path, "saved-tracks") == 0
+    err = capsys.readouterr().err
+    assert err == (f"note: Spotify issued a new refresh token; the one in SPOTIFY_REFRESH_TOKEN "
+                   f"may no longer work: export SPOTIFY_REFRESH_TOKEN='{fake.refresh_token}'\n")
+    assert fake.refresh_token != FAKE_REFRESH_TOKEN
+
+
+def test_the_deadline_is_finite_by_default():
+    from spotify_runtime.contract import WORKER_TIMEOUT_SECONDS
+
+    from spotify_etl.cli import build_parser
+
+    args = build_parser().parse_args(["extract", "--source", "saved-tracks", "--out", "x"])
+    assert args.deadline == WORKER_TIMEOUT_SECONDS

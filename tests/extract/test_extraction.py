@@ -141,3 +141,26 @@ def test_album_and_artist_work_with_client_credentials(make_client):
     client = make_client(APP_CREDENTIALS)
     assert len(extract(client, f"album:{ALBUM_ID}")["items"]) == 62
     assert len(extract(client, f"artist:{ARTIST_ID}")["items"]) == 27
+
+
+def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_goes_on(make_client,
+                                                                               tmp_path):
+    from spotify_runtime.extract.extract_run import extract_all
+    from spotify_runtime.extract.raw_sink import DirectoryRawSink
+
+    from spotify_etl_dev.fake_spotify import FakeSpotify
+
+    now = [0.0]
+
+    def tick() -> None:  # each request happens 20 minutes after the previous one
+        now[0] += 1200
+
+    with FakeSpotify(clock=lambda: now[0]) as fake:
+        client = make_client(api_url=fake.api_url, accounts_url=fake.accounts_url, throttle=tick)
+        outcomes = extract_all(client, [parse_source(f"album:{ALBUM_ID}"),
+                                        parse_source("saved-tracks")],
+                               DirectoryRawSink(tmp_path), run_at=RUN_AT,
+                               deadline=Deadline.unlimited())
+        assert [o.ok for o in outcomes] == [True, True]
+        assert fake.count("/v1/", status=401) == 1
+        assert fake.count("/api/token") == 2  # the first token and one refresh

@@ -270,7 +270,8 @@ class QueueWorker:
         elapsed = self._clock() - started
         seconds = defer_visibility_seconds(wait, elapsed, self._rng)
         self._set_visibility(record, seconds)
-        LOG.warning("deferred %s by %ds (rate limited for %.0fs)", message.source, seconds, wait)
+        LOG.warning("deferred %s by %ds (Spotify asked to wait %.0fs)", message.source, seconds,
+                    wait)
         return Outcome.DEFERRED
 
     def _count_quota_deferral(self) -> None:
