@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -151,6 +152,12 @@ class IngestStack(cdk.Stack):
                 actions=["secretsmanager:GetSecretValue"], resources=[secret_arn_for_policy]
             )
         )
+        # A refresh token Spotify rotates is written back (the old one may stop working).
+        worker.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:PutSecretValue"], resources=[secret_arn_for_policy]
+            )
+        )
         # Deferral after a long Retry-After (visibility) and re-enqueueing a retried source.
         worker.role.add_to_policy(
             iam.PolicyStatement(
@@ -169,6 +176,21 @@ class IngestStack(cdk.Stack):
         alarms.on_errors("ExtractWorkerErrors", worker.function)
         alarms.on_messages("ScheduleDeadLetters", schedule_dlq)
         alarms.on_messages("ExtractDeadLetters", extract_dlq)
+        alarms.on_at_most(
+            "RefreshTokenExpiring",
+            cloudwatch.Metric(
+                namespace=contract.METRICS_NAMESPACE,
+                metric_name=contract.METRIC_REFRESH_TOKEN_DAYS_LEFT,
+                dimensions_map={contract.METRIC_DIMENSION_BUCKET: self.bucket.bucket_name},
+                statistic="Minimum",
+                period=cdk.Duration.hours(1),
+            ),
+            settings.refresh_token_alarm_days,
+            f"RefreshTokenExpiring: the Spotify refresh token expires in "
+            f"{settings.refresh_token_alarm_days} days or fewer, or Spotify refused it; "
+            "re-authorize with `python -m spotify_etl auth --env "
+            f"{settings.name}` (README: troubleshooting)",
+        )
 
     def _data_lake(self, settings: EnvironmentSettings) -> s3.Bucket:
         """The data-lake bucket and the bucket that receives its server access logs."""
