@@ -147,13 +147,15 @@ def refresh_token_days_left(client: SpotifyClient, now: datetime) -> float | Non
 
 
 def publish_refresh_token_days_left(
-    client: SpotifyClient, metric: Callable[[str, float], None], now: datetime
+    client: SpotifyClient, metric: Callable[[str, float], None], now: datetime,
+    *, warn: bool = True,
 ) -> None:
-    """Publish RefreshTokenDaysLeft when it is known (its alarm watches it)."""
+    """Publish RefreshTokenDaysLeft when it is known (its alarm watches it); else, with `warn`,
+    log why it is not."""
     days = refresh_token_days_left(client, now)
     if days is not None:
         metric(METRIC_REFRESH_TOKEN_DAYS_LEFT, round(days, 2))
-    elif client.credentials.has_user:
+    elif warn and client.credentials.has_user:
         LOG.warning("the secret has no authorized_at: the refresh token's expiry is unknown and "
                     "its alarm cannot warn; run `%s` to record it",
                     client.credentials.reauthorize_command)
@@ -166,6 +168,7 @@ class _Containers(threading.local):
     worker: QueueWorker | None = None
     client: SpotifyClient | None = None
     metric: Callable[[str, float], None] | None = None
+    invocations: int = 0
 
 
 _CONTAINERS = _Containers()
@@ -203,11 +206,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         event["Records"], Deadline.from_lambda_context(context)
     )
     if _CONTAINERS.client is not None and _CONTAINERS.metric is not None:
-        publish_refresh_token_days_left(_CONTAINERS.client, _CONTAINERS.metric, datetime.now(UTC))
+        publish_refresh_token_days_left(_CONTAINERS.client, _CONTAINERS.metric, datetime.now(UTC),
+                                        warn=_CONTAINERS.invocations == 0)  # once per container
+        _CONTAINERS.invocations += 1
     return result.response
 
 
 def forget_container() -> None:
     """Drop this container's worker and clients (tests simulate a new container)."""
     _CONTAINERS.worker = _CONTAINERS.client = _CONTAINERS.metric = None
+    _CONTAINERS.invocations = 0
     forget_container_state()
