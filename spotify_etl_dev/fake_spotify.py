@@ -653,10 +653,15 @@ def main(argv: list[str] | None = None) -> None:
                                      description=main.__doc__)
     parser.add_argument("--port", type=int, default=8899)
     parser.add_argument("--rate-limit", type=int, metavar="REQUESTS_PER_30S")
-    parser.add_argument("--extended-quota", action="store_true")
+    parser.add_argument("--extended-quota", action="store_true",
+                        help="serve the fields development mode removes, and the Feb 2026 "
+                        "endpoints")
+    parser.add_argument("--rotate-refresh-tokens", action="store_true",
+                        help="answer each refresh with a new refresh token")
     args = parser.parse_args(argv)
     fake = FakeSpotify(port=args.port, rate_limit_per_30s=args.rate_limit,
-                       extended_quota=args.extended_quota)
+                       extended_quota=args.extended_quota,
+                       rotate_refresh_tokens=args.rotate_refresh_tokens)
     print(f"export SPOTIFY_CLIENT_ID={fake.client_id} SPOTIFY_CLIENT_SECRET={fake.client_secret}"
           f" SPOTIFY_REFRESH_TOKEN={fake.refresh_token}\n"
           f"python -m spotify_etl extract --api-url {fake.api_url} "
