@@ -20,9 +20,13 @@ from bench.report import Section, Target
 PLAYLIST_SIZES = (49, 50, 51, 100, 101, 151, 1_000, 10_000)
 """The issue's sizes, plus the edges of the embedded first page (100) and the next page."""
 ALBUM_TRACKS = 120
-ARTIST_ALBUM_TRACKS = (10, 3, 14, 60)
+ARTIST_ALBUM_TRACKS = (10, 3, 14, 60, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 18,
+                      19, 20, 51)
+"""23 albums: three pages of an artist's albums at Spotify's limit of 10."""
 PAGE_LIMIT = 50
-"""Largest page Spotify serves for playlist items, album tracks and an artist's albums."""
+"""Largest page Spotify serves for playlist items and album tracks."""
+ARTIST_ALBUMS_PAGE_LIMIT = 10
+"""Largest page of an artist's albums since Feb 2026 (400 Invalid limit above it)."""
 ALBUM_EMBEDDED = 50
 """Tracks an album object embeds."""
 SEED = 7
@@ -62,10 +66,11 @@ def album_lower_bound(n_tracks: int) -> int:
 def artist_lower_bound(album_tracks: tuple[int, ...]) -> int:
     """1 token + 1 artist + the album pages + each album's track pages.
 
-    The artist's albums page holds simplified albums without tracks, so each album's tracks
-    cost ceil(tracks / 50) requests (the batch /albums?ids= endpoint is gone since Feb 2026).
+    The artist's albums come 10 a page, as simplified albums without tracks, so each album's
+    tracks cost ceil(tracks / 50) requests (the batch /albums?ids= endpoint is gone since Feb
+    2026).
     """
-    pages = math.ceil(len(album_tracks) / PAGE_LIMIT)
+    pages = math.ceil(len(album_tracks) / ARTIST_ALBUMS_PAGE_LIMIT)
     return 1 + 1 + pages + sum(math.ceil(t / PAGE_LIMIT) for t in album_tracks)
 
 
@@ -143,8 +148,9 @@ def to_section(results: list[RequestCount]) -> Section:
         "Lower bound: playlist 1 token + 1 metadata request (its embedded first page of up to "
         "100 items is used, as Spotify embeds one) + ceil((N - 100) / 50) item pages; album "
         f"1 token + 1 album (embeds {ALBUM_EMBEDDED} tracks) + ceil((N - 50) / 50) track pages; "
-        f"artist (albums of {', '.join(map(str, ARTIST_ALBUM_TRACKS))} tracks) 1 token + 1 "
-        "artist + ceil(albums / 50) album pages + ceil(tracks / 50) per album. The issue's "
+        f"artist ({len(ARTIST_ALBUM_TRACKS)} albums of {', '.join(map(str, ARTIST_ALBUM_TRACKS))}"
+        " tracks) 1 token + 1 artist + ceil(albums / 10) album pages + ceil(tracks / 50) per "
+        "album. The issue's "
         "formula (1 + 1 + ceil(N/50)) ignores the embedded page; the lower bound is tighter."
     )
     worst = max(results, key=lambda r: r.excess)

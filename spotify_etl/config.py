@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from spotify_runtime.contract import DEFAULT_REFRESH_TOKEN_ALARM_DAYS
 from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
 CONTEXT_KEY = "spotify-etl"
@@ -58,6 +59,9 @@ class EnvironmentSettings:
     """Failed attempts (errors other than a deferring 429) before a source is dead-lettered."""
     extract_max_receive_count: int = 20
     """SQS redrive safety net: deliveries of one message (deferrals and crashes) before the DLQ."""
+    refresh_token_alarm_days: int = DEFAULT_REFRESH_TOKEN_ALARM_DAYS
+    """Days before the Spotify refresh token expires (six months after `auth`) at which its
+    alarm fires; it also fires once Spotify refuses the token."""
     extract_requests_per_30s: int = 90
     """Request budget shared by all extract workers, below Spotify's rolling 30-second limit."""
 
@@ -153,6 +157,7 @@ _INT_RANGES = {
     "extract_max_attempts": (1, 20),
     "extract_max_receive_count": (2, 1000),
     "extract_requests_per_30s": (1, 100_000),
+    "refresh_token_alarm_days": (1, 181),
 }
 
 

@@ -23,7 +23,7 @@ import boto3
 import requests
 from moto.server import ThreadedMotoServer
 from spotify_runtime import contract
-from spotify_runtime.extract.credentials import SpotifyCredentials
+from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, SpotifyCredentials, utc_iso
 from spotify_runtime.layout import RAW_TO_PROCESS
 
 from spotify_etl_dev.identity import REGION
@@ -47,6 +47,8 @@ def secret_string(credentials: SpotifyCredentials) -> str:
     value = {"client_id": credentials.client_id, "client_secret": credentials.client_secret}
     if credentials.refresh_token:
         value["refresh_token"] = credentials.refresh_token
+    if credentials.authorized_at is not None:
+        value[AUTHORIZED_AT_KEY] = utc_iso(credentials.authorized_at)
     return json.dumps(value)
 
 

@@ -35,6 +35,10 @@ ALBUM_ID = "4aawyAB9vmqN3uQ7FjRGTy"
 """Bundled album with 62 tracks (two pages of album tracks)."""
 ARTIST_ID = "0TnOYISbd1XYRBk9myaseg"
 """Bundled artist with three albums."""
+MANY_ALBUMS_ARTIST_ID = "5kManyAlbumsArtist0023"
+"""Bundled artist with 23 albums: three pages of `/artists/{id}/albums` at its limit of 10."""
+MANY_ALBUMS_TRACKS = tuple(1 + (index * 7) % 4 for index in range(23))
+"""Tracks of each of MANY_ALBUMS_ARTIST_ID's albums (small: the album count is the point)."""
 OTHER_USER_ID = "someoneelse"
 
 
@@ -117,6 +121,11 @@ def build_fixture_documents() -> dict[str, Any]:
     for each in albums:
         docs[f"albums/{each['id']}.json"] = each
     docs[f"artists/{ARTIST_ID}.json"] = {**artist, "album_ids": [a["id"] for a in albums]}
+    artist, albums = sample_data.generate_artist(MANY_ALBUMS_ARTIST_ID, MANY_ALBUMS_TRACKS, 23)
+    for each in albums:
+        docs[f"albums/{each['id']}.json"] = each
+    docs[f"artists/{MANY_ALBUMS_ARTIST_ID}.json"] = {**artist,
+                                                     "album_ids": [a["id"] for a in albums]}
     docs["me/tracks.json"] = {"items": sample_data.generate_saved_tracks(73, seed=13)}
     docs["me/recently-played.json"] = {"items": sample_data.generate_recently_played(50, 17)}
     return docs

@@ -8,11 +8,20 @@ shared notes: spotify-web-api.md):
 - `GET /authorize`: approves at once and redirects to `redirect_uri?code=...&state=...`
   (what the browser would do after the user clicks "Agree").
 - `GET /v1/playlists/{id}` (embeds the first items page, like Spotify),
-  `/v1/playlists/{id}/items` (limit <= 50, `item` key; `/tracks` answers 403 as since Feb 2026),
-  `/v1/albums/{id}` (embeds the first tracks page), `/v1/albums/{id}/tracks`,
-  `/v1/artists/{id}`, `/v1/artists/{id}/albums`, `/v1/me/tracks`,
+  `/v1/playlists/{id}/items` (`item` key), `/v1/albums/{id}` (embeds the first tracks page),
+  `/v1/albums/{id}/tracks`, `/v1/artists/{id}`, `/v1/artists/{id}/albums`, `/v1/me/tracks`,
   `/v1/me/player/recently-played`. `next` URLs point back at this server. `fields`, `market`
   and `additional_types` are accepted and ignored.
+- As strict as Spotify, from the tables of spotify_rules.py: each paged endpoint's `limit`
+  range (400 `Invalid limit` outside it), the removed endpoints (`/playlists/{id}/tracks`, the
+  batch endpoints, `/artists/{id}/top-tracks`, ...: 403 or 404 as Spotify answers them), and the
+  fields development mode removes (served again with `extended_quota`).
+- Tokens: an access token expires `access_token_lifetime` seconds after it was issued (401
+  `The access token expired`); the refresh token expires `refresh_token_lifetime` seconds after
+  the authorization, and refreshing does not extend it (400 `invalid_grant`); with
+  `rotate_refresh_tokens` a refresh answer carries a new refresh token and the old one stops
+  working. `exhaust_quota(seconds)` answers every API request with the developer-account quota
+  429 (`"reason": "QUOTA_EXCEEDED"`), each request during it prolonging it (as reported).
 - Access: a client-credentials token gets 403 on `/me/...` and on playlist items (unless
   `extended_quota`); a user token reads items only of playlists its user owns (unless
   `extended_quota`). Unknown IDs (including Spotify-owned `37i9dQZ...` playlists) get 404.
@@ -45,12 +54,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from spotify_etl_dev import sample_data
 from spotify_etl_dev.catalogue import Catalogue, load_catalogue
+from spotify_etl_dev.spotify_rules import (
+    EMBEDDED_PAGE_LIMITS,
+    PAGE_LIMITS,
+    removed_answer,
+    strip_dev_mode_fields,
+    template_of,
+)
 
 FAKE_CLIENT_ID = "fake-client-id"
 FAKE_CLIENT_SECRET = "fake-client-secret-DO-NOT-LOG"
 FAKE_REFRESH_TOKEN = "fake-refresh-token-DO-NOT-LOG"
 RATE_WINDOW_SECONDS = 30.0
-MAX_PAGE_SIZE = 50
+ACCESS_TOKEN_LIFETIME_SECONDS = 3600
+REFRESH_TOKEN_LIFETIME_SECONDS = 182 * 24 * 3600
+"""Six months after the original authorization (Spotify, from 2026-07-20)."""
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 
 
@@ -101,6 +119,7 @@ class ApiError(Exception):
 class _Token:
     kind: str  # "app" or "user"
     user_id: str | None = None
+    expires_at: float = math.inf
 
 
 @dataclass
@@ -110,14 +129,18 @@ class _State:
     faults: list[Fault] = field(default_factory=list)
     log: list[RequestRecord] = field(default_factory=list)
     window: deque[float] = field(default_factory=deque)
+    refresh_tokens: dict[str, float] = field(default_factory=dict)  # token -> expires at
+    quota_until: float = -math.inf
+    quota_seconds: float = 0.0
 
 
 class FakeSpotify:
     """The fake server. Start it with `with FakeSpotify() as fake:` (or `start()`/`stop()`).
 
     Attributes that tests and simulations may change while it runs: `extended_quota`,
-    `rate_limit_per_30s` (None: no limit), `clock` (seconds, monotonic; drives the rate window
-    and request timestamps), `embedded_page_size` (items embedded in playlist metadata).
+    `rate_limit_per_30s` (None: no limit), `clock` (seconds, monotonic; drives the rate window,
+    token expiry, the quota and request timestamps), `embedded_page_size` (items embedded in
+    playlist metadata), `access_token_lifetime`, `rotate_refresh_tokens`.
     """
 
     def __init__(
@@ -131,7 +154,10 @@ class FakeSpotify:
         extended_quota: bool = False,
         rate_limit_per_30s: int | None = None,
         clock: Callable[[], float] = time.monotonic,
-        embedded_page_size: int = 100,
+        embedded_page_size: int = EMBEDDED_PAGE_LIMITS["playlists/{id}"],
+        access_token_lifetime: float = ACCESS_TOKEN_LIFETIME_SECONDS,
+        refresh_token_lifetime: float = REFRESH_TOKEN_LIFETIME_SECONDS,
+        rotate_refresh_tokens: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -144,7 +170,11 @@ class FakeSpotify:
         self.rate_limit_per_30s = rate_limit_per_30s
         self.clock = clock
         self.embedded_page_size = embedded_page_size
+        self.access_token_lifetime = access_token_lifetime
+        self.refresh_token_lifetime = refresh_token_lifetime
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         self._state = _State()
+        self._state.refresh_tokens[refresh_token] = clock() + refresh_token_lifetime
         self._lock = threading.Lock()
         self._server = _QuietServer((host, port), _make_handler(self))
         self._server.daemon_threads = True
@@ -235,6 +265,26 @@ class FakeSpotify:
         with self._lock:
             self._state.tokens.clear()
 
+    def expire_refresh_tokens(self) -> None:
+        """Make every refresh token reach its six months now (the next refresh: invalid_grant)."""
+        with self._lock:
+            now = self.clock()
+            for token in self._state.refresh_tokens:
+                self._state.refresh_tokens[token] = now
+
+    def refresh_token_valid(self, token: str) -> bool:
+        """Whether a refresh with `token` would succeed now."""
+        with self._lock:
+            return self._state.refresh_tokens.get(token, -math.inf) > self.clock()
+
+    def exhaust_quota(self, retry_after_seconds: float) -> None:
+        """Spend the developer account's quota: every API request is answered 429
+        QUOTA_EXCEEDED with Retry-After until `retry_after_seconds` pass without a request
+        (each request during it starts the wait again, as Spotify is reported to do)."""
+        with self._lock:
+            self._state.quota_seconds = retry_after_seconds
+            self._state.quota_until = self.clock() + retry_after_seconds
+
     # -- request log -----------------------------------------------------------------------
     @property
     def requests(self) -> list[RequestRecord]:
@@ -274,6 +324,7 @@ class FakeSpotify:
 
     def _route(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes):
         if path.startswith("/v1/"):
+            self._admit_quota()
             self._admit_rate_limited()
         self._raise_injected_fault(method, path)
         if method == "POST" and path == "/api/token":
@@ -284,6 +335,16 @@ class FakeSpotify:
             token = self._bearer(headers)
             return 200, {}, self._api_get(path[3:], query, token)
         raise ApiError(404, "Service not found")
+
+    def _admit_quota(self) -> None:
+        with self._lock:
+            now = self.clock()
+            if now >= self._state.quota_until:
+                return
+            self._state.quota_until = now + self._state.quota_seconds
+            wait = math.ceil(self._state.quota_until - now)
+        raise ApiError(429, "", {"Retry-After": str(wait)},
+                       body={"error": {"status": 429, "reason": "QUOTA_EXCEEDED"}})
 
     def _admit_rate_limited(self) -> None:
         limit = self.rate_limit_per_30s
@@ -333,9 +394,36 @@ class FakeSpotify:
 
     def _issue(self, token: _Token, **extra: Any) -> dict[str, Any]:
         access = secrets.token_urlsafe(24)
+        lifetime = self.access_token_lifetime
         with self._lock:
+            token.expires_at = self.clock() + lifetime
             self._state.tokens[access] = token
-        return {"access_token": access, "token_type": "Bearer", "expires_in": 3600, **extra}
+        return {"access_token": access, "token_type": "Bearer", "expires_in": math.ceil(lifetime),
+                **extra}
+
+    def _refresh(self, form: dict[str, str]) -> dict[str, Any]:
+        old = form.get("refresh_token", "")
+        with self._lock:
+            expires_at = self._state.refresh_tokens.get(old)
+            now = self.clock()
+            if expires_at is None or expires_at <= now:
+                expired = expires_at is not None
+                answer = None
+            else:
+                expired = False
+                answer = {}
+                if self.rotate_refresh_tokens:
+                    # The new token keeps the authorization's expiry; the old one stops working.
+                    new = secrets.token_urlsafe(24)
+                    del self._state.refresh_tokens[old]
+                    self._state.refresh_tokens[new] = expires_at
+                    self.refresh_token = new
+                    answer["refresh_token"] = new
+        if answer is None:
+            description = "Refresh token expired" if expired else "Invalid refresh token"
+            raise ApiError(400, "", body={"error": "invalid_grant",
+                                          "error_description": description})
+        return self._issue(_Token("user", self.user_id), scope=form.get("scope", ""), **answer)
 
     def _token(self, headers: Any, form: dict[str, str]) -> dict[str, Any]:
         client_id, client_secret = self._client_from(headers, form)
@@ -346,16 +434,17 @@ class FakeSpotify:
         if grant == "client_credentials":
             return self._issue(_Token("app"))
         if grant == "refresh_token":
-            if form.get("refresh_token") != self.refresh_token:
-                raise ApiError(400, "", body={"error": "invalid_grant",
-                                              "error_description": "Invalid refresh token"})
-            return self._issue(_Token("user", self.user_id), scope=form.get("scope", ""))
+            return self._refresh(form)
         if grant == "authorization_code":
             with self._lock:
                 redirect = self._state.codes.pop(form.get("code", ""), None)
             if redirect is None or redirect != form.get("redirect_uri"):
                 raise ApiError(400, "", body={"error": "invalid_grant",
                                               "error_description": "Invalid authorization code"})
+            with self._lock:  # a new authorization: six more months
+                self._state.refresh_tokens[self.refresh_token] = (
+                    self.clock() + self.refresh_token_lifetime
+                )
             return self._issue(_Token("user", self.user_id), refresh_token=self.refresh_token,
                                scope=form.get("scope", ""))
         raise ApiError(400, "", body={"error": "unsupported_grant_type",
@@ -382,9 +471,20 @@ class FakeSpotify:
             token = self._state.tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
         if token is None:
             raise ApiError(401, "Invalid access token")
+        if token.expires_at <= self.clock():
+            raise ApiError(401, "The access token expired")
         return token
 
     def _api_get(self, path: str, query: dict[str, str], token: _Token) -> dict[str, Any]:
+        removed = removed_answer(template_of(path), self.extended_quota)
+        if removed is not None:
+            raise ApiError(removed.status, removed.message)
+        answer = self._api_answer(path, query, token)
+        if self.extended_quota:
+            return answer
+        return strip_dev_mode_fields(answer)
+
+    def _api_answer(self, path: str, query: dict[str, str], token: _Token) -> dict[str, Any]:
         parts = path.strip("/").split("/")
         if parts[0] == "me":
             return self._me(parts[1:], query, token)
@@ -400,20 +500,25 @@ class FakeSpotify:
         return self._artist(ident, sub, query)
 
     def _page(self, items: list[Any], path: str, query: dict[str, str],
-              default_limit: int = 20, max_limit: int = MAX_PAGE_SIZE) -> dict[str, Any]:
+              embedded: int | None = None) -> dict[str, Any]:
+        """One page of `items` as endpoint `path` serves it (its limit range: PAGE_LIMITS), or
+        the first page an object embeds, of `embedded` items."""
+        allowed = PAGE_LIMITS[template_of(path)]
         try:
             offset = int(query.get("offset", 0))
-            limit = int(query.get("limit", default_limit))
+            limit = embedded or int(query.get("limit", allowed.default))
         except ValueError as error:
-            raise ApiError(400, "Invalid limit or offset") from error
-        if not 1 <= limit <= max_limit or offset < 0:
-            raise ApiError(400, "Invalid limit" if offset >= 0 else "Invalid offset")
+            raise ApiError(400, "Invalid limit") from error
+        if offset < 0:
+            raise ApiError(400, "Invalid offset")
+        if embedded is None and not allowed.minimum <= limit <= allowed.maximum:
+            raise ApiError(400, "Invalid limit")
         url = f"{self.api_url}{path}"
         total = len(items)
 
         def link(at: int) -> str:
-            # The embedded playlist page is larger than /items allows: its links ask for 50.
-            size = min(limit, MAX_PAGE_SIZE)
+            # An embedded page may be larger than its endpoint allows: its links ask for less.
+            size = min(limit, allowed.maximum)
             return f"{url}?{urlencode({'offset': at, 'limit': size})}"
 
         return {
@@ -437,8 +542,6 @@ class FakeSpotify:
             token.kind == "user" and metadata.get("owner", {}).get("id") == token.user_id
         )
         items_path = f"/playlists/{ident}/items"
-        if sub == "tracks":
-            raise ApiError(403, "Forbidden: use /playlists/{id}/items")
         if sub == "items":
             if not readable:
                 raise ApiError(403, "Forbidden")
@@ -447,8 +550,7 @@ class FakeSpotify:
             raise ApiError(404, "Service not found")
         answer = dict(metadata)
         if readable:
-            first = {"offset": "0", "limit": str(self.embedded_page_size)}
-            answer["items"] = self._page(items, items_path, first, max_limit=100)
+            answer["items"] = self._page(items, items_path, {}, embedded=self.embedded_page_size)
         else:
             answer["items"] = {"href": f"{self.api_url}{items_path}", "total": len(items)}
         return answer
@@ -464,8 +566,8 @@ class FakeSpotify:
             return self._page(tracks, tracks_path, query)
         if sub is not None:
             raise ApiError(404, "Service not found")
-        first = {"offset": "0", "limit": str(MAX_PAGE_SIZE)}
-        return {**album, "tracks": self._page(tracks, tracks_path, first)}
+        first = self._page(tracks, tracks_path, {}, embedded=EMBEDDED_PAGE_LIMITS["albums/{id}"])
+        return {**album, "tracks": first}
 
     def _artist(self, ident: str, sub: str | None, query: dict[str, str]) -> dict[str, Any]:
         with self._lock:
@@ -493,7 +595,7 @@ class FakeSpotify:
             return self._page(self.catalogue.saved_tracks, "/me/tracks", query)
         if parts == ["player", "recently-played"]:
             page = self._page(self.catalogue.recently_played, "/me/player/recently-played",
-                              {"limit": query.get("limit", "20")})
+                              {key: query[key] for key in ("limit",) if key in query})
             items = page["items"]
             cursors = {"after": None, "before": None}
             if items:
@@ -551,10 +653,15 @@ def main(argv: list[str] | None = None) -> None:
                                      description=main.__doc__)
     parser.add_argument("--port", type=int, default=8899)
     parser.add_argument("--rate-limit", type=int, metavar="REQUESTS_PER_30S")
-    parser.add_argument("--extended-quota", action="store_true")
+    parser.add_argument("--extended-quota", action="store_true",
+                        help="serve the fields development mode removes, and the Feb 2026 "
+                        "endpoints")
+    parser.add_argument("--rotate-refresh-tokens", action="store_true",
+                        help="answer each refresh with a new refresh token")
     args = parser.parse_args(argv)
     fake = FakeSpotify(port=args.port, rate_limit_per_30s=args.rate_limit,
-                       extended_quota=args.extended_quota)
+                       extended_quota=args.extended_quota,
+                       rotate_refresh_tokens=args.rotate_refresh_tokens)
     print(f"export SPOTIFY_CLIENT_ID={fake.client_id} SPOTIFY_CLIENT_SECRET={fake.client_secret}"
           f" SPOTIFY_REFRESH_TOKEN={fake.refresh_token}\n"
           f"python -m spotify_etl extract --api-url {fake.api_url} "

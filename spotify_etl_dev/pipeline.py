@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.markup import escape
-from spotify_runtime import contract
+from spotify_runtime import contract, metrics
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import PROCESSED, RAW_FAILED, RAW_TO_PROCESS
 from spotify_runtime.sources import parse_source
@@ -89,6 +89,8 @@ class RunSummary:
     """Messages still on the extract queue when the run stopped (deferred or retry pending)."""
     dead_lettered: int = 0
     handlers_invoked: set[str] = field(default_factory=set)
+    metric_lines: list[str] = field(default_factory=list)
+    """The EMF records the handlers published (CloudWatch would extract them in AWS)."""
     """The handlers (`module.function`) this run invoked, as the stacks name them."""
     quarantined: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
@@ -175,8 +177,13 @@ def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSetti
         function_timeout_seconds=contract.WORKER_TIMEOUT_SECONDS,
         idle_grace_seconds=IDLE_GRACE_SECONDS,
     )
-    with patched_environ(local.worker_environment(settings)):
-        mapping.run()
+    # The workers' EMF metric lines (CloudWatch's, in Lambda) are kept, not printed in the demo.
+    metrics.set_sink(summary.metric_lines.append)
+    try:
+        with patched_environ(local.worker_environment(settings)):
+            mapping.run()
+    finally:
+        metrics.set_sink(None)
     summary.dead_lettered = local.queue_depth(local.extract_dlq_url)
     summary.deferred = local.queue_depth(local.extract_queue_url)
 

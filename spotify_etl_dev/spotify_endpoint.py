@@ -55,15 +55,19 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
     """The local Spotify Web API serving the bundled sample data, for as long as the block runs.
 
     It holds a refresh token for the sample user, who owns the sample playlist: the
-    authorization-code mode, the normal one since Spotify's Feb 2026 rules.
+    authorization-code mode, the normal one since Spotify's Feb 2026 rules. The token is taken
+    as authorized now, as `auth` would record it.
     """
+    from datetime import UTC, datetime
+
     from spotify_etl_dev.fake_spotify import FakeSpotify
 
     with FakeSpotify() as server:
         yield SpotifyEndpoint(
             description=f"sample data at {server.base_url.removeprefix('http://')}",
             credentials=SpotifyCredentials(
-                server.client_id, server.client_secret, server.refresh_token, "the sample server"
+                server.client_id, server.client_secret, server.refresh_token, "the sample server",
+                authorized_at=datetime.now(UTC),
             ),
             sources=tuple(sources) or sample_sources(),
             api_url=server.api_url,

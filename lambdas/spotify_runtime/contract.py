@@ -23,12 +23,19 @@ ENV_EXTRACT_DLQ_URL = "EXTRACT_DLQ_URL"
 ENV_EXTRACT_MAX_ATTEMPTS = "EXTRACT_MAX_ATTEMPTS"
 ENV_EXTRACT_REQUESTS_PER_30S = "EXTRACT_REQUESTS_PER_30S"
 ENV_EXTRACT_MAX_CONCURRENCY = "EXTRACT_MAX_CONCURRENCY"
+DEFAULT_REFRESH_TOKEN_ALARM_DAYS = 30
+"""Days before the refresh token expires at which its alarm fires (cdk.json may override)."""
 
 # --- Metrics (CloudWatch Embedded Metric Format) --------------------------------------------
 METRICS_NAMESPACE = "SpotifyEtl"
 METRIC_RAW_FILES_QUARANTINED = "RawFilesQuarantined"
 """Raw files the transform moved to raw/failed/ (dimension Bucket); an alarm watches it."""
 METRIC_DIMENSION_BUCKET = "Bucket"
+METRIC_REFRESH_TOKEN_DAYS_LEFT = "RefreshTokenDaysLeft"
+"""Days before the refresh token expires (extract worker, each invocation; dimension Bucket);
+0 once Spotify refused it. An alarm fires at `refresh_token_alarm_days` or fewer."""
+METRIC_QUOTA_DEFERRALS = "QuotaDeferrals"
+"""Messages the extract worker deferred because Spotify's quota was spent (dimension Bucket)."""
 
 # --- Functions --------------------------------------------------------------------------------
 PLANNER_TIMEOUT_SECONDS = 120

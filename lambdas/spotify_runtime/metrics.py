@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 
 from spotify_runtime.contract import (
     METRIC_DIMENSION_BUCKET,
@@ -31,6 +32,20 @@ def emf_line(metric: str, value: float, *, bucket: str, unit: str = "Count") -> 
     })
 
 
+_SINK: Callable[[str], None] | None = None
+
+
+def set_sink(sink: Callable[[str], None] | None) -> None:
+    """Send EMF records to `sink` instead of stdout (the local run collects them; None: back to
+    stdout, as in Lambda)."""
+    global _SINK
+    _SINK = sink
+
+
 def emit(metric: str, value: float, *, bucket: str) -> None:
     """Print the EMF record; Lambda ships stdout to CloudWatch Logs, which extracts it."""
-    print(emf_line(metric, value, bucket=bucket), file=sys.stdout, flush=True)
+    line = emf_line(metric, value, bucket=bucket)
+    if _SINK is not None:
+        _SINK(line)
+    else:
+        print(line, file=sys.stdout, flush=True)

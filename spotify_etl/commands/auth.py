@@ -3,7 +3,9 @@
 Runs the authorization-code flow on a localhost redirect: opens (or prints) Spotify's consent
 page, receives the code on http://127.0.0.1:PORT/callback (register that exact redirect URI in
 the app's dashboard), exchanges it, and stores the refresh token in the environment's secret,
-merged with the JSON already there (or prints it with --print). The app's credentials come from
+merged with the JSON already there, with `authorized_at` (UTC): Spotify refresh tokens expire
+six months after the authorization, and the extract worker's alarm counts down from it. With
+--print it prints the token (and says how to record the time). The app's credentials come from
 SPOTIFY_CLIENT_ID/SPOTIFY_CLIENT_SECRET or, when absent, from the secret itself.
 """
 
@@ -16,13 +18,21 @@ import secrets
 import sys
 import webbrowser
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from spotify_runtime.aws_errors import aws_error_code
-from spotify_runtime.extract.credentials import ENV_CLIENT_ID, ENV_CLIENT_SECRET
+from spotify_runtime.extract.credentials import (
+    AUTHORIZED_AT_KEY,
+    ENV_AUTHORIZED_AT,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    REFRESH_TOKEN_LIFETIME,
+    utc_iso,
+)
 from spotify_runtime.extract.spotify_client import DEFAULT_ACCOUNTS_URL, USER_SCOPES
 
 from spotify_etl.cli import CliError
@@ -172,7 +182,8 @@ def _existing_secret(client: Any, secret_id: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, secrets_client: Any = None,
-        open_url: Callable[[str], Any] | None = None) -> int:
+        open_url: Callable[[str], Any] | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
     """Authorize, then store (or print) the refresh token."""
     secret_id = _secret_id(args)
     existing: dict[str, Any] = {}
@@ -190,11 +201,16 @@ def run(args: argparse.Namespace, secrets_client: Any = None,
         open_url = (lambda url: None) if args.no_browser else webbrowser.open
     token = authorize(client_id, client_secret, accounts_url=args.accounts_url, port=args.port,
                       open_url=open_url)
+    authorized_at = now()
+    expires = utc_iso(authorized_at + REFRESH_TOKEN_LIFETIME)
     if not secret_id:
         print(token)
+        print(f"authorized at {utc_iso(authorized_at)}; the token expires about {expires}: set "
+              f"{ENV_AUTHORIZED_AT}={utc_iso(authorized_at)} beside it", file=sys.stderr)
         return 0
     merged = {**existing, "client_id": client_id, "client_secret": client_secret,
-              "refresh_token": token}
+              "refresh_token": token, AUTHORIZED_AT_KEY: utc_iso(authorized_at)}
     secrets_client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(merged))
-    print(f"stored the refresh token in secret {secret_id!r}")
+    print(f"stored the refresh token in secret {secret_id!r} (expires about {expires}; "
+          "run this again before then)")
     return 0

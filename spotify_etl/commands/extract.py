@@ -11,9 +11,14 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from spotify_runtime.extract.credentials import credentials_from_env
+from spotify_runtime.contract import WORKER_TIMEOUT_SECONDS
+from spotify_runtime.extract.credentials import ENV_REFRESH_TOKEN, credentials_from_env
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.errors import InvalidCredentialsError
+from spotify_runtime.extract.errors import (
+    InvalidCredentialsError,
+    QuotaExceededError,
+    RefreshTokenExpiredError,
+)
 from spotify_runtime.extract.extract_run import extract_all
 from spotify_runtime.extract.raw_sink import DirectoryRawSink
 from spotify_runtime.extract.spotify_client import (
@@ -40,8 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--accounts-url", default=DEFAULT_ACCOUNTS_URL,
                         help="accounts service base URL (token endpoint at /api/token)")
     parser.add_argument("--deadline", type=float, metavar="SECONDS",
+                        default=float(WORKER_TIMEOUT_SECONDS),
                         help="never wait past this many seconds (a long Retry-After fails the "
-                        "source instead)")
+                        "source instead; default %(default).0f, the deployed worker's timeout)")
     parser.set_defaults(func=run)
 
 
@@ -71,13 +77,26 @@ def _extract(args: argparse.Namespace) -> int:
     except InvalidCredentialsError as error:
         raise CliError(str(error)) from None
     client = SpotifyClient(credentials, api_url=args.api_url, accounts_url=args.accounts_url)
-    deadline = Deadline.after(args.deadline) if args.deadline else Deadline.unlimited()
+    deadline = Deadline.after(args.deadline)
     run_at = datetime.now(UTC).replace(microsecond=0)
     outcomes = extract_all(client, sources, DirectoryRawSink(args.out), run_at=run_at,
                            deadline=deadline)
+    expired: list[str] = []
     for outcome in outcomes:
         if outcome.ok:
             print(outcome.describe())
+        elif isinstance(outcome.error, RefreshTokenExpiredError):
+            expired.append(str(outcome.source))  # one line for all of them, below
+        elif isinstance(outcome.error, QuotaExceededError):
+            print(f"error: {outcome.error}", file=sys.stderr)
         else:
             print(f"error: {outcome.describe()}", file=sys.stderr)
-    return 0 if all(outcome.ok for outcome in outcomes) else 1
+    if expired:
+        print(f"error: {', '.join(expired)}: {client.refresh_token_error}", file=sys.stderr)
+    if client.rotated_refresh_token:
+        # Spotify may stop accepting the old token: the new one must replace it.
+        print(f"note: Spotify issued a new refresh token; the one in {ENV_REFRESH_TOKEN} may no "
+              f"longer work: export {ENV_REFRESH_TOKEN}='{client.rotated_refresh_token}'",
+              file=sys.stderr)
+    complete = len(outcomes) == len(sources)
+    return 0 if complete and all(outcome.ok for outcome in outcomes) else 1

@@ -8,6 +8,7 @@ the dead-letter queue. Runtime code: `lambdas/spotify_runtime/extract/`.
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -71,6 +72,21 @@ class Extraction(Construct):
         alarms.on_errors("ExtractWorkerErrors", self.worker.function)
         alarms.on_messages("ScheduleDeadLetters", schedule_dead_letters)
         alarms.on_messages("ExtractDeadLetters", self.dead_letters)
+        alarms.on_at_most(
+            "RefreshTokenExpiring",
+            cloudwatch.Metric(
+                namespace=contract.METRICS_NAMESPACE,
+                metric_name=contract.METRIC_REFRESH_TOKEN_DAYS_LEFT,
+                dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket_name},
+                statistic="Minimum",
+                period=cdk.Duration.hours(1),
+            ),
+            settings.refresh_token_alarm_days,
+            f"RefreshTokenExpiring: the Spotify refresh token expires in "
+            f"{settings.refresh_token_alarm_days} days or fewer, or Spotify refused it; "
+            "re-authorize with `python -m spotify_etl auth --env "
+            f"{settings.name}` (README: troubleshooting)",
+        )
 
     def _planner(self, settings: EnvironmentSettings, code: lambda_.Code) -> PythonFunction:
         planner = PythonFunction(

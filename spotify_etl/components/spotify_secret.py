@@ -61,3 +61,11 @@ class SpotifySecret(Construct):
                 actions=["secretsmanager:GetSecretValue"], resources=[self.arn_for_policy]
             )
         )
+
+    def grant_put_value(self, role: iam.IRole) -> None:
+        """PutSecretValue on this secret only (the worker stores a rotated refresh token)."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:PutSecretValue"], resources=[self.arn_for_policy]
+            )
+        )

@@ -72,15 +72,28 @@ class Alarms(Construct):
         """Any non-zero value of a custom metric."""
         return self._alarm(construct_id, metric, description)
 
+    def on_at_most(
+        self, construct_id: str, metric: cloudwatch.Metric, threshold: float, description: str
+    ) -> cloudwatch.Alarm:
+        """A custom metric at or below `threshold` (a countdown such as days left)."""
+        return self._alarm(
+            construct_id, metric, description, threshold=threshold,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+        )
+
     def _alarm(
-        self, construct_id: str, metric: cloudwatch.IMetric, description: str
+        self, construct_id: str, metric: cloudwatch.IMetric, description: str,
+        *, threshold: float = 0,
+        comparison: cloudwatch.ComparisonOperator = (
+            cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+        ),
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
             metric=metric,
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            threshold=threshold,
+            comparison_operator=comparison,
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description=description,

@@ -42,6 +42,8 @@ class IngestStack(cdk.Stack):
         )
         grant_objects(lake.bucket, extraction.worker.role, ["s3:PutObject"], layout.RAW_TO_PROCESS)
         secret.grant_read(extraction.worker.role)
+        # A refresh token Spotify rotates is written back (the old one may stop working).
+        secret.grant_put_value(extraction.worker.role)
 
         self.bucket = lake.bucket
         self.secret = secret.secret

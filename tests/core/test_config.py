@@ -19,6 +19,7 @@ def test_cdk_json_parses_with_documented_defaults():
     assert dev.schedule_cron == "10 18 * * ? *" and dev.schedule_time_zone == "UTC"
     assert dev.destroy_on_removal is True and prod.destroy_on_removal is False
     assert dev.stage_name == "SpotifyEtl-dev"
+    assert dev.refresh_token_alarm_days == 30
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,8 @@ def test_cdk_json_parses_with_documented_defaults():
         ({"retention": 3}, "environments.dev.retention"),
         ({"extract_max_concurrency": 1}, "environments.dev.extract_max_concurrency"),
         ({"destroy_on_removal": "yes"}, "environments.dev.destroy_on_removal"),
+        ({"refresh_token_alarm_days": 0}, "environments.dev.refresh_token_alarm_days"),
+        ({"refresh_token_alarm_days": 200}, "environments.dev.refresh_token_alarm_days"),
     ],
 )
 def test_mistakes_name_the_key(overrides, key):

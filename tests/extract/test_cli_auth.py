@@ -1,5 +1,6 @@
 import json
 import threading
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -14,7 +15,7 @@ def browser(results: list):
     """Stands in for the user's browser: follows the consent page's redirect to the callback."""
 
     def open_url(url: str) -> None:
-        thread = threading.Thread(target=lambda: results.append(requests.get(url, timeout=10)))
+        thread = threading.Thread(target=lambda: results.append(requests.get(url, timeout=60)))
         thread.start()
 
     return open_url
@@ -37,22 +38,28 @@ def test_auth_stores_the_refresh_token_merged_into_the_secret(fake, monkeypatch,
             {"client_id": fake.client_id, "client_secret": fake.client_secret, "note": "kept"}))
         args = parse("--secret-id", "spotify-etl/dev", "--port", "0",
                      "--accounts-url", fake.accounts_url)
-        assert auth.run(args, secrets_client=client, open_url=browser(pages)) == 0
+        assert auth.run(args, secrets_client=client, open_url=browser(pages),
+                        now=lambda: datetime(2026, 7, 20, 12, 0, 5, 123, tzinfo=UTC)) == 0
         stored = json.loads(client.get_secret_value(SecretId="spotify-etl/dev")["SecretString"])
     assert stored == {"client_id": fake.client_id, "client_secret": fake.client_secret,
-                      "note": "kept", "refresh_token": fake.refresh_token}
+                      "note": "kept", "refresh_token": fake.refresh_token,
+                      "authorized_at": "2026-07-20T12:00:05Z"}
     assert pages[0].status_code == 200 and "received" in pages[0].text
     assert fake.count("/authorize") == 1 and fake.count("/api/token", status=200) == 1
     out = capsys.readouterr().out
     assert "stored the refresh token" in out and fake.refresh_token not in out
+    assert "expires about 2027-01-18T12:00:05Z" in out
 
 
 def test_auth_print_shows_the_token(fake, monkeypatch, capsys):
     monkeypatch.setenv("SPOTIFY_CLIENT_ID", fake.client_id)
     monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", fake.client_secret)
     args = parse("--print", "--port", "0", "--accounts-url", fake.accounts_url)
-    assert auth.run(args, open_url=browser([])) == 0
-    assert capsys.readouterr().out == fake.refresh_token + "\n"
+    assert auth.run(args, open_url=browser([]),
+                    now=lambda: datetime(2026, 7, 20, 12, tzinfo=UTC)) == 0
+    captured = capsys.readouterr()
+    assert captured.out == fake.refresh_token + "\n"
+    assert "SPOTIFY_AUTHORIZED_AT=2026-07-20T12:00:00Z" in captured.err
 
 
 def test_auth_with_wrong_client_secret_fails_in_one_line(fake, monkeypatch):

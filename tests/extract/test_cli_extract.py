@@ -5,7 +5,13 @@ import pytest
 from spotify_runtime.layout import RAW_TO_PROCESS
 
 from spotify_etl.cli import main
-from spotify_etl_dev.catalogue import ALBUM_ID, EDITORIAL_PLAYLIST_ID, PLAYLIST_ID
+from spotify_etl_dev.catalogue import (
+    ALBUM_ID,
+    EDITORIAL_PLAYLIST_ID,
+    MANY_ALBUMS_ARTIST_ID,
+    MANY_ALBUMS_TRACKS,
+    PLAYLIST_ID,
+)
 from spotify_etl_dev.fake_spotify import FAKE_CLIENT_SECRET, FAKE_REFRESH_TOKEN
 
 
@@ -37,6 +43,14 @@ def test_extract_writes_the_s3_layout_and_prints_one_line_per_source(env, fake, 
     envelope = json.loads(Path(tmp_path, files[1]).read_text(encoding="utf-8"))
     assert len(envelope["items"]) == 125
     assert fake.count("/api/token") == 1
+
+
+def test_extract_an_artist_lands_every_track_at_the_lower_bound(env, fake, tmp_path, capsys):
+    assert run(fake, tmp_path, f"artist:{MANY_ALBUMS_ARTIST_ID}") == 0
+    assert capsys.readouterr().out.startswith(
+        f"artist:{MANY_ALBUMS_ARTIST_ID}: {sum(MANY_ALBUMS_TRACKS)} items -> ")
+    # 1 token + 1 artist + ceil(23 / 10) album pages + 1 tracks page per album
+    assert len(fake.requests) == 1 + 1 + 3 + 23
 
 
 def test_failures_are_one_line_each_with_non_zero_exit(env, fake, tmp_path, capsys):
@@ -85,3 +99,53 @@ def test_user_source_without_refresh_token_names_the_variable(env, fake, tmp_pat
     assert err == ("error: saved-tracks: needs a user authorization: set SPOTIFY_REFRESH_TOKEN "
                    "(get one with `python -m spotify_etl auth`)\n")
     assert out.startswith(f"album:{ALBUM_ID}: 62 items")
+
+
+def test_expired_refresh_token_is_one_line_naming_the_command_and_albums_still_land(
+    env, fake, tmp_path, capsys
+):
+    fake.expire_refresh_tokens()
+    status = run(fake, tmp_path, "saved-tracks", f"album:{ALBUM_ID}", f"playlist:{PLAYLIST_ID}",
+                 "recently-played")
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert out.startswith(f"album:{ALBUM_ID}: 62 items -> ") and out.count("\n") == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: saved-tracks, playlist:{PLAYLIST_ID}, recently-played: ")
+    assert "invalid_grant" in err and "`python -m spotify_etl auth --print, then set " in err
+    # no retries: one refused refresh, one client-credentials token, no user request
+    assert fake.count("/api/token", status=400) == 1 and fake.count("/api/token") == 2
+    assert fake.count("/v1/(me|playlists)/") == 0
+
+
+def test_quota_429_stops_at_once_saying_when_spotify_accepts_requests_again(
+    env, fake, tmp_path, capsys
+):
+    fake.exhaust_quota(86_400)
+    status = run(fake, tmp_path, f"album:{ALBUM_ID}", f"playlist:{PLAYLIST_ID}",
+                 "saved-tracks")
+    out, err = capsys.readouterr()
+    assert status == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: Spotify's request quota ")
+    assert "QUOTA_EXCEEDED" in err and "in 24 h 00 min" in err
+    assert "accepts requests again at" in err
+    assert fake.count("/v1/") == 1  # nothing after the quota 429
+    assert list(tmp_path.rglob("*.json")) == []
+
+
+def test_rotated_refresh_token_is_shown_with_how_to_store_it(env, fake, tmp_path, capsys):
+    fake.rotate_refresh_tokens = True
+    assert run(fake, tmp_path, "saved-tracks") == 0
+    err = capsys.readouterr().err
+    assert err == (f"note: Spotify issued a new refresh token; the one in SPOTIFY_REFRESH_TOKEN "
+                   f"may no longer work: export SPOTIFY_REFRESH_TOKEN='{fake.refresh_token}'\n")
+    assert fake.refresh_token != FAKE_REFRESH_TOKEN
+
+
+def test_the_deadline_is_finite_by_default():
+    from spotify_runtime.contract import WORKER_TIMEOUT_SECONDS
+
+    from spotify_etl.cli import build_parser
+
+    args = build_parser().parse_args(["extract", "--source", "saved-tracks", "--out", "x"])
+    assert args.deadline == WORKER_TIMEOUT_SECONDS

@@ -78,3 +78,22 @@ def test_sinks_write_the_same_key_and_rewrites_overwrite(tmp_path, monkeypatch):
         assert S3RawSink(s3, "raw-bucket").write(key, envelope) == f"s3://raw-bucket/{key}"
         body = s3.get_object(Bucket="raw-bucket", Key=key)["Body"].read()
     assert body == (tmp_path / key).read_bytes().replace(b'"n":2', b'"n":1')
+
+
+def test_authorized_at_gives_the_days_left_and_a_bad_one_is_named():
+    from datetime import UTC, datetime
+
+    text = json.dumps({"client_id": "id", "client_secret": "s3cr3t-value",
+                       "refresh_token": "r3fr3sh", "authorized_at": "2026-07-20T12:00:00Z"})
+    parsed = parse_secret(text, "spotify-etl/dev")
+    assert parsed.authorized_at == datetime(2026, 7, 20, 12, tzinfo=UTC)
+    assert parsed.refresh_token_expires_at() == datetime(2027, 1, 18, 12, tzinfo=UTC)
+    assert parsed.days_left(datetime(2026, 12, 19, 12, tzinfo=UTC)) == 30
+    assert parsed.days_left(datetime(2027, 3, 1, tzinfo=UTC)) == 0
+    assert parsed.reauthorize_command == "python -m spotify_etl auth --secret-id spotify-etl/dev"
+    bad = json.dumps({"client_id": "id", "client_secret": "s3cr3t-value",
+                      "authorized_at": "last summer"})
+    with pytest.raises(CredentialsConfigError) as caught:
+        parse_secret(bad, "spotify-etl/dev")
+    assert str(caught.value) == ("secret 'spotify-etl/dev': 'authorized_at' is not an ISO 8601 "
+                                 "time like 2026-07-20T12:00:00Z")

@@ -11,9 +11,11 @@ from spotify_etl_dev.catalogue import (
     ALBUM_ID,
     ARTIST_ID,
     EDITORIAL_PLAYLIST_ID,
+    MANY_ALBUMS_ARTIST_ID,
     OTHER_USERS_PLAYLIST_ID,
     PLAYLIST_ID,
 )
+from spotify_etl_dev.spotify_rules import strip_dev_mode_fields
 
 from .conftest import APP_CREDENTIALS
 
@@ -42,7 +44,7 @@ def test_playlist_takes_the_lower_bound_of_requests(fake, make_client, n_items, 
 def test_playlist_envelope_holds_every_item_in_order(fake, make_client):
     envelope = extract(make_client(), f"playlist:{PLAYLIST_ID}")
     _, items = fake.catalogue.playlists[PLAYLIST_ID]
-    assert envelope["items"] == items
+    assert envelope["items"] == strip_dev_mode_fields(items)
     assert envelope["source"] == {"type": "playlist", "id": PLAYLIST_ID,
                                   "name": 'Road trip, "2026" edition ✨'}
     assert "items" not in envelope["metadata"] and envelope["metadata"]["owner"]["id"]
@@ -56,7 +58,9 @@ def test_playlist_accepts_the_older_track_key_and_tracks_page(fake, make_client)
     fake.add_playlist({**metadata, "id": "T" * 22}, old_items)
     fake.embedded_page_size = 20
     envelope = extract(make_client(), "playlist:" + "T" * 22)
-    assert [i["track"] for i in envelope["items"]] == [i["track"] for i in old_items]
+    assert [i["track"] for i in envelope["items"]] == [
+        strip_dev_mode_fields(i["track"]) for i in old_items
+    ]
 
 
 def test_album_uses_the_embedded_tracks_page(fake, make_client):
@@ -78,10 +82,23 @@ def test_artist_items_pair_each_track_with_its_album(fake, make_client):
     assert fake.count("/v1/") == 1 + 1 + len(album_ids)
 
 
+def test_artist_with_23_albums_takes_3_album_pages_of_10(fake, make_client):
+    envelope = extract(make_client(), f"artist:{MANY_ALBUMS_ARTIST_ID}")
+    album_ids = fake.catalogue.artist_album_ids[MANY_ALBUMS_ARTIST_ID]
+    tracks = [t["id"] for a in album_ids for t in fake.catalogue.albums[a]["tracks"]["items"]]
+    assert len(album_ids) == 23
+    assert [i["track"]["id"] for i in envelope["items"]] == tracks
+    album_pages = [r for r in fake.requests if r.path.endswith("/albums")]
+    assert [(r.query["limit"], r.query["offset"]) for r in album_pages] == [
+        ("10", "0"), ("10", "10"), ("10", "20")]
+    assert fake.count("/v1/") == 1 + 3 + 23 and fake.count("", status=400) == 0
+
+
 def test_user_sources(fake, make_client):
     client = make_client()
     saved = extract(client, "saved-tracks")
-    assert saved["items"] == fake.catalogue.saved_tracks and saved["metadata"] is None
+    assert saved["items"] == strip_dev_mode_fields(fake.catalogue.saved_tracks)
+    assert saved["metadata"] is None
     assert fake.count("/v1/me/tracks") == math.ceil(len(fake.catalogue.saved_tracks) / 50)
     played = extract(client, "recently-played")
     assert len(played["items"]) == 50 and fake.count("/v1/me/player/recently-played") == 1
@@ -124,3 +141,26 @@ def test_album_and_artist_work_with_client_credentials(make_client):
     client = make_client(APP_CREDENTIALS)
     assert len(extract(client, f"album:{ALBUM_ID}")["items"]) == 62
     assert len(extract(client, f"artist:{ARTIST_ID}")["items"]) == 27
+
+
+def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_goes_on(make_client,
+                                                                               tmp_path):
+    from spotify_runtime.extract.extract_run import extract_all
+    from spotify_runtime.extract.raw_sink import DirectoryRawSink
+
+    from spotify_etl_dev.fake_spotify import FakeSpotify
+
+    now = [0.0]
+
+    def tick() -> None:  # each request happens 20 minutes after the previous one
+        now[0] += 1200
+
+    with FakeSpotify(clock=lambda: now[0]) as fake:
+        client = make_client(api_url=fake.api_url, accounts_url=fake.accounts_url, throttle=tick)
+        outcomes = extract_all(client, [parse_source(f"album:{ALBUM_ID}"),
+                                        parse_source("saved-tracks")],
+                               DirectoryRawSink(tmp_path), run_at=RUN_AT,
+                               deadline=Deadline.unlimited())
+        assert [o.ok for o in outcomes] == [True, True]
+        assert fake.count("/v1/", status=401) == 1
+        assert fake.count("/api/token") == 2  # the first token and one refresh

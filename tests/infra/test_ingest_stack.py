@@ -167,6 +167,9 @@ def test_worker_grants(dev):
     secret_id = next(iter(resources(dev.ingest, "AWS::SecretsManager::Secret")))
     assert actions_on(statements, f"/{layout.RAW_TO_PROCESS}*") == {"s3:PutObject"}
     assert ("secretsmanager:GetSecretValue", f"<{secret_id}>") in grants(statements)
+    # A rotated refresh token is written back: to that secret only.
+    put = {r for a, r in grants(statements) if a == "secretsmanager:PutSecretValue"}
+    assert put == {f"<{secret_id}>"}
     s3_resources = {r for a, r in grants(statements) if a.startswith("s3:")}
     assert all(r.endswith(f"/{layout.RAW_TO_PROCESS}*") for r in s3_resources)
     queues = resources(dev.ingest, "AWS::SQS::Queue")
@@ -194,10 +197,12 @@ def test_imported_secret_and_alert_email(tmp_path):
     template = Template.from_stack(stack)
     assert resources(template, "AWS::SecretsManager::Secret") == {}
     statements = function_statements(template, WORKER)
-    secret_grants = {r for a, r in grants(statements) if a == "secretsmanager:GetSecretValue"}
-    assert secret_grants == {
-        "arn:<AWS::Partition>:secretsmanager:eu-west-1:<AWS::AccountId>:secret:spotify/etl-??????"
-    }
+    for action in ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"):
+        secret_grants = {r for a, r in grants(statements) if a == action}
+        assert secret_grants == {
+            "arn:<AWS::Partition>:secretsmanager:eu-west-1:<AWS::AccountId>:secret:"
+            "spotify/etl-??????"
+        }
     _, worker = function(template, WORKER)
     assert worker["Environment"]["Variables"]["SPOTIFY_SECRET_ID"] == "spotify/etl"
     subscription = only(template, "AWS::SNS::Subscription")
@@ -227,6 +232,34 @@ def test_alarms_on_extraction_errors_and_dead_letters(dev):
         assert alarm["Properties"]["Threshold"] == 0
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
         assert len(alarm["Properties"]["AlarmActions"]) == 1
+
+
+def refresh_token_alarm(template):
+    [alarm] = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"]["MetricName"] == "RefreshTokenDaysLeft"]
+    return alarm
+
+
+def test_refresh_token_alarm_fires_at_the_configured_days_left(dev, tmp_path):
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from spotify_etl.config import parse_environment
+    from spotify_etl.stacks.ingest import IngestStack
+
+    alarm = refresh_token_alarm(dev.ingest)
+    bucket_id = next(k for k, r in resources(dev.ingest, "AWS::S3::Bucket").items()
+                     if "LoggingConfiguration" in r["Properties"])
+    assert (alarm["Namespace"], alarm["Statistic"]) == ("SpotifyEtl", "Minimum")
+    assert alarm["Dimensions"] == [{"Name": "Bucket", "Value": {"Ref": bucket_id}}]
+    assert alarm["Threshold"] == 30
+    assert alarm["ComparisonOperator"] == "LessThanOrEqualToThreshold"
+    assert len(alarm["AlarmActions"]) == 1 and "spotify_etl auth" in alarm["AlarmDescription"]
+
+    settings = parse_environment("early", {"refresh_token_alarm_days": 45}, {})
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
+    stack = IngestStack(app, "Ingest", settings=settings, env=cdk.Environment(region="eu-west-1"))
+    assert refresh_token_alarm(Template.from_stack(stack))["Threshold"] == 45
 
 
 def test_functions_run_python_3_14_with_their_own_log_groups(dev):

@@ -69,6 +69,14 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
     assert summary.objects_written == 21
 
 
+def test_the_workers_publish_the_refresh_tokens_days_left(first_run) -> None:
+    _, summary, _ = first_run
+    days = [json.loads(line)["RefreshTokenDaysLeft"] for line in summary.metric_lines
+            if "RefreshTokenDaysLeft" in line]
+    # one per worker invocation; the sample token was authorized at the start of the run
+    assert len(days) == 5 and all(181.9 < value <= 182 for value in days)
+
+
 def test_rows_per_table_match_the_parquet_files(first_run) -> None:
     lake, summary, _ = first_run
     assert summary.rows == {table: len(_table_rows(lake, table)) for table in TABLES}

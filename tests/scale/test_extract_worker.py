@@ -21,6 +21,7 @@ from spotify_runtime.extract.worker import (
     build_container,
     worker_pacer,
 )
+from spotify_runtime.sources import parse_source
 
 from spotify_etl_dev.fake_spotify import FakeSpotify
 from spotify_etl_dev.sqs_event_source import to_lambda_records
@@ -212,3 +213,164 @@ def test_planner_to_worker_lands_every_configured_source(env, fake, monkeypatch)
     assert raw_keys() == sorted(layout.raw_key("playlist", s.id, RUN_AT) for s in sources)
     assert drain(boto3.client("sqs", region_name="us-east-1"), env["queue"]) == []
     assert fake.count("^/api/token") == 1
+
+
+# --- Spotify's refresh-token lifecycle and quota, through the worker --------------------------
+
+def emf_values(output: str, metric: str) -> list[float]:
+    values = []
+    for line in output.splitlines():
+        if line.startswith("{") and f'"{metric}"' in line:
+            values.append(json.loads(line)[metric])
+    return values
+
+
+def test_expired_refresh_token_dead_letters_each_user_source_once_and_albums_still_land(
+    env, fake, capsys
+) -> None:
+    from spotify_etl_dev.catalogue import ALBUM_ID
+
+    fake.expire_refresh_tokens()
+    user_sources = [parse_source("saved-tracks"), parse_source("recently-played"),
+                    playlist_sources(1)[0]]
+    send(env, parse_source(f"album:{ALBUM_ID}"), *user_sources)
+
+    assert poll(env, via_handler) == {"batchItemFailures": []}
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    assert drain(sqs, env["queue"]) == []  # nothing retried
+    dead = drain(sqs, env["EXTRACT_DLQ_URL"])
+    assert sorted(json.loads(m["Body"])["source"] for m in dead) == sorted(
+        str(s) for s in user_sources)
+    errors = {json.loads(m["Body"])["last_error"] for m in dead}
+    assert len(errors) == 1  # the same one line for each
+    [error] = errors
+    assert "invalid_grant" in error and "six months" in error
+    assert f"`python -m spotify_etl auth --secret-id {env['SPOTIFY_SECRET_ID']}`" in error
+    assert raw_keys() == [layout.raw_key("album", ALBUM_ID, RUN_AT)]
+    # One refused refresh, one client-credentials token; no request for a user source.
+    assert fake.count("^/api/token", status=400) == 1 and fake.count("^/api/token") == 2
+    assert fake.count("^/v1/(me|playlists)/") == 0
+    assert emf_values(capsys.readouterr().out, "RefreshTokenDaysLeft") == [0]
+
+
+def test_rotated_refresh_token_is_written_back_and_the_next_container_uses_it(
+    env, fake, capsys
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    authorized_at = (datetime.now(UTC) - timedelta(days=170)).replace(microsecond=0)
+    original = fake.refresh_token
+    secrets.put_secret_value(SecretId=env["SPOTIFY_SECRET_ID"], SecretString=json.dumps({
+        "client_id": fake.client_id, "client_secret": fake.client_secret,
+        "refresh_token": original, "authorized_at": authorized_at.isoformat(),
+    }))
+    fake.rotate_refresh_tokens = True
+    send(env, parse_source("saved-tracks"))
+    assert poll(env, via_handler) == {"batchItemFailures": []}
+
+    stored = json.loads(secrets.get_secret_value(SecretId=env["SPOTIFY_SECRET_ID"])
+                        ["SecretString"])
+    assert stored["refresh_token"] == fake.refresh_token != original
+    assert not fake.refresh_token_valid(original)  # the old one no longer works
+    assert stored["authorized_at"] == authorized_at.isoformat()  # rotation extends nothing
+    [days] = emf_values(capsys.readouterr().out, "RefreshTokenDaysLeft")
+    assert 11.9 < days < 12.1  # 182 - 170
+
+    extract_worker.forget_container()  # a new container reads the secret again
+    send(env, parse_source("recently-played"))
+    assert poll(env, via_handler) == {"batchItemFailures": []}
+    assert len(raw_keys()) == 2 and fake.count("^/api/token", status=400) == 0
+
+
+class DelayRecordingSQS(RecordingSQS):
+    """Records the re-sent messages' DelaySeconds and hands moto 0, so the test need not wait
+    the 15 minutes; every other call goes to moto as is."""
+
+    def __init__(self, client) -> None:
+        super().__init__(client)
+        self.delays: list[int] = []
+        self.handles: list[str] = []
+
+    def change_message_visibility(self, **kwargs):
+        self.handles.append(kwargs["ReceiptHandle"])
+        return super().change_message_visibility(**kwargs)
+
+    def make_visible(self, queue_url: str) -> None:
+        """What the passing of the visibility timeouts set so far would do."""
+        for handle in self.handles:
+            self.client.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle,
+                                                  VisibilityTimeout=0)
+        self.handles.clear()
+
+    def send_message(self, **kwargs):
+        self.delays.append(kwargs.pop("DelaySeconds", 0))
+        return self.client.send_message(**kwargs)
+
+
+def test_quota_429_defers_every_message_without_another_request_until_retry_after(
+    env, fake, capsys
+) -> None:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    shift = [0.0]
+    fake.clock = lambda: time.monotonic() + shift[0]
+
+    def now() -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=shift[0])
+
+    settings = WorkerSettings.from_env(env)
+    sqs = DelayRecordingSQS(boto3.client("sqs", region_name="us-east-1"))
+    metrics: list[tuple[str, float]] = []
+
+    def container() -> object:
+        pacer = worker_pacer(settings)
+        client = SpotifyClient(
+            SpotifyCredentials(fake.client_id, fake.client_secret, fake.refresh_token),
+            api_url=fake.api_url, accounts_url=fake.accounts_url, throttle=pacer,
+            sleep=lambda _seconds: None, now=now,
+            clock=lambda: time.monotonic() + shift[0],
+        )
+        worker = build_container(
+            settings, sqs=sqs, client=client, pacer=pacer, rng=random.Random(3),
+            sink=S3RawSink(boto3.client("s3", region_name="us-east-1"), BUCKET),
+            metric=lambda name, value: metrics.append((name, value)),
+        )
+        worker._now = now
+        return worker
+
+    def invoke_with(worker):
+        return lambda event: worker.handle_batch(event["Records"], Deadline.after(290)).response
+
+    sources = playlist_sources(3)
+    fake.exhaust_quota(86_400)
+    send(env, *sources)
+    first = container()
+    assert poll(env, invoke_with(first)) == {"batchItemFailures": []}  # re-sent, waiting
+    assert fake.count("^/v1/", status=429) == 1  # the first request only; the rest from memory
+    assert sqs.delays == [900, 900, 900]
+    waiting = drain(sqs, env["queue"])
+    assert len(waiting) == 3 and all("not_before" in json.loads(m["Body"]) for m in waiting)
+    for message in waiting:  # make them visible again, as after their delay
+        sqs.client.change_message_visibility(QueueUrl=env["queue"],
+                                             ReceiptHandle=message["ReceiptHandle"],
+                                             VisibilityTimeout=0)
+
+    # Later receives, in new containers that know nothing: deferred by visibility, 12 h at most.
+    for hours, low, high in ((0.25, 43_000, 43_140), (12.5, 41_000, 43_140)):
+        shift[0] = hours * 3600
+        sqs.visibility.clear()
+        response = poll(env, invoke_with(container()))
+        assert len(response["batchItemFailures"]) == 3
+        assert all(low <= seconds <= high for seconds in sqs.visibility), sqs.visibility
+        sqs.make_visible(env["queue"])
+    assert fake.count("^/v1/") == 1  # still no further request
+    assert drain(sqs, env["EXTRACT_DLQ_URL"]) == []
+
+    shift[0] = 86_400 + 60  # the Retry-After has passed
+    assert poll(env, invoke_with(container())) == {"batchItemFailures": []}
+    assert raw_keys() == sorted(layout.raw_key("playlist", s.id, RUN_AT) for s in sources)
+    assert drain(sqs, env["EXTRACT_DLQ_URL"]) == []
+    assert metrics.count(("QuotaDeferrals", 1)) == 3 + 3 + 3

@@ -4,23 +4,31 @@ simulate a new container."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from spotify_runtime.aws_errors import aws_error_code
 from spotify_runtime.contract import (
     ENV_SPOTIFY_ACCOUNTS_URL,
     ENV_SPOTIFY_API_URL,
     ENV_SPOTIFY_SECRET_ID,
 )
-from spotify_runtime.extract.credentials import clear_secret_cache, credentials_from_secret
+from spotify_runtime.extract.credentials import (
+    clear_secret_cache,
+    credentials_from_secret,
+    store_rotated_refresh_token,
+)
 from spotify_runtime.extract.spotify_client import (
     DEFAULT_ACCOUNTS_URL,
     DEFAULT_API_URL,
     SpotifyClient,
 )
 from spotify_runtime.logs import required_env
+
+LOG = logging.getLogger(__name__)
 
 
 class _ContainerState(threading.local):
@@ -42,7 +50,8 @@ def container_client(
 ) -> SpotifyClient:
     """The Spotify client this container keeps: credentials from SPOTIFY_SECRET_ID (read once),
     optional SPOTIFY_API_URL / SPOTIFY_ACCOUNTS_URL; its token is reused across invocations.
-    `throttle` is used when the client is first created."""
+    `throttle` is used when the client is first created. A refresh token Spotify rotates is
+    written back to the secret (before its access token is used) so later containers read it."""
     env = os.environ if environ is None else environ
     secret_id = required_env(ENV_SPOTIFY_SECRET_ID, env)
     api_url = env.get(ENV_SPOTIFY_API_URL) or DEFAULT_API_URL
@@ -50,8 +59,21 @@ def container_client(
     key = (secret_id, api_url, accounts_url)
     if key not in _STATE.clients:
         credentials = credentials_from_secret(secret_id, secrets_client)
+
+        def keep_rotated(token: str) -> None:
+            client = secrets_client or container_aws_client("secretsmanager")
+            try:
+                store_rotated_refresh_token(secret_id, token, client)
+            except Exception as error:  # this container goes on with the new token in memory
+                LOG.error("could not store the rotated refresh token in secret %r (%s): the "
+                          "next container may be refused; run `python -m spotify_etl auth "
+                          "--secret-id %s`", secret_id, aws_error_code(error), secret_id)
+            else:
+                LOG.info("stored the refresh token Spotify rotated in secret %r", secret_id)
+
         _STATE.clients[key] = SpotifyClient(
-            credentials, api_url=api_url, accounts_url=accounts_url, throttle=throttle
+            credentials, api_url=api_url, accounts_url=accounts_url, throttle=throttle,
+            on_refresh_token_rotated=keep_rotated,
         )
     return _STATE.clients[key]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spotify_runtime.aws_errors import aws_error_code
@@ -18,8 +19,14 @@ from spotify_runtime.extract.errors import InvalidCredentialsError
 ENV_CLIENT_ID = "SPOTIFY_CLIENT_ID"
 ENV_CLIENT_SECRET = "SPOTIFY_CLIENT_SECRET"
 ENV_REFRESH_TOKEN = "SPOTIFY_REFRESH_TOKEN"
+ENV_AUTHORIZED_AT = "SPOTIFY_AUTHORIZED_AT"
 SECRET_KEYS = ("client_id", "client_secret")
-"""Required keys of the secret's JSON; `refresh_token` is optional."""
+"""Required keys of the secret's JSON; `refresh_token` and `authorized_at` are optional."""
+AUTHORIZED_AT_KEY = "authorized_at"
+"""When (UTC, ISO 8601) the user authorized the app; `auth` stores it beside the refresh token."""
+REFRESH_TOKEN_LIFETIME = timedelta(days=182)
+"""Spotify (from 2026-07-20): a refresh token expires six months after the original
+authorization; refreshing does not extend it."""
 
 
 class CredentialsConfigError(InvalidCredentialsError):
@@ -37,11 +44,46 @@ class SpotifyCredentials:
     """Where they came from, for error messages: e.g. "secret 'spotify-etl/dev'"."""
     refresh_token_at: str = "a refresh token"
     """Where a refresh token would go, for error messages: e.g. "SPOTIFY_REFRESH_TOKEN"."""
+    authorized_at: datetime | None = None
+    """When the user authorized the app (None: not recorded, e.g. a secret older than this)."""
+    reauthorize_command: str = "python -m spotify_etl auth --print"
+    """The exact command that gets a new refresh token into where this one lives."""
 
     @property
     def has_user(self) -> bool:
         """Whether a user authorized the app (refresh-token mode)."""
         return bool(self.refresh_token)
+
+    def refresh_token_expires_at(self) -> datetime | None:
+        """When the refresh token stops working (None when the authorization time is unknown)."""
+        if self.authorized_at is None or not self.has_user:
+            return None
+        return self.authorized_at + REFRESH_TOKEN_LIFETIME
+
+    def days_left(self, now: datetime) -> float | None:
+        """Days before the user must re-authorize (0 when past; None when unknown)."""
+        expires = self.refresh_token_expires_at()
+        if expires is None:
+            return None
+        return max((expires - now).total_seconds() / 86_400, 0.0)
+
+
+def parse_authorized_at(value: object, where: str) -> datetime | None:
+    """An ISO 8601 UTC time (naive taken as UTC), or None; CredentialsConfigError names `where`."""
+    if value is None or value == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise CredentialsConfigError(
+            f"{where}: {AUTHORIZED_AT_KEY!r} is not an ISO 8601 time like 2026-07-20T12:00:00Z"
+        ) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def utc_iso(moment: datetime) -> str:
+    """`2026-07-20T12:00:00Z`."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_secret(text: str | None, secret_id: str) -> SpotifyCredentials:
@@ -67,6 +109,8 @@ def parse_secret(text: str | None, secret_id: str) -> SpotifyCredentials:
         refresh_token=(token or "").strip() or None,
         origin=f"secret {secret_id!r}",
         refresh_token_at=f"'refresh_token' in secret {secret_id!r}",
+        authorized_at=parse_authorized_at(data.get(AUTHORIZED_AT_KEY), f"secret {secret_id!r}"),
+        reauthorize_command=f"python -m spotify_etl auth --secret-id {secret_id}",
     )
 
 
@@ -92,6 +136,18 @@ def credentials_from_secret(secret_id: str, secrets_client: Any = None) -> Spoti
     return credentials
 
 
+def store_rotated_refresh_token(secret_id: str, token: str, secrets_client: Any) -> None:
+    """Write a refresh token Spotify rotated back into the secret, keeping every other key
+    (authorized_at too: rotation does not extend the six months). Later containers read it."""
+    response = secrets_client.get_secret_value(SecretId=secret_id)
+    data = json.loads(response.get("SecretString") or "{}")
+    data["refresh_token"] = token
+    secrets_client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(data))
+    cached = _SECRET_CACHE.get(secret_id)
+    if cached is not None:
+        _SECRET_CACHE[secret_id] = replace(cached, refresh_token=token)
+
+
 def clear_secret_cache() -> None:
     """Forget cached secrets (tests; a rotated secret is picked up by the next container)."""
     _SECRET_CACHE.clear()
@@ -113,4 +169,8 @@ def credentials_from_env(environ: Mapping[str, str] | None = None) -> SpotifyCre
     return SpotifyCredentials(
         env[ENV_CLIENT_ID].strip(), env[ENV_CLIENT_SECRET].strip(), token, origin,
         refresh_token_at=ENV_REFRESH_TOKEN,
+        authorized_at=parse_authorized_at(env.get(ENV_AUTHORIZED_AT, "").strip(),
+                                          ENV_AUTHORIZED_AT),
+        reauthorize_command=(f"python -m spotify_etl auth --print, then set {ENV_REFRESH_TOKEN} "
+                             f"and {ENV_AUTHORIZED_AT}"),
     )

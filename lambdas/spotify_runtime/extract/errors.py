@@ -5,6 +5,8 @@ Each message is one line a user can act on; none contains a credential.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class ExtractError(Exception):
     """A source could not be extracted. The message names the cause; no credential in it."""
@@ -32,3 +34,18 @@ class TransientError(ExtractError):
 
 class SourcesFailedError(ExtractError):
     """Raised at the end of a run in which some sources failed (after writing the others)."""
+
+
+class RefreshTokenExpiredError(InvalidCredentialsError):
+    """The token endpoint answered `invalid_grant` to the refresh token: it expired (six months
+    after the authorization) or was revoked. Permanent until someone re-authorizes: no retry."""
+
+
+class QuotaExceededError(RateLimitedError):
+    """Spotify's 429 with `"reason": "QUOTA_EXCEEDED"`: the developer account's quota is spent.
+    Every request before `retry_after_seconds` pass only prolongs it, so none is sent."""
+
+    def __init__(self, message: str, retry_after_seconds: float, resume_at: datetime) -> None:
+        super().__init__(message, retry_after_seconds)
+        self.resume_at = resume_at
+        """When (UTC) Spotify accepts requests again."""

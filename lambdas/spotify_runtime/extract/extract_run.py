@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.errors import ExtractError
+from spotify_runtime.extract.errors import ExtractError, QuotaExceededError
 from spotify_runtime.extract.extraction import extract_source
 from spotify_runtime.extract.raw_sink import RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
@@ -88,11 +88,15 @@ def extract_all(
     run_at: datetime,
     deadline: Deadline,
 ) -> list[SourceOutcome]:
-    """`extract_and_write` for each source in turn; every source is attempted."""
-    return [
-        extract_and_write(client, source, sink, run_at=run_at, deadline=deadline)
-        for source in sources
-    ]
+    """`extract_and_write` for each source in turn; every source is attempted, unless Spotify
+    says the quota is spent: then the run stops (each further request would prolong it)."""
+    outcomes = []
+    for source in sources:
+        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline)
+        outcomes.append(outcome)
+        if isinstance(outcome.error, QuotaExceededError):
+            break
+    return outcomes
 
 
 def summarize(outcomes: list[SourceOutcome]) -> str:

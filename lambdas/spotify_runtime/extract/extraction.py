@@ -4,7 +4,8 @@ Request counts (the lower bound the benchmark checks), N items per source:
 - playlist: 1 metadata request (Spotify embeds the first items page, up to 100, and we use it)
   plus ceil((N - embedded) / 50) `/items` pages; without an embedded page, ceil(N / 50) pages.
 - album: 1 request (embeds the first 50 tracks) plus ceil((N - 50) / 50) track pages.
-- artist: 1 + ceil(albums / 50) + sum over albums of ceil(tracks / 50).
+- artist: 1 + ceil(albums / 10) + sum over albums of ceil(tracks / 50) (the artist's albums
+  come 10 a page since Feb 2026; endpoints.py has every page size and its source).
 - saved-tracks: ceil(N / 50); recently-played: 1 (Spotify keeps only the last 50 plays).
 """
 
@@ -16,11 +17,15 @@ from typing import Any
 
 from spotify_runtime.envelope import build_envelope
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.errors import InvalidCredentialsError, SourceUnavailableError
+from spotify_runtime.extract.endpoints import page_size
+from spotify_runtime.extract.errors import (
+    InvalidCredentialsError,
+    RefreshTokenExpiredError,
+    SourceUnavailableError,
+)
 from spotify_runtime.extract.spotify_client import ResourceUnavailableError, SpotifyClient
 from spotify_runtime.sources import Source
 
-PAGE_SIZE = 50
 EDITORIAL_PREFIX = "37i9dQZ"
 USER_SOURCE_NAMES = {"saved-tracks": "Saved tracks", "recently-played": "Recently played"}
 
@@ -41,19 +46,22 @@ def _embedded_page(obj: dict[str, Any], *keys: str) -> dict[str, Any] | None:
 
 
 def _rest_of_pages(
-    client: SpotifyClient, path: str, page: dict[str, Any] | None, deadline: Deadline,
-    params: dict[str, Any] | None = None,
+    client: SpotifyClient, template: str, ident: str | None, page: dict[str, Any] | None,
+    deadline: Deadline, params: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """Items of `page` and of every following page of `path` (limit 50).
+    """Items of `page` and of every following page of endpoint `template` for `ident`, each
+    asked for with the endpoint's page size (endpoints.py).
 
     The next offset is computed instead of following `next` verbatim: an embedded page's
     `next` may name an older endpoint or a larger limit than `path` accepts.
     """
+    path = template.format(id=ident)
+    limit = page_size(template)
     items: list[Any] = []
     offset = 0
     while True:
         if page is None:
-            query = {**(params or {}), "limit": PAGE_SIZE, "offset": offset}
+            query = {**(params or {}), "limit": limit, "offset": offset}
             page = client.get(path, query, deadline=deadline)
         items.extend(page.get("items") or [])
         offset = int(page.get("offset") or 0) + len(page.get("items") or [])
@@ -66,7 +74,7 @@ def _playlist(client: SpotifyClient, source: Source, deadline: Deadline):
     metadata = client.get(f"playlists/{source.id}", {"additional_types": "track,episode"},
                           deadline=deadline)
     first = _embedded_page(metadata, "items", "tracks")
-    items = _rest_of_pages(client, f"playlists/{source.id}/items", first, deadline,
+    items = _rest_of_pages(client, "playlists/{id}/items", source.id, first, deadline,
                            {"additional_types": "track,episode"})
     return metadata.get("name"), metadata, items
 
@@ -74,27 +82,29 @@ def _playlist(client: SpotifyClient, source: Source, deadline: Deadline):
 def _album(client: SpotifyClient, source: Source, deadline: Deadline):
     metadata = client.get(f"albums/{source.id}", deadline=deadline)
     first = _embedded_page(metadata, "tracks")
-    items = _rest_of_pages(client, f"albums/{source.id}/tracks", first, deadline)
+    items = _rest_of_pages(client, "albums/{id}/tracks", source.id, first, deadline)
     return metadata.get("name"), metadata, items
 
 
 def _artist(client: SpotifyClient, source: Source, deadline: Deadline):
     artist = client.get(f"artists/{source.id}", deadline=deadline)
-    albums = _rest_of_pages(client, f"artists/{source.id}/albums", None, deadline,
+    albums = _rest_of_pages(client, "artists/{id}/albums", source.id, None, deadline,
                             {"include_groups": "album,single,compilation"})
     items = []
     for album in albums:
-        tracks = _rest_of_pages(client, f"albums/{album['id']}/tracks", None, deadline)
+        tracks = _rest_of_pages(client, "albums/{id}/tracks", album["id"], None, deadline)
         items.extend({"album": album, "track": track} for track in tracks)
     return artist.get("name"), artist, items
 
 
 def _saved_tracks(client: SpotifyClient, source: Source, deadline: Deadline):
-    return USER_SOURCE_NAMES[source.type], None, _rest_of_pages(client, "me/tracks", None, deadline)
+    items = _rest_of_pages(client, "me/tracks", None, None, deadline)
+    return USER_SOURCE_NAMES[source.type], None, items
 
 
 def _recently_played(client: SpotifyClient, source: Source, deadline: Deadline):
-    page = client.get("me/player/recently-played", {"limit": PAGE_SIZE}, deadline=deadline)
+    limit = page_size("me/player/recently-played")
+    page = client.get("me/player/recently-played", {"limit": limit}, deadline=deadline)
     return USER_SOURCE_NAMES[source.type], None, page.get("items") or []
 
 
@@ -105,6 +115,12 @@ _EXTRACTORS = {
     "saved-tracks": _saved_tracks,
     "recently-played": _recently_played,
 }
+
+
+def user_scoped(source: Source) -> bool:
+    """Whether `source` is read with the user's authorization (a user library source, or a
+    playlist: since Feb 2026 only its owner's token reads its items in development mode)."""
+    return source.needs_user or source.type == "playlist"
 
 
 def explain_unavailable(source: Source, status: int, auth_mode: str) -> str:
@@ -136,15 +152,25 @@ def extract_source(
     """Every page of `source`, as the raw envelope for the run at `run_at`.
 
     Raises the errors of errors.py: SourceUnavailableError names the source and the likely
-    cause; UserAuthorizationRequiredError when a user source meets app-only credentials.
+    cause; UserAuthorizationRequiredError when a user source meets app-only credentials;
+    RefreshTokenExpiredError for a user-scoped source once the refresh token was refused.
     """
+    if client.refresh_token_error is not None and user_scoped(source):
+        # The refresh token is dead for this run: fail without a request, with the same line.
+        raise client.refresh_token_error
     if source.needs_user and not client.has_user:
         raise UserAuthorizationRequiredError(
             f"{source}: needs a user authorization: set {client.credentials.refresh_token_at} "
             "(get one with `python -m spotify_etl auth`)"
         )
     try:
-        name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)
+        try:
+            name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)
+        except RefreshTokenExpiredError:
+            if user_scoped(source):
+                raise
+            # The client fell back to the client-credentials grant, which reads this source.
+            name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)
     except ResourceUnavailableError as error:
         raise SourceUnavailableError(
             explain_unavailable(source, error.http_status, client.auth_mode)

@@ -7,7 +7,9 @@
 `run_at` names the raw key (`layout.raw_key`), so every delivery of a message for the same run
 writes the same object. `attempt` counts failed attempts (not rate-limit deferrals); the worker
 re-sends the message with `attempt + 1` to retry. A message moved to the dead-letter queue by the
-worker also carries `last_error` (and the `LastError` message attribute).
+worker also carries `last_error` (and the `LastError` message attribute). A message re-sent
+because Spotify's quota is spent carries `not_before` (ISO UTC): no worker sends a request for it
+before then, whichever container receives it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class ExtractMessage:
     run_at: datetime
     attempt: int = 0
     overruns: int = 0
+    not_before: datetime | None = None
+    """Spotify accepts no request before this (the quota's Retry-After); None: no such wait."""
 
     def to_body(self, **extra: Any) -> str:
         """The JSON message body (with optional extra fields, e.g. `last_error`)."""
@@ -41,11 +45,17 @@ class ExtractMessage:
         }
         if self.overruns:
             body["overruns"] = self.overruns
+        if self.not_before is not None:
+            body["not_before"] = iso_utc(self.not_before)
         return json.dumps({**body, **extra})
 
     def next_attempt(self) -> ExtractMessage:
         """The same request, one failed attempt later."""
         return replace(self, attempt=self.attempt + 1)
+
+    def waiting_until(self, moment: datetime) -> ExtractMessage:
+        """The same request, to be sent to Spotify no earlier than `moment`."""
+        return replace(self, not_before=moment)
 
     def next_overrun(self) -> ExtractMessage:
         """The same request, after one more invocation ran out of time at the worker's pace."""
@@ -76,10 +86,11 @@ def parse_body(body: str) -> ExtractMessage:
         run_at = parse_run_at(data["run_at"])
         attempt = int(data.get("attempt", 0))
         overruns = int(data.get("overruns", 0))
+        not_before = parse_run_at(data["not_before"]) if data.get("not_before") else None
     except KeyError as missing:
         raise InvalidMessageError(f"message body has no {missing.args[0]!r} field") from None
     except (InvalidSourceError, ValueError, TypeError) as error:
         raise InvalidMessageError(f"invalid message body: {error}") from None
     if attempt < 0 or overruns < 0:
         raise InvalidMessageError("invalid message body: attempt and overruns cannot be negative")
-    return ExtractMessage(source, run_at, attempt, overruns)
+    return ExtractMessage(source, run_at, attempt, overruns, not_before)

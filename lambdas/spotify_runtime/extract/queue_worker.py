@@ -4,6 +4,12 @@ Outcomes per message (docs/scaling.md has the whole picture):
 
 - **landed**: the source's raw file is written at `layout.raw_key(type, id, run_at)`; the message
   is deleted (it is not in `batchItemFailures`). A second delivery overwrites the same key.
+- **quota deferred**: Spotify answered the quota 429 (`QUOTA_EXCEEDED`, developer account; its
+  Retry-After can be near a day and every request prolongs it). The message is sent again with
+  `not_before` (now + Retry-After) and the original is deleted; no worker sends a request for it
+  before `not_before`, each receive before then deferring it again by visibility (12 hours at
+  most each time). Never dead-lettered for it; each such deferral counts in the QuotaDeferrals
+  metric. The container sends no request to Spotify until the Retry-After has passed.
 - **deferred**: Spotify asked us (429, Retry-After) to wait longer than this invocation has left.
   The message's visibility timeout is set to the wait plus a little jitter (at most 12 hours) and
   it is reported as a batch item failure, so SQS delivers it again when the wait is over. A
@@ -11,7 +17,9 @@ Outcomes per message (docs/scaling.md has the whole picture):
 - **retry scheduled**: any other error. The message is sent again with `attempt + 1` and a
   backoff delay (SQS DelaySeconds, at most 15 minutes), and the original is deleted.
 - **dead-lettered**: the failure that makes `attempt + 1 == max_attempts`, a source Spotify says
-  is unavailable (403/404: retrying cannot help) or a malformed message. The message is sent to
+  is unavailable (403/404: retrying cannot help), a user-scoped source once the refresh token
+  was refused (`invalid_grant`: permanent until re-authorization, so no retry) or a malformed
+  message. The message is sent to
   the dead-letter queue with its last error (body field `last_error` and the `LastError`
   attribute), whose alarm fires, and the original is deleted.
 - **paced out**: the invocation's time ran out at the worker's own pace (its share of the
@@ -34,11 +42,18 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from spotify_runtime.contract import METRIC_QUOTA_DEFERRALS
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.errors import ExtractError, RateLimitedError, SourceUnavailableError
+from spotify_runtime.extract.errors import (
+    ExtractError,
+    QuotaExceededError,
+    RateLimitedError,
+    RefreshTokenExpiredError,
+    SourceUnavailableError,
+)
 from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
 from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
 from spotify_runtime.sources import Source
@@ -70,6 +85,7 @@ class Outcome(enum.StrEnum):
 
     LANDED = "landed"
     DEFERRED = "deferred"
+    QUOTA_DEFERRED = "quota_deferred"
     RETRY_SCHEDULED = "retry_scheduled"
     PACED_OUT = "paced_out"
     DEAD_LETTERED = "dead_lettered"
@@ -154,7 +170,11 @@ class QueueWorker:
         pacer: Pacer | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metric: Callable[[str, float], None] | None = None,
     ) -> None:
+        """`now` dates quota waits (`not_before`, compared across containers); `metric(name,
+        value)` publishes a metric (EMF in Lambda)."""
         self.sqs = sqs
         self.dlq_url = dlq_url
         self.extract = extract
@@ -164,6 +184,10 @@ class QueueWorker:
         self._pacer = pacer
         self._clock = clock
         self._rng = rng or random.Random()
+        self._now = now
+        self._metric = metric
+        self.quota_deferrals = 0
+        """Messages this container deferred because Spotify's quota was spent."""
         self.blocked_until = 0.0
         """Clock time until which Spotify asked this container to send nothing."""
         self._extractions = 0
@@ -195,6 +219,11 @@ class QueueWorker:
         if deadline.remaining() < MIN_SECONDS_TO_START:
             self._set_visibility(record, 1)
             return Outcome.NOT_STARTED
+        if message.not_before is not None:
+            waiting = (message.not_before - self._now()).total_seconds()
+            if waiting > 0:
+                self._count_quota_deferral()
+                return self._defer(record, message, waiting, started)
         blocked_for = self.blocked_until - self._clock()
         if blocked_for > 0:
             return self._defer(record, message, blocked_for, started)
@@ -204,6 +233,10 @@ class QueueWorker:
             key = self.extract(message.source, message.run_at, deadline)
         except PacingOverrunError as error:
             return self._paced_out(record, message, error, counts=first)
+        except QuotaExceededError as error:
+            return self._quota_deferred(record, message, error)
+        except RefreshTokenExpiredError as error:
+            return self._dead_letter(record, message, error)
         except RateLimitedError as error:
             self.blocked_until = self._clock() + error.retry_after_seconds
             return self._defer(record, message, error.retry_after_seconds, started)
@@ -237,8 +270,29 @@ class QueueWorker:
         elapsed = self._clock() - started
         seconds = defer_visibility_seconds(wait, elapsed, self._rng)
         self._set_visibility(record, seconds)
-        LOG.warning("deferred %s by %ds (rate limited for %.0fs)", message.source, seconds, wait)
+        LOG.warning("deferred %s by %ds (Spotify asked to wait %.0fs)", message.source, seconds,
+                    wait)
         return Outcome.DEFERRED
+
+    def _count_quota_deferral(self) -> None:
+        self.quota_deferrals += 1
+        if self._metric is not None:
+            self._metric(METRIC_QUOTA_DEFERRALS, 1)
+
+    def _quota_deferred(
+        self, record: dict[str, Any], message: ExtractMessage, error: QuotaExceededError
+    ) -> Outcome:
+        """Send the message again carrying `not_before`, so that whichever container gets it
+        next waits too (a visibility timeout alone ends after 12 hours and carries nothing)."""
+        self.sqs.send_message(
+            QueueUrl=self._source_queue_url(record),
+            MessageBody=message.waiting_until(error.resume_at).to_body(),
+            DelaySeconds=min(math.ceil(error.retry_after_seconds), MAX_DELAY_SECONDS),
+        )
+        self._count_quota_deferral()
+        LOG.warning("quota: deferred %s until %s: %s", message.source,
+                    error.resume_at.isoformat(), error)
+        return Outcome.QUOTA_DEFERRED
 
     def _paced_out(
         self, record: dict[str, Any], message: ExtractMessage, error: PacingOverrunError,

@@ -6,6 +6,15 @@ plain `requests.Session()` (no retry adapter), `MemoryCacheHandler` (its default
 fails on Lambda and costs a token request per call) and explicit timeouts; this module decides:
 
 - 429: wait `Retry-After` if it fits in the deadline, else RateLimitedError(retry_after_seconds).
+- 429 with `"reason": "QUOTA_EXCEEDED"` (the developer account's quota): QuotaExceededError at
+  once, and no request at all from this client until Retry-After has passed (each one would
+  prolong it).
+- `invalid_grant` for the refresh token (expired six months after the authorization, or
+  revoked): RefreshTokenExpiredError naming the re-authorization command; the client then goes
+  on with the client-credentials grant for app-only sources and refuses user-scoped ones without
+  a request (`refresh_token_error`).
+- A refresh answer with a new refresh token: `on_refresh_token_rotated(token)` runs before the
+  new access token is used (the worker writes it to the secret).
 - 5xx and connection errors: bounded retries, exponential backoff with jitter, within the
   deadline; then TransientError.
 - 400/401 from the token endpoint: InvalidCredentialsError naming where the credentials live.
@@ -23,6 +32,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -36,7 +46,9 @@ from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import (
     ExtractError,
     InvalidCredentialsError,
+    QuotaExceededError,
     RateLimitedError,
+    RefreshTokenExpiredError,
     SourceUnavailableError,
     TransientError,
 )
@@ -99,7 +111,22 @@ class _AppAuth(_KeepsStatus, SpotifyClientCredentials):
 
 
 class _UserAuth(_KeepsStatus, SpotifyOAuth):
-    pass
+    on_rotated: Callable[[str], None] | None = None
+
+    def refresh_access_token(self, refresh_token: str) -> dict[str, Any]:
+        """spotipy's refresh, then the rotation hook when Spotify sent a new refresh token."""
+        token_info = super().refresh_access_token(refresh_token)
+        new = (token_info or {}).get("refresh_token")
+        if new and new != refresh_token and self.on_rotated is not None:
+            self.on_rotated(new)
+        return token_info
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _retry_after(headers: Mapping[str, str] | None, default: float) -> float:
@@ -124,10 +151,25 @@ class SpotifyClient:
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        on_refresh_token_rotated: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         """`throttle` is called before every API request (a rate pacer); `sleep` does every
-        wait (tests inject a no-op); the URLs may point at a local stand-in."""
+        wait (tests inject a no-op); the URLs may point at a local stand-in;
+        `on_refresh_token_rotated` receives a refresh token Spotify rotated (before it is used);
+        `clock` times the quota block, `now` dates it."""
         self.credentials = credentials
+        self.on_refresh_token_rotated = on_refresh_token_rotated
+        self.clock = clock
+        self.now = now
+        self.rotated_refresh_token: str | None = None
+        """The last refresh token Spotify rotated to (the one to keep), if any."""
+        self.refresh_token_error: RefreshTokenExpiredError | None = None
+        """Set once the refresh token was refused: user-scoped sources fail with it at once."""
+        self.quota_error: QuotaExceededError | None = None
+        self._quota_until = -float("inf")
+        self._token_url = accounts_url.rstrip("/") + "/api/token"
         self.timeout_seconds = timeout_seconds
         self.throttle = throttle
         self.sleep = sleep
@@ -135,7 +177,7 @@ class SpotifyClient:
         self.rng = rng or random.Random()
         self.requests_sent = 0
         """API requests sent (attempts, retries included; token requests not counted)."""
-        self._auth = self._build_auth(credentials, accounts_url.rstrip("/") + "/api/token")
+        self._auth = self._build_auth(credentials, self._token_url)
         self._spotify = Spotify(
             auth_manager=self._auth,
             requests_session=requests.Session(),
@@ -161,6 +203,7 @@ class SpotifyClient:
                 requests_timeout=self.timeout_seconds,
                 open_browser=False,
             )
+            auth.on_rotated = self._rotated
         else:
             auth = _AppAuth(
                 client_id=credentials.client_id,
@@ -172,6 +215,11 @@ class SpotifyClient:
         auth.OAUTH_TOKEN_URL = token_url
         return auth
 
+    def _rotated(self, token: str) -> None:
+        self.rotated_refresh_token = token
+        if self.on_refresh_token_rotated is not None:
+            self.on_refresh_token_rotated(token)
+
     def _expired_user_token(self) -> dict[str, Any]:
         return {"access_token": "", "token_type": "Bearer", "expires_at": 0, "scope": None,
                 "refresh_token": self.credentials.refresh_token}
@@ -179,12 +227,12 @@ class SpotifyClient:
     @property
     def auth_mode(self) -> str:
         """`refresh-token` (a user authorized the app) or `client-credentials` (app only)."""
-        return REFRESH_TOKEN if self.credentials.has_user else CLIENT_CREDENTIALS
+        return REFRESH_TOKEN if self.has_user else CLIENT_CREDENTIALS
 
     @property
     def has_user(self) -> bool:
         """Whether user sources (`/me/...`) and owned playlists' items can be read."""
-        return self.credentials.has_user
+        return self.credentials.has_user and self.refresh_token_error is None
 
     def _forget_token(self) -> None:
         cache = self._auth.cache_handler
@@ -205,6 +253,7 @@ class SpotifyClient:
         failures = rate_waits = 0
         reauthorized = False
         while True:
+            self._refuse_while_quota_spent()
             try:
                 return self._send(path, params, deadline)
             except SpotifyOauthError as error:
@@ -213,6 +262,8 @@ class SpotifyClient:
                 headers, detail = getattr(error, "headers", None), str(error.error)
             except SpotifyException as error:
                 status, headers, detail = error.http_status, error.headers, error.msg
+                if status == 429 and error.reason == "QUOTA_EXCEEDED":
+                    self._quota_spent(path, headers)
             except requests.RequestException as error:
                 status, headers, detail = None, None, type(error).__name__
             if status == 429:
@@ -241,8 +292,48 @@ class SpotifyClient:
             raise ExtractError(f"Spotify answered {path} with something that is not JSON")
         return result
 
+    def _quota_spent(self, path: str, headers: Mapping[str, str] | None) -> None:
+        seconds = _retry_after(headers, self.retry.default_retry_after_seconds)
+        self._quota_until = self.clock() + seconds
+        resume_at = (self.now() + timedelta(seconds=seconds)).replace(microsecond=0)
+        self.quota_error = QuotaExceededError(
+            f"Spotify's request quota for this developer account is spent (429 QUOTA_EXCEEDED on "
+            f"{path}): it accepts requests again at {resume_at.isoformat().replace('+00:00', 'Z')}"
+            f" (in {_duration(seconds)}); no further request was sent",
+            retry_after_seconds=seconds, resume_at=resume_at,
+        )
+        raise self.quota_error
+
+    def _refuse_while_quota_spent(self) -> None:
+        left = self._quota_until - self.clock()
+        if left > 0 and self.quota_error is not None:
+            error = self.quota_error
+            raise QuotaExceededError(str(error), retry_after_seconds=left,
+                                     resume_at=error.resume_at)
+
+    def _switch_to_app_only(self) -> None:
+        # The refresh token is dead for good; app-only sources still work with the app's own
+        # client-credentials grant.
+        self._auth = _AppAuth(
+            client_id=self.credentials.client_id,
+            client_secret=self.credentials.client_secret,
+            cache_handler=MemoryCacheHandler(),
+            requests_session=requests.Session(),
+            requests_timeout=self.timeout_seconds,
+        )
+        self._auth.OAUTH_TOKEN_URL = self._token_url
+        self._spotify.auth_manager = self._auth
+
     def _raise_for_token_error(self, error: SpotifyOauthError) -> None:
         status = getattr(error, "http_status", None)
+        if error.error == "invalid_grant" and self.has_user:
+            self.refresh_token_error = RefreshTokenExpiredError(
+                f"Spotify refused the refresh token in {self.credentials.origin} (invalid_grant):"
+                " refresh tokens expire six months after the authorization; re-authorize with "
+                f"`{self.credentials.reauthorize_command}`"
+            )
+            self._switch_to_app_only()
+            raise self.refresh_token_error from None
         if status in (400, 401) or error.error in ("invalid_client", "invalid_grant"):
             what = "client credentials" + (" or refresh token" if self.has_user else "")
             hint = " (run `python -m spotify_etl auth` for a new one)" if self.has_user else ""

@@ -9,19 +9,25 @@ invocation by `build_container` (the one place a worker is assembled: Lambda, th
 scale simulation and the tests all use it) and kept, so every message a container handles
 reuses them.
 spotify_runtime.extract.queue_worker decides what happens to each message.
+
+Every invocation publishes the days left before the refresh token expires (metric
+RefreshTokenDaysLeft, 0 once Spotify refused it), from `authorized_at` in the secret; a refresh
+token Spotify rotates is written back to the secret before it is used.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from spotify_runtime import metrics
 from spotify_runtime.contract import (
     DEFAULT_EXTRACT_MAX_ATTEMPTS,
     DEFAULT_EXTRACT_MAX_CONCURRENCY,
@@ -32,6 +38,7 @@ from spotify_runtime.contract import (
     ENV_EXTRACT_MAX_CONCURRENCY,
     ENV_EXTRACT_QUEUE_URL,
     ENV_EXTRACT_REQUESTS_PER_30S,
+    METRIC_REFRESH_TOKEN_DAYS_LEFT,
 )
 from spotify_runtime.extract.container import (
     container_aws_client,
@@ -46,6 +53,8 @@ from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.sources import Source
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,11 +105,12 @@ def build_container(
     pacer: Pacer,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
+    metric: Callable[[str, float], None] | None = None,
 ) -> QueueWorker:
     """One worker container: the queue decisions over a paced client and a raw sink.
 
-    `pacer` must be the client's `throttle`. The Lambda handler and the local simulation both
-    build their workers here.
+    `pacer` must be the client's `throttle`; `metric(name, value)` publishes a metric. The
+    Lambda handler and the local simulation both build their workers here.
     """
 
     def extract(source: Source, run_at: datetime, deadline: Deadline) -> str:
@@ -113,7 +123,7 @@ def build_container(
     return QueueWorker(
         sqs=sqs, dlq_url=settings.dlq_url, extract=extract,
         policy=RetryPolicy(settings.max_attempts, settings.retry_base_delay_seconds),
-        queue_url=settings.queue_url, pacer=pacer, clock=clock, rng=rng,
+        queue_url=settings.queue_url, pacer=pacer, clock=clock, rng=rng, metric=metric,
     )
 
 
@@ -128,11 +138,37 @@ def worker_pacer(
                             clock=clock, sleep=sleep)
 
 
+def refresh_token_days_left(client: SpotifyClient, now: datetime) -> float | None:
+    """Days before re-authorization is needed: 0 once refused, None when unknown (no user, or
+    a secret without `authorized_at`)."""
+    if client.refresh_token_error is not None:
+        return 0.0
+    return client.credentials.days_left(now)
+
+
+def publish_refresh_token_days_left(
+    client: SpotifyClient, metric: Callable[[str, float], None], now: datetime,
+    *, warn: bool = True,
+) -> None:
+    """Publish RefreshTokenDaysLeft when it is known (its alarm watches it); else, with `warn`,
+    log why it is not."""
+    days = refresh_token_days_left(client, now)
+    if days is not None:
+        metric(METRIC_REFRESH_TOKEN_DAYS_LEFT, round(days, 2))
+    elif warn and client.credentials.has_user:
+        LOG.warning("the secret has no authorized_at: the refresh token's expiry is unknown and "
+                    "its alarm cannot warn; run `%s` to record it",
+                    client.credentials.reauthorize_command)
+
+
 class _Containers(threading.local):
     # One worker per thread. Lambda runs one invocation at a time per container, so in AWS this
     # is one worker per container; the local event source runs each concurrent container in a
     # thread of its own, and needs each to have its own client and pacer as in AWS.
     worker: QueueWorker | None = None
+    client: SpotifyClient | None = None
+    metric: Callable[[str, float], None] | None = None
+    invocations: int = 0
 
 
 _CONTAINERS = _Containers()
@@ -146,13 +182,20 @@ def container_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
         pacer = worker_pacer(settings)
         client = container_client(env, throttle=pacer)
         client.throttle = pacer  # a client cached before this worker was built is paced too
+        bucket = required_env(ENV_DATA_BUCKET, env)
+
+        def metric(name: str, value: float) -> None:
+            metrics.emit(name, value, bucket=bucket)
+
         _CONTAINERS.worker = build_container(
             settings,
             sqs=container_aws_client("sqs"),
-            sink=S3RawSink(container_aws_client("s3"), required_env(ENV_DATA_BUCKET, env)),
+            sink=S3RawSink(container_aws_client("s3"), bucket),
             client=client,
             pacer=pacer,
+            metric=metric,
         )
+        _CONTAINERS.client, _CONTAINERS.metric = client, metric
     return _CONTAINERS.worker
 
 
@@ -162,10 +205,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = container_from_env().handle_batch(
         event["Records"], Deadline.from_lambda_context(context)
     )
+    if _CONTAINERS.client is not None and _CONTAINERS.metric is not None:
+        publish_refresh_token_days_left(_CONTAINERS.client, _CONTAINERS.metric, datetime.now(UTC),
+                                        warn=_CONTAINERS.invocations == 0)  # once per container
+        _CONTAINERS.invocations += 1
     return result.response
 
 
 def forget_container() -> None:
     """Drop this container's worker and clients (tests simulate a new container)."""
-    _CONTAINERS.worker = None
+    _CONTAINERS.worker = _CONTAINERS.client = _CONTAINERS.metric = None
+    _CONTAINERS.invocations = 0
     forget_container_state()

@@ -21,12 +21,21 @@ def _column(name: str, type_: pa.DataType, description: str, nullable: bool = Tr
     return pa.field(name, type_, nullable=nullable, metadata={"description": description})
 
 
+DEV_MODE_NULL_COLUMNS: dict[str, dict[str, str]] = {
+    "songs": {"popularity": "track `popularity`"},
+}
+"""Table -> column -> the Spotify field it comes from, which Spotify leaves out of answers to
+development-mode apps (Feb 2026): always null for them, filled for extended-quota apps. Each
+must stay nullable; a test checks the list against the local stand-in's dev-mode answers."""
+
+
 SONGS = pa.schema([
     _column("song_id", pa.string(), "Spotify track ID (each ID once per file).", False),
     _column("song_name", pa.string(), "Track name, exactly as Spotify returned it.", False),
     _column("duration_ms", pa.int64(), "Track length in milliseconds."),
     _column("url", pa.string(), "open.spotify.com URL of the track.", False),
-    _column("popularity", pa.int32(), "Spotify popularity 0-100; null where the API omits it."),
+    _column("popularity", pa.int32(),
+            "Spotify popularity 0-100; null where the API omits it (development-mode apps)."),
     _column("song_added", TIMESTAMP,
             "When the track was added to the playlist or library (item `added_at`), UTC; "
             "null for album, artist and recently-played sources."),
@@ -77,6 +86,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     "playlist_tracks": PLAYLIST_TRACKS,
 }
 assert tuple(SCHEMAS) == TABLES, "tables.SCHEMAS must match layout.TABLES"
+assert all(SCHEMAS[table].field(column).nullable
+           for table, columns in DEV_MODE_NULL_COLUMNS.items() for column in columns), (
+    "a column development mode empties must be nullable")
 
 TABLE_DESCRIPTIONS = {
     "songs": "One row per track in the raw file (playable tracks only).",
@@ -107,6 +119,10 @@ def render_markdown() -> str:
         "Parquet (Snappy) under `processed/<table>/snapshot_date=YYYY-MM-DD/<name>.parquet`, "
         "one file per raw file. `snapshot_date` is the partition column (from the folder). "
         "Types are as Athena shows them.",
+        "",
+        "**dev mode: null** marks the columns that are always null for a development-mode "
+        "Spotify app (almost every app since May 2025): Spotify leaves their fields out of its "
+        "answers to such apps (Feb 2026). Extended-quota apps get them filled.",
     ]
     for table, schema in SCHEMAS.items():
         lines += ["", f"## {table}", "", TABLE_DESCRIPTIONS[table], "",
@@ -114,6 +130,8 @@ def render_markdown() -> str:
         for field in schema:
             description = field.metadata[b"description"].decode()
             nullable = "yes" if field.nullable else "no"
+            if field.name in DEV_MODE_NULL_COLUMNS.get(table, {}):
+                nullable += " (**dev mode: null**)"
             lines.append(f"| `{field.name}` | {_type_name(field.type)} | {nullable} | "
                          f"{description} |")
     return "\n".join(lines) + "\n"
