@@ -6,6 +6,7 @@ Request counts (the lower bound the benchmark checks), N items per source:
 - album: 1 request (embeds the first 50 tracks) plus ceil((N - 50) / 50) track pages.
 - artist: 1 + ceil(albums / 50) + sum over albums of ceil(tracks / 50).
 - saved-tracks: ceil(N / 50); recently-played: 1 (Spotify keeps only the last 50 plays).
+- top-tracks, top-artists, saved-albums, followed-artists, my-playlists: library.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from spotify_runtime.envelope import build_envelope
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import InvalidCredentialsError, SourceUnavailableError
+from spotify_runtime.extract.library import EXTRACTORS as LIBRARY_EXTRACTORS
 from spotify_runtime.extract.spotify_client import ResourceUnavailableError, SpotifyClient
 from spotify_runtime.sources import Source
 
@@ -104,6 +106,7 @@ _EXTRACTORS = {
     "artist": _artist,
     "saved-tracks": _saved_tracks,
     "recently-played": _recently_played,
+    **LIBRARY_EXTRACTORS,
 }
 
 

@@ -41,12 +41,22 @@ from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import ExtractError, RateLimitedError, SourceUnavailableError
 from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
 from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
+from spotify_runtime.extract.planner import plan_run
 from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
 
-ExtractFn = Callable[[Source, datetime, Deadline], str]
-"""Extract one source for one run and write its raw file; returns the key written."""
+@dataclass(frozen=True)
+class Expansion:
+    """What a source that stands for other sources (`my-playlists`) extracts to: those sources,
+    each sent to the extract queue as a message of the same run."""
+
+    sources: tuple[Source, ...]
+
+
+ExtractFn = Callable[[Source, datetime, Deadline], "str | Expansion"]
+"""Extract one source for one run and write its raw file; returns the key written (or the
+sources it expands into)."""
 
 MAX_VISIBILITY_SECONDS = 43_200
 """SQS's ceiling for a visibility timeout (12 hours, counted from the receive)."""
@@ -69,6 +79,7 @@ class Outcome(enum.StrEnum):
     """What happened to one message."""
 
     LANDED = "landed"
+    EXPANDED = "expanded"
     DEFERRED = "deferred"
     RETRY_SCHEDULED = "retry_scheduled"
     PACED_OUT = "paced_out"
@@ -213,8 +224,19 @@ class QueueWorker:
             LOG.warning("extract %s failed (attempt %d): %s", message.source,
                         message.attempt + 1, error)
             return self._retry_or_dead_letter(record, message, error)
+        if isinstance(key, Expansion):
+            return self._expand(record, message, key)
         LOG.info("landed %s at %s", message.source, key)
         return Outcome.LANDED
+
+    def _expand(self, record: dict[str, Any], message: ExtractMessage,
+                expansion: Expansion) -> Outcome:
+        """One message per expanded source, same run: a redelivery re-sends them, and each
+        lands on the same raw key as before."""
+        plan_run(self.sqs, self._source_queue_url(record), list(expansion.sources),
+                 message.run_at)
+        LOG.info("expanded %s into %d source(s)", message.source, len(expansion.sources))
+        return Outcome.EXPANDED
 
     def _source_queue_url(self, record: dict[str, Any]) -> str:
         if self._queue_url:

@@ -41,9 +41,10 @@ from spotify_runtime.extract.container import (
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.extract_run import extract_and_write
 from spotify_runtime.extract.pacing import Pacer
-from spotify_runtime.extract.queue_worker import QueueWorker, RetryPolicy
+from spotify_runtime.extract.queue_worker import Expansion, QueueWorker, RetryPolicy
 from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
+from spotify_runtime.extract.state import CursorStore, S3CursorStore
 from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.sources import Source
 
@@ -96,19 +97,25 @@ def build_container(
     pacer: Pacer,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
+    cursors: CursorStore | None = None,
+    metric_bucket: str | None = None,
 ) -> QueueWorker:
     """One worker container: the queue decisions over a paced client and a raw sink.
 
-    `pacer` must be the client's `throttle`. The Lambda handler and the local simulation both
-    build their workers here.
+    `pacer` must be the client's `throttle`. `cursors` keeps the listening sources' cursors
+    (deployed: S3 under layout.STATE); `metric_bucket` is the gap metric's dimension. The Lambda
+    handler and the local simulation both build their workers here.
     """
 
-    def extract(source: Source, run_at: datetime, deadline: Deadline) -> str:
+    def extract(source: Source, run_at: datetime, deadline: Deadline) -> str | Expansion:
         # The error of the one source decides the message's fate (queue_worker).
-        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline)
+        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline,
+                                    cursors=cursors, metric_bucket=metric_bucket)
         if outcome.error is not None:
             raise outcome.error
-        return outcome.location or outcome.key
+        if outcome.source.type == "my-playlists":
+            return Expansion(outcome.expanded)
+        return outcome.location or outcome.note or outcome.key
 
     return QueueWorker(
         sqs=sqs, dlq_url=settings.dlq_url, extract=extract,
@@ -146,12 +153,16 @@ def container_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
         pacer = worker_pacer(settings)
         client = container_client(env, throttle=pacer)
         client.throttle = pacer  # a client cached before this worker was built is paced too
+        bucket = required_env(ENV_DATA_BUCKET, env)
+        s3 = container_aws_client("s3")
         _CONTAINERS.worker = build_container(
             settings,
             sqs=container_aws_client("sqs"),
-            sink=S3RawSink(container_aws_client("s3"), required_env(ENV_DATA_BUCKET, env)),
+            sink=S3RawSink(s3, bucket),
             client=client,
             pacer=pacer,
+            cursors=S3CursorStore(s3, bucket),
+            metric_bucket=bucket,
         )
     return _CONTAINERS.worker
 
