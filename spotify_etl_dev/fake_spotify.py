@@ -10,9 +10,10 @@ shared notes: spotify-web-api.md):
 - `GET /v1/playlists/{id}` (embeds the first items page, like Spotify),
   `/v1/playlists/{id}/items` (limit <= 50, `item` key; `/tracks` answers 403 as since Feb 2026),
   `/v1/albums/{id}` (embeds the first tracks page), `/v1/albums/{id}/tracks`,
-  `/v1/artists/{id}`, `/v1/artists/{id}/albums`, `/v1/me/tracks`,
-  `/v1/me/player/recently-played`. `next` URLs point back at this server. `fields`, `market`
-  and `additional_types` are accepted and ignored.
+  `/v1/artists/{id}`, `/v1/artists/{id}/albums`, `/v1/me/tracks`, and the user library
+  (`/v1/me`, `/me/player/recently-played` with its 50-play memory, `/me/top/*`, `/me/albums`,
+  `/me/following`, `/me/playlists`: fake_library.py). `next` URLs point back at this server.
+  `fields`, `market` and `additional_types` are accepted and ignored.
 - Access: a client-credentials token gets 403 on `/me/...` and on playlist items (unless
   `extended_quota`); a user token reads items only of playlists its user owns (unless
   `extended_quota`). Unknown IDs (including Spotify-owned `37i9dQZ...` playlists) get 404.
@@ -43,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from spotify_etl_dev import sample_data
+from spotify_etl_dev import fake_library, sample_data
 from spotify_etl_dev.catalogue import Catalogue, load_catalogue
 
 FAKE_CLIENT_ID = "fake-client-id"
@@ -144,6 +145,8 @@ class FakeSpotify:
         self.rate_limit_per_30s = rate_limit_per_30s
         self.clock = clock
         self.embedded_page_size = embedded_page_size
+        self.listening_clock: Callable[[], int | None] | None = None
+        """Unix ms of "now" for the listening history (None: every play has happened)."""
         self._state = _State()
         self._lock = threading.Lock()
         self._server = _QuietServer((host, port), _make_handler(self))
@@ -203,6 +206,10 @@ class FakeSpotify:
             playlist_id, n_items, seed, owner_id=owner_id or self.user_id
         )
         self.add_playlist(metadata, items)
+
+    def listening_now(self) -> int | None:
+        """The listening history's "now" (Unix ms): plays after it have not happened yet."""
+        return self.listening_clock() if self.listening_clock is not None else None
 
     # -- switches --------------------------------------------------------------------------
     def inject_fault(
@@ -491,16 +498,7 @@ class FakeSpotify:
             raise ApiError(403, "Forbidden: this endpoint needs a user authorization")
         if parts == ["tracks"]:
             return self._page(self.catalogue.saved_tracks, "/me/tracks", query)
-        if parts == ["player", "recently-played"]:
-            page = self._page(self.catalogue.recently_played, "/me/player/recently-played",
-                              {"limit": query.get("limit", "20")})
-            items = page["items"]
-            cursors = {"after": None, "before": None}
-            if items:
-                cursors = {"after": items[0]["played_at"], "before": items[-1]["played_at"]}
-            return {"cursors": cursors, "href": page["href"], "items": items,
-                    "limit": page["limit"], "next": None}
-        raise ApiError(404, "Service not found")
+        return fake_library.me_get(self, parts, query)
 
 
 class _QuietServer(ThreadingHTTPServer):

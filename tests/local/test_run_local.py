@@ -64,20 +64,26 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
     assert envelope["source"]["type"] == "playlist" and len(envelope["items"]) == 125
     assert summary.written == Counter({
         "raw/processed/": 5, "processed/songs/": 5, "processed/albums/": 5,
-        "processed/artists/": 5, "processed/playlist_tracks/": 1,
+        "processed/artists/": 5, "processed/playlist_tracks/": 1, "processed/playlists/": 1,
+        "processed/plays/": 1, "state/recently-played/": 1,
     })
-    assert summary.objects_written == 21
+    assert summary.objects_written == 24
 
 
 def test_rows_per_table_match_the_parquet_files(first_run) -> None:
     lake, summary, _ = first_run
     assert summary.rows == {table: len(_table_rows(lake, table)) for table in TABLES}
-    assert summary.rows_added == summary.rows  # a new lake holds only this run's rows
+    # a new lake holds only this run's rows
+    assert {t: summary.rows_added[t] for t in TABLES} == summary.rows
     # the sample playlist: 125 items of which 3 null, 2 local files and 1 episode
     assert summary.rows["playlist_tracks"] == 119
-    # the snapshot date is the day of the run (raw keys end in the run's UTC timestamp)
+    # the sample history is longer than Spotify keeps: the first run lands the last 50 plays
+    assert summary.rows["plays"] == 50 and summary.rows["playlists"] == 1
+    # the snapshot date is the day of the run (raw keys end in the run's UTC timestamp; the
+    # first recently-played run, without a cursor yet, is named `after-<run time>`)
     run_days = {
-        datetime.strptime(Path(key).stem, RAW_TIMESTAMP_FORMAT).date().isoformat()
+        datetime.strptime(Path(key).stem.removeprefix("after-"), RAW_TIMESTAMP_FORMAT)
+        .date().isoformat()
         for key in _files(lake, RAW_PROCESSED)
     }
     assert summary.snapshots == sorted(run_days)
@@ -169,10 +175,10 @@ def _tutorial_paging_object(envelope: dict) -> dict:
             "next": None, "offset": 0, "previous": None, "total": len(items)}
 
 
-def _playlist_file_rows(lake: Path) -> dict[str, int]:
+def _file_rows(lake: Path, pattern: str) -> dict[str, int]:
     return {
         table: sum(pq.read_metadata(path).num_rows
-                   for path in (lake / "processed" / table).rglob("playlist__*.parquet"))
+                   for path in (lake / "processed" / table).rglob(pattern))
         for table in TABLES
     }
 
@@ -193,14 +199,20 @@ def test_second_run_adds_a_snapshot_and_transforms_pending_raw_files(
 
     assert second.failures == []
     assert second.seeded_objects == first.objects_written + 1
-    assert second.events_delivered == first.events_delivered + 1
+    # one more (the backfill) and one fewer: recently-played lands nothing after its cursor
+    assert second.events_delivered == first.events_delivered + 1 - 1
     assert set(_files(lake, "processed")) < set(_files(copy, "processed"))
     assert set(_files(lake, RAW_PROCESSED)) < set(_files(copy, RAW_PROCESSED))
     assert _files(copy, RAW_TO_PROCESS) == []
     assert (copy / RAW_PROCESSED / "tutorial" / pending.name).is_file()
-    # the backfilled page holds the same playlist items as today's playlist envelope
-    backfill = _playlist_file_rows(lake)
-    assert second.rows_added == {t: first.rows_added[t] + backfill[t] for t in TABLES}
+    # the backfilled page holds the same playlist items as today's playlist envelope (but no
+    # playlist metadata); recently-played finds no play after the first run's cursor
+    backfill = _file_rows(lake, "playlist__*.parquet") | {"playlists": 0}
+    plays = _file_rows(lake, "recently-played__*.parquet")
+    assert plays["plays"] == 50 and second.rows_added["plays"] == 0
+    assert {t: second.rows_added[t] for t in TABLES} == {
+        t: first.rows_added[t] + backfill[t] - plays[t] for t in TABLES
+    }
     assert second.rows == {t: first.rows[t] + second.rows_added[t] for t in TABLES}
     assert second.snapshots == sorted({"2024-05-01", *first.snapshots})
 

@@ -94,7 +94,7 @@ def test_handler_reads_sources_and_queue_from_the_environment(sqs, monkeypatch) 
 
     result = planner.handler({"time": "2026-11-24T18:10:00Z"}, None)
 
-    assert result == {"run_at": "2026-11-24T18:10:00Z", "messages_sent": 3}
+    assert result == {"run_at": "2026-11-24T18:10:00Z", "sources": "all", "messages_sent": 3}
     sources = sorted(json.loads(m["Body"])["source"] for m in drain(sqs, url))
     assert sources == ["album:4aawyAB9vmqN3uQ7FjRGTy", "playlist:3cEYpjA9oz9GiPac4AsH4n",
                        "saved-tracks"]
