@@ -21,6 +21,7 @@ from spotify_runtime.layout import RAW_PROCESSED, RAW_TIMESTAMP_FORMAT, RAW_TO_P
 from spotify_etl.cli import main
 from spotify_etl.local.lake import open_lake, run_sql
 from spotify_etl.named_queries import get_named_query, load_named_queries
+from spotify_etl_dev.catalogue import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
 from spotify_etl_dev.pipeline import RunOptions, RunSummary, run_pipeline
 from spotify_etl_dev.spotify_endpoint import sample_sources
 
@@ -54,20 +55,27 @@ def _table_rows(lake: Path, table: str) -> list[dict]:
 def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
     lake, summary, _ = first_run
     assert summary.failures == []
-    assert summary.events_delivered == len(sample_sources()) == 5
+    # my-playlists lands nothing itself; it expands into the sample user's own playlist
+    assert summary.events_delivered == len(sample_sources()) == 9
     archived = _files(lake, RAW_PROCESSED)
     assert [key.split("/")[2] for key in archived] == sorted(
-        ["album", "artist", "playlist", "recently-played", "saved-tracks"]
+        ["album", "artist", "playlist", "recently-played", "saved-tracks", "top-tracks",
+         "top-artists", "saved-albums", "followed-artists"]
     )
     assert not (lake / RAW_TO_PROCESS).exists() or _files(lake, RAW_TO_PROCESS) == []
-    envelope = json.loads((lake / archived[2]).read_text(encoding="utf-8"))
+    playlist_raw = next(key for key in archived if "/playlist/" in key)
+    assert PLAYLIST_ID in playlist_raw and OTHER_USERS_PLAYLIST_ID not in "".join(archived)
+    envelope = json.loads((lake / playlist_raw).read_text(encoding="utf-8"))
     assert envelope["source"]["type"] == "playlist" and len(envelope["items"]) == 125
+    # songs: every track source; albums also saved albums; artists also top and followed ones
     assert summary.written == Counter({
-        "raw/processed/": 5, "processed/songs/": 5, "processed/albums/": 5,
-        "processed/artists/": 5, "processed/playlist_tracks/": 1, "processed/playlists/": 1,
-        "processed/plays/": 1, "state/recently-played/": 1,
+        "raw/processed/": 9, "processed/songs/": 6, "processed/albums/": 7,
+        "processed/artists/": 9, "processed/playlist_tracks/": 1, "processed/playlists/": 1,
+        "processed/plays/": 1, "processed/top_tracks/": 1, "processed/top_artists/": 1,
+        "processed/saved_albums/": 1, "processed/followed_artists/": 1,
+        "state/recently-played/": 1,
     })
-    assert summary.objects_written == 24
+    assert summary.objects_written == 39
 
 
 def test_rows_per_table_match_the_parquet_files(first_run) -> None:
@@ -94,8 +102,8 @@ def test_progress_names_every_stage_and_prints_every_query(first_run) -> None:
     assert len(summary.timings) == 7
     marks = [line[0] for line in output.splitlines() if line.startswith(("✓", "✗"))]
     assert marks == ["✓"] * 7
-    assert "Plan " in output and "5 message(s) on the extract queue" in output
-    assert "5 landed, 0 deferred, 0 dead-lettered" in output
+    assert "Plan " in output and "9 message(s) on the extract queue" in output
+    assert "9 landed, 0 deferred, 0 dead-lettered" in output
     for query in load_named_queries():
         assert f"{query.name}: {query.description}" in output
 
@@ -233,7 +241,7 @@ def test_query_command_named_and_sql(first_run, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["--named", "nope"], "unknown named query 'nope' (known: most_featured_artists, "),
+        (["--named", "nope"], "unknown named query 'nope' (known: first_plays_of_latest_day, "),
         (["SELECT nope FROM songs"], "query failed: "),
     ],
 )
