@@ -323,3 +323,30 @@ def test_run_local_lake_must_be_a_folder(
     assert main(["run-local", "--lake", str(lake)]) == 1
     assert capsys.readouterr().err == f"error: --lake {lake}: exists and is not a folder\n"
     assert lake.read_text(encoding="utf-8") == "x"
+
+
+def test_listening_queries_values(first_run) -> None:
+    lake, summary, _ = first_run
+    plays = _table_rows(lake, "plays")
+    durations = {row["song_id"]: row["duration_ms"] for row in _table_rows(lake, "songs")}
+    days: dict = {}
+    for row in plays:
+        days.setdefault(row["played_at"].date(), []).append(row["song_id"])
+    per_day = summary.query_results["listening_per_day"].as_dicts()
+    assert [(r["day"], r["plays"], r["distinct_tracks"]) for r in per_day] == [
+        (day, len(ids), len(set(ids))) for day, ids in sorted(days.items(), reverse=True)
+    ]
+    latest = max(days)
+    minutes = round(sum(durations[song] for song in days[latest]) / 60000, 1)
+    assert float(per_day[0]["minutes"]) == pytest.approx(minutes, abs=0.05)
+
+    credits = {row["song_id"]: row["artist_ids"] for row in _table_rows(lake, "songs")}
+    counts: Counter[str] = Counter(a for row in plays for a in credits[row["song_id"]])
+    top = summary.query_results["top_artists_last_7_days"].as_dicts()
+    assert [r["plays"] for r in top] == sorted(counts.values(), reverse=True)[:20]
+    assert counts[top[0]["artist_id"]] == top[0]["plays"]
+
+    first = summary.query_results["first_plays_of_latest_day"].as_dicts()
+    firsts = sorted({min(r["played_at"] for r in plays if r["song_id"] == s): s
+                     for s in {r["song_id"] for r in plays}}.items())
+    assert [r["song_id"] for r in first] == [song for _, song in firsts][:50]
