@@ -424,7 +424,8 @@ def generate_listening_day(
     Within a session tracks play back to back; about a quarter are skipped after 20-90 s (a
     play counts once it starts, as Spotify records it), and favourite tracks come back, so a
     day has repeats. With the default sessions a day has about 300 plays, at most about 25 in
-    any hour, none in the quiet ones. `context_uri` (a playlist's URI) is the context of about half the plays.
+    any hour, none in the quiet ones. `context_uri` (a playlist's URI) is the context of about
+    half the plays.
     """
     rng = random.Random(seed)
     catalogue = _Catalogue(rng, 120)

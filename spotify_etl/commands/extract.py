@@ -19,12 +19,12 @@ from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import InvalidCredentialsError
 from spotify_runtime.extract.extract_run import extract_all
 from spotify_runtime.extract.raw_sink import DirectoryRawSink
-from spotify_runtime.extract.state import DirectoryCursorStore
 from spotify_runtime.extract.spotify_client import (
     DEFAULT_ACCOUNTS_URL,
     DEFAULT_API_URL,
     SpotifyClient,
 )
+from spotify_runtime.extract.state import DirectoryCursorStore
 from spotify_runtime.sources import InvalidSourceError, parse_source
 
 from spotify_etl.cli import CliError

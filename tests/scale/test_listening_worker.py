@@ -20,8 +20,13 @@ from spotify_etl_dev import sample_data
 from spotify_etl_dev.catalogue import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
 from spotify_etl_dev.fake_library import played_at_ms
 
+from . import test_extract_worker as worker_tests
 from .conftest import RUN_AT, drain
-from .test_extract_worker import BUCKET, env, fake, poll, via_handler  # noqa: F401
+from .test_extract_worker import BUCKET, poll, via_handler
+
+# The worker tests' fixtures: moto queues, bucket and secret, and the local Spotify.
+env = worker_tests.env
+fake = worker_tests.fake
 
 LISTENING = Source("recently-played")
 
