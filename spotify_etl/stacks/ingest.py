@@ -30,6 +30,12 @@ from spotify_etl.constructs.lambda_code import (
     extract_code,
     source_list_code,
 )
+from spotify_etl.constructs.listening import (
+    alarm_on_gaps,
+    grant_state_prefix,
+    needs_cursors,
+    schedule_payloads,
+)
 from spotify_etl.constructs.nag import (
     DLQ_REASON,
     PREFIX_REASON,
@@ -146,6 +152,9 @@ class IngestStack(cdk.Stack):
             iam.PolicyStatement(actions=["s3:PutObject"], resources=[raw_to_process])
         )
         acknowledge_wildcard_resource(worker.role, raw_to_process, PREFIX_REASON)
+        if needs_cursors(settings):
+            grant_state_prefix(worker.role, self.bucket)
+            alarm_on_gaps(alarms, self.bucket)
         worker.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["secretsmanager:GetSecretValue"], resources=[secret_arn_for_policy]
@@ -273,23 +282,29 @@ class IngestStack(cdk.Stack):
             "Added by the scheduler target's grantInvoke: the planner function and its "
             "versions/aliases, no other function.",
         )
-        scheduler.Schedule(
-            self,
-            "DailyExtraction",
-            description=f"spotify-etl {settings.name}: daily extraction",
-            schedule=scheduler.ScheduleExpression.expression(
-                f"cron({settings.schedule_cron})", cdk.TimeZone.of(settings.schedule_time_zone)
-            ),
-            target=scheduler_targets.LambdaInvoke(
-                planner.function,
-                # The scheduled time names the run, so a retried invocation plans the same run.
-                input=scheduler.ScheduleTargetInput.from_object(
-                    {"run_at": scheduler.ContextAttribute.scheduled_time}
+        daily_input, listening_input = schedule_payloads(settings)
+        schedules = [("DailyExtraction", "daily extraction", settings.schedule_cron,
+                      settings.schedule_time_zone, daily_input)]
+        if listening_input is not None:
+            schedules.append(("ListeningExtraction", "listening sources (recently-played)",
+                              settings.listening_schedule_cron, "UTC", listening_input))
+        for construct_id, what, cron, time_zone, payload in schedules:
+            scheduler.Schedule(
+                self,
+                construct_id,
+                description=f"spotify-etl {settings.name}: {what}",
+                schedule=scheduler.ScheduleExpression.expression(
+                    f"cron({cron})", cdk.TimeZone.of(time_zone)
                 ),
-                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
-                max_event_age=SCHEDULE_MAX_EVENT_AGE,
-                dead_letter_queue=schedule_dlq,
-                role=schedule_role,
-            ),
-        )
+                target=scheduler_targets.LambdaInvoke(
+                    planner.function,
+                    # The scheduled time names the run, so a retried invocation plans the same
+                    # run; the payload's `sources` picks the schedule's sources.
+                    input=scheduler.ScheduleTargetInput.from_object(payload),
+                    retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+                    max_event_age=SCHEDULE_MAX_EVENT_AGE,
+                    dead_letter_queue=schedule_dlq,
+                    role=schedule_role,
+                ),
+            )
         return schedule_dlq
