@@ -292,3 +292,11 @@ def test_without_a_listening_schedule_the_daily_one_plans_everything(tmp_path):
     assert "sources" not in json.loads(schedule["Target"]["Input"])
     # the cursor is still kept: recently-played runs daily then (and may lose plays)
     assert actions_on(function_statements(template, WORKER), f"/{layout.STATE}*")
+
+
+def test_a_listening_gap_alarms(tmp_path):
+    alarms = resources(_listening_template(tmp_path), "AWS::CloudWatch::Alarm").values()
+    gaps = [a["Properties"] for a in alarms
+            if a["Properties"].get("MetricName") == "ListeningHistoryGaps"]
+    assert len(gaps) == 1 and gaps[0]["Namespace"] == "SpotifyEtl"
+    assert gaps[0]["Threshold"] == 0 and gaps[0]["AlarmActions"]
