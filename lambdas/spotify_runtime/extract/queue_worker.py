@@ -4,6 +4,9 @@ Outcomes per message (docs/scaling.md has the whole picture):
 
 - **landed**: the source's raw file is written at `layout.raw_key(type, id, run_at)`; the message
   is deleted (it is not in `batchItemFailures`). A second delivery overwrites the same key.
+- **expanded**: a source that stands for others (`my-playlists`) listed them; one message per
+  listed source is sent to the extract queue for the same run, and the message is deleted. A
+  second delivery sends them again; each lands on the same raw key.
 - **deferred**: Spotify asked us (429, Retry-After) to wait longer than this invocation has left.
   The message's visibility timeout is set to the wait plus a little jitter (at most 12 hours) and
   it is reported as a batch item failure, so SQS delivers it again when the wait is over. A
