@@ -155,3 +155,21 @@ def test_the_stand_in_refuses_what_spotify_refuses(make_client, fake):
     served = [_ms(item["played_at"]) for item in page["items"]]
     assert served == sorted(served, reverse=True)
     assert page["cursors"] == {"after": str(served[0]), "before": str(served[-1])}
+
+
+def test_a_listening_file_is_partitioned_by_its_cursor_not_by_when_it_ran(make_client, fake):
+    """A retry from the same cursor the next day must overwrite, not add a second partition."""
+    from spotify_runtime.extract.listening import extract_recently_played
+
+    class Cursor:
+        def read(self, key):
+            return _ms("2026-11-24T00:00:00.000Z")
+
+    listening = extract_recently_played(make_client(), SOURCE, Cursor(),
+                                        run_at=datetime(2026, 11, 25, 1, tzinfo=UTC),
+                                        deadline=Deadline.unlimited())
+    assert listening.key.endswith("/after-20261124T000000000Z.json")
+    envelope = dict(listening.envelope, extracted_at="2026-11-25T01:00:04Z")
+    result = transform_raw_file(json.dumps(envelope).encode(), listening.key)
+    assert result.snapshot_date.isoformat() == "2026-11-24"
+    assert all("/snapshot_date=2026-11-24/" in key for key in result.outputs)
