@@ -9,11 +9,19 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_bench, cold_start, e2e_bench, scale_bench, storage, transform_bench
+from bench import (
+    api_bench,
+    cold_start,
+    e2e_bench,
+    listening_bench,
+    scale_bench,
+    storage,
+    transform_bench,
+)
 from bench.report import Section, Target, load_average, render_console, render_document
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale")
+BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening")
 
 
 def _int_list(text: str) -> list[int]:
@@ -54,6 +62,7 @@ TARGETS = {
     "api": api_bench.TARGETS,
     "e2e": (),
     "scale": scale_bench.TARGETS,
+    "listening": listening_bench.TARGETS,
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
 
@@ -100,6 +109,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             e2e_bench.run(work, REPO_ROOT, options.runs))),
         "scale": ("Scale simulation", lambda: scale_bench.to_section(
             scale_bench.run(options.scale_sources, options.scale_rate))),
+        "listening": ("Listening history", lambda: listening_bench.to_section(
+            listening_bench.run(work))),
     }
     sections, any_failed = [], False
     for name in BENCHMARKS:

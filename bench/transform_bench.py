@@ -35,8 +35,10 @@ SPEED, MEMORY, FLOOR, TABLE_COUNT = TARGETS = (
     ("Transform speed vs seed reference (100,000 items)", ">= 5x faster"),
     ("Transform peak memory vs seed reference (100,000 items)", "<= 0.3x"),
     ("Transform time vs json.load floor (100,000 items)", "< 1.0x (faster)"),
-    ("Tables written (100,000 items)", "4 (seed: 3)"),
+    ("Tables written (100,000 items)", "5 (seed: 3)"),
 )
+PLAYLIST_TABLES = ("songs", "albums", "artists", "playlist_tracks", "playlists")
+"""The tables a playlist file fills (the listening and library tables stay empty)."""
 
 
 @dataclass(frozen=True)
@@ -192,9 +194,10 @@ def _breakdown(largest: SizeResult) -> str:
 
 
 def _rows_table(results: list[SizeResult]) -> str:
-    headers = ["Items", *(f"ours {t}" for t in TABLES), *(f"ref {t}" for t in REFERENCE_TABLES)]
+    headers = ["Items", *(f"ours {t}" for t in PLAYLIST_TABLES),
+               *(f"ref {t}" for t in REFERENCE_TABLES)]
     rows = [
-        [f"{r.n_items:,}", *(f"{r.ours_rows[t]:,}" for t in TABLES),
+        [f"{r.n_items:,}", *(f"{r.ours_rows[t]:,}" for t in PLAYLIST_TABLES),
          *(f"{r.reference_rows[t]:,}" for t in REFERENCE_TABLES)]
         for r in results
     ]
@@ -240,5 +243,5 @@ def _targets(largest: SizeResult) -> list[Target]:
                verdict(speedup >= 5), "" if speedup >= 5 or not checked else _speed_limit(largest)),
         Target(*MEMORY, f"{memory:.2f}x{at}", verdict(memory <= 0.3)),
         Target(*FLOOR, f"{vs_floor:.2f}x{at}", verdict(vs_floor < 1.0)),
-        Target(*TABLE_COUNT, f"{tables}{at}", verdict(tables == 4)),
+        Target(*TABLE_COUNT, f"{tables}{at}", verdict(tables == len(PLAYLIST_TABLES))),
     ]

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from spotify_runtime.contract import DEFAULT_REFRESH_TOKEN_ALARM_DAYS
+from spotify_runtime.contract import (
+    DEFAULT_LISTENING_SCHEDULE_CRON,
+    DEFAULT_REFRESH_TOKEN_ALARM_DAYS,
+    LISTENING_MAX_INTERVAL_HOURS,
+)
 from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
 CONTEXT_KEY = "spotify-etl"
@@ -33,6 +37,10 @@ class EnvironmentSettings:
     schedule_cron: str = "10 18 * * ? *"
     """AWS cron (minutes hours day-of-month month day-of-week year) for the daily extraction."""
     schedule_time_zone: str = "UTC"
+    listening_schedule_cron: str | None = DEFAULT_LISTENING_SCHEDULE_CRON
+    """AWS cron (UTC) for the listening sources (recently-played): at least every
+    LISTENING_MAX_INTERVAL_HOURS hours, shorter than the time it takes to play the 50 tracks
+    Spotify remembers. null: they run with the daily schedule (and lose plays)."""
     crawler_cron: str = "0 3 ? * MON *"
     """AWS cron for the weekly Glue crawler (UTC)."""
     sources: tuple[Source, ...] = ()
@@ -66,6 +74,13 @@ class EnvironmentSettings:
     """Request budget shared by all extract workers, below Spotify's rolling 30-second limit."""
 
     @property
+    def listening_sources(self) -> tuple[Source, ...]:
+        """The configured sources the listening schedule runs (none without that schedule)."""
+        if self.listening_schedule_cron is None:
+            return ()
+        return tuple(source for source in self.sources if source.is_listening)
+
+    @property
     def stage_name(self) -> str:
         """The cdk.Stage id: deploy with `cdk deploy "SpotifyEtl-<env>/*"`."""
         return f"SpotifyEtl-{self.name}"
@@ -97,6 +112,44 @@ def _check_cron(key: str, value: Any) -> str:
             if int(number) > top:
                 raise ConfigError(f"{key}: {value!r}: {label} value {number} is out of range")
     return value
+
+
+def _cron_hours(key: str, value: str, text: str) -> list[int]:
+    """The hours an AWS cron hours field fires at (`*`, `*/n`, `a-b`, `a-b/n`, `a,b`)."""
+    hours: set[int] = set()
+    for part in text.split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() else 1
+        if span == "*":
+            low, high = 0, 23
+        elif re.fullmatch(r"\d+-\d+", span):
+            low, high = (int(n) for n in span.split("-"))
+        elif span.isdigit():
+            low, high = int(span), (23 if step_text else int(span))
+        else:
+            raise ConfigError(f"{key}: {value!r}: cannot tell how often hours {text!r} fire")
+        hours.update(range(low, high + 1, max(step, 1)))
+    return sorted(hours)
+
+
+def _check_listening_cron(key: str, value: Any) -> str | None:
+    """A listening schedule must fire every day, at least every LISTENING_MAX_INTERVAL_HOURS."""
+    if value is None:
+        return None
+    cron = _check_cron(key, value)
+    _minute, hour, dom, _month, dow, year = cron.split()
+    if dom not in ("*", "?") or dow not in ("*", "?") or year != "*":
+        raise ConfigError(f"{key}: {cron!r} must run every day (day-of-month or day-of-week "
+                          "'*', year '*'): Spotify keeps only the last 50 plays")
+    hours = _cron_hours(key, cron, hour)
+    gaps = [(b - a) % 24 or 24 for a, b in zip(hours, hours[1:] + hours[:1], strict=True)]
+    if max(gaps) > LISTENING_MAX_INTERVAL_HOURS:
+        raise ConfigError(
+            f"{key}: {cron!r} leaves {max(gaps)} hours between runs; Spotify keeps only the "
+            f"last 50 plays (about 2.5 hours of listening): run at least every "
+            f"{LISTENING_MAX_INTERVAL_HOURS} hours (e.g. '{DEFAULT_LISTENING_SCHEDULE_CRON}')"
+        )
+    return cron
 
 
 def _check_time_zone(key: str, value: Any) -> str:
@@ -164,6 +217,8 @@ _INT_RANGES = {
 def _check_value(key: str, name: str, value: Any) -> Any:
     if name in ("schedule_cron", "crawler_cron"):
         return _check_cron(key, value)
+    if name == "listening_schedule_cron":
+        return _check_listening_cron(key, value)
     if name == "schedule_time_zone":
         return _check_time_zone(key, value)
     if name == "sources":

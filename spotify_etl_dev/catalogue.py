@@ -8,7 +8,8 @@ items in one list; the server pages them):
     albums/<id>.json          album object, `tracks.items` holding every track
     artists/<id>.json         artist object plus `album_ids` (its albums, in albums/)
     me/tracks.json            {"items": [saved track objects]}
-    me/recently-played.json   {"items": [play history objects]}
+    me/recently-played.json   {"items": [play history objects]}: a morning of listening, newest
+                              first (the server keeps only the last 50 of it)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import random
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,10 @@ MANY_ALBUMS_ARTIST_ID = "5kManyAlbumsArtist0023"
 MANY_ALBUMS_TRACKS = tuple(1 + (index * 7) % 4 for index in range(23))
 """Tracks of each of MANY_ALBUMS_ARTIST_ID's albums (small: the album count is the point)."""
 OTHER_USER_ID = "someoneelse"
+LISTENING_DAY = datetime(2026, 11, 24, tzinfo=UTC)
+LISTENING_SESSIONS = ((0.3, 70), (7.0, 80), (8.7, 60))
+"""The sample history: past midnight, a commute and the start of the working day (about 60
+plays, the last one before 10:00 UTC)."""
 
 
 @dataclass
@@ -53,6 +59,13 @@ class Catalogue:
     artist_album_ids: dict[str, list[str]] = field(default_factory=dict)
     saved_tracks: list[dict[str, Any]] = field(default_factory=list)
     recently_played: list[dict[str, Any]] = field(default_factory=list)
+    """The whole listening history, newest first; Spotify serves only its last 50 plays."""
+    top: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    """(`tracks`|`artists`, time range) -> ranked items; unset ones are derived (fake_library)."""
+    saved_albums: list[dict[str, Any]] | None = None
+    """Saved album objects; None: derived from the albums."""
+    followed_artists: list[dict[str, Any]] | None = None
+    """Full artist objects; None: every artist of the catalogue."""
 
     def add_playlist(self, metadata: dict[str, Any], items: list[Any]) -> None:
         """Serve a playlist: `metadata` without an items page, `items` in order."""
@@ -127,7 +140,12 @@ def build_fixture_documents() -> dict[str, Any]:
     docs[f"artists/{MANY_ALBUMS_ARTIST_ID}.json"] = {**artist,
                                                      "album_ids": [a["id"] for a in albums]}
     docs["me/tracks.json"] = {"items": sample_data.generate_saved_tracks(73, seed=13)}
-    docs["me/recently-played.json"] = {"items": sample_data.generate_recently_played(50, 17)}
+    # A morning's listening: more plays than Spotify keeps, so the server serves the last 50.
+    history = sample_data.generate_listening_day(
+        LISTENING_DAY, 17, sessions=LISTENING_SESSIONS,
+        context_uri=f"spotify:playlist:{PLAYLIST_ID}",
+    )
+    docs["me/recently-played.json"] = {"items": history}
     return docs
 
 

@@ -9,9 +9,10 @@ shared notes: spotify-web-api.md):
   (what the browser would do after the user clicks "Agree").
 - `GET /v1/playlists/{id}` (embeds the first items page, like Spotify),
   `/v1/playlists/{id}/items` (`item` key), `/v1/albums/{id}` (embeds the first tracks page),
-  `/v1/albums/{id}/tracks`, `/v1/artists/{id}`, `/v1/artists/{id}/albums`, `/v1/me/tracks`,
-  `/v1/me/player/recently-played`. `next` URLs point back at this server. `fields`, `market`
-  and `additional_types` are accepted and ignored.
+  `/v1/albums/{id}/tracks`, `/v1/artists/{id}`, `/v1/artists/{id}/albums`, `/v1/me/tracks`, and
+  the user library (`/v1/me`, `/me/player/recently-played` with its 50-play memory, `/me/top/*`,
+  `/me/albums`, `/me/following`, `/me/playlists`: fake_library.py). `next` URLs point back at
+  this server. `fields`, `market` and `additional_types` are accepted and ignored.
 - As strict as Spotify, from the tables of spotify_rules.py: each paged endpoint's `limit`
   range (400 `Invalid limit` outside it), the removed endpoints (`/playlists/{id}/tracks`, the
   batch endpoints, `/artists/{id}/top-tracks`, ...: 403 or 404 as Spotify answers them), and the
@@ -52,7 +53,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from spotify_etl_dev import sample_data
+from spotify_etl_dev import fake_library, sample_data
 from spotify_etl_dev.catalogue import Catalogue, load_catalogue
 from spotify_etl_dev.spotify_rules import (
     EMBEDDED_PAGE_LIMITS,
@@ -173,6 +174,8 @@ class FakeSpotify:
         self.access_token_lifetime = access_token_lifetime
         self.refresh_token_lifetime = refresh_token_lifetime
         self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.listening_clock: Callable[[], int | None] | None = None
+        """Unix ms of "now" for the listening history (None: every play has happened)."""
         self._state = _State()
         self._state.refresh_tokens[refresh_token] = clock() + refresh_token_lifetime
         self._lock = threading.Lock()
@@ -233,6 +236,10 @@ class FakeSpotify:
             playlist_id, n_items, seed, owner_id=owner_id or self.user_id
         )
         self.add_playlist(metadata, items)
+
+    def listening_now(self) -> int | None:
+        """The listening history's "now" (Unix ms): plays after it have not happened yet."""
+        return self.listening_clock() if self.listening_clock is not None else None
 
     # -- switches --------------------------------------------------------------------------
     def inject_fault(
@@ -593,16 +600,7 @@ class FakeSpotify:
             raise ApiError(403, "Forbidden: this endpoint needs a user authorization")
         if parts == ["tracks"]:
             return self._page(self.catalogue.saved_tracks, "/me/tracks", query)
-        if parts == ["player", "recently-played"]:
-            page = self._page(self.catalogue.recently_played, "/me/player/recently-played",
-                              {key: query[key] for key in ("limit",) if key in query})
-            items = page["items"]
-            cursors = {"after": None, "before": None}
-            if items:
-                cursors = {"after": items[0]["played_at"], "before": items[-1]["played_at"]}
-            return {"cursors": cursors, "href": page["href"], "items": items,
-                    "limit": page["limit"], "next": None}
-        raise ApiError(404, "Service not found")
+        return fake_library.me_get(self, parts, query)
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from spotify_runtime.layout import PROCESSED
+from spotify_runtime.layout import PROCESSED, STATE
 
-LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"))
-"""Top-level folders of the bucket the lake folder mirrors (athena-results/ is not kept)."""
+LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"), STATE.rstrip("/"))
+"""Top-level folders of the bucket the lake folder mirrors (athena-results/ is not kept; the
+extraction state is, so the next run's recently-played starts from this run's cursor)."""
 
 
 def _local_files(lake_dir: Path) -> Iterator[tuple[str, Path]]:

@@ -402,3 +402,57 @@ def generate_recently_played(n_items: int = 50, seed: int = 0) -> list[dict[str,
         played_at = moment.strftime("%Y-%m-%dT%H:%M:%S.") + millis + "Z"
         history.append({"track": track, "played_at": played_at, "context": context})
     return history
+
+
+LISTENING_SESSIONS = (
+    # (start hour, minutes): past midnight, a commute, the working day, lunch, the way home
+    # and a long evening.
+    (0.3, 70), (7.0, 80), (8.7, 200), (12.5, 40), (13.5, 170), (17.3, 100), (19.0, 300),
+)
+"""A day of uneven listening: dense sessions, quiet hours between them (UTC)."""
+
+
+def generate_listening_day(
+    day: datetime,
+    seed: int = 0,
+    *,
+    sessions: tuple[tuple[float, int], ...] = LISTENING_SESSIONS,
+    context_uri: str | None = None,
+) -> list[dict[str, Any]]:
+    """One day of play history objects `{track, played_at, context}`, newest first.
+
+    Within a session tracks play back to back; about a quarter are skipped after 20-90 s (a
+    play counts once it starts, as Spotify records it), and favourite tracks come back, so a
+    day has repeats. With the default sessions a day has about 300 plays, at most about 25 in
+    any hour, none in the quiet ones. `context_uri` (a playlist's URI) is the context of about
+    half the plays.
+    """
+    rng = random.Random(seed)
+    catalogue = _Catalogue(rng, 120)
+    favourites = [catalogue.track() for _ in range(15)]
+    start_of_day = day.replace(hour=0, minute=0, second=0, microsecond=0)
+    plays = []
+    for start_hour, minutes in sessions:
+        moment = start_of_day + timedelta(hours=start_hour, seconds=rng.randint(0, 300))
+        end = moment + timedelta(minutes=minutes)
+        while moment < end:
+            track = rng.choice(favourites) if rng.random() < 0.3 else catalogue.track()
+            roll = rng.random()
+            if context_uri and roll < 0.5:
+                context = {"type": "playlist", "uri": context_uri,
+                           "href": f"{API}/playlists/{context_uri.rsplit(':', 1)[-1]}",
+                           "external_urls": {}}
+            elif roll < 0.8:
+                album = track["album"]
+                context = {"type": "album", "href": album["href"],
+                           "external_urls": album["external_urls"], "uri": album["uri"]}
+            else:
+                context = None
+            millis = rng.randint(0, 999)
+            stamp = moment.replace(microsecond=millis * 1000)
+            played_at = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
+            plays.append({"track": track, "played_at": played_at, "context": context})
+            listened = (rng.randint(20_000, 90_000) if rng.random() < 0.35
+                        else track["duration_ms"])
+            moment += timedelta(milliseconds=listened + rng.randint(0, 4_000))
+    return sorted(plays, key=lambda play: play["played_at"], reverse=True)

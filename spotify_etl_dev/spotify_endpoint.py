@@ -38,15 +38,21 @@ class SpotifyEndpoint:
 
 
 def sample_sources() -> tuple[str, ...]:
-    """One source of every type the bundled sample data serves."""
+    """One source of every type the bundled sample data serves; the sample playlist comes
+    through `my-playlists` (the sample user owns it; the other bundled playlist is someone
+    else's, which my-playlists leaves out)."""
     from spotify_etl_dev import catalogue
 
     return (
-        f"playlist:{catalogue.PLAYLIST_ID}",
+        "my-playlists",
         f"album:{catalogue.ALBUM_ID}",
         f"artist:{catalogue.ARTIST_ID}",
         "saved-tracks",
         "recently-played",
+        "top-tracks",
+        "top-artists",
+        "saved-albums",
+        "followed-artists",
     )
 
 

@@ -36,6 +36,9 @@ METRIC_REFRESH_TOKEN_DAYS_LEFT = "RefreshTokenDaysLeft"
 0 once Spotify refused it. An alarm fires at `refresh_token_alarm_days` or fewer."""
 METRIC_QUOTA_DEFERRALS = "QuotaDeferrals"
 """Messages the extract worker deferred because Spotify's quota was spent (dimension Bucket)."""
+METRIC_LISTENING_GAPS = "ListeningHistoryGaps"
+"""Recently-played runs that found a full page of plays newer than the cursor (dimension
+Bucket): plays between the cursor and the oldest play of the page may be lost for good."""
 
 # --- Functions --------------------------------------------------------------------------------
 PLANNER_TIMEOUT_SECONDS = 120
@@ -61,6 +64,23 @@ function timeout."""
 # --- Schedule -------------------------------------------------------------------------------
 RUN_AT_FIELD = "run_at"
 """The field of the schedule's payload that carries its scheduled time (names the run)."""
+SOURCE_GROUP_FIELD = "sources"
+"""The field of the schedule's payload that selects which configured sources a run plans."""
+SOURCE_GROUP_ALL = "all"
+"""Every configured source (the daily schedule when there is no listening schedule)."""
+SOURCE_GROUP_DAILY = "daily"
+"""Every configured source except the listening ones (the daily schedule beside a listening
+schedule)."""
+SOURCE_GROUP_LISTENING = "listening"
+"""Only the listening sources (sources.LISTENING_SOURCE_TYPES): the listening schedule."""
+SOURCE_GROUPS = (SOURCE_GROUP_ALL, SOURCE_GROUP_DAILY, SOURCE_GROUP_LISTENING)
+DEFAULT_LISTENING_SCHEDULE_CRON = "0 * * * ? *"
+"""Hourly: well inside the time it takes to play 50 tracks (about 2.5 hours), after which
+Spotify forgets the oldest plays."""
+LISTENING_MAX_INTERVAL_HOURS = 2
+"""The longest gap allowed between two runs of the listening schedule (config.py checks it)."""
+LISTENING_PAGE_SIZE = 50
+"""Spotify keeps (and returns) at most the last 50 plays."""
 
 # --- Handlers (module.function, as the stacks deploy them) ------------------------------------
 PLANNER_HANDLER = "spotify_runtime.extract.planner.handler"

@@ -22,8 +22,15 @@ This module is the one place the envelope is defined (docs/raw-envelope.md point
 - `artist`: metadata is the artist object; items are `{"album": simplified album, "track":
   simplified track}`, one per track of each of the artist's albums.
 - `saved-tracks`: metadata is null; items are saved track objects `{added_at, track}`.
-- `recently-played`: metadata is null; items are play history objects
-  `{track, played_at, context}`.
+- `recently-played`: items are play history objects `{track, played_at, context}`, newest
+  first, only those after the cursor; metadata is `{"after_ms": <cursor asked after, Unix ms, or
+  null>, "newest_ms", "oldest_ms", "possible_gap": <a full page of 50 newer than the cursor>}`
+  (extract/listening.py). Without a cursor store (older files) metadata is null.
+- `top-tracks` / `top-artists`: metadata is null; items are `{time_range, rank, track}` /
+  `{time_range, rank, artist}` (extract/library.py).
+- `saved-albums`: metadata is null; items are saved album objects `{added_at, album}`.
+- `followed-artists`: metadata is null; items are artist objects.
+- `my-playlists` writes no envelope of its own: it expands into `playlist` sources.
 
 Credentials never appear in an envelope.
 """

@@ -19,8 +19,15 @@ PROCESSED = "processed/"
 """Parquet tables: processed/<table>/snapshot_date=YYYY-MM-DD/<name>.parquet."""
 ATHENA_RESULTS = "athena-results/"
 """Athena query results (workgroup output location)."""
+STATE = "state/"
+"""Extraction state (the recently-played cursor): read and written by the extract worker only,
+which is granted this prefix and no other for reading. Not data: no event, crawler or query
+looks here."""
 
-TABLES = ("songs", "albums", "artists", "playlist_tracks")
+TABLES = (
+    "songs", "albums", "artists", "playlist_tracks", "plays", "top_tracks", "top_artists",
+    "saved_albums", "followed_artists", "playlists",
+)
 """The tables the transform writes, one folder (and one Glue table) each under PROCESSED."""
 
 RAW_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -40,6 +47,30 @@ def raw_key(source_type: str, source_key_id: str, run_at: datetime) -> str:
     extraction of the same source in the same run overwrites instead of duplicating.
     """
     return f"{RAW_TO_PROCESS}{source_type}/{source_key_id}/{raw_timestamp(run_at)}.json"
+
+
+def cursor_timestamp(played_at_ms: int) -> str:
+    """A cursor (Unix ms) for a raw key: UTC with milliseconds, e.g. 20261124T093000123Z."""
+    moment = datetime.fromtimestamp(played_at_ms / 1000, UTC)
+    return moment.strftime("%Y%m%dT%H%M%S") + f"{played_at_ms % 1000:03d}Z"
+
+
+def listening_raw_key(source_type: str, source_key_id: str, after_ms: int | None,
+                      run_at: datetime) -> str:
+    """Key of a cursor-paged listening extraction: named by the cursor it asked after.
+
+    Every extraction that starts from the same cursor (a retry, a second delivery racing the
+    first) writes the same key with the same plays (plus any newer), so it overwrites instead of
+    duplicating; once the cursor has moved, the next extraction asks only for newer plays and
+    writes a new key. The first extraction ever (no cursor) is named by its run time.
+    """
+    stamp = cursor_timestamp(after_ms) if after_ms is not None else raw_timestamp(run_at)
+    return f"{RAW_TO_PROCESS}{source_type}/{source_key_id}/after-{stamp}.json"
+
+
+def state_key(source_type: str, source_key_id: str) -> str:
+    """Where one source's extraction state (its cursor) lives: state/<type>/<id>.json."""
+    return f"{STATE}{source_type}/{source_key_id}.json"
 
 
 def relative_raw_key(key: str) -> str:

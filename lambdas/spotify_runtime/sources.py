@@ -8,8 +8,16 @@ from urllib.parse import urlparse
 
 ID_SOURCE_TYPES = ("playlist", "album", "artist")
 """Source types that name a Spotify object by ID."""
-USER_SOURCE_TYPES = ("saved-tracks", "recently-played")
-"""Source types that read the authorizing user's library; they take no ID and need a user token."""
+LISTENING_SOURCE_TYPES = ("recently-played",)
+"""User sources whose data Spotify keeps only briefly (the last 50 plays): the listening schedule
+(`listening_schedule_cron`, hourly by default) extracts these, the daily schedule the rest."""
+USER_SOURCE_TYPES = (
+    "saved-tracks", *LISTENING_SOURCE_TYPES, "top-tracks", "top-artists", "saved-albums",
+    "followed-artists", "my-playlists",
+)
+"""Source types that read the authorizing user's library; they take no ID and need a user token.
+`my-playlists` expands, each run, into one `playlist:ID` source per playlist the user owns or
+collaborates on."""
 SOURCE_TYPES = ID_SOURCE_TYPES + USER_SOURCE_TYPES
 
 _SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
@@ -32,6 +40,11 @@ class Source:
     def needs_user(self) -> bool:
         """Whether this source can only be read with a user (refresh-token) authorization."""
         return self.type in USER_SOURCE_TYPES
+
+    @property
+    def is_listening(self) -> bool:
+        """Whether the listening schedule (not the daily one) extracts this source."""
+        return self.type in LISTENING_SOURCE_TYPES
 
     @property
     def key_id(self) -> str:

@@ -18,6 +18,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from spotify_runtime import contract
 
+from spotify_etl.components.listening import schedule_payloads
 from spotify_etl.config import EnvironmentSettings, sources_json
 from spotify_etl.constructs.alerts import Alarms
 from spotify_etl.constructs.lambda_code import (
@@ -66,7 +67,7 @@ class Extraction(Construct):
         code = extract_code()
         self.planner = self._planner(settings, code)
         self.worker = self._worker(settings, code, bucket_name, secret_id)
-        schedule_dead_letters = self._daily_schedule(settings)
+        schedule_dead_letters = self._schedules(settings)
 
         alarms.on_errors("PlannerErrors", self.planner.function)
         alarms.on_errors("ExtractWorkerErrors", self.worker.function)
@@ -164,8 +165,9 @@ class Extraction(Construct):
         )
         return worker
 
-    def _daily_schedule(self, settings: EnvironmentSettings) -> sqs.Queue:
-        """The EventBridge Scheduler schedule that invokes the planner; returns its DLQ."""
+    def _schedules(self, settings: EnvironmentSettings) -> sqs.Queue:
+        """The EventBridge Scheduler schedules that invoke the planner (daily, and hourly for
+        the listening sources when there are any); returns their DLQ."""
         schedule_dlq = secure_queue(self, "ScheduleDeadLetters", settings=settings)
         acknowledge(schedule_dlq, "AwsSolutions-SQS3", DLQ_REASON)
         schedule_role = iam.Role(
@@ -177,23 +179,29 @@ class Extraction(Construct):
             "Added by the scheduler target's grantInvoke: the planner function and its "
             "versions/aliases, no other function.",
         )
-        scheduler.Schedule(
-            self,
-            "DailyExtraction",
-            description=f"spotify-etl {settings.name}: daily extraction",
-            schedule=scheduler.ScheduleExpression.expression(
-                f"cron({settings.schedule_cron})", cdk.TimeZone.of(settings.schedule_time_zone)
-            ),
-            target=scheduler_targets.LambdaInvoke(
-                self.planner.function,
-                # The scheduled time names the run, so a retried invocation plans the same run.
-                input=scheduler.ScheduleTargetInput.from_object(
-                    {contract.RUN_AT_FIELD: scheduler.ContextAttribute.scheduled_time}
+        daily_input, listening_input = schedule_payloads(settings)
+        schedules = [("DailyExtraction", "daily extraction", settings.schedule_cron,
+                      settings.schedule_time_zone, daily_input)]
+        if listening_input is not None:
+            schedules.append(("ListeningExtraction", "listening sources (recently-played)",
+                              settings.listening_schedule_cron, "UTC", listening_input))
+        for construct_id, what, cron, time_zone, payload in schedules:
+            scheduler.Schedule(
+                self,
+                construct_id,
+                description=f"spotify-etl {settings.name}: {what}",
+                schedule=scheduler.ScheduleExpression.expression(
+                    f"cron({cron})", cdk.TimeZone.of(time_zone)
                 ),
-                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
-                max_event_age=SCHEDULE_MAX_EVENT_AGE,
-                dead_letter_queue=schedule_dlq,
-                role=schedule_role,
-            ),
-        )
+                target=scheduler_targets.LambdaInvoke(
+                    self.planner.function,
+                    # The scheduled time names the run, so a retried invocation plans the same
+                    # run; the payload's `sources` picks the schedule's sources.
+                    input=scheduler.ScheduleTargetInput.from_object(payload),
+                    retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+                    max_event_age=SCHEDULE_MAX_EVENT_AGE,
+                    dead_letter_queue=schedule_dlq,
+                    role=schedule_role,
+                ),
+            )
         return schedule_dlq

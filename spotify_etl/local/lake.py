@@ -80,6 +80,9 @@ def open_lake(
     """An in-memory DuckDB connection with one view per table of the lake at `lake_dir`."""
     schemas = table_schemas() if schemas is None else schemas
     connection = duckdb.connect(":memory:")
+    # Athena shows the UTC timestamps as UTC; DuckDB would cast them to dates (listening per
+    # day) in the machine's zone.
+    connection.execute("SET TimeZone = 'UTC'")
     for table in TABLES:
         _create_view(connection, lake_dir, table, schemas[table])
     return connection

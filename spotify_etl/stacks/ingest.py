@@ -12,6 +12,7 @@ from spotify_runtime import layout
 
 from spotify_etl.components.data_lake import DataLake, grant_objects
 from spotify_etl.components.extraction import Extraction
+from spotify_etl.components.listening import alarm_on_gaps, grant_state_prefix, needs_cursors
 from spotify_etl.components.spotify_secret import SpotifySecret
 from spotify_etl.config import EnvironmentSettings
 from spotify_etl.constructs.alerts import Alarms, AlertTopic
@@ -44,6 +45,9 @@ class IngestStack(cdk.Stack):
         secret.grant_read(extraction.worker.role)
         # A refresh token Spotify rotates is written back (the old one may stop working).
         secret.grant_put_value(extraction.worker.role)
+        if needs_cursors(settings):
+            grant_state_prefix(extraction.worker.role, lake.bucket)
+            alarm_on_gaps(alarms, lake.bucket)
 
         self.bucket = lake.bucket
         self.secret = secret.secret

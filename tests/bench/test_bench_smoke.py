@@ -49,7 +49,8 @@ def test_ours_and_the_reference_agree_on_rows(sections):
 
 def test_storage_compares_every_table_and_a_total(sections):
     storage = sections["storage"].data
-    assert [r.table for r in storage] == ["songs", "albums", "artists", "playlist_tracks", "total"]
+    assert [r.table for r in storage] == ["songs", "albums", "artists", "playlist_tracks",
+                                          "playlists", "total"]
     assert storage[-1].parquet_bytes == sum(r.parquet_bytes for r in storage[:-1]) > 0
     assert storage[-1].csv_bytes == sum(r.csv_bytes for r in storage[:-1]) > 0
     songs = sections["transform"].data[-1].ours_rows["songs"]
@@ -90,3 +91,18 @@ def test_document_lists_targets_machine_and_figures(sections):
     assert "Parquet bytes vs CSV for the same rows" in document
     assert ">= 5x faster" in document
     assert "| 200 " in document
+
+
+def test_listening_hourly_keeps_every_play_once_and_daily_loses_most(tmp_path):
+    from bench import listening_bench
+
+    section = listening_bench.to_section(listening_bench.run(tmp_path))
+    results = {r.name: r for r in section.data}
+    hourly, daily = results["hourly"], results["daily at 18:10"]
+    assert hourly.plays_in_day > 200 and hourly.max_plays_per_run < 50
+    assert (hourly.captured, hourly.lost, hourly.duplicates) == (hourly.plays_in_day, 0, 0)
+    assert results["every 2 hours"].lost == 0  # the longest interval the config allows
+    assert daily.captured <= 100 and daily.lost == daily.plays_in_day - daily.captured > 100
+    assert daily.gap_warnings >= 1 and results["every 3 hours"].gap_warnings >= 1
+    assert all(r.duplicates == 0 for r in results.values())
+    assert [t.verdict for t in section.targets] == ["met", "met"]

@@ -68,3 +68,32 @@ def test_thousands_of_sources_are_accepted_and_deduplicated():
     settings = parse_config(context(sources=playlist_ids + playlist_ids[:10])).environments["dev"]
     assert len(settings.sources) == 5000
     assert json.loads(sources_json(settings.sources)) == playlist_ids
+
+
+@pytest.mark.parametrize("cron", ["0 * * * ? *", "*/30 * * * ? *", "15 */2 * * ? *",
+                                  "0 0,2,4,6,8,10,12,14,16,18,20,22 * * ? *"])
+def test_listening_schedules_at_most_two_hours_apart_are_accepted(cron):
+    settings = parse_config(context(listening_schedule_cron=cron)).environments["dev"]
+    assert settings.listening_schedule_cron == cron
+
+
+@pytest.mark.parametrize(("cron", "fragment"), [
+    ("0 */3 * * ? *", "leaves 3 hours between runs"),
+    ("0 8-20 * * ? *", "leaves 12 hours between runs"),
+    ("0 * ? * MON *", "must run every day"),
+    ("0 * * * *", "not an AWS cron expression"),
+])
+def test_listening_schedules_that_lose_plays_are_refused_naming_the_key(cron, fragment):
+    with pytest.raises(ConfigError) as raised:
+        parse_config(context(listening_schedule_cron=cron))
+    assert str(raised.value).startswith("spotify-etl.environments.dev.listening_schedule_cron: ")
+    assert fragment in str(raised.value)
+
+
+def test_listening_sources_need_the_listening_schedule():
+    sources = ["recently-played", "saved-tracks", "top-tracks"]
+    hourly = parse_config(context(sources=sources)).environments["dev"]
+    assert hourly.listening_schedule_cron == "0 * * * ? *"
+    assert [str(s) for s in hourly.listening_sources] == ["recently-played"]
+    off = parse_config(context(sources=sources, listening_schedule_cron=None)).environments["dev"]
+    assert off.listening_sources == ()

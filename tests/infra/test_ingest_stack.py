@@ -277,3 +277,59 @@ def test_functions_run_python_3_14_with_their_own_log_groups(dev):
         for r in resources(dev.ingest, "AWS::Logs::LogGroup").values()
     }
     assert retention == {14}
+
+
+def _listening_template(tmp_path, **overrides):
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from spotify_etl.config import parse_environment
+    from spotify_etl.stacks.ingest import IngestStack
+
+    settings = parse_environment(
+        "listen", {"sources": ["recently-played", "top-tracks"], **overrides}, {})
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
+    return Template.from_stack(IngestStack(app, "Ingest", settings=settings))
+
+
+def test_listening_sources_get_an_hourly_schedule_through_the_same_planner(tmp_path, dev):
+    template = _listening_template(tmp_path)
+    schedules = resources(template, "AWS::Scheduler::Schedule").values()
+    by_payload = {json.loads(s["Properties"]["Target"]["Input"]).get("sources"):
+                  s["Properties"] for s in schedules}
+    assert set(by_payload) == {"daily", "listening"}
+    assert by_payload["listening"]["ScheduleExpression"] == "cron(0 * * * ? *)"
+    assert by_payload["daily"]["ScheduleExpression"] == "cron(10 18 * * ? *)"
+    planner_id = function(template, PLANNER)[0]
+    assert {p["Target"]["Arn"]["Fn::GetAtt"][0] for p in by_payload.values()} == {planner_id}
+    # without listening sources (cdk.json's dev) there is one schedule, with no `sources` field
+    assert "sources" not in json.loads(only(dev.ingest, "AWS::Scheduler::Schedule")["Target"]
+                                       ["Input"])
+
+
+def test_the_worker_may_read_and_write_only_the_state_prefix_for_cursors(tmp_path, dev):
+    statements = function_statements(_listening_template(tmp_path), WORKER)
+    assert actions_on(statements, f"/{layout.STATE}*") == {"s3:GetObject", "s3:PutObject"}
+    listing = [s for s in statements if "s3:ListBucket" in str(s["Action"])]
+    assert len(listing) == 1
+    assert listing[0]["Condition"] == {"StringLike": {"s3:prefix": [f"{layout.STATE}*"]}}
+    reads = {r for a, r in grants(statements) if a == "s3:GetObject"}
+    assert reads and all(r.endswith(f"/{layout.STATE}*") for r in reads)
+    # no listening source configured: no state grant at all
+    assert actions_on(function_statements(dev.ingest, WORKER), f"/{layout.STATE}*") == set()
+
+
+def test_without_a_listening_schedule_the_daily_one_plans_everything(tmp_path):
+    template = _listening_template(tmp_path, listening_schedule_cron=None)
+    schedule = only(template, "AWS::Scheduler::Schedule")
+    assert "sources" not in json.loads(schedule["Target"]["Input"])
+    # the cursor is still kept: recently-played runs daily then (and may lose plays)
+    assert actions_on(function_statements(template, WORKER), f"/{layout.STATE}*")
+
+
+def test_a_listening_gap_alarms(tmp_path):
+    alarms = resources(_listening_template(tmp_path), "AWS::CloudWatch::Alarm").values()
+    gaps = [a["Properties"] for a in alarms
+            if a["Properties"].get("MetricName") == "ListeningHistoryGaps"]
+    assert len(gaps) == 1 and gaps[0]["Namespace"] == "SpotifyEtl"
+    assert gaps[0]["Threshold"] == 0 and gaps[0]["AlarmActions"]

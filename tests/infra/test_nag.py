@@ -43,7 +43,7 @@ def test_every_acknowledgement_is_specific_and_explained(environments):
     # Each wildcard is a prefix of our layout, a Lambda's own versions, or its own log streams.
     for rule in wildcards:
         assert re.search(
-            r"/(raw/to_process|raw/processed|raw/failed|processed)/\*\]$|"
+            r"/(raw/to_process|raw/processed|raw/failed|processed|state)/\*\]$|"
             r"\.Arn>:\*\]$|:log-stream:\*\]$",
             rule,
         ), rule
@@ -65,3 +65,18 @@ def test_nag_catches_a_non_compliant_resource(tmp_path):
     rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
     assert {"AwsSolutions-SQS2", "AwsSolutions-SQS4"} <= rules
     assert "AwsSolutions-SQS3" not in rules
+
+
+def test_an_environment_with_listening_sources_is_nag_clean(tmp_path):
+    """The listening schedule and the state-prefix grant exist only when a listening source is
+    configured (cdk.json has none): check them against the same rules."""
+    from spotify_etl.config import parse_environment
+    from spotify_etl.stage import SpotifyEtlStage
+
+    settings = parse_environment("listen", {"sources": ["recently-played"]}, {})
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
+    stage = SpotifyEtlStage(app, settings)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on any unacknowledged finding
+    found = acknowledgements(stage)
+    assert any(rule.endswith("/state/*]") for rule, _ in found.values())

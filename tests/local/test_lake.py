@@ -9,9 +9,16 @@ import pyarrow.parquet as pq
 import pytest
 from spotify_runtime.layout import TABLES
 
-from spotify_etl.local.lake import LakeQueryError, open_lake, rows_per_table, run_sql
+from spotify_etl.local.lake import (
+    LakeQueryError,
+    open_lake,
+    rows_per_table,
+    run_sql,
+    table_schemas,
+)
 
 SCHEMAS = {
+    **table_schemas(),
     "songs": pa.schema([("song_id", pa.string()), ("popularity", pa.int32())]),
     "albums": pa.schema([("album_id", pa.string()), ("release_date", pa.date32())]),
     "artists": pa.schema([("artist_id", pa.string()), ("artist_name", pa.string())]),

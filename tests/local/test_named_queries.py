@@ -14,7 +14,10 @@ from spotify_etl.named_queries import (
     read_named_query,
 )
 
-EXPECTED = {"most_featured_artists", "new_tracks_since_previous_snapshot", "top_songs_of_day"}
+EXPECTED = {
+    "most_featured_artists", "new_tracks_since_previous_snapshot", "top_songs_of_day",
+    "listening_per_day", "top_artists_last_7_days", "first_plays_of_latest_day",
+}
 
 
 def test_every_sql_file_is_a_named_query_with_a_description() -> None:

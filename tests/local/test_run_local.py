@@ -21,6 +21,7 @@ from spotify_runtime.layout import RAW_PROCESSED, RAW_TIMESTAMP_FORMAT, RAW_TO_P
 from spotify_etl.cli import main
 from spotify_etl.local.lake import open_lake, run_sql
 from spotify_etl.named_queries import get_named_query, load_named_queries
+from spotify_etl_dev.catalogue import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
 from spotify_etl_dev.pipeline import RunOptions, RunSummary, run_pipeline
 from spotify_etl_dev.spotify_endpoint import sample_sources
 
@@ -54,38 +55,52 @@ def _table_rows(lake: Path, table: str) -> list[dict]:
 def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
     lake, summary, _ = first_run
     assert summary.failures == []
-    assert summary.events_delivered == len(sample_sources()) == 5
+    # my-playlists lands nothing itself; it expands into the sample user's own playlist
+    assert summary.events_delivered == len(sample_sources()) == 9
     archived = _files(lake, RAW_PROCESSED)
     assert [key.split("/")[2] for key in archived] == sorted(
-        ["album", "artist", "playlist", "recently-played", "saved-tracks"]
+        ["album", "artist", "playlist", "recently-played", "saved-tracks", "top-tracks",
+         "top-artists", "saved-albums", "followed-artists"]
     )
     assert not (lake / RAW_TO_PROCESS).exists() or _files(lake, RAW_TO_PROCESS) == []
-    envelope = json.loads((lake / archived[2]).read_text(encoding="utf-8"))
+    playlist_raw = next(key for key in archived if "/playlist/" in key)
+    assert PLAYLIST_ID in playlist_raw and OTHER_USERS_PLAYLIST_ID not in "".join(archived)
+    envelope = json.loads((lake / playlist_raw).read_text(encoding="utf-8"))
     assert envelope["source"]["type"] == "playlist" and len(envelope["items"]) == 125
+    # songs: every track source; albums also saved albums; artists also top and followed ones
     assert summary.written == Counter({
-        "raw/processed/": 5, "processed/songs/": 5, "processed/albums/": 5,
-        "processed/artists/": 5, "processed/playlist_tracks/": 1,
+        "raw/processed/": 9, "processed/songs/": 6, "processed/albums/": 7,
+        "processed/artists/": 9, "processed/playlist_tracks/": 1, "processed/playlists/": 1,
+        "processed/plays/": 1, "processed/top_tracks/": 1, "processed/top_artists/": 1,
+        "processed/saved_albums/": 1, "processed/followed_artists/": 1,
+        "state/recently-played/": 1,
     })
-    assert summary.objects_written == 21
+    assert summary.objects_written == 39
 
 
 def test_the_workers_publish_the_refresh_tokens_days_left(first_run) -> None:
     _, summary, _ = first_run
     days = [json.loads(line)["RefreshTokenDaysLeft"] for line in summary.metric_lines
             if "RefreshTokenDaysLeft" in line]
-    # one per worker invocation; the sample token was authorized at the start of the run
-    assert len(days) == 5 and all(181.9 < value <= 182 for value in days)
+    # one per worker invocation (a message each: the planned ones and those my-playlists adds);
+    # the sample token was authorized at the start of the run
+    assert len(days) >= summary.planned > 0 and all(181.9 < value <= 182 for value in days)
 
 
 def test_rows_per_table_match_the_parquet_files(first_run) -> None:
     lake, summary, _ = first_run
     assert summary.rows == {table: len(_table_rows(lake, table)) for table in TABLES}
-    assert summary.rows_added == summary.rows  # a new lake holds only this run's rows
+    # a new lake holds only this run's rows
+    assert {t: summary.rows_added[t] for t in TABLES} == summary.rows
     # the sample playlist: 125 items of which 3 null, 2 local files and 1 episode
     assert summary.rows["playlist_tracks"] == 119
-    # the snapshot date is the day of the run (raw keys end in the run's UTC timestamp)
+    # the sample history is longer than Spotify keeps: the first run lands the last 50 plays
+    assert summary.rows["plays"] == 50 and summary.rows["playlists"] == 1
+    # the snapshot date is the day of the run (raw keys end in the run's UTC timestamp; the
+    # first recently-played run, without a cursor yet, is named `after-<run time>`)
     run_days = {
-        datetime.strptime(Path(key).stem, RAW_TIMESTAMP_FORMAT).date().isoformat()
+        datetime.strptime(Path(key).stem.removeprefix("after-"), RAW_TIMESTAMP_FORMAT)
+        .date().isoformat()
         for key in _files(lake, RAW_PROCESSED)
     }
     assert summary.snapshots == sorted(run_days)
@@ -96,8 +111,8 @@ def test_progress_names_every_stage_and_prints_every_query(first_run) -> None:
     assert len(summary.timings) == 7
     marks = [line[0] for line in output.splitlines() if line.startswith(("✓", "✗"))]
     assert marks == ["✓"] * 7
-    assert "Plan " in output and "5 message(s) on the extract queue" in output
-    assert "5 landed, 0 deferred, 0 dead-lettered" in output
+    assert "Plan " in output and "9 message(s) on the extract queue" in output
+    assert "9 landed, 0 deferred, 0 dead-lettered" in output
     for query in load_named_queries():
         assert f"{query.name}: {query.description}" in output
 
@@ -177,10 +192,10 @@ def _tutorial_paging_object(envelope: dict) -> dict:
             "next": None, "offset": 0, "previous": None, "total": len(items)}
 
 
-def _playlist_file_rows(lake: Path) -> dict[str, int]:
+def _file_rows(lake: Path, pattern: str) -> dict[str, int]:
     return {
         table: sum(pq.read_metadata(path).num_rows
-                   for path in (lake / "processed" / table).rglob("playlist__*.parquet"))
+                   for path in (lake / "processed" / table).rglob(pattern))
         for table in TABLES
     }
 
@@ -201,14 +216,20 @@ def test_second_run_adds_a_snapshot_and_transforms_pending_raw_files(
 
     assert second.failures == []
     assert second.seeded_objects == first.objects_written + 1
-    assert second.events_delivered == first.events_delivered + 1
+    # one more (the backfill) and one fewer: recently-played lands nothing after its cursor
+    assert second.events_delivered == first.events_delivered + 1 - 1
     assert set(_files(lake, "processed")) < set(_files(copy, "processed"))
     assert set(_files(lake, RAW_PROCESSED)) < set(_files(copy, RAW_PROCESSED))
     assert _files(copy, RAW_TO_PROCESS) == []
     assert (copy / RAW_PROCESSED / "tutorial" / pending.name).is_file()
-    # the backfilled page holds the same playlist items as today's playlist envelope
-    backfill = _playlist_file_rows(lake)
-    assert second.rows_added == {t: first.rows_added[t] + backfill[t] for t in TABLES}
+    # the backfilled page holds the same playlist items as today's playlist envelope (but no
+    # playlist metadata); recently-played finds no play after the first run's cursor
+    backfill = _file_rows(lake, "playlist__*.parquet") | {"playlists": 0}
+    plays = _file_rows(lake, "recently-played__*.parquet")
+    assert plays["plays"] == 50 and second.rows_added["plays"] == 0
+    assert {t: second.rows_added[t] for t in TABLES} == {
+        t: first.rows_added[t] + backfill[t] - plays[t] for t in TABLES
+    }
     assert second.rows == {t: first.rows[t] + second.rows_added[t] for t in TABLES}
     assert second.snapshots == sorted({"2024-05-01", *first.snapshots})
 
@@ -229,7 +250,7 @@ def test_query_command_named_and_sql(first_run, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["--named", "nope"], "unknown named query 'nope' (known: most_featured_artists, "),
+        (["--named", "nope"], "unknown named query 'nope' (known: first_plays_of_latest_day, "),
         (["SELECT nope FROM songs"], "query failed: "),
     ],
 )
@@ -311,3 +332,30 @@ def test_run_local_lake_must_be_a_folder(
     assert main(["run-local", "--lake", str(lake)]) == 1
     assert capsys.readouterr().err == f"error: --lake {lake}: exists and is not a folder\n"
     assert lake.read_text(encoding="utf-8") == "x"
+
+
+def test_listening_queries_values(first_run) -> None:
+    lake, summary, _ = first_run
+    plays = _table_rows(lake, "plays")
+    durations = {row["song_id"]: row["duration_ms"] for row in _table_rows(lake, "songs")}
+    days: dict = {}
+    for row in plays:
+        days.setdefault(row["played_at"].date(), []).append(row["song_id"])
+    per_day = summary.query_results["listening_per_day"].as_dicts()
+    assert [(r["day"], r["plays"], r["distinct_tracks"]) for r in per_day] == [
+        (day, len(ids), len(set(ids))) for day, ids in sorted(days.items(), reverse=True)
+    ]
+    latest = max(days)
+    minutes = round(sum(durations[song] for song in days[latest]) / 60000, 1)
+    assert float(per_day[0]["minutes"]) == pytest.approx(minutes, abs=0.05)
+
+    credits = {row["song_id"]: row["artist_ids"] for row in _table_rows(lake, "songs")}
+    counts: Counter[str] = Counter(a for row in plays for a in credits[row["song_id"]])
+    top = summary.query_results["top_artists_last_7_days"].as_dicts()
+    assert [r["plays"] for r in top] == sorted(counts.values(), reverse=True)[:20]
+    assert counts[top[0]["artist_id"]] == top[0]["plays"]
+
+    first = summary.query_results["first_plays_of_latest_day"].as_dicts()
+    firsts = sorted({min(r["played_at"] for r in plays if r["song_id"] == s): s
+                     for s in {r["song_id"] for r in plays}}.items())
+    assert [r["song_id"] for r in first] == [song for _, song in firsts][:50]

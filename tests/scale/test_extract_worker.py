@@ -208,7 +208,7 @@ def test_planner_to_worker_lands_every_configured_source(env, fake, monkeypatch)
     planned = planner.handler({"run_at": "2026-11-24T18:10:00Z"}, None)
     responses = [poll(env, via_handler) for _ in range(2)]  # the second poll finds nothing left
 
-    assert planned == {"run_at": "2026-11-24T18:10:00Z", "messages_sent": 3}
+    assert planned == {"run_at": "2026-11-24T18:10:00Z", "sources": "all", "messages_sent": 3}
     assert responses == [{"batchItemFailures": []}] * 2
     assert raw_keys() == sorted(layout.raw_key("playlist", s.id, RUN_AT) for s in sources)
     assert drain(boto3.client("sqs", region_name="us-east-1"), env["queue"]) == []

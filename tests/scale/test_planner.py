@@ -94,7 +94,7 @@ def test_handler_reads_sources_and_queue_from_the_environment(sqs, monkeypatch) 
 
     result = planner.handler({"time": "2026-11-24T18:10:00Z"}, None)
 
-    assert result == {"run_at": "2026-11-24T18:10:00Z", "messages_sent": 3}
+    assert result == {"run_at": "2026-11-24T18:10:00Z", "sources": "all", "messages_sent": 3}
     sources = sorted(json.loads(m["Body"])["source"] for m in drain(sqs, url))
     assert sources == ["album:4aawyAB9vmqN3uQ7FjRGTy", "playlist:3cEYpjA9oz9GiPac4AsH4n",
                        "saved-tracks"]
@@ -104,3 +104,26 @@ def test_handler_without_a_queue_names_the_variable(monkeypatch) -> None:
     monkeypatch.delenv("EXTRACT_QUEUE_URL", raising=False)
     with pytest.raises(RuntimeError, match="EXTRACT_QUEUE_URL"):
         planner.handler({}, None)
+
+
+@pytest.mark.parametrize(("group", "expected"), [
+    ("listening", ["recently-played"]),
+    ("daily", ["playlist:3cEYpjA9oz9GiPac4AsH4n", "top-tracks"]),
+    (None, ["playlist:3cEYpjA9oz9GiPac4AsH4n", "recently-played", "top-tracks"]),
+])
+def test_the_payload_selects_the_listening_or_the_daily_sources(sqs, monkeypatch, group,
+                                                                expected) -> None:
+    url = sqs.create_queue(QueueName="extract")["QueueUrl"]
+    monkeypatch.setenv("EXTRACT_QUEUE_URL", url)
+    monkeypatch.setenv("SOURCES", json.dumps(
+        ["playlist:3cEYpjA9oz9GiPac4AsH4n", "recently-played", "top-tracks"]))
+    event = {"run_at": "2026-11-24T18:00:00Z"} | ({"sources": group} if group else {})
+    result = planner.handler(event, None)
+    assert result["messages_sent"] == len(expected) and result["sources"] == (group or "all")
+    assert sorted(json.loads(m["Body"])["source"] for m in drain(sqs, url)) == sorted(expected)
+
+
+def test_an_unknown_source_group_is_refused_by_name(monkeypatch) -> None:
+    monkeypatch.setenv("EXTRACT_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/1/extract")
+    with pytest.raises(ValueError, match="'sources': 'weekly' is not one of all, daily"):
+        planner.handler({"sources": "weekly"}, None)

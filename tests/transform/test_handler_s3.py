@@ -61,7 +61,7 @@ def test_processes_then_archives_and_a_second_delivery_changes_nothing(s3, raw_f
     stem = f"playlist__{PLAYLIST}__20261124T181000Z"
     assert sorted(after_first) == sorted(
         [f"processed/{t}/snapshot_date=2026-11-24/{stem}.parquet"
-         for t in ("songs", "albums", "artists", "playlist_tracks")]
+         for t in ("songs", "albums", "artists", "playlist_tracks", "playlists")]
         + [f"raw/processed/playlist/{PLAYLIST}/20261124T181000Z.json"]
     )
     assert after_first[f"raw/processed/playlist/{PLAYLIST}/20261124T181000Z.json"] == raw
@@ -154,7 +154,7 @@ def test_failed_table_write_keeps_the_raw_object_and_raises(s3, raw_fixture):
         handler(eventbridge(KEY), s3=flaky)
     assert objects(s3) == {KEY: raw}  # raw in place, the partial tables removed
     handler(eventbridge(KEY), s3=s3)  # Lambda's retry
-    assert len(objects(s3, "processed/")) == 4 and objects(s3, "raw/to_process/") == {}
+    assert len(objects(s3, "processed/")) == 5 and objects(s3, "raw/to_process/") == {}
 
 
 def test_failed_archive_copy_keeps_the_raw_object_and_a_retry_finishes(s3, raw_fixture):
@@ -176,7 +176,7 @@ def test_two_raw_files_on_one_day_both_survive(s3, raw_fixture):
     handler(notification(KEY, other), s3=s3)
     songs = objects(s3, "processed/songs/snapshot_date=2026-11-24/")
     assert len(songs) == 2 and all(len(rows(data)) == 4 for data in songs.values())
-    assert len(objects(s3, "processed/")) == 8
+    assert len(objects(s3, "processed/")) == 10  # five tables each
 
 
 def test_seed_paging_object_backfills(s3, raw_fixture):

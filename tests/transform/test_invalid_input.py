@@ -98,4 +98,5 @@ def test_skipped_items_need_no_fields(raw_doc):
     doc["items"] = [doc["items"][2], doc["items"][3]]
     result = transform_raw_file(json.dumps(doc).encode(), "x.json")
     assert result.built.skipped == {"episode": 1, "local_file": 1}
-    assert result.outputs == {}
+    # Only the playlist's own row: no track table gets a row.
+    assert [key.split("/")[1] for key in result.outputs] == ["playlists"]

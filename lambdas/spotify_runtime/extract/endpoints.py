@@ -27,6 +27,11 @@ PAGE_SIZES: dict[str, PageSize] = {
     ),
     "me/tracks": PageSize(50, "Get User's Saved Tracks reference: max 50"),
     "me/player/recently-played": PageSize(50, "Get Recently Played Tracks reference: max 50"),
+    "me/top/tracks": PageSize(50, "Get User's Top Items reference: max 50"),
+    "me/top/artists": PageSize(50, "Get User's Top Items reference: max 50"),
+    "me/albums": PageSize(50, "Get User's Saved Albums reference: max 50"),
+    "me/following": PageSize(50, "Get Followed Artists reference: max 50"),
+    "me/playlists": PageSize(50, "Get Current User's Playlists reference: max 50"),
 }
 """Endpoint template (`{id}` for a 22-character Spotify ID) -> page size and its source."""
 

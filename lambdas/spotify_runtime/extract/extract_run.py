@@ -12,13 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from spotify_runtime.extract import listening
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import ExtractError, QuotaExceededError
-from spotify_runtime.extract.extraction import extract_source
+from spotify_runtime.extract.extraction import extract_source, require_authorization
+from spotify_runtime.extract.library import my_playlists
 from spotify_runtime.extract.raw_sink import RawSink
-from spotify_runtime.extract.spotify_client import SpotifyClient
+from spotify_runtime.extract.spotify_client import ResourceUnavailableError, SpotifyClient
+from spotify_runtime.extract.state import CursorStore
 from spotify_runtime.layout import raw_key
-from spotify_runtime.sources import Source
+from spotify_runtime.sources import LISTENING_SOURCE_TYPES, Source
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,12 @@ class SourceOutcome:
     requests: int = 0
     """API requests spent on this source (retries included)."""
     error: Exception | None = None
+    expanded: tuple[Source, ...] = ()
+    """For `my-playlists`: the playlist sources it expanded into (nothing is written for it)."""
+    note: str | None = None
+    """Why nothing was written although nothing failed (e.g. no plays since the cursor)."""
+    warning: str | None = None
+    """Something the user should know although the source landed (a possible listening gap)."""
 
     @property
     def ok(self) -> bool:
@@ -42,6 +51,10 @@ class SourceOutcome:
 
     def describe(self) -> str:
         """One line: `TYPE:ID: N items -> location` or `TYPE:ID: <cause>`."""
+        if self.ok and self.source.type == "my-playlists":
+            return f"{self.source}: {len(self.expanded)} playlist(s) to extract"
+        if self.ok and self.location is None:
+            return f"{self.source}: {self.item_count} items ({self.note or 'nothing written'})"
         if self.ok:
             return f"{self.source}: {self.item_count} items -> {self.location}"
         message = str(self.error)
@@ -55,15 +68,25 @@ def extract_and_write(
     *,
     run_at: datetime,
     deadline: Deadline,
+    cursors: CursorStore | None = None,
+    metric_bucket: str | None = None,
 ) -> SourceOutcome:
     """Extract `source` and write its envelope at layout.raw_key(...) as soon as it is complete.
 
+    With `cursors`, listening sources are extracted incrementally (extract/listening.py) and
+    their keys are named by the cursor; `metric_bucket` is the dimension of the gap metric
+    (deployed runs). `my-playlists` writes nothing: its outcome lists the playlists to extract.
     Never raises for a source's failure: the error (an ExtractError, or anything unexpected,
     logged with its traceback) is in the outcome.
     """
     key = raw_key(source.type, source.key_id, run_at)
     sent_before = client.requests_sent
     try:
+        if source.type == "my-playlists":
+            return _expand(client, source, deadline, sent_before)
+        if source.type in LISTENING_SOURCE_TYPES and cursors is not None:
+            return _listening(client, source, sink, cursors, run_at, deadline, sent_before,
+                              metric_bucket)
         envelope = extract_source(client, source, run_at=run_at, deadline=deadline)
         location = sink.write(key, envelope)
     except ExtractError as error:
@@ -80,6 +103,41 @@ def extract_and_write(
     return outcome
 
 
+def _expand(client: SpotifyClient, source: Source, deadline: Deadline,
+            sent_before: int) -> SourceOutcome:
+    require_authorization(client, source)
+    try:
+        playlists = tuple(my_playlists(client, deadline))
+    except ResourceUnavailableError as error:
+        raise ExtractError(f"{source}: Spotify answered {error.http_status} on {error.path}: "
+                           "the refresh token lacks the playlist-read-private scope? (run "
+                           "`python -m spotify_etl auth` again)") from error
+    outcome = SourceOutcome(source, "", requests=client.requests_sent - sent_before,
+                            expanded=playlists)
+    logger.info("%s", outcome.describe())
+    return outcome
+
+
+def _listening(
+    client: SpotifyClient, source: Source, sink: RawSink, cursors: CursorStore,
+    run_at: datetime, deadline: Deadline, sent_before: int, metric_bucket: str | None,
+) -> SourceOutcome:
+    require_authorization(client, source)
+    run = listening.extract_recently_played(client, source, cursors, run_at=run_at,
+                                            deadline=deadline)
+    location = sink.write(run.key, run.envelope) if run.envelope is not None else None
+    # Only once the plays are written does the cursor move past them.
+    listening.commit(run, source, cursors, bucket=metric_bucket)
+    items = len(run.envelope["items"]) if run.envelope is not None else 0
+    outcome = SourceOutcome(
+        source, run.key, location, items, client.requests_sent - sent_before,
+        note=None if location else listening.describe_nothing_new(run),
+        warning=run.gap.describe(source) if run.gap else None,
+    )
+    logger.info("%s", outcome.describe())
+    return outcome
+
+
 def extract_all(
     client: SpotifyClient,
     sources: Iterable[Source],
@@ -87,15 +145,25 @@ def extract_all(
     *,
     run_at: datetime,
     deadline: Deadline,
+    cursors: CursorStore | None = None,
 ) -> list[SourceOutcome]:
-    """`extract_and_write` for each source in turn; every source is attempted, unless Spotify
-    says the quota is spent: then the run stops (each further request would prolong it)."""
-    outcomes = []
-    for source in sources:
-        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline)
+    """`extract_and_write` for each source in turn; every source is attempted, and the playlists
+    `my-playlists` expands into are extracted after it (each once), unless Spotify says the
+    quota is spent: then the run stops (each further request would prolong it)."""
+    outcomes: list[SourceOutcome] = []
+    pending = list(sources)
+    seen: set[Source] = set()
+    while pending:
+        source = pending.pop(0)
+        if source in seen:
+            continue
+        seen.add(source)
+        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline,
+                                    cursors=cursors)
         outcomes.append(outcome)
         if isinstance(outcome.error, QuotaExceededError):
             break
+        pending.extend(outcome.expanded)
     return outcomes
 
 

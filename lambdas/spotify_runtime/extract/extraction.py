@@ -7,6 +7,7 @@ Request counts (the lower bound the benchmark checks), N items per source:
 - artist: 1 + ceil(albums / 10) + sum over albums of ceil(tracks / 50) (the artist's albums
   come 10 a page since Feb 2026; endpoints.py has every page size and its source).
 - saved-tracks: ceil(N / 50); recently-played: 1 (Spotify keeps only the last 50 plays).
+- top-tracks, top-artists, saved-albums, followed-artists, my-playlists: library.py.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from spotify_runtime.extract.errors import (
     RefreshTokenExpiredError,
     SourceUnavailableError,
 )
+from spotify_runtime.extract.library import EXTRACTORS as LIBRARY_EXTRACTORS
 from spotify_runtime.extract.spotify_client import ResourceUnavailableError, SpotifyClient
 from spotify_runtime.sources import Source
 
@@ -114,6 +116,7 @@ _EXTRACTORS = {
     "artist": _artist,
     "saved-tracks": _saved_tracks,
     "recently-played": _recently_played,
+    **LIBRARY_EXTRACTORS,
 }
 
 
@@ -141,6 +144,19 @@ def explain_unavailable(source: Source, status: int, auth_mode: str) -> str:
     return f"{source}: Spotify answered {status}: {cause}"
 
 
+def require_authorization(client: SpotifyClient, source: Source) -> None:
+    """Raise, before any request, if `client` cannot read `source`: RefreshTokenExpiredError
+    (the same line for every user-scoped source of the run) once Spotify refused the refresh
+    token, UserAuthorizationRequiredError for a user source with app-only credentials."""
+    if client.refresh_token_error is not None and user_scoped(source):
+        raise client.refresh_token_error
+    if source.needs_user and not client.has_user:
+        raise UserAuthorizationRequiredError(
+            f"{source}: needs a user authorization: set {client.credentials.refresh_token_at} "
+            "(get one with `python -m spotify_etl auth`)"
+        )
+
+
 def extract_source(
     client: SpotifyClient,
     source: Source,
@@ -155,14 +171,7 @@ def extract_source(
     cause; UserAuthorizationRequiredError when a user source meets app-only credentials;
     RefreshTokenExpiredError for a user-scoped source once the refresh token was refused.
     """
-    if client.refresh_token_error is not None and user_scoped(source):
-        # The refresh token is dead for this run: fail without a request, with the same line.
-        raise client.refresh_token_error
-    if source.needs_user and not client.has_user:
-        raise UserAuthorizationRequiredError(
-            f"{source}: needs a user authorization: set {client.credentials.refresh_token_at} "
-            "(get one with `python -m spotify_etl auth`)"
-        )
+    require_authorization(client, source)
     try:
         try:
             name, metadata, items = _EXTRACTORS[source.type](client, source, deadline)

@@ -1,6 +1,9 @@
-"""The schedule invokes this: one extract-queue message per configured source, then return.
+"""The schedules invoke this: one extract-queue message per configured source, then return.
 
 Environment: `SOURCES_FILE` (or `SOURCES`, see source_list.py), `EXTRACT_QUEUE_URL`.
+The payload's `sources` field picks which configured sources a run plans (contract.py:
+`all`, the default; `daily`, all but the listening sources; `listening`, only those), so the
+daily and the listening schedule share this planner and the extract queue.
 """
 
 from __future__ import annotations
@@ -11,7 +14,15 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from spotify_runtime.contract import ENV_EXTRACT_QUEUE_URL, RUN_AT_FIELD
+from spotify_runtime.contract import (
+    ENV_EXTRACT_QUEUE_URL,
+    RUN_AT_FIELD,
+    SOURCE_GROUP_ALL,
+    SOURCE_GROUP_DAILY,
+    SOURCE_GROUP_FIELD,
+    SOURCE_GROUP_LISTENING,
+    SOURCE_GROUPS,
+)
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.extract.container import container_aws_client
 from spotify_runtime.extract.messages import ExtractMessage, parse_run_at
@@ -47,6 +58,26 @@ def run_time_from_event(event: Any, now: Callable[[], datetime] | None = None) -
                 return parse_run_at(value).replace(microsecond=0)
     moment = now() if now is not None else datetime.now(UTC)
     return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def source_group_from_event(event: Any) -> str:
+    """The payload's source group (`all` when it names none); ValueError for an unknown one."""
+    group = event.get(SOURCE_GROUP_FIELD) if isinstance(event, dict) else None
+    if group is None:
+        return SOURCE_GROUP_ALL
+    if group not in SOURCE_GROUPS:
+        raise ValueError(f"event field {SOURCE_GROUP_FIELD!r}: {group!r} is not one of "
+                         f"{', '.join(SOURCE_GROUPS)}")
+    return str(group)
+
+
+def select_sources(sources: Sequence[Source], group: str) -> list[Source]:
+    """The sources of `group` (contract.SOURCE_GROUPS), in configured order."""
+    if group == SOURCE_GROUP_LISTENING:
+        return [source for source in sources if source.is_listening]
+    if group == SOURCE_GROUP_DAILY:
+        return [source for source in sources if not source.is_listening]
+    return list(sources)
 
 
 def _send_batch(sqs: Any, queue_url: str, entries: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -96,7 +127,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     """Schedule target: enqueue every configured source for this run."""
     configure_logging()
     queue_url = required_env(ENV_EXTRACT_QUEUE_URL)
-    sources = configured_sources()
+    group = source_group_from_event(event)
+    sources = select_sources(configured_sources(), group)
     run_at = run_time_from_event(event)
     count = plan_run(container_aws_client("sqs"), queue_url, sources, run_at)
-    return {"run_at": iso_utc(run_at), "messages_sent": count}
+    return {"run_at": iso_utc(run_at), "sources": group, "messages_sent": count}

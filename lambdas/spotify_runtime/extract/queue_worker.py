@@ -10,6 +10,9 @@ Outcomes per message (docs/scaling.md has the whole picture):
   before `not_before`, each receive before then deferring it again by visibility (12 hours at
   most each time). Never dead-lettered for it; each such deferral counts in the QuotaDeferrals
   metric. The container sends no request to Spotify until the Retry-After has passed.
+- **expanded**: a source that stands for others (`my-playlists`) listed them; one message per
+  listed source is sent to the extract queue for the same run, and the message is deleted. A
+  second delivery sends them again; each lands on the same raw key.
 - **deferred**: Spotify asked us (429, Retry-After) to wait longer than this invocation has left.
   The message's visibility timeout is set to the wait plus a little jitter (at most 12 hours) and
   it is reported as a batch item failure, so SQS delivers it again when the wait is over. A
@@ -56,12 +59,22 @@ from spotify_runtime.extract.errors import (
 )
 from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
 from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
+from spotify_runtime.extract.planner import plan_run
 from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
 
-ExtractFn = Callable[[Source, datetime, Deadline], str]
-"""Extract one source for one run and write its raw file; returns the key written."""
+@dataclass(frozen=True)
+class Expansion:
+    """What a source that stands for other sources (`my-playlists`) extracts to: those sources,
+    each sent to the extract queue as a message of the same run."""
+
+    sources: tuple[Source, ...]
+
+
+ExtractFn = Callable[[Source, datetime, Deadline], "str | Expansion"]
+"""Extract one source for one run and write its raw file; returns the key written (or the
+sources it expands into)."""
 
 MAX_VISIBILITY_SECONDS = 43_200
 """SQS's ceiling for a visibility timeout (12 hours, counted from the receive)."""
@@ -84,6 +97,7 @@ class Outcome(enum.StrEnum):
     """What happened to one message."""
 
     LANDED = "landed"
+    EXPANDED = "expanded"
     DEFERRED = "deferred"
     QUOTA_DEFERRED = "quota_deferred"
     RETRY_SCHEDULED = "retry_scheduled"
@@ -246,8 +260,19 @@ class QueueWorker:
             LOG.warning("extract %s failed (attempt %d): %s", message.source,
                         message.attempt + 1, error)
             return self._retry_or_dead_letter(record, message, error)
+        if isinstance(key, Expansion):
+            return self._expand(record, message, key)
         LOG.info("landed %s at %s", message.source, key)
         return Outcome.LANDED
+
+    def _expand(self, record: dict[str, Any], message: ExtractMessage,
+                expansion: Expansion) -> Outcome:
+        """One message per expanded source, same run: a redelivery re-sends them, and each
+        lands on the same raw key as before."""
+        plan_run(self.sqs, self._source_queue_url(record), list(expansion.sources),
+                 message.run_at)
+        LOG.info("expanded %s into %d source(s)", message.source, len(expansion.sources))
+        return Outcome.EXPANDED
 
     def _source_queue_url(self, record: dict[str, Any]) -> str:
         if self._queue_url:

@@ -59,7 +59,7 @@ CLIENT_CREDENTIALS = "client-credentials"
 REFRESH_TOKEN = "refresh-token"
 USER_SCOPES = (
     "playlist-read-private playlist-read-collaborative user-library-read "
-    "user-read-recently-played"
+    "user-read-recently-played user-top-read user-follow-read"
 )
 """Scopes the refresh token is requested with (`python -m spotify_etl auth`)."""
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"

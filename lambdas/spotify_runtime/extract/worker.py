@@ -48,9 +48,10 @@ from spotify_runtime.extract.container import (
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.extract_run import extract_and_write
 from spotify_runtime.extract.pacing import Pacer
-from spotify_runtime.extract.queue_worker import QueueWorker, RetryPolicy
+from spotify_runtime.extract.queue_worker import Expansion, QueueWorker, RetryPolicy
 from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
+from spotify_runtime.extract.state import CursorStore, S3CursorStore
 from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.sources import Source
 
@@ -106,19 +107,26 @@ def build_container(
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     metric: Callable[[str, float], None] | None = None,
+    cursors: CursorStore | None = None,
+    metric_bucket: str | None = None,
 ) -> QueueWorker:
     """One worker container: the queue decisions over a paced client and a raw sink.
 
-    `pacer` must be the client's `throttle`; `metric(name, value)` publishes a metric. The
-    Lambda handler and the local simulation both build their workers here.
+    `pacer` must be the client's `throttle`; `metric(name, value)` publishes a metric.
+    `cursors` keeps the listening sources' cursors (deployed: S3 under layout.STATE);
+    `metric_bucket` is the gap metric's dimension. The Lambda handler and the local simulation
+    both build their workers here.
     """
 
-    def extract(source: Source, run_at: datetime, deadline: Deadline) -> str:
+    def extract(source: Source, run_at: datetime, deadline: Deadline) -> str | Expansion:
         # The error of the one source decides the message's fate (queue_worker).
-        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline)
+        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline,
+                                    cursors=cursors, metric_bucket=metric_bucket)
         if outcome.error is not None:
             raise outcome.error
-        return outcome.location or outcome.key
+        if outcome.source.type == "my-playlists":
+            return Expansion(outcome.expanded)
+        return outcome.location or outcome.note or outcome.key
 
     return QueueWorker(
         sqs=sqs, dlq_url=settings.dlq_url, extract=extract,
@@ -183,6 +191,7 @@ def container_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
         client = container_client(env, throttle=pacer)
         client.throttle = pacer  # a client cached before this worker was built is paced too
         bucket = required_env(ENV_DATA_BUCKET, env)
+        s3 = container_aws_client("s3")
 
         def metric(name: str, value: float) -> None:
             metrics.emit(name, value, bucket=bucket)
@@ -190,10 +199,12 @@ def container_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
         _CONTAINERS.worker = build_container(
             settings,
             sqs=container_aws_client("sqs"),
-            sink=S3RawSink(container_aws_client("s3"), bucket),
+            sink=S3RawSink(s3, bucket),
             client=client,
             pacer=pacer,
             metric=metric,
+            cursors=S3CursorStore(s3, bucket),
+            metric_bucket=bucket,
         )
         _CONTAINERS.client, _CONTAINERS.metric = client, metric
     return _CONTAINERS.worker

@@ -1,4 +1,6 @@
-"""A raw document to the four tables (`tables.SCHEMAS`), column by column with pyarrow.
+"""A raw document to the tables (`tables.SCHEMAS`), column by column with pyarrow.
+
+The track tables are built here; the listening and library tables in library_tables.py.
 
 Items whose track is null, episodes and local files produce no rows; they are counted per
 reason. Songs, albums and artists hold each ID once (its first occurrence in the file).
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spotify_runtime.transform import values
+from spotify_runtime.transform import library_tables, values
 from spotify_runtime.transform.errors import InvalidRawFileError
 from spotify_runtime.transform.raw_schema import TRACK
 from spotify_runtime.transform.reader import RawDocument
@@ -124,6 +126,8 @@ def _require_list_ids(lists: pa.Array, where: values.Where, name: str) -> None:
 
 def build_tables(doc: RawDocument) -> BuiltTables:
     """Build every table of `tables.SCHEMAS` for one document. Raises InvalidRawFileError."""
+    if doc.source_type in library_tables.NON_TRACK_SOURCES:
+        return library_tables.build_non_track(doc)
     kept = _Tracks(doc)
     tracks = kept.tracks
     _require(pc.is_valid(_get(tracks, "id")), kept.where, 'missing "id"')
@@ -139,7 +143,9 @@ def build_tables(doc: RawDocument) -> BuiltTables:
         "albums": _albums(albums, album_where),
         "artists": _artists(_get(tracks, "artists"), _get(albums, "artists")),
         "playlist_tracks": _playlist_tracks(doc, kept, added_at),
+        **library_tables.track_source_tables(doc, kept),
     }
+    tables = {name: tables.get(name, SCHEMAS[name].empty_table()) for name in SCHEMAS}
     return BuiltTables(tables=tables, items=len(doc.items), skipped=kept.skipped)
 
 

@@ -7,7 +7,9 @@ is most of the payload: images, markets, hrefs), which keeps memory low. For the
 
 An item struct is the union of every item shape: playlist items (`added_at`, `added_by`,
 `is_local`, track under `item` or `track`), saved tracks (`added_at`, `track`), play history
-(`played_at`, `track`), artist items (`album`, `track`) and album items (the track's own fields).
+(`played_at`, `context`, `track`), top items (`time_range`, `rank`, `track` or `artist`), saved
+albums (`added_at`, `album`), artist items (`album`, `track`), followed artists and album items
+(the artist's or track's own fields).
 """
 
 from __future__ import annotations
@@ -46,11 +48,25 @@ TRACK_FIELDS = [
 ]
 TRACK = pa.struct(TRACK_FIELDS)
 
+METADATA = pa.struct([
+    *ALBUM_FIELDS,
+    ("description", _STRING),
+    ("snapshot_id", _STRING),
+    ("public", pa.bool_()),
+    ("collaborative", pa.bool_()),
+    ("owner", pa.struct([("id", _STRING)])),
+])
+"""An album's fields, and a playlist's (whose id and name are among the album's)."""
+
 ITEM = pa.struct([
     *TRACK_FIELDS,
     ("added_at", _STRING),
     ("added_by", pa.struct([("id", _STRING)])),
     ("played_at", _STRING),
+    ("context", pa.struct([("type", _STRING), ("uri", _STRING)])),
+    ("time_range", _STRING),
+    ("rank", _INT),
+    ("artist", ARTIST),
     ("item", TRACK),
     ("track", TRACK),
 ])
@@ -60,7 +76,7 @@ DOCUMENT = pa.schema([
     ("schema_version", _INT),
     ("extracted_at", _STRING),
     ("source", pa.struct([("type", _STRING), ("id", _STRING), ("name", _STRING)])),
-    ("metadata", ALBUM),  # an album's fields; a playlist's id and name are among them
+    ("metadata", METADATA),
     ("items", pa.list_(ITEM)),
     # bare paging object
     ("href", _STRING),

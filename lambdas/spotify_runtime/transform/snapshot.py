@@ -21,9 +21,23 @@ def date_in_key(key: str) -> date | None:
     return None
 
 
+LISTENING_KEY_PREFIX = "after-"
+"""File names of cursor-paged listening extractions (layout.listening_raw_key)."""
+
+
 def snapshot_date(doc: RawDocument, key: str, last_modified: datetime | None) -> date:
     """The envelope's `extracted_at` (UTC day); for a paging object a date in the key, else the
-    object's LastModified (UTC day), else today."""
+    object's LastModified (UTC day), else today.
+
+    A cursor-paged listening file takes the day in its name (the cursor it started from): a
+    repeated extraction from the same cursor overwrites the same partition's files, even when
+    it runs on another day than the first.
+    """
+    name = key.rsplit("/", 1)[-1]
+    if doc.source_type == "recently-played" and name.startswith(LISTENING_KEY_PREFIX):
+        found = date_in_key(name)
+        if found is not None:
+            return found
     if doc.extracted_at is not None:
         return doc.extracted_at.date()
     found = date_in_key(key)

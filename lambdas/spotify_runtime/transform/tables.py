@@ -79,11 +79,71 @@ PLAYLIST_TRACKS = pa.schema([
     _column("added_by", pa.string(), "Spotify user ID of who added it; null if not given."),
 ])
 
+PLAYS = pa.schema([
+    _column("played_at", TIMESTAMP,
+            "When the play started, UTC, milliseconds (Spotify's `played_at`); one play per "
+            "instant for one user, so (played_at) identifies a play.", False),
+    _column("song_id", pa.string(), "Spotify track ID of what was played (joins songs.song_id).",
+            False),
+    _column("context_type", pa.string(),
+            "What it was played from: `playlist`, `album`, `artist`, ...; null when Spotify "
+            "gives no context."),
+    _column("context_uri", pa.string(),
+            "Spotify URI of that playlist/album/artist (`spotify:playlist:<id>`); null when "
+            "Spotify gives no context."),
+])
+
+TOP_TRACKS = pa.schema([
+    _column("time_range", pa.string(),
+            "`short_term` (about 4 weeks), `medium_term` (6 months) or `long_term` (about a "
+            "year).", False),
+    _column("rank", pa.int32(), "1 for the user's most played track in that time range.", False),
+    _column("song_id", pa.string(), "Spotify track ID (joins songs.song_id).", False),
+])
+
+TOP_ARTISTS = pa.schema([
+    _column("time_range", pa.string(),
+            "`short_term` (about 4 weeks), `medium_term` (6 months) or `long_term` (about a "
+            "year).", False),
+    _column("rank", pa.int32(), "1 for the user's most played artist in that time range.",
+            False),
+    _column("artist_id", pa.string(), "Spotify artist ID (joins artists.artist_id).", False),
+])
+
+SAVED_ALBUMS = pa.schema([
+    _column("album_id", pa.string(), "Spotify album ID (joins albums.album_id).", False),
+    _column("added_at", TIMESTAMP, "When the user saved the album, UTC."),
+])
+
+FOLLOWED_ARTISTS = pa.schema([
+    _column("artist_id", pa.string(),
+            "Spotify ID of an artist the user follows (joins artists.artist_id).", False),
+])
+
+PLAYLISTS = pa.schema([
+    _column("playlist_id", pa.string(), "Spotify playlist ID.", False),
+    _column("name", pa.string(), "Playlist name, exactly as Spotify returned it."),
+    _column("owner_id", pa.string(), "Spotify user ID of the owner."),
+    _column("description", pa.string(), "Description as Spotify returned it (HTML-escaped)."),
+    _column("snapshot_id", pa.string(),
+            "Spotify's version of the playlist: changes whenever its items change."),
+    _column("total_items", pa.int64(),
+            "Items extracted (every item, including those playlist_tracks leaves out).", False),
+    _column("public", pa.bool_(), "Whether the playlist is public; null if Spotify omits it."),
+    _column("collaborative", pa.bool_(), "Whether other users may edit it."),
+])
+
 SCHEMAS: dict[str, pa.Schema] = {
     "songs": SONGS,
     "albums": ALBUMS,
     "artists": ARTISTS,
     "playlist_tracks": PLAYLIST_TRACKS,
+    "plays": PLAYS,
+    "top_tracks": TOP_TRACKS,
+    "top_artists": TOP_ARTISTS,
+    "saved_albums": SAVED_ALBUMS,
+    "followed_artists": FOLLOWED_ARTISTS,
+    "playlists": PLAYLISTS,
 }
 assert tuple(SCHEMAS) == TABLES, "tables.SCHEMAS must match layout.TABLES"
 assert all(SCHEMAS[table].field(column).nullable
@@ -95,6 +155,18 @@ TABLE_DESCRIPTIONS = {
     "albums": "One row per album of those tracks (and the album of an album source).",
     "artists": "Every artist credited on a track, plus album artists.",
     "playlist_tracks": "One row per playable playlist item, in playlist order (playlist sources).",
+    "plays": "One row per play of a track (recently-played), each play once in the lake however "
+             "many runs saw it: runs ask only for plays after the cursor, and a repeated run "
+             "overwrites its own files (docs/listening.md). Partitioned by the day of the "
+             "cursor the run started from; query by `played_at`, not `snapshot_date`. Episodes "
+             "and local files are left out. The played tracks are in songs, albums and artists.",
+    "top_tracks": "The user's top tracks per time range, as of the snapshot (top-tracks).",
+    "top_artists": "The user's top artists per time range, as of the snapshot (top-artists).",
+    "saved_albums": "Albums in the user's library (saved-albums); the albums are in albums.",
+    "followed_artists": "Artists the user follows (followed-artists); the artists are in "
+                        "artists.",
+    "playlists": "One row per playlist source (each playlist my-playlists expands into, too): "
+                 "its metadata when extracted.",
 }
 
 
