@@ -19,7 +19,8 @@ def test_cli_writes_tables_and_prints_rows_and_skips(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "songs" in printed and " 4 rows" in printed
     assert "skipped null_track" in printed and "skipped episode" in printed
-    songs = out / "songs" / "snapshot_date=2026-11-24" / "playlist_envelope.parquet"
+    songs = (out / "songs" / "snapshot_date=2026-11-24"
+             / "playlist__37i9dQZF1DXcBWIGoYBM5M__playlist_envelope.parquet")
     table = pq.read_table(songs)
     assert table.column("song_name").to_pylist()[0] == 'Héllo, "World"\nLine two 🎵'
     assert sorted(p.parent.parent.name for p in out.rglob("*.parquet")) == sorted(SCHEMAS)
