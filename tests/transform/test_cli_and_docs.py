@@ -37,7 +37,7 @@ def test_cli_snapshot_date_override(tmp_path, capsys):
 
 def test_cli_bad_input_is_one_line_and_leaves_no_output(tmp_path, capsys):
     doc = json.loads((FIXTURES / "playlist_envelope.json").read_text(encoding="utf-8"))
-    doc["items"][6]["item"]["album"]["release_date"] = "someday"
+    doc["extracted_at"] = "someday"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc), encoding="utf-8")
     out = tmp_path / "out"
@@ -45,7 +45,7 @@ def test_cli_bad_input_is_one_line_and_leaves_no_output(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status != 0
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "items[6].item.album.release_date: 'someday' is not a date" in err
+    assert "extracted_at: 'someday' is not an ISO 8601 timestamp" in err
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 
 

@@ -102,7 +102,7 @@ def test_a_plus_in_a_key_arrives_encoded_as_s3_sends_it(s3, raw_fixture):
 
 def test_malformed_file_is_quarantined_with_its_report(s3, raw_doc, capsys):
     doc = raw_doc("playlist_envelope.json")
-    doc["items"][4]["item"]["album"]["id"] = None
+    doc["items"][4]["item"]["duration_ms"] = "long"
     body = json.dumps(doc).encode()
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=body)
     (result,) = handler(eventbridge(KEY), s3=s3)["results"]  # does not raise
@@ -112,7 +112,8 @@ def test_malformed_file_is_quarantined_with_its_report(s3, raw_doc, capsys):
     assert sorted(stored) == [failed, failed + ".error.json"]  # no processed output, no raw
     assert stored[failed] == body
     report = json.loads(stored[failed + ".error.json"])
-    assert report["where"] == "items[4].item.album" and report["what"] == 'missing "id"'
+    assert report["where"] == "items[4].item.duration_ms"
+    assert report["what"] == 'expected an integer, got a string ("long")'
     assert report["error"] == "InvalidRawFileError" and report["key"] == KEY
     assert datetime.fromisoformat(report["failed_at"]).tzinfo is not None
     metric = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
