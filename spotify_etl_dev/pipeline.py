@@ -27,7 +27,13 @@ from rich.console import Console
 from rich.markup import escape
 from spotify_runtime import contract
 from spotify_runtime.envelope import iso_utc
-from spotify_runtime.layout import PROCESSED, RAW_FAILED, RAW_TO_PROCESS
+from spotify_runtime.layout import (
+    PROCESSED,
+    RAW_FAILED,
+    RAW_TO_PROCESS,
+    failed_raw_key,
+    is_error_report,
+)
 from spotify_runtime.sources import parse_source
 
 from spotify_etl.config import EnvironmentSettings, sources_json
@@ -228,12 +234,18 @@ class _Stages:
             local = self.stack.enter_context(local_aws())
             s3, lake = local.client("s3"), self.options.lake_dir
             history = seed_bucket(s3, local.bucket, lake, lambda key: not _pending(key))
+            # An error report moved under to_process/ with its raw file (a replay by hand) goes
+            # back beside the failed file, before events are captured: it is never a raw file.
+            reports = seed_bucket(s3, local.bucket, lake,
+                                  lambda key: _pending(key) and is_error_report(key),
+                                  key_for=failed_raw_key)
             start_event_capture(local)
             # Raw files still waiting in the lake (an earlier run stopped, or files put there by
-            # hand, e.g. a backfill) trigger the transform like an upload to AWS would.
-            pending = seed_bucket(s3, local.bucket, lake, _pending)
+            # hand, e.g. a backfill or a replay) trigger the transform like an upload to AWS.
+            pending = seed_bucket(s3, local.bucket, lake,
+                                  lambda key: _pending(key) and not is_error_report(key))
             self.local = local
-            self.seeded = history | pending
+            self.seeded = history | reports | pending
             self.summary.seeded_objects = len(self.seeded)
             host = local.endpoint_url.removeprefix("http://")
             report.detail = f"moto server at {host}, {len(self.seeded)} objects seeded" + (
@@ -293,7 +305,7 @@ class _Stages:
             s3 = self.local.client("s3")
             self.summary.quarantined = [
                 key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
-                if key not in self.seeded and not key.endswith(".error.json")
+                if key not in self.seeded and not is_error_report(key)
             ]
             report.detail = f"transform handler: {delivered} Object Created event(s)"
         if self.summary.quarantined:
