@@ -15,6 +15,9 @@ import typing
 
 from spotify_etl.local.messages import one_line
 
+_QUIET_LOGGERS = ("boto3", "botocore", "urllib3", "s3transfer", "werkzeug", "moto", "spotipy",
+                  "filelock", "asyncio")
+"""Held at WARNING even with -v (botocore at DEBUG also logs response bodies: secrets)."""
 COMMANDS = ("extract", "transform", "auth", "run_local", "query")
 
 
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    for name in _QUIET_LOGGERS:  # -v is for our own lines: thousands of SDK lines bury them
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit

@@ -12,11 +12,14 @@ the lake copied back to its folder. Every handler the stacks deploy runs, and no
 from __future__ import annotations
 
 import importlib
+import io
+import json
+import logging
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,7 +79,8 @@ class RunOptions:
     """Sources to extract; empty: the sample server's own (or, live, none: an error)."""
     print_queries: bool = True
     log_level: str = "WARNING"
-    """The handlers' LOG_LEVEL: their INFO lines would drown the stage lines (`-v`: DEBUG)."""
+    """The handlers' LOG_LEVEL: their INFO lines would drown the stage lines (`-v`: DEBUG; the
+    CLI uses CRITICAL otherwise, since each stage line and the closing error say the cause)."""
 
 
 @dataclass
@@ -106,6 +110,8 @@ class RunSummary:
     timings: list[tuple[str, float]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     """One line per failed stage; the run exits non-zero if any."""
+    metrics: Counter[str] = field(default_factory=Counter)
+    """CloudWatch metrics the handlers emitted (EMF records on their stdout), by name."""
 
     @property
     def objects_written(self) -> int:
@@ -196,9 +202,27 @@ def _transform_all(local: LocalAws, summary: RunSummary) -> int:
     while events := local.drain_object_created_events():
         for event in events:
             context = FakeLambdaContext(TRANSFORM_FUNCTION, contract.TRANSFORM_TIMEOUT_SECONDS)
-            transform(event, context)
+            # Lambda ships the handler's stdout (its EMF metric records) to CloudWatch Logs;
+            # here the run collects them instead of printing JSON between the stage lines.
+            with redirect_stdout(io.StringIO()) as stdout:
+                transform(event, context)
+            summary.metrics.update(_emf_metrics(stdout.getvalue()))
             delivered += 1
     return delivered
+
+
+def _emf_metrics(text: str) -> Counter[str]:
+    """The metric values in the EMF records among `text`'s lines."""
+    found: Counter[str] = Counter()
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "_aws" in record:
+            for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+                found[metric["Name"]] += record.get(metric["Name"], 0)
+    return found
 
 
 def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
@@ -231,6 +255,9 @@ class _Stages:
     def aws(self) -> None:
         with self.progress.stage(STAGE_AWS) as report:
             self.stack.enter_context(patched_environ({"LOG_LEVEL": self.options.log_level}))
+            # The handlers set the root level from LOG_LEVEL, as in Lambda; this process keeps
+            # its own once the run is over.
+            self.stack.callback(logging.getLogger().setLevel, logging.getLogger().level)
             local = self.stack.enter_context(local_aws())
             s3, lake = local.client("s3"), self.options.lake_dir
             history = seed_bucket(s3, local.bucket, lake, lambda key: not _pending(key))
@@ -308,12 +335,12 @@ class _Stages:
                 if key not in self.seeded and not is_error_report(key)
             ]
             report.detail = f"transform handler: {delivered} Object Created event(s)"
-        if self.summary.quarantined:
-            raise StageFailedError(
-                f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined under "
-                f"{RAW_FAILED} (see the .error.json beside each), e.g. "
-                f"{self.summary.quarantined[0]}"
-            )
+            if self.summary.quarantined:  # inside the stage: it is marked failed, not done
+                raise StageFailedError(
+                    f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined "
+                    f"under {RAW_FAILED} (see the .error.json beside each), e.g. "
+                    f"{self.summary.quarantined[0]}"
+                )
 
     def catalog(self) -> Path:
         assert self.local is not None

@@ -163,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
         settings=settings,
         live=args.live,
         sources=_sources(args),
-        log_level="DEBUG" if args.verbose else "WARNING",
+        # Without -v the handlers' own warnings would repeat what the stage lines say.
+        log_level="DEBUG" if args.verbose else "CRITICAL",
     )
     if options.live:
         try:
@@ -174,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         args.lake.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CliError(f"--lake {args.lake}: {error.strerror or error}") from None
-    console = Console()
+    console = Console(file=sys.stdout)  # fixed: the handlers' stdout is collected apart
     started = time.perf_counter()
     try:
         summary = run_pipeline(options, console)

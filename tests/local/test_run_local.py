@@ -207,7 +207,8 @@ def test_second_run_adds_a_snapshot_and_transforms_pending_raw_files(
 
 def test_query_command_named_and_sql(first_run, capsys: pytest.CaptureFixture[str]) -> None:
     lake, summary, _ = first_run
-    assert main(["query", "--lake", str(lake), "--named", "most_featured_artists"]) == 0
+    assert main(["query", "--lake", str(lake), "--named", "most_featured_artists",
+                 "--format", "table"]) == 0
     out = capsys.readouterr().out
     top = summary.query_results["most_featured_artists"].as_dicts()[0]
     assert top["artist_id"] in out and "most_featured_artists" in out
