@@ -43,8 +43,10 @@ synth: venv
 demo: venv
 	$(PY) -m spotify_etl run-local
 
+# `make bench` leaves the working tree as it is; `make bench UPDATE_DOCS=1` rewrites
+# docs/benchmarks.md and every figure the README and docs quote from it.
 bench: venv
-	$(PY) -m bench
+	$(PY) -m bench $(if $(UPDATE_DOCS),--update-docs)
 
 clean:
 	rm -rf $(VENV) cdk.out .lake .pytest_cache

@@ -50,9 +50,9 @@ class EnvironmentSettings:
     pandas_layer_version: str = "3.16.1"
     """AWS SDK for pandas layer version, resolved per region through its public SSM parameter."""
     transform_memory_mb: int = 1769
-    """Transform function memory. Measured peak RSS of the handler on a 100,000-item playlist
-    file (218 MB of JSON): about 470 MB; 1769 MB leaves 3.7x headroom and is the size at which
-    Lambda gives one full vCPU (parsing is single-threaded, more memory buys no speed)."""
+    """Transform function memory: the size at which Lambda gives one full vCPU (parsing is
+    single-threaded, more memory buys no speed), several times the measured peak of a
+    100,000-item playlist file (docs/benchmarks.md, `make bench`)."""
     extract_max_concurrency: int = 2
     """Maximum concurrent extract workers (SQS event source maximum concurrency, 2..1000)."""
     extract_batch_size: int = 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -303,3 +304,25 @@ def test_run_local_lake_must_be_a_folder(
     assert main(["run-local", "--lake", str(lake)]) == 1
     assert capsys.readouterr().err == f"error: --lake {lake}: exists and is not a folder\n"
     assert lake.read_text(encoding="utf-8") == "x"
+
+
+def _masked(line: str) -> str:
+    """A stage line without what varies between runs: timings, ports."""
+    line = re.sub(r"\d+\.\d+ s", "T s", line)
+    return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line)
+
+
+def test_the_readmes_sample_output_is_a_real_runs(first_run) -> None:
+    _, summary, output = first_run
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```text\n", 1)[1].split("```", 1)[0]
+    stage_lines = [line for line in block.splitlines() if line.startswith(("✓", "✗"))]
+    shown = [re.sub(r"\s+", " ", _masked(line)).strip() for line in output.splitlines()
+             if line.startswith(("✓", "✗"))]
+    expected = [re.sub(r"\s+", " ", _masked(line)).strip() for line in stage_lines]
+    # The README's lake is ./.lake; the test's a temporary folder.
+    assert [line.rsplit(" ", 1)[0] for line in expected] == [
+        line.rsplit(" ", 1)[0] for line in shown]
+    rows = ", ".join(f"{name} {summary.rows_added[name]}" for name in summary.rows)
+    assert f"│ rows added       │ {rows}" in block
+    assert f"│ objects written  │ {summary.objects_written} (" in block
