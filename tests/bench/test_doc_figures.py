@@ -44,3 +44,14 @@ def test_figures_from_a_scale_section() -> None:
     found = figures.figures_from({"scale": Section("s", data=summary)})
     assert found == {"scale_outcome": "999 of 1,000 land, 2 answered 429",
                      "scale_simulated_minutes": "11.5", "scale_real_seconds": "42 s"}
+
+
+def test_a_bench_run_without_update_docs_leaves_the_tree_as_it_was(tmp_path, capsys) -> None:
+    from bench.__main__ import main
+
+    docs = [*figures.doc_paths(ROOT), ROOT / figures.FIGURES_FILE]
+    before = {path: path.read_bytes() for path in docs}
+    assert main(["--only", "api", "--api-sizes", "49", "--work", str(tmp_path)]) == 0
+    assert {path: path.read_bytes() for path in docs} == before
+    assert (tmp_path / "benchmarks.md").read_text(encoding="utf-8").startswith("# Benchmarks")
+    assert "bench_minutes" not in capsys.readouterr().err
