@@ -71,10 +71,12 @@ def test_secret_name_by_format(name):
         _settings(secret_name=name)
 
 
-def test_the_readmes_example_error_is_the_real_one():
+@pytest.mark.parametrize(("doc", "cron"), [("README.md", "10 25 * * ? *"),
+                                           ("docs/infrastructure.md", "10 18 * * *")])
+def test_the_docs_example_errors_are_the_real_ones(doc, cron):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / doc).read_text(encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
-        _settings(schedule_cron="10 25 * * ? *")
-    assert f"`{caught.value}`" in readme.replace("\n", " ")
+        _settings(schedule_cron=cron)
+    assert str(caught.value) in text.replace("\n", " ")
