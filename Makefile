@@ -18,11 +18,20 @@ venv: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=..." % sys.version.split()[0])'
+	@echo "==> Setting up $(VENV): the pinned Python dependencies (aws-cdk-lib, pyarrow, pandas, moto, DuckDB, ...)."
+	@echo "    First run only (again when a requirements file changes): a few minutes, about 3.5 on a"
+	@echo "    2-core machine with a fresh pip cache. pip names each package as it goes."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@echo "==> [1/3] pip itself"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+	@echo "==> [2/3] requirements-dev.txt (the longest step)"
+	@$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt \
+		| grep --line-buffered -E '^(Collecting|Installing collected packages)' | cut -c1-100; \
+		exit $${PIPESTATUS[0]}
+	@echo "==> [3/3] this project (editable)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-* && touch $@
+	@echo "==> $(VENV) is ready"
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -37,8 +46,10 @@ synth: venv
 demo: venv
 	$(PY) -m spotify_etl run-local
 
+# `make bench` leaves the working tree as it is; `make bench UPDATE_DOCS=1` rewrites
+# docs/benchmarks.md and every figure the README and docs quote from it.
 bench: venv
-	$(PY) -m bench
+	$(PY) -m bench $(if $(UPDATE_DOCS),--update-docs)
 
 clean:
 	rm -rf $(VENV) cdk.out .lake .pytest_cache

@@ -1,4 +1,10 @@
-"""`python -m bench`: run the benchmarks, print the figures, rewrite docs/benchmarks.md."""
+"""`python -m bench`: run the benchmarks and print the figures.
+
+With `--update-docs` (`make bench UPDATE_DOCS=1`) it also rewrites docs/benchmarks.md,
+docs/bench-figures.json and every figure the README and docs quote from them; without it the
+report goes to the scratch directory and the working tree is left as it was (the figures the
+docs quote differently from this run are listed).
+"""
 
 from __future__ import annotations
 
@@ -13,15 +19,24 @@ from bench import (
     api_bench,
     cold_start,
     e2e_bench,
+    figures,
     listening_bench,
     scale_bench,
     storage,
+    suite_bench,
     transform_bench,
 )
-from bench.report import Section, Target, load_average, render_console, render_document
+from bench.report import (
+    Section,
+    Target,
+    load_average,
+    machine_lines,
+    render_console,
+    render_document,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening")
+BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "suite")
 
 
 def _int_list(text: str) -> list[int]:
@@ -50,8 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale-rate", type=int, default=100, help="requests per 30 s")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / ".work",
                         help="scratch directory (inputs are generated once and kept here)")
-    parser.add_argument("--doc", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md",
-                        help="Markdown report to rewrite")
+    parser.add_argument("--doc", type=Path,
+                        help="Markdown report to write (default: docs/benchmarks.md with "
+                             "--update-docs, else benchmarks.md in the scratch directory)")
+    parser.add_argument("--update-docs", action="store_true",
+                        help="rewrite docs/benchmarks.md, docs/bench-figures.json and the "
+                             "figures the docs quote (a full run only)")
     return parser
 
 
@@ -63,6 +82,7 @@ TARGETS = {
     "e2e": (),
     "scale": scale_bench.TARGETS,
     "listening": listening_bench.TARGETS,
+    "suite": (),
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
 
@@ -111,6 +131,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             scale_bench.run(options.scale_sources, options.scale_rate))),
         "listening": ("Listening history", lambda: listening_bench.to_section(
             listening_bench.run(work))),
+        "suite": ("Development loop", lambda: suite_bench.to_section(
+            suite_bench.run(REPO_ROOT))),
     }
     sections, any_failed = [], False
     for name in BENCHMARKS:
@@ -125,17 +147,37 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run, print, write the doc; non-zero if a benchmark failed (a missing piece is not one)."""
-    options = build_parser().parse_args(argv)
+    """Run, print, write the report; non-zero if a benchmark failed (a missing piece is not
+    one)."""
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if options.update_docs and options.only != list(BENCHMARKS):
+        parser.error("--update-docs rewrites every quoted figure: run every benchmark "
+                     "(no --only)")
     started, load_at_start = time.perf_counter(), load_average()
     sections, any_failed = run_bench(options)
     elapsed = time.perf_counter() - started
     print(render_console(sections))
-    command_line = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
-    options.doc.parent.mkdir(parents=True, exist_ok=True)
-    options.doc.write_text(render_document(sections, command_line.strip(), elapsed, load_at_start),
-                           encoding="utf-8")
-    print(f"\nwrote {options.doc}", file=sys.stderr)
+    command_line = ("python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)).strip()
+    default_doc = (REPO_ROOT / "docs" if options.update_docs else options.work) / "benchmarks.md"
+    doc = options.doc or default_doc
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(render_document(sections, command_line, elapsed, load_at_start),
+                   encoding="utf-8")
+    print(f"\nwrote {doc}", file=sys.stderr)
+    measured = figures.figures_from(dict(zip(options.only, sections, strict=True)))
+    if options.only == list(BENCHMARKS):  # a partial run's duration is not the bench's
+        measured["bench_minutes"] = f"{elapsed / 60:.1f} min"
+    measured["bench_machine"] = machine_lines(load_at_start)[0].removeprefix("CPU: ")
+    if options.update_docs and not any_failed:
+        for path in figures.update_docs(REPO_ROOT, measured, measured["bench_machine"],
+                                        command_line):
+            print(f"updated {path.relative_to(REPO_ROOT)}", file=sys.stderr)
+    elif differing := figures.stale(REPO_ROOT, measured):
+        print(f"{len(differing)} figure(s) the docs quote differ from this run (docs left "
+              "as they are; `make bench UPDATE_DOCS=1` rewrites them):", file=sys.stderr)
+        for line in differing:
+            print(f"  {line}", file=sys.stderr)
     return 1 if any_failed else 0
 
 

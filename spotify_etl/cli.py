@@ -9,8 +9,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+import typing
 
+from spotify_etl.local.messages import one_line
+
+_QUIET_LOGGERS = ("boto3", "botocore", "urllib3", "s3transfer", "werkzeug", "moto", "spotipy",
+                  "filelock", "asyncio")
+"""Held at WARNING even with -v (botocore at DEBUG also logs response bodies: secrets)."""
 COMMANDS = ("extract", "transform", "auth", "run_local", "query")
 
 
@@ -20,6 +27,14 @@ class CliError(Exception):
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        """Print `error: <command>: <message> (see --help)` on stderr and exit with status 2."""
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _requested_command(argv: list[str]) -> str | None:
@@ -37,7 +52,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     Each subcommand imports its own stack (pyarrow, spotipy, moto, DuckDB); importing all of
     them costs about half a second on every call, a quarter of a 100,000-item transform.
     """
-    parser = argparse.ArgumentParser(prog="python -m spotify_etl", description=__doc__)
+    parser = _Parser(prog="python -m spotify_etl", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     wanted = _requested_command(argv) if argv is not None else None
@@ -55,11 +70,30 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    for name in _QUIET_LOGGERS:  # -v is for our own lines: thousands of SDK lines bury them
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `... | head` closed the pipe: stop quietly, as other command-line tools do; stdout
+        # goes to devnull so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        if args.verbose:
+            raise
+        print(f"error: unexpected {type(error).__name__}: {one_line(error)} "
+              "(run with -v for the traceback)", file=sys.stderr)
+        return 1

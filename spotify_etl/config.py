@@ -20,6 +20,8 @@ from spotify_runtime.contract import (
 )
 from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
+from spotify_etl.cron import CronError, check_cron
+
 CONTEXT_KEY = "spotify-etl"
 
 
@@ -57,9 +59,9 @@ class EnvironmentSettings:
     pandas_layer_version: str = "3.16.1"
     """AWS SDK for pandas layer version, resolved per region through its public SSM parameter."""
     transform_memory_mb: int = 1769
-    """Transform function memory. Measured peak RSS of the handler on a 100,000-item playlist
-    file (218 MB of JSON): about 470 MB; 1769 MB leaves 3.7x headroom and is the size at which
-    Lambda gives one full vCPU (parsing is single-threaded, more memory buys no speed)."""
+    """Transform function memory: the size at which Lambda gives one full vCPU (parsing is
+    single-threaded, more memory buys no speed), several times the measured peak of a
+    100,000-item playlist file (docs/benchmarks.md, `make bench`)."""
     extract_max_concurrency: int = 2
     """Maximum concurrent extract workers (SQS event source maximum concurrency, 2..1000)."""
     extract_batch_size: int = 1
@@ -86,7 +88,8 @@ class EnvironmentSettings:
         return f"SpotifyEtl-{self.name}"
 
 
-_CRON_FIELD = re.compile(r"^[0-9A-Za-z*?/,\-#L W]+$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -96,21 +99,10 @@ _ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 def _check_cron(key: str, value: Any) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{key}: expected an AWS cron string like '10 18 * * ? *'")
-    parts = value.split()
-    if len(parts) != 6 or not all(_CRON_FIELD.match(p) for p in parts):
-        raise ConfigError(
-            f"{key}: {value!r} is not an AWS cron expression "
-            "(6 fields: minutes hours day-of-month month day-of-week year)"
-        )
-    minute, hour, dom, _month, dow, _year = parts
-    if (dom == "?") == (dow == "?"):
-        raise ConfigError(
-            f"{key}: {value!r}: exactly one of day-of-month and day-of-week must be '?'"
-        )
-    for label, text, top in (("minutes", minute, 59), ("hours", hour, 23)):
-        for number in re.findall(r"\d+", text):
-            if int(number) > top:
-                raise ConfigError(f"{key}: {value!r}: {label} value {number} is out of range")
+    try:
+        check_cron(value)
+    except CronError as error:
+        raise ConfigError(f"{key}: {value!r}: {error}") from None
     return value
 
 
@@ -233,9 +225,13 @@ def _check_value(key: str, name: str, value: Any) -> Any:
         return _check_optional_str(key, value, _ACCOUNT, "a 12-digit AWS account ID")
     if name == "region":
         return _check_optional_str(key, value, _REGION, "an AWS region like 'eu-west-1'")
-    if name in ("secret_name", "pandas_layer_version"):
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise ConfigError(f"{key}: expected a non-empty string")
+    if name == "secret_name":
+        return _check_optional_str(key, value, _SECRET_NAME, "a Secrets Manager secret name "
+                                   "(1-512 of letters, digits and /_+=.@-)")
+    if name == "pandas_layer_version":
+        if not isinstance(value, str) or not _VERSION.match(value):
+            raise ConfigError(f"{key}: {value!r} is not a layer version like '3.16.1' "
+                              "(MAJOR.MINOR.PATCH; 'latest' is not one)")
         return value
     raise AssertionError(name)  # pragma: no cover - every field is handled above
 

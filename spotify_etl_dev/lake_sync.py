@@ -29,14 +29,16 @@ def _local_files(lake_dir: Path) -> Iterator[tuple[str, Path]]:
 
 
 def seed_bucket(
-    s3: Any, bucket: str, lake_dir: Path, include: Callable[[str], bool] = lambda key: True
+    s3: Any, bucket: str, lake_dir: Path, include: Callable[[str], bool] = lambda key: True,
+    key_for: Callable[[str], str] = lambda key: key,
 ) -> set[str]:
-    """Upload the files of an existing lake folder whose keys `include` accepts; returns them."""
+    """Upload the files of an existing lake folder whose keys `include` accepts, each at
+    `key_for(key)` in the bucket; returns the bucket keys."""
     keys = set()
     for key, path in _local_files(lake_dir):
         if include(key):
-            s3.upload_file(str(path), bucket, key)
-            keys.add(key)
+            s3.upload_file(str(path), bucket, key_for(key))
+            keys.add(key_for(key))
     return keys
 
 

@@ -12,11 +12,14 @@ the lake copied back to its folder. Every handler the stacks deploy runs, and no
 from __future__ import annotations
 
 import importlib
+import io
+import json
+import logging
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +30,13 @@ from rich.console import Console
 from rich.markup import escape
 from spotify_runtime import contract, metrics
 from spotify_runtime.envelope import iso_utc
-from spotify_runtime.layout import PROCESSED, RAW_FAILED, RAW_TO_PROCESS
+from spotify_runtime.layout import (
+    PROCESSED,
+    RAW_FAILED,
+    RAW_TO_PROCESS,
+    failed_raw_key,
+    is_error_report,
+)
 from spotify_runtime.sources import parse_source
 
 from spotify_etl.config import EnvironmentSettings, sources_json
@@ -70,7 +79,8 @@ class RunOptions:
     """Sources to extract; empty: the sample server's own (or, live, none: an error)."""
     print_queries: bool = True
     log_level: str = "WARNING"
-    """The handlers' LOG_LEVEL: their INFO lines would drown the stage lines (`-v`: DEBUG)."""
+    """The handlers' LOG_LEVEL: their INFO lines would drown the stage lines (`-v`: DEBUG; the
+    CLI uses CRITICAL otherwise, since each stage line and the closing error say the cause)."""
 
 
 @dataclass
@@ -102,6 +112,8 @@ class RunSummary:
     timings: list[tuple[str, float]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     """One line per failed stage; the run exits non-zero if any."""
+    metrics: Counter[str] = field(default_factory=Counter)
+    """CloudWatch metrics the handlers emitted (EMF records on their stdout), by name."""
 
     @property
     def objects_written(self) -> int:
@@ -197,9 +209,27 @@ def _transform_all(local: LocalAws, summary: RunSummary) -> int:
     while events := local.drain_object_created_events():
         for event in events:
             context = FakeLambdaContext(TRANSFORM_FUNCTION, contract.TRANSFORM_TIMEOUT_SECONDS)
-            transform(event, context)
+            # Lambda ships the handler's stdout (its EMF metric records) to CloudWatch Logs;
+            # here the run collects them instead of printing JSON between the stage lines.
+            with redirect_stdout(io.StringIO()) as stdout:
+                transform(event, context)
+            summary.metrics.update(_emf_metrics(stdout.getvalue()))
             delivered += 1
     return delivered
+
+
+def _emf_metrics(text: str) -> Counter[str]:
+    """The metric values in the EMF records among `text`'s lines."""
+    found: Counter[str] = Counter()
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "_aws" in record:
+            for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+                found[metric["Name"]] += record.get(metric["Name"], 0)
+    return found
 
 
 def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
@@ -232,15 +262,24 @@ class _Stages:
     def aws(self) -> None:
         with self.progress.stage(STAGE_AWS) as report:
             self.stack.enter_context(patched_environ({"LOG_LEVEL": self.options.log_level}))
+            # The handlers set the root level from LOG_LEVEL, as in Lambda; this process keeps
+            # its own once the run is over.
+            self.stack.callback(logging.getLogger().setLevel, logging.getLogger().level)
             local = self.stack.enter_context(local_aws())
             s3, lake = local.client("s3"), self.options.lake_dir
             history = seed_bucket(s3, local.bucket, lake, lambda key: not _pending(key))
+            # An error report moved under to_process/ with its raw file (a replay by hand) goes
+            # back beside the failed file, before events are captured: it is never a raw file.
+            reports = seed_bucket(s3, local.bucket, lake,
+                                  lambda key: _pending(key) and is_error_report(key),
+                                  key_for=failed_raw_key)
             start_event_capture(local)
             # Raw files still waiting in the lake (an earlier run stopped, or files put there by
-            # hand, e.g. a backfill) trigger the transform like an upload to AWS would.
-            pending = seed_bucket(s3, local.bucket, lake, _pending)
+            # hand, e.g. a backfill or a replay) trigger the transform like an upload to AWS.
+            pending = seed_bucket(s3, local.bucket, lake,
+                                  lambda key: _pending(key) and not is_error_report(key))
             self.local = local
-            self.seeded = history | pending
+            self.seeded = history | reports | pending
             self.summary.seeded_objects = len(self.seeded)
             host = local.endpoint_url.removeprefix("http://")
             report.detail = f"moto server at {host}, {len(self.seeded)} objects seeded" + (
@@ -300,15 +339,15 @@ class _Stages:
             s3 = self.local.client("s3")
             self.summary.quarantined = [
                 key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
-                if key not in self.seeded and not key.endswith(".error.json")
+                if key not in self.seeded and not is_error_report(key)
             ]
             report.detail = f"transform handler: {delivered} Object Created event(s)"
-        if self.summary.quarantined:
-            raise StageFailedError(
-                f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined under "
-                f"{RAW_FAILED} (see the .error.json beside each), e.g. "
-                f"{self.summary.quarantined[0]}"
-            )
+            if self.summary.quarantined:  # inside the stage: it is marked failed, not done
+                raise StageFailedError(
+                    f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined "
+                    f"under {RAW_FAILED} (see the .error.json beside each), e.g. "
+                    f"{self.summary.quarantined[0]}"
+                )
 
     def catalog(self) -> Path:
         assert self.local is not None

@@ -49,8 +49,12 @@ class Progress:
         except Exception as error:
             elapsed = time.perf_counter() - started
             self.timings.append((title, elapsed))
-            message = one_line(error)
-            self.console.print(_line("[red]✗[/]", title, elapsed, message))
+            # The cause is said once, in the run's closing error line; the stage line says what
+            # the stage got done and points there.
+            message = one_line(error).removeprefix(f"{title}: ")
+            detail = f"{report.detail}; failed (see the error below)" if report.detail else (
+                "failed (see the error below)")
+            self.console.print(_line("[red]✗[/]", title, elapsed, detail))
             raise StageFailedError(f"{title}: {message}") from error
         elapsed = time.perf_counter() - started
         self.timings.append((title, elapsed))

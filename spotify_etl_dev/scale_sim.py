@@ -283,9 +283,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sources", type=int, metavar="N",
                         help="simulate a scheduled run over N generated playlists (queue, "
                              "workers, rate limit) instead of the demo pipeline")
-    parser.add_argument("--rate-limit", type=int, default=100, metavar="REQUESTS_PER_30S",
+    parser.add_argument("--rate-limit", type=int, metavar="REQUESTS_PER_30S",
                         help="the local Spotify's rolling 30-second limit (default 100)")
-    parser.add_argument("--max-concurrency", type=int, default=5, metavar="C",
+    parser.add_argument("--max-concurrency", type=int, metavar="C",
                         help="simulated workers, the event source's maximum concurrency "
                              "(default 5)")
     parser.add_argument("--requests-per-30s", type=int, metavar="BUDGET",
@@ -298,8 +298,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write the simulation summary as JSON to FILE")
 
 
+SIMULATION_OPTIONS = {"rate_limit": "--rate-limit", "max_concurrency": "--max-concurrency",
+                      "requests_per_30s": "--requests-per-30s",
+                      "long_retry_after": "--long-retry-after", "summary_json": "--summary-json"}
+"""Options (argparse dest -> flag) that mean something only with --sources; None when not given."""
+_DEFAULTS = {"rate_limit": 100, "max_concurrency": 5}
+
+
+def given_simulation_options(args: argparse.Namespace) -> list[str]:
+    """The simulation-only flags given on the command line."""
+    return [flag for dest, flag in SIMULATION_OPTIONS.items()
+            if getattr(args, dest, None) is not None]
+
+
 def run_from_args(args: argparse.Namespace) -> int:
     """Run the simulation for `run-local --sources N`; prints the summary, 0 if all landed."""
+    for dest, default in _DEFAULTS.items():
+        if getattr(args, dest) is None:
+            setattr(args, dest, default)
     if args.sources < 1:
         raise CliError(f"--sources must be at least 1, got {args.sources}")
     if args.rate_limit < 1:

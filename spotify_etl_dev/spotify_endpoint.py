@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from spotify_runtime.extract.credentials import (
     CredentialsConfigError,
@@ -56,6 +57,39 @@ def sample_sources() -> tuple[str, ...]:
     )
 
 
+class NotInSampleDataError(ValueError):
+    """A source the sample server does not hold (the real API's 404 would blame Spotify)."""
+
+
+def check_in_sample_data(sources: Sequence[str], catalogue: Any) -> None:
+    """Raise NotInSampleDataError naming the first source the sample data cannot serve.
+
+    Spotify-owned editorial playlists stay allowed: the sample server answers them 404 as
+    Spotify does, which shows the Nov 2024 rule at work.
+    """
+    from spotify_runtime.extract.extraction import EDITORIAL_PREFIX
+    from spotify_runtime.sources import parse_source
+
+    held = {"playlist": catalogue.playlists, "album": catalogue.albums,
+            "artist": catalogue.artists}
+    for text in sources:
+        source = parse_source(text)
+        if source.type not in held or (source.id or "").startswith(EDITORIAL_PREFIX):
+            continue
+        if source.id not in held[source.type]:
+            has = [f"{kind}:{ident}" for kind, objects in held.items() for ident in objects
+                   if kind != "album" or ident not in _artist_albums(catalogue)]
+            raise NotInSampleDataError(
+                f"{source}: not in the sample data; it has: {', '.join(has)}, saved-tracks, "
+                "recently-played (or use --live for the real Spotify)"
+            )
+
+
+def _artist_albums(catalogue: Any) -> set[str]:
+    # An artist's albums are served too, but listing them all would bury the sample sources.
+    return {album for albums in catalogue.artist_album_ids.values() for album in albums}
+
+
 @contextmanager
 def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
     """The local Spotify Web API serving the bundled sample data, for as long as the block runs.
@@ -69,6 +103,7 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
     from spotify_etl_dev.fake_spotify import FakeSpotify
 
     with FakeSpotify() as server:
+        check_in_sample_data(sources, server.catalogue)
         yield SpotifyEndpoint(
             description=f"sample data at {server.base_url.removeprefix('http://')}",
             credentials=SpotifyCredentials(

@@ -14,7 +14,9 @@ RAW_TO_PROCESS = "raw/to_process/"
 RAW_PROCESSED = "raw/processed/"
 """Raw files the transform has turned into tables (same relative key as under to_process)."""
 RAW_FAILED = "raw/failed/"
-"""Raw files the transform rejected, each with `<key>.error.json` beside it."""
+"""Raw files the transform rejected, each with `<key>.<failed at>.error.json` beside it."""
+ERROR_REPORT_SUFFIX = ".error.json"
+"""How every error report's name ends; such an object is never a raw file."""
 PROCESSED = "processed/"
 """Parquet tables: processed/<table>/snapshot_date=YYYY-MM-DD/<name>.parquet."""
 ATHENA_RESULTS = "athena-results/"
@@ -91,9 +93,24 @@ def failed_raw_key(key: str) -> str:
     return RAW_FAILED + relative_raw_key(key)
 
 
-def error_report_key(key: str) -> str:
-    """The error report written beside a quarantined raw object."""
-    return failed_raw_key(key) + ".error.json"
+_REPORT_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S.%fZ"
+
+
+def error_report_key(key: str, failed_at: datetime) -> str:
+    """The error report written beside a quarantined raw object: `<failed key>.<when>.error.json`.
+
+    Named by the moment of failure (to the microsecond) so that a replayed file that fails again
+    adds a report instead of replacing the first one.
+    """
+    if failed_at.tzinfo is None:
+        raise ValueError("failure times must be timezone-aware")
+    when = failed_at.astimezone(UTC).strftime(_REPORT_TIMESTAMP_FORMAT)
+    return f"{failed_raw_key(key)}.{when}{ERROR_REPORT_SUFFIX}"
+
+
+def is_error_report(key: str) -> bool:
+    """Whether `key` names an error report (which is never transformed as a raw file)."""
+    return key.endswith(ERROR_REPORT_SUFFIX)
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

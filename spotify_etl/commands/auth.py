@@ -127,6 +127,30 @@ def authorize(
     return token
 
 
+def aws_client(service: str, region: str | None = None) -> Any:
+    """A boto3 client; no region anywhere is one line naming the ways to set one."""
+    import boto3
+    from botocore.exceptions import NoRegionError
+
+    try:
+        return boto3.client(service, region_name=region)
+    except NoRegionError:
+        raise CliError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or pass --env "
+                       "to use that environment's region in cdk.json") from None
+
+
+def _environment_region(args: argparse.Namespace) -> str | None:
+    """With --env, the region that environment deploys to (cdk.json), where its secret is."""
+    if not args.env:
+        return None
+    from spotify_etl.config import ConfigError, load_environment
+
+    try:
+        return load_environment(args.env).region
+    except ConfigError as error:
+        raise CliError(f"--env {args.env}: {error}") from None
+
+
 def _secret_id(args: argparse.Namespace, cloudformation: Any = None) -> str | None:
     if args.secret_id:
         return args.secret_id
@@ -139,16 +163,15 @@ def _secret_id(args: argparse.Namespace, cloudformation: Any = None) -> str | No
     except ConfigError as error:
         raise CliError(f"--env {args.env}: {error}") from None
     return settings.secret_name or deployed_secret_id(
-        f"{settings.stage_name}-Ingest", cloudformation
+        f"{settings.stage_name}-Ingest", cloudformation, region=settings.region
     )
 
 
-def deployed_secret_id(stack_name: str, cloudformation: Any = None) -> str:
+def deployed_secret_id(stack_name: str, cloudformation: Any = None,
+                       region: str | None = None) -> str:
     """The ARN of the secret IngestStack created (its name is generated, so ask the stack)."""
     if cloudformation is None:
-        import boto3
-
-        cloudformation = boto3.client("cloudformation")
+        cloudformation = aws_client("cloudformation", region)
     try:
         resources = cloudformation.describe_stack_resources(StackName=stack_name)
     except Exception as error:
@@ -189,9 +212,7 @@ def run(args: argparse.Namespace, secrets_client: Any = None,
     existing: dict[str, Any] = {}
     if secret_id:
         if secrets_client is None:
-            import boto3
-
-            secrets_client = boto3.client("secretsmanager")
+            secrets_client = aws_client("secretsmanager", _environment_region(args))
         existing = _existing_secret(secrets_client, secret_id)
     client_id = os.environ.get(ENV_CLIENT_ID) or existing.get("client_id")
     client_secret = os.environ.get(ENV_CLIENT_SECRET) or existing.get("client_secret")
@@ -210,7 +231,11 @@ def run(args: argparse.Namespace, secrets_client: Any = None,
         return 0
     merged = {**existing, "client_id": client_id, "client_secret": client_secret,
               "refresh_token": token, AUTHORIZED_AT_KEY: utc_iso(authorized_at)}
-    secrets_client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(merged))
+    try:
+        secrets_client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(merged))
+    except Exception as error:
+        raise CliError(f"cannot store the refresh token in secret {secret_id!r}: "
+                       f"{aws_error_code(error)} (print it with `auth --print` instead)") from None
     print(f"stored the refresh token in secret {secret_id!r} (expires about {expires}; "
           "run this again before then)")
     return 0

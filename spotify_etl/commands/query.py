@@ -2,12 +2,14 @@
 
 `query "SELECT ..."` runs any statement; `query --named NAME` runs one of the named queries
 (spotify_etl/queries/NAME.sql, the very text Athena runs). The lake is the folder `run-local`
-writes (default ./.lake).
+writes (default ./.lake). `--format`: a table on a terminal, CSV when piped or redirected (or
+JSON); no value is ever cut.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -16,7 +18,7 @@ from spotify_runtime.layout import PROCESSED
 
 from spotify_etl.cli import CliError
 from spotify_etl.local.lake import LakeQueryError, open_lake, run_sql
-from spotify_etl.local.render import print_result
+from spotify_etl.local.render import FORMATS, print_result, write_csv, write_json
 from spotify_etl.named_queries import UnknownQueryError, get_named_query, load_named_queries
 
 DEFAULT_LAKE = Path(".lake")
@@ -36,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     what.add_argument("--named", metavar="NAME", help=f"a named query: {names}")
     parser.add_argument(
         "--lake", type=Path, default=DEFAULT_LAKE, help="the local lake folder (default: .lake)"
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS,
+        help="output format (default: table on a terminal, csv when piped or redirected)",
     )
     parser.set_defaults(func=run)
 
@@ -60,5 +66,14 @@ def run(args: argparse.Namespace) -> int:
         result = run_sql(open_lake(args.lake), sql)
     except LakeQueryError as error:
         raise CliError(f"query failed: {error}") from None
-    print_result(Console(), result, heading)
+    output = args.format or ("table" if sys.stdout.isatty() else "csv")
+    if output == "csv":
+        write_csv(sys.stdout, result)
+    elif output == "json":
+        write_json(sys.stdout, result)
+    else:
+        # Not on a terminal (a forced table into a file), as wide as the table needs: rich would
+        # otherwise squeeze it into 80 columns.
+        console = Console() if sys.stdout.isatty() else Console(width=100_000)
+        print_result(console, result, heading)
     return 0

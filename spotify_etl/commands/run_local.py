@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         allow_abbrev=False,
     )
     parser.add_argument(
-        "--lake", type=Path, default=DEFAULT_LAKE, help="lake folder to add to (default: .lake)"
+        "--lake", type=Path, help="lake folder to add to (default: .lake)"
     )
     parser.add_argument(
         "--live", action="store_true", help="use the real Spotify Web API (credentials from env)"
@@ -59,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--live the sources of --env in cdk.json",
     )
     parser.add_argument(
-        "--env", default="dev",
+        "--env",
         help="the cdk.json environment whose queue and worker settings the run uses, and with "
         "--live and no --source whose sources (default: dev)"
     )
@@ -125,13 +126,34 @@ def _python() -> str:
         return "python"
 
 
+def _check_lake_folder(lake: Path) -> None:
+    """Fail with one line unless `lake` is (or can become) a folder this process can write."""
+    if lake.exists() and not lake.is_dir():
+        raise CliError(f"--lake {lake}: exists and is not a folder")
+    existing = next((p for p in (lake, *lake.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise CliError(f"--lake {lake}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CliError(f"--lake {lake}: {existing} is not writable")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the pipeline; exit non-zero with one line if any stage failed."""
     scale_sim = _scale_sim()
     if scale_sim is not None and getattr(args, "sources", None) is not None:
+        demo_only = [flag for flag, given in (("--live", args.live), ("--source", args.source),
+                                              ("--lake", args.lake), ("--env", args.env))
+                     if given]
+        if demo_only:
+            raise CliError(f"{demo_only[0]} does not apply to the simulation (--sources N "
+                           "generates its own playlists and keeps no lake)", exit_code=2)
         return int(scale_sim.run_from_args(args) or 0)
-    if args.lake.exists() and not args.lake.is_dir():
-        raise CliError(f"--lake {args.lake}: exists and is not a folder")
+    if scale_sim is not None and (sim_only := scale_sim.given_simulation_options(args)):
+        raise CliError(f"{sim_only[0]} applies only to the simulation: add --sources N",
+                       exit_code=2)
+    args.lake = DEFAULT_LAKE if args.lake is None else args.lake
+    args.env = "dev" if args.env is None else args.env
+    _check_lake_folder(args.lake)
     try:
         settings = load_environment(args.env)
     except ConfigError as error:
@@ -141,14 +163,19 @@ def run(args: argparse.Namespace) -> int:
         settings=settings,
         live=args.live,
         sources=_sources(args),
-        log_level="DEBUG" if args.verbose else "WARNING",
+        # Without -v the handlers' own warnings would repeat what the stage lines say.
+        log_level="DEBUG" if args.verbose else "CRITICAL",
     )
     if options.live:
         try:
             live_spotify(options.sources)  # fail before starting anything
         except MissingCredentialsError as error:
             raise CliError(str(error)) from None
-    console = Console()
+    try:
+        args.lake.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CliError(f"--lake {args.lake}: {error.strerror or error}") from None
+    console = Console(file=sys.stdout)  # fixed: the handlers' stdout is collected apart
     started = time.perf_counter()
     try:
         summary = run_pipeline(options, console)

@@ -1,9 +1,12 @@
 """`python -m spotify_etl transform INPUT.json --out DIR`: the Lambda's transform on a local file.
 
-Writes `DIR/<table>/snapshot_date=<date>/<name>.parquet` (the same layout as under `processed/`
-in the bucket) and prints rows per table and skipped items per reason. Outputs are staged in a
-temporary directory beside DIR and moved into place only when every table is built, so bad
-input leaves nothing under DIR.
+Writes `DIR/<table>/snapshot_date=<date>/<type>__<id>__<file>.parquet` (the same layout and
+names as under `processed/` in the bucket: the source type and ID come from the file, since the
+raw files of one run share a file name) and prints rows per table and skipped items per reason.
+Outputs are staged in a temporary directory beside DIR and moved into place only when every
+table is built, so bad input leaves nothing under DIR. Transforming the same file again rewrites
+identical files; an existing output with other content (another input with the same source and
+file name, or an older transform) is never replaced unless --replace is given.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from spotify_runtime.transform.errors import InvalidRawFileError
-from spotify_runtime.transform.pipeline import TransformedFile, transform_raw_file
+from spotify_runtime.transform.pipeline import (
+    TransformedFile,
+    source_run_key,
+    transform_raw_file,
+)
 
 from spotify_etl.cli import CliError
 
@@ -34,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--snapshot-date", type=_date, metavar="YYYY-MM-DD",
                         help="partition to write (default: from the envelope, the file name, "
                              "else the file's modification time)")
+    parser.add_argument("--replace", action="store_true",
+                        help="replace existing outputs of the same name even if their content "
+                             "differs (default: refuse)")
     parser.set_defaults(func=run)
 
 
@@ -52,14 +62,38 @@ def run(args: argparse.Namespace) -> int:
         transformed = transform_raw_file(  # reads the file itself: bytes freed once parsed
             source.read_bytes, source.name, last_modified=modified,
             snapshot_date=args.snapshot_date,
+            name_outputs=lambda document: source_run_key(document, source.name),
         )
     except OSError as error:
         raise CliError(f"{source}: {error.strerror or error}") from None
     except InvalidRawFileError as error:
         raise CliError(f"{source}: {error}") from None
+    if not args.replace:
+        _refuse_to_replace(transformed, args.out)
     written = _write(transformed, args.out)
     _print_summary(transformed, written)
     return 0
+
+
+def _refuse_to_replace(transformed: TransformedFile, out: Path) -> None:
+    """Fail before writing if an output would replace a file with different content.
+
+    Outputs are deterministic (same input, same bytes), so a file that differs was written
+    for another input or by another version of the transform.
+    """
+    for relative, body in transformed.relative_outputs().items():
+        target = out / relative
+        try:
+            if target.read_bytes() == body:
+                continue
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise CliError(f"{target}: {error.strerror or error}") from None
+        raise CliError(
+            f"{target} exists with other content (another input with the same source and file "
+            "name, or an older transform): not replacing it; use another --out, or --replace"
+        )
 
 
 def _write(transformed: TransformedFile, out: Path) -> list[Path]:

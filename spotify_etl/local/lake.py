@@ -92,6 +92,8 @@ def run_sql(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
     """Run one statement; LakeQueryError carries the engine's message if it fails."""
     try:
         cursor = connection.execute(sql)
+        if cursor is None:  # DuckDB returns no cursor for blanks and comments
+            raise LakeQueryError("no statement (only blanks or comments)")
         columns = [column[0] for column in cursor.description or []]
         rows = cursor.fetchall() if columns else []
     except duckdb.Error as error:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -236,7 +237,8 @@ def test_second_run_adds_a_snapshot_and_transforms_pending_raw_files(
 
 def test_query_command_named_and_sql(first_run, capsys: pytest.CaptureFixture[str]) -> None:
     lake, summary, _ = first_run
-    assert main(["query", "--lake", str(lake), "--named", "most_featured_artists"]) == 0
+    assert main(["query", "--lake", str(lake), "--named", "most_featured_artists",
+                 "--format", "table"]) == 0
     out = capsys.readouterr().out
     top = summary.query_results["most_featured_artists"].as_dicts()[0]
     assert top["artist_id"] in out and "most_featured_artists" in out
@@ -305,10 +307,9 @@ def test_run_local_failures_exit_non_zero_in_one_line_and_keep_the_rest(
     assert captured.err.startswith("error: Extract") and "37i9dQZF1DXcBWIGoYBM5M" in captured.err
     assert "1 raw file(s) quarantined under raw/failed/" in captured.err
     assert [key.split("/")[2] for key in _files(lake, RAW_PROCESSED)] == ["saved-tracks"]
-    assert _files(lake, "raw/failed") == [
-        "raw/failed/playlist/broken/20240501T181000Z.json",
-        "raw/failed/playlist/broken/20240501T181000Z.json.error.json",
-    ]
+    failed, report = _files(lake, "raw/failed")
+    assert failed == "raw/failed/playlist/broken/20240501T181000Z.json"
+    assert report.startswith(failed + ".") and report.endswith(".error.json")
     assert (lake / "raw/failed/playlist/broken/20240501T181000Z.json").read_text() == "{not json"
 
 
@@ -359,3 +360,37 @@ def test_listening_queries_values(first_run) -> None:
     firsts = sorted({min(r["played_at"] for r in plays if r["song_id"] == s): s
                      for s in {r["song_id"] for r in plays}}.items())
     assert [r["song_id"] for r in first] == [song for _, song in firsts][:50]
+def _masked(line: str) -> str:
+    """A stage line without what varies between runs: timings, ports."""
+    line = re.sub(r"\d+\.\d+ s", "T s", line)
+    return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line)
+
+
+def test_the_readmes_sample_output_is_a_real_runs(first_run) -> None:
+    _, summary, output = first_run
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```text\n", 1)[1].split("```", 1)[0]
+    stage_lines = [line for line in block.splitlines() if line.startswith(("✓", "✗"))]
+    shown = [re.sub(r"\s+", " ", _masked(line)).strip() for line in output.splitlines()
+             if line.startswith(("✓", "✗"))]
+    expected = [re.sub(r"\s+", " ", _masked(line)).strip() for line in stage_lines]
+    # The README's lake is ./.lake; the test's a temporary folder.
+    assert [line.rsplit(" ", 1)[0] for line in expected] == [
+        line.rsplit(" ", 1)[0] for line in shown]
+    cells = _summary_cells(block)
+    rows = ", ".join(f"{name} {summary.rows_added[name]}" for name in summary.rows)
+    assert cells["rows added"] == rows
+    assert cells["objects written"].startswith(f"{summary.objects_written} (")
+
+
+def _summary_cells(block: str) -> dict[str, str]:
+    """The summary box of a printed run as {label: text}, wrapped cells joined again."""
+    cells: dict[str, str] = {}
+    label = ""
+    for line in block.splitlines():
+        parts = [part.strip() for part in line.split("│")[1:-1]]
+        if len(parts) != 2:
+            continue
+        label = parts[0] or label
+        cells[label] = f"{cells[label]} {parts[1]}" if parts[0] == "" else parts[1]
+    return cells

@@ -19,7 +19,8 @@ def test_cli_writes_tables_and_prints_rows_and_skips(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "songs" in printed and " 4 rows" in printed
     assert "skipped null_track" in printed and "skipped episode" in printed
-    songs = out / "songs" / "snapshot_date=2026-11-24" / "playlist_envelope.parquet"
+    songs = (out / "songs" / "snapshot_date=2026-11-24"
+             / "playlist__37i9dQZF1DXcBWIGoYBM5M__playlist_envelope.parquet")
     table = pq.read_table(songs)
     assert table.column("song_name").to_pylist()[0] == 'Héllo, "World"\nLine two 🎵'
     assert sorted(p.parent.parent.name for p in out.rglob("*.parquet")) == sorted(
@@ -38,7 +39,7 @@ def test_cli_snapshot_date_override(tmp_path, capsys):
 
 def test_cli_bad_input_is_one_line_and_leaves_no_output(tmp_path, capsys):
     doc = json.loads((FIXTURES / "playlist_envelope.json").read_text(encoding="utf-8"))
-    doc["items"][6]["item"]["album"]["release_date"] = "someday"
+    doc["extracted_at"] = "someday"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc), encoding="utf-8")
     out = tmp_path / "out"
@@ -46,7 +47,7 @@ def test_cli_bad_input_is_one_line_and_leaves_no_output(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status != 0
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "items[6].item.album.release_date: 'someday' is not a date" in err
+    assert "extracted_at: 'someday' is not an ISO 8601 timestamp" in err
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 
 

@@ -102,17 +102,20 @@ def test_a_plus_in_a_key_arrives_encoded_as_s3_sends_it(s3, raw_fixture):
 
 def test_malformed_file_is_quarantined_with_its_report(s3, raw_doc, capsys):
     doc = raw_doc("playlist_envelope.json")
-    doc["items"][4]["item"]["album"]["id"] = None
+    doc["items"][4]["item"]["duration_ms"] = "long"
     body = json.dumps(doc).encode()
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=body)
     (result,) = handler(eventbridge(KEY), s3=s3)["results"]  # does not raise
     assert result["status"] == "quarantined"
     stored = objects(s3)
     failed = f"raw/failed/playlist/{PLAYLIST}/20261124T181000Z.json"
-    assert sorted(stored) == [failed, failed + ".error.json"]  # no processed output, no raw
+    assert sorted(stored)[0] == failed and len(stored) == 2  # no processed output, no raw
+    (report_key,) = [key for key in stored if key != failed]
+    assert report_key.startswith(failed + ".") and report_key.endswith(".error.json")
     assert stored[failed] == body
-    report = json.loads(stored[failed + ".error.json"])
-    assert report["where"] == "items[4].item.album" and report["what"] == 'missing "id"'
+    report = json.loads(stored[report_key])
+    assert report["where"] == "items[4].item.duration_ms"
+    assert report["what"] == 'expected an integer, got a string ("long")'
     assert report["error"] == "InvalidRawFileError" and report["key"] == KEY
     assert datetime.fromisoformat(report["failed_at"]).tzinfo is not None
     metric = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

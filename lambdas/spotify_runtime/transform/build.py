@@ -2,8 +2,10 @@
 
 The track tables are built here; the listening and library tables in library_tables.py.
 
-Items whose track is null, episodes and local files produce no rows; they are counted per
-reason. Songs, albums and artists hold each ID once (its first occurrence in the file).
+Items whose track is null, episodes and local files produce no rows; so do damaged items (no
+track ID or name, no album, an artist without an ID, a date that does not parse): one bad item
+never costs the file. Each is counted per reason. Songs, albums and artists hold each ID once
+(its first occurrence in the file).
 """
 
 from __future__ import annotations
@@ -23,7 +25,20 @@ NULL_TRACK = "null_track"
 LOCAL_FILE = "local_file"
 EPISODE = "episode"
 NOT_A_TRACK = "not_a_track"
-SKIP_REASONS = (NULL_TRACK, LOCAL_FILE, EPISODE, NOT_A_TRACK)
+MISSING_ID = "missing_id"
+MISSING_NAME = "missing_name"
+MISSING_ARTISTS = "missing_artists"
+ARTIST_WITHOUT_ID = "artist_without_id"
+MISSING_ALBUM = "missing_album"
+ALBUM_WITHOUT_ID = "album_without_id"
+ALBUM_ARTIST_WITHOUT_ID = "album_artist_without_id"
+BAD_RELEASE_DATE = "bad_release_date"
+BAD_ADDED_AT = "bad_added_at"
+DAMAGE_REASONS = (MISSING_ID, MISSING_NAME, MISSING_ARTISTS, ARTIST_WITHOUT_ID, MISSING_ALBUM,
+                  ALBUM_WITHOUT_ID, ALBUM_ARTIST_WITHOUT_ID, BAD_RELEASE_DATE, BAD_ADDED_AT)
+"""Why a damaged item produced no row (an old local file with `id: null`, a track without its
+album, ...); damage to the file itself still quarantines it."""
+SKIP_REASONS = (NULL_TRACK, LOCAL_FILE, EPISODE, NOT_A_TRACK, *DAMAGE_REASONS)
 """Why an item produced no songs row (keys of `BuiltTables.skipped`)."""
 
 
@@ -69,10 +84,13 @@ class _Tracks:
                                      pc.fill_null(_get(items, "is_local"), False)),
             EPISODE: pc.equal(pc.fill_null(_get(tracks, "type"), "track"), "episode"),
             NOT_A_TRACK: pc.not_equal(pc.fill_null(_get(tracks, "type"), "track"), "track"),
+            **_damage(tracks, items, self.album_source),
         }
         drop = pc.is_null(tracks)
         self.skipped: dict[str, int] = {}
         for reason, matches in reasons.items():  # first matching reason wins
+            if matches is None:  # no item has this damage (the usual case)
+                continue
             counted = matches if reason == NULL_TRACK else pc.and_(matches, pc.invert(drop))
             if count := pc.sum(counted).as_py():
                 self.skipped[reason] = count
@@ -100,6 +118,41 @@ class _Tracks:
         return f"{item}.{'item' if self.from_item_kept[row].as_py() else 'track'}"
 
 
+def _damage(tracks: pa.StructArray, items: pa.StructArray,
+            album_source: bool) -> dict[str, pa.Array | None]:
+    """Per damage reason, which items have it (None where none has)."""
+    found: dict[str, pa.Array | None] = {
+        MISSING_ID: _any_null(_get(tracks, "id")),
+        MISSING_NAME: _any_null(_get(tracks, "name")),
+        MISSING_ARTISTS: _any_null(_get(tracks, "artists")),
+        ARTIST_WITHOUT_ID: _entries_without_id(_get(tracks, "artists")),
+    }
+    if not album_source:  # an album source's album is the file's metadata: file-level
+        own = _get(tracks, "album")
+        album = _choose(pc.is_valid(own), own, _get(items, "album"))
+        found[MISSING_ALBUM] = _any_null(album)
+        found[ALBUM_WITHOUT_ID] = _any_null(_get(album, "id"))
+        found[ALBUM_ARTIST_WITHOUT_ID] = _entries_without_id(_get(album, "artists"))
+        found[BAD_RELEASE_DATE] = values.bad_release_dates(_get(album, "release_date"))
+    found[BAD_ADDED_AT] = values.bad_timestamps(_get(items, "added_at"))
+    return found
+
+
+def _any_null(array: pa.Array) -> pa.Array | None:
+    nulls = pc.is_null(array)
+    return nulls if pc.any(nulls).as_py() else None
+
+
+def _entries_without_id(lists: pa.Array) -> pa.Array | None:
+    """Rows whose list holds a null entry or an entry without `id`; None if there are none."""
+    entries = pc.list_flatten(lists)
+    bad = pc.or_(pc.is_null(entries), pc.is_null(_get(entries, "id")))
+    if not pc.any(bad).as_py():
+        return None
+    rows = pc.filter(pc.list_parent_indices(lists), bad)
+    return pc.is_in(pa.array(range(len(lists)), pa.int64()), value_set=pc.cast(rows, pa.int64()))
+
+
 def _choose(condition: pa.Array, when_true: pa.Array, when_false: pa.Array) -> pa.Array:
     """if_else that avoids copying nested data when one side is chosen for every row."""
     if pc.all(condition).as_py() is not False:  # True, or None for no rows
@@ -110,6 +163,8 @@ def _choose(condition: pa.Array, when_true: pa.Array, when_false: pa.Array) -> p
 
 
 def _require(present: pa.Array, where: values.Where, what: str) -> None:
+    """InvalidRawFileError at the first row where `present` is false (library_tables' checks
+    of fields whose absence damages the file, not one item)."""
     missing = pc.indices_nonzero(pc.invert(pc.fill_null(present, False)))
     if len(missing):
         raise InvalidRawFileError(where(missing[0].as_py()), what)
@@ -128,12 +183,8 @@ def build_tables(doc: RawDocument) -> BuiltTables:
     """Build every table of `tables.SCHEMAS` for one document. Raises InvalidRawFileError."""
     if doc.source_type in library_tables.NON_TRACK_SOURCES:
         return library_tables.build_non_track(doc)
-    kept = _Tracks(doc)
+    kept = _Tracks(doc)  # damaged items are skipped there: what is kept can be converted
     tracks = kept.tracks
-    _require(pc.is_valid(_get(tracks, "id")), kept.where, 'missing "id"')
-    _require(pc.is_valid(_get(tracks, "name")), kept.where, 'missing "name"')
-    _require(pc.is_valid(_get(tracks, "artists")), kept.where, 'missing "artists"')
-    _require_list_ids(_get(tracks, "artists"), kept.where, "artists")
     albums, album_where = _track_albums(doc, kept)
     added_at = values.timestamps(
         _get(kept.items, "added_at"), lambda row: f"items[{kept.index[row].as_py()}].added_at"
@@ -156,6 +207,7 @@ def _track_albums(doc: RawDocument, kept: _Tracks) -> tuple[pa.StructArray, valu
             raise InvalidRawFileError("top level", 'missing "metadata" (the album)')
         if not _get(doc.metadata, "id").is_valid()[0].as_py():
             raise InvalidRawFileError("metadata", 'missing "id"')
+        _require_list_ids(_get(doc.metadata, "artists"), lambda row: "metadata", "artists")
         albums = doc.metadata.take(pa.array([0] * len(kept.tracks), pa.int64()))
         return albums, lambda row: "metadata"
     own = _get(kept.tracks, "album")
@@ -167,9 +219,6 @@ def _track_albums(doc: RawDocument, kept: _Tracks) -> tuple[pa.StructArray, valu
             return f"{kept.where(row)}.album"
         return f"items[{kept.index[row].as_py()}].album"
 
-    _require(pc.is_valid(albums), kept.where, 'missing "album"')
-    _require(pc.is_valid(_get(albums, "id")), where, 'missing "id"')
-    _require_list_ids(_get(albums, "artists"), where, "artists")
     return albums, where
 
 

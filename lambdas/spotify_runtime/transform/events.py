@@ -1,6 +1,7 @@
 """S3 events at the edge: EventBridge "Object Created" and classic notification records.
 
-Only JSON objects under `raw/to_process/` are returned; anything else is logged and ignored.
+Only JSON objects under `raw/to_process/` are returned; anything else (an error report moved
+there with its raw file, for one) is logged and ignored.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from spotify_runtime.layout import RAW_TO_PROCESS
+from spotify_runtime.layout import RAW_TO_PROCESS, is_error_report
 
 LOG = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ def raw_objects(event: dict[str, Any], default_bucket: str | None = None) -> lis
         bucket = bucket or default_bucket
         if not bucket:
             LOG.warning("ignoring %r: the event names no bucket and DATA_BUCKET is unset", key)
+        elif is_error_report(key):
+            LOG.info("ignoring s3://%s/%s: an error report, not a raw file", bucket, key)
         elif not _is_raw_json(key):
             LOG.info("ignoring s3://%s/%s: not a .json object under %s",
                      bucket, key, RAW_TO_PROCESS)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from spotify_runtime.layout import PROCESSED, processed_key
+from spotify_runtime.sources import USER_KEY_ID, USER_SOURCE_TYPES
 from spotify_runtime.transform.build import BuiltTables, build_tables
 from spotify_runtime.transform.parquet import parquet_bytes
-from spotify_runtime.transform.reader import read_document
+from spotify_runtime.transform.reader import RawDocument, read_document
 from spotify_runtime.transform.snapshot import snapshot_date as derive_snapshot_date
 
 
@@ -43,21 +44,43 @@ def transform_raw_file(
     *,
     last_modified: datetime | None = None,
     snapshot_date: date | None = None,
+    name_outputs: Callable[[RawDocument], str] | None = None,
 ) -> TransformedFile:
     """Parse, build and serialize every table of one raw file; nothing is written here.
 
     `data` is the raw bytes, or a function returning them: then they are released as soon as
     they are parsed, before the tables are built (lower peak memory). `key` is the raw object
     key (or a file name): it names the outputs and, for a bare paging object, may carry the
-    snapshot date. `snapshot_date` overrides the derived date.
+    snapshot date. `snapshot_date` overrides the derived date. `name_outputs`, given the parsed
+    document, returns the key that names the outputs instead of `key` (see `source_run_key`).
     Raises InvalidRawFileError for input that can never be transformed.
     """
     document = read_document(data() if callable(data) else data)
     built = build_tables(document)
     day = snapshot_date or derive_snapshot_date(document, key, last_modified)
+    output_key = name_outputs(document) if name_outputs else key
     outputs = {
-        processed_key(name, day, key): parquet_bytes(table)
+        processed_key(name, day, output_key): parquet_bytes(table)
         for name, table in built.tables.items()
         if table.num_rows
     }
     return TransformedFile(snapshot_date=day, built=built, outputs=outputs)
+
+
+UNNAMED_SOURCE = "unnamed"
+"""The ID segment of `source_run_key` for a paging object that names no playlist."""
+
+
+def source_run_key(document: RawDocument, file_name: str) -> str:
+    """`<type>/<id>/<file name>`: the raw key a local file would have had in the bucket.
+
+    Raw files of one run share their file name (the run's timestamp) across sources, so a file
+    name alone does not tell their outputs apart; the source type and ID from the document do.
+    """
+    if document.source_id:
+        ident = document.source_id
+    elif document.source_type in USER_SOURCE_TYPES:
+        ident = USER_KEY_ID
+    else:
+        ident = UNNAMED_SOURCE
+    return f"{document.source_type}/{ident}/{file_name}"

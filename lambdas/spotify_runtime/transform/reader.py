@@ -51,14 +51,33 @@ class RawDocument:
 
 def read_document(data: bytes) -> RawDocument:
     """Parse and check the top level of a raw file. Raises InvalidRawFileError."""
-    try:
-        table = _read_native(data)
-    except (pa.ArrowException, ValueError) as error:
-        LOG.info("native JSON reader declined (%s); using the json module", error)
+    if not starts_with_object(data):
+        # pyarrow's native reader (21 through 26 at least) crashes the whole process on a
+        # top-level null; only a document that opens with `{` may go near it.
         table = _read_plain(data)
+    else:
+        try:
+            table = _read_native(data)
+        except (pa.ArrowException, ValueError) as error:
+            LOG.info("native JSON reader declined (%s); using the json module", error)
+            table = _read_plain(data)
     if table.num_rows != 1:
         raise InvalidRawFileError("top level", f"expected one JSON object, found {table.num_rows}")
     return _interpret(table)
+
+
+_JSON_WHITESPACE = b" \t\n\r"
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def starts_with_object(data: bytes) -> bool:
+    """Whether the first byte after an optional UTF-8 BOM and JSON whitespace is `{`."""
+    start = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
+    # Only the head is examined: a document of megabytes of leading blanks is not worth a copy.
+    head = data[start:start + 4096].lstrip(_JSON_WHITESPACE)
+    if head:
+        return head[:1] == b"{"
+    return data[start:].lstrip(_JSON_WHITESPACE)[:1] == b"{"
 
 
 def _parse_pool() -> pa.MemoryPool:
@@ -101,6 +120,8 @@ def _read_plain(data: bytes) -> pa.Table:
 
 
 def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return f"a boolean ({json.dumps(value)})"
     for kind, name in ((dict, "an object"), (list, "an array"), (str, "a string"),

@@ -7,7 +7,8 @@
 4. Only then copy the raw object to `raw/processed/<rel>` and delete the original.
 
 Bad input (not JSON, not an accepted shape, missing fields) moves the raw object to
-`raw/failed/<rel>` with `<rel>.error.json` beside it and emits the RawFilesQuarantined metric;
+`raw/failed/<rel>` with `<rel>.<failed at>.error.json` beside it (never replacing an older
+report) and emits the RawFilesQuarantined metric;
 the invocation succeeds so it is not retried forever. Output names are deterministic, so a
 retry or a re-delivered event overwrites instead of duplicating.
 """
@@ -99,8 +100,10 @@ def _move(s3: Any, bucket: str, source: str, target: str) -> None:
     s3.delete_object(Bucket=bucket, Key=source)
 
 
-def error_report(bucket: str, key: str, error: InvalidRawFileError) -> dict[str, Any]:
-    """The `<key>.error.json` written beside a quarantined raw file."""
+def error_report(bucket: str, key: str, error: InvalidRawFileError,
+                 failed_at: datetime | None = None) -> dict[str, Any]:
+    """The `<key>.<failed at>.error.json` written beside a quarantined raw file."""
+    failed_at = failed_at or datetime.now(UTC)
     return {
         "bucket": bucket,
         "key": key,
@@ -109,15 +112,16 @@ def error_report(bucket: str, key: str, error: InvalidRawFileError) -> dict[str,
         "where": error.where,
         "what": error.what,
         "message": str(error),
-        "failed_at": iso_utc(datetime.now(UTC)),
+        "failed_at": iso_utc(failed_at),
     }
 
 
 def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> Outcome:
-    report = error_report(bucket, key, error)
+    failed_at = datetime.now(UTC)
+    report = error_report(bucket, key, error, failed_at)
     s3.put_object(
         Bucket=bucket,
-        Key=error_report_key(key),
+        Key=error_report_key(key, failed_at),
         Body=json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
         ContentType="application/json",
     )

@@ -42,6 +42,27 @@ def timestamps(text: pa.Array, where: Where) -> pa.Array:
     return pc.cast(micro, TIMESTAMP, safe=False)
 
 
+def bad_timestamps(text: pa.Array) -> pa.Array | None:
+    """Which values `timestamps` cannot convert (None if it converts them all)."""
+    try:
+        timestamps(text, lambda row: "")
+    except InvalidRawFileError:
+        return pa.array([value is not None and not _parses_as_timestamp(value)
+                         for value in text.to_pylist()], pa.bool_())  # error path only
+    return None
+
+
+def bad_release_dates(text: pa.Array) -> pa.Array | None:
+    """Which values `release_dates` cannot convert (None if it converts them all)."""
+    try:
+        release_dates(text, lambda row: "")
+    except InvalidRawFileError:
+        return pa.array([value is not None and not value.startswith("0000")
+                         and not _is_release_date(value)
+                         for value in text.to_pylist()], pa.bool_())  # error path only
+    return None
+
+
 def _parses_as_timestamp(value: str) -> bool:
     try:
         pc.cast(pa.array([value if re.search(_HAS_OFFSET, value) else value + "Z"]),
