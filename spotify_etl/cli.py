@@ -11,7 +11,12 @@ import importlib
 import logging
 import sys
 
+from spotify_runtime.logs import quiet_sdk_loggers
+
 COMMANDS = ("extract", "transform", "auth", "run_local", "query")
+LOCAL_QUIET_LOGGERS = ("moto", "werkzeug")
+"""The local AWS endpoint's loggers (run-local): at DEBUG they echo request bodies, a
+PutSecretValue's secret included."""
 
 
 class CliError(Exception):
@@ -38,7 +43,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     them costs about half a second on every call, a quarter of a 100,000-item transform.
     """
     parser = argparse.ArgumentParser(prog="python -m spotify_etl", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log our own DEBUG lines (the AWS SDK and HTTP libraries stay at "
+                        "WARNING: they would log secrets)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     wanted = _requested_command(argv) if argv is not None else None
     for name in COMMANDS:
@@ -55,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # -v means our own DEBUG lines, never the SDKs' (botocore logs response bodies, a
+    # GetSecretValue's SecretString included; urllib3 and spotipy log request details).
+    quiet_sdk_loggers()
+    for name in LOCAL_QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)
     except CliError as error:

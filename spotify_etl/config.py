@@ -60,6 +60,15 @@ class EnvironmentSettings:
     """SQS redrive safety net: deliveries of one message (deferrals and crashes) before the DLQ."""
     extract_requests_per_30s: int = 90
     """Request budget shared by all extract workers, below Spotify's rolling 30-second limit."""
+    # --- Delivery and cleanup (issue 10) ---
+    athena_results_expiration_days: int = 30
+    """Days after which Athena query results under athena-results/ are deleted."""
+    transform_max_concurrency: int = 5
+    """Most transforms running at once (the transform queue's event source maximum
+    concurrency, 2..1000): a backfill of thousands of raw files waits in the queue instead of
+    starting thousands of functions, and nothing is reserved from the account's quota."""
+    transform_max_receive_count: int = 3
+    """Deliveries of one raw file's event to the transform before it goes to the failure queue."""
 
     @property
     def stage_name(self) -> str:
@@ -153,6 +162,9 @@ _INT_RANGES = {
     "extract_max_attempts": (1, 20),
     "extract_max_receive_count": (2, 1000),
     "extract_requests_per_30s": (1, 100_000),
+    "athena_results_expiration_days": (1, 3650),
+    "transform_max_concurrency": (2, 1000),
+    "transform_max_receive_count": (1, 100),
 }
 
 

@@ -235,6 +235,11 @@ class FakeSpotify:
         with self._lock:
             self._state.tokens.clear()
 
+    def issued_access_tokens(self) -> list[str]:
+        """Every access token issued and not revoked (tests check none of them is logged)."""
+        with self._lock:
+            return list(self._state.tokens)
+
     # -- request log -----------------------------------------------------------------------
     @property
     def requests(self) -> list[RequestRecord]:

@@ -31,7 +31,7 @@ class TransformStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         bucket = lake_bucket(self, settings)
-        alarms = Alarms(self, "Alarms", topic=alert_topic)
+        alarms = Alarms(self, "Alarms", topic=alert_topic, settings=settings)
         transformation = Transformation(
             self, "Transformation", settings=settings, bucket=bucket, alarms=alarms
         )
