@@ -4,9 +4,10 @@ Stages, each timed: a local AWS endpoint holding the bucket (seeded with the exi
 the extract queues, the Spotify API (bundled sample data or the real one), then the deployed
 path: the planner handler invoked with the schedule's payload, one message per source on the
 extract queue (moto's SQS), a local event source polling it with Lambda's SQS semantics into
-the extract worker handler, each resulting *Object Created* event delivered to the transform
-handler as the EventBridge rule delivers it, the catalog and every named query on DuckDB, and
-the lake copied back to its folder. Every handler the stacks deploy runs, and nothing else.
+the extract worker handler, each resulting *Object Created* event delivered by the rule into the
+transform queue and from there, by the same local event source (at most
+`transform_max_concurrency` at once), to the transform handler, the catalog and every named
+query on DuckDB, and the lake copied back to its folder. Every handler the stacks deploy runs, and nothing else.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ from spotify_etl.config import EnvironmentSettings, sources_json
 from spotify_etl.local.lake import QueryResult, open_lake, rows_per_table, run_sql
 from spotify_etl.local.render import print_result
 from spotify_etl.named_queries import NamedQuery, load_named_queries
-from spotify_etl_dev.aws import LocalAws, local_aws, patched_environ, start_event_capture
+from spotify_etl_dev.aws import (
+    LocalAws,
+    as_s3_sends_it,
+    local_aws,
+    patched_environ,
+    start_event_capture,
+)
 from spotify_etl_dev.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
 from spotify_etl_dev.lambda_context import FakeLambdaContext
 from spotify_etl_dev.progress import Progress, StageFailedError
@@ -122,8 +129,10 @@ def _new_containers() -> None:
     run in the same process (tests) has new endpoints.
     """
     from spotify_runtime.extract.worker import forget_container
+    from spotify_runtime.transform.handler import forget_container as forget_transform
 
     forget_container()
+    forget_transform()
 
 
 def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
@@ -181,18 +190,28 @@ def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSetti
     summary.deferred = local.queue_depth(local.extract_queue_url)
 
 
-def _transform_all(local: LocalAws, summary: RunSummary) -> int:
-    """Deliver every Object Created event the rule captured to the transform handler."""
+def _transform_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> int:
+    """Lambda's event source mapping over the transform queue (where the rule delivered every
+    Object Created event), into the transform handler; returns the messages it left there."""
     transform = _invoke(summary, contract.TRANSFORM_HANDLER)
-    delivered = 0
-    # Transform writes no Object Created under raw/to_process/, but drain until quiet anyway,
-    # as EventBridge would keep delivering.
-    while events := local.drain_object_created_events():
-        for event in events:
-            context = FakeLambdaContext(TRANSFORM_FUNCTION, contract.TRANSFORM_TIMEOUT_SECONDS)
-            transform(event, context)
-            delivered += 1
-    return delivered
+
+    def invoke(records: list[dict[str, Any]], _deadline: Any) -> dict[str, Any]:
+        context = FakeLambdaContext(TRANSFORM_FUNCTION, contract.TRANSFORM_TIMEOUT_SECONDS)
+        records = [{**record, "body": as_s3_sends_it(record["body"])} for record in records]
+        return transform({"Records": records}, context)
+
+    mapping = EventSourceMapping(
+        sqs=local.client("sqs"),
+        queue_url=local.event_queue_url,
+        clock=RealClock(),
+        containers=[invoke] * settings.transform_max_concurrency,
+        batch_size=contract.TRANSFORM_BATCH_SIZE,
+        function_timeout_seconds=contract.TRANSFORM_TIMEOUT_SECONDS,
+        idle_grace_seconds=IDLE_GRACE_SECONDS,
+    )
+    stats = mapping.run()
+    summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]
+    return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)
 
 
 def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
@@ -288,14 +307,22 @@ class _Stages:
     def transform(self) -> None:
         assert self.local is not None
         with self.progress.stage(STAGE_TRANSFORM) as report:
-            delivered = _transform_all(self.local, self.summary)
-            self.summary.events_delivered = delivered
+            self.local = self.local.with_transform_redrive(
+                max_receive_count=self.options.settings.transform_max_receive_count
+            )
+            left = _transform_queue(self.local, self.summary, self.options.settings)
+            delivered = self.summary.events_delivered
             s3 = self.local.client("s3")
             self.summary.quarantined = [
                 key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
                 if key not in self.seeded and not key.endswith(".error.json")
             ]
             report.detail = f"transform handler: {delivered} Object Created event(s)"
+        if left:
+            raise StageFailedError(
+                f"{STAGE_TRANSFORM}: the transform failed on {left} raw file(s); their events "
+                "are still on the transform queue (run with -v for the handler's errors)"
+            )
         if self.summary.quarantined:
             raise StageFailedError(
                 f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined under "

@@ -38,6 +38,9 @@ WORKER_TIMEOUT_SECONDS = 15 * 60
 largest playlist (10,000 items, about 200 requests) fit at a share of 7 requests per 30 s
 (docs/scaling.md). A 429 that does not fit defers the message instead of waiting."""
 TRANSFORM_TIMEOUT_SECONDS = 5 * 60
+TRANSFORM_BATCH_SIZE = 1
+"""Raw files per transform invocation (its SQS event source's batch size): one, since one file
+may take most of the timeout."""
 WORKER_MEMORY_MB = 512
 PLANNER_MEMORY_MB = 256
 
