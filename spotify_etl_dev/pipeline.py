@@ -7,7 +7,8 @@ extract queue (moto's SQS), a local event source polling it with Lambda's SQS se
 the extract worker handler, each resulting *Object Created* event delivered by the rule into the
 transform queue and from there, by the same local event source (at most
 `transform_max_concurrency` at once), to the transform handler, the catalog and every named
-query on DuckDB, and the lake copied back to its folder. Every handler the stacks deploy runs, and nothing else.
+query on DuckDB, and the lake copied back to its folder. Every handler the stacks deploy runs,
+and nothing else.
 """
 
 from __future__ import annotations

@@ -67,7 +67,8 @@ def test_one_stage_per_environment_in_order_with_approval_where_configured(pipel
     stages = only(template, "AWS::CodePipeline::Pipeline")["Stages"]
     names = [stage["Name"] for stage in stages]
     assert names[:3] == ["Source", "Build", "UpdatePipeline"]  # self-mutation before deploying
-    assert [n for n in names if n.startswith("SpotifyEtl-")] == ["SpotifyEtl-dev", "SpotifyEtl-prod"]
+    deployed = [n for n in names if n.startswith("SpotifyEtl-")]
+    assert deployed == ["SpotifyEtl-dev", "SpotifyEtl-prod"]
     by_name = {stage["Name"]: stage["Actions"] for stage in stages}
     for env, approved in (("dev", False), ("prod", True)):
         actions = by_name[f"SpotifyEtl-{env}"]
@@ -108,7 +109,8 @@ def test_app_synthesizes_the_pipeline_when_enabled_with_no_nag_finding(tmp_path)
         plugins = json.loads(report.read_text())["pluginReports"]
         assert [v["ruleName"] for p in plugins for v in p["violations"]] == []
     manifest = json.loads((out / "manifest.json").read_text())
-    stacks = {n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"}
+    artifacts = manifest["artifacts"].items()
+    stacks = {n for n, a in artifacts if a["type"] == "aws:cloudformation:stack"}
     assert stacks == {"SpotifyEtlPipeline"}
     # The environments are now deployed by the pipeline: their assemblies sit below it.
     assemblies = {n for n, a in manifest["artifacts"].items() if a["type"] == "cdk:cloud-assembly"}
