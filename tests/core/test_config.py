@@ -34,6 +34,10 @@ def test_cdk_json_parses_with_documented_defaults():
         ({"retention": 3}, "environments.dev.retention"),
         ({"extract_max_concurrency": 1}, "environments.dev.extract_max_concurrency"),
         ({"destroy_on_removal": "yes"}, "environments.dev.destroy_on_removal"),
+        ({"transform_max_concurrency": 1}, "environments.dev.transform_max_concurrency"),
+        ({"transform_max_receive_count": 0}, "environments.dev.transform_max_receive_count"),
+        ({"athena_results_expiration_days": 0},
+         "environments.dev.athena_results_expiration_days"),
     ],
 )
 def test_mistakes_name_the_key(overrides, key):
