@@ -10,6 +10,7 @@ when its own definition changed. The GitHub Actions workflow stays the default p
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import pipelines
 from constructs import Construct
 
@@ -46,6 +47,7 @@ class PipelineStack(cdk.Stack):
             self,
             "Pipeline",
             pipeline_name="spotify-etl",
+            pipeline_type=codepipeline.PipelineType.V2,
             synth=pipelines.ShellStep("Synth", input=source, commands=SYNTH_COMMANDS),
             self_mutation=True,
             # Artifacts encrypted with a customer-managed, rotating key (cdk-nag S3 and KMS).
