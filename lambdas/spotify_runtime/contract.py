@@ -28,6 +28,9 @@ ENV_EXTRACT_MAX_CONCURRENCY = "EXTRACT_MAX_CONCURRENCY"
 METRICS_NAMESPACE = "SpotifyEtl"
 METRIC_RAW_FILES_QUARANTINED = "RawFilesQuarantined"
 """Raw files the transform moved to raw/failed/ (dimension Bucket); an alarm watches it."""
+METRIC_RAW_FILE_FAILURES = "RawFileTransformFailures"
+"""Raw files whose transform raised in an SQS batch (dimension Bucket): the message goes back to
+the queue, so the invocation itself does not count as a Lambda error; an alarm watches this."""
 METRIC_DIMENSION_BUCKET = "Bucket"
 
 # --- Functions --------------------------------------------------------------------------------

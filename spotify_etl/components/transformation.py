@@ -135,3 +135,16 @@ class Transformation(Construct):
             ),
             "RawFilesQuarantined: the transform moved a raw file to raw/failed/",
         )
+        # A file whose transform raised is reported in the batch response, not as a Lambda
+        # error: this alarm says so at the first failure, not only once it reaches the DLQ.
+        alarms.on_metric(
+            "RawFileTransformFailures",
+            cloudwatch.Metric(
+                namespace=contract.METRICS_NAMESPACE,
+                metric_name=contract.METRIC_RAW_FILE_FAILURES,
+                dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket.bucket_name},
+                statistic="Sum",
+                period=cdk.Duration.minutes(5),
+            ),
+            "RawFileTransformFailures: a raw file's transform failed; it will be retried",
+        )

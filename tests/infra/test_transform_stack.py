@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spotify_runtime import layout
+from spotify_runtime.contract import METRIC_RAW_FILE_FAILURES
 from spotify_runtime.contract import METRIC_RAW_FILES_QUARANTINED as QUARANTINE_METRIC
 
 from tests.infra.cfn import actions_on, function, function_statements, only, resources
@@ -91,13 +92,15 @@ def test_list_bucket_only_on_the_archive_prefixes(dev):
 def test_alarms_on_errors_failures_and_quarantined_files(dev):
     alarms = [a["Properties"] for a in resources(dev.transform, "AWS::CloudWatch::Alarm").values()]
     by_metric = {a["MetricName"]: a for a in alarms}
-    assert set(by_metric) == {"Errors", "ApproximateNumberOfMessagesVisible", QUARANTINE_METRIC}
-    quarantine = by_metric[QUARANTINE_METRIC]
-    assert quarantine["Namespace"] == "SpotifyEtl"
-    (dimension,) = quarantine["Dimensions"]
-    assert dimension["Name"] == "Bucket"
-    assert quarantine["Threshold"] == 0
-    assert quarantine["ComparisonOperator"] == "GreaterThanThreshold"
+    assert set(by_metric) == {"Errors", "ApproximateNumberOfMessagesVisible", QUARANTINE_METRIC,
+                              METRIC_RAW_FILE_FAILURES}
+    for metric in (QUARANTINE_METRIC, METRIC_RAW_FILE_FAILURES):
+        custom = by_metric[metric]
+        assert custom["Namespace"] == "SpotifyEtl"
+        (dimension,) = custom["Dimensions"]
+        assert dimension["Name"] == "Bucket"
+        assert custom["Threshold"] == 0
+        assert custom["ComparisonOperator"] == "GreaterThanThreshold"
     for alarm in alarms:
         # The topic lives in IngestStack: the action is an imported value.
         (action,) = alarm["AlarmActions"]

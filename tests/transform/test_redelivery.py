@@ -106,7 +106,7 @@ def sqs_event(*bodies):
     ]}
 
 
-def test_sqs_batch_reports_only_the_failed_file(s3, raw_fixture):
+def test_sqs_batch_reports_only_the_failed_file(s3, raw_fixture, capsys):
     other = KEY.replace("20261124T181000Z", "20261125T181000Z")
     for key in (KEY, other):
         s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
@@ -116,5 +116,7 @@ def test_sqs_batch_reports_only_the_failed_file(s3, raw_fixture):
     assert response["batchItemFailures"] == [{"itemIdentifier": "m2"}]
     assert [r["key"] for r in response["results"]] == [KEY]
     assert other in objects(s3, layout.RAW_TO_PROCESS)  # stays for the next delivery
+    metric = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert metric["RawFileTransformFailures"] == 1 and metric["Bucket"] == BUCKET
     retry = handler(sqs_event(json.dumps(eventbridge(other))), s3=s3)
     assert retry["batchItemFailures"] == [] and retry["results"][0]["status"] == "processed"

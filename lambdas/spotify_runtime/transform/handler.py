@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 
+from spotify_runtime import metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.transform.events import (
@@ -75,6 +76,7 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
             LOG.exception("raw file of message %s failed; it stays on the queue",
                           record.get("messageId"))
             failures.append({"itemIdentifier": record["messageId"]})
+            metrics.emit(metrics.RAW_FILE_FAILURES, 1, bucket=bucket)
     return {"results": results, "batchItemFailures": failures}
 
 
