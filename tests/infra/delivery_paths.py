@@ -204,7 +204,7 @@ def walk(templates: dict[str, Template], region: str) -> list[Path]:
     paths: list[Path] = []
     paths += _alarms(env, region)
     paths += _rules(env, region)
-    paths += _schedules(env)
+    paths += _schedules(env, region)
     paths += _event_source_mappings(env)
     paths += _destinations(env)
     paths += _crawler_logs(env, region)
@@ -267,14 +267,24 @@ def _rules(env: Environment, region: str) -> list[Path]:
     return paths
 
 
-def _schedules(env: Environment) -> list[Path]:
+def _schedules(env: Environment, region: str) -> list[Path]:
     paths = []
     for stack, logical_id, schedule in env.of_type("AWS::Scheduler::Schedule"):
         target = schedule["Properties"]["Target"]
         role = target["RoleArn"]
+        trust = env.resource(stack, ref(role))["Properties"]["AssumeRolePolicyDocument"]
+        (assume,) = trust["Statement"]
+        group = arn("scheduler", region, "schedule-group/default")
+        if not (services(assume) == ["scheduler.amazonaws.com"]
+                and assume.get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount")
+                == ACCOUNT and render(assume["Condition"]["StringEquals"].get(
+                    "aws:SourceArn")) == group):
+            raise MissingPermissionError(f"{stack}: the schedule role's trust has no source "
+                                         "conditions")
         invoke = env.role_allows(stack, role, "lambda:InvokeFunction", target["Arn"])
         paths.append(Path(f"schedule {logical_id}", f"function {ref(target['Arn'])}",
-                          describe(invoke), NONE, NONE))
+                          describe(invoke) + " (role trusts " + describe(assume).removeprefix(
+                              "Allow ") + ")", NONE, NONE))
         dead_letters = target["DeadLetterConfig"]["Arn"]
         send = env.role_allows(stack, role, "sqs:SendMessage", dead_letters)
         paths.append(Path(f"schedule {logical_id} (undeliverable)",
