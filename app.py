@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """The CDK app: one SpotifyEtl-<env> stage per environment in cdk.json (or only `-c env=NAME`).
 
+With an enabled `pipeline` section, the app is instead one PipelineStack (`SpotifyEtlPipeline`)
+that deploys those same stages, in order, from the repository (spotify_etl/stacks/pipeline.py).
+
 The CDK CLI (`make synth`, `cdk deploy`) passes cdk.json's context to this process; run directly
 (`python app.py`), the app reads cdk.json itself and writes the cloud assembly to ./cdk.out.
 """
@@ -14,8 +17,10 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from spotify_etl.config import CONTEXT_KEY, ConfigError, parse_config
+from spotify_etl.stacks.pipeline import PipelineStack
 from spotify_etl.stage import SpotifyEtlStage
 
+PIPELINE_STACK = "SpotifyEtlPipeline"
 CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
 # How the CDK CLI hands its context over: an environment variable, or a file when it is large.
 _CLI_CONTEXT_VARIABLES = ("CDK_CONTEXT_JSON", "CONTEXT_OVERFLOW_LOCATION")
@@ -38,7 +43,17 @@ try:
     environments = config.select(app.node.try_get_context("env"))
 except ConfigError as error:
     sys.exit(f"spotify-etl configuration error: {error}")
-for settings in environments:
-    SpotifyEtlStage(app, settings)
+if config.pipeline is None:
+    for settings in environments:
+        SpotifyEtlStage(app, settings)
+else:
+    PipelineStack(
+        app,
+        PIPELINE_STACK,
+        pipeline=config.pipeline,
+        environments=environments,
+        env=cdk.Environment(account=config.pipeline.account, region=config.pipeline.region),
+        description="spotify-etl: CDK Pipelines pipeline deploying every environment",
+    )
 cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 app.synth()

@@ -13,12 +13,14 @@ import os
 import sys
 import typing
 
+from spotify_runtime.logs import quiet_sdk_loggers
+
 from spotify_etl.local.messages import one_line
 
-_QUIET_LOGGERS = ("boto3", "botocore", "urllib3", "s3transfer", "werkzeug", "moto", "spotipy",
-                  "filelock", "asyncio")
-"""Held at WARNING even with -v (botocore at DEBUG also logs response bodies: secrets)."""
 COMMANDS = ("extract", "transform", "auth", "run_local", "query")
+LOCAL_QUIET_LOGGERS = ("moto", "werkzeug", "filelock", "asyncio")
+"""The local AWS endpoint's loggers (run-local; at DEBUG they echo request bodies, a
+PutSecretValue's secret included) and other libraries' noise."""
 
 
 class CliError(Exception):
@@ -53,7 +55,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     them costs about half a second on every call, a quarter of a 100,000-item transform.
     """
     parser = _Parser(prog="python -m spotify_etl", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log our own DEBUG lines (the AWS SDK and HTTP libraries stay at "
+                        "WARNING: they would log secrets)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     wanted = _requested_command(argv) if argv is not None else None
     for name in COMMANDS:
@@ -70,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    for name in _QUIET_LOGGERS:  # -v is for our own lines: thousands of SDK lines bury them
+    # -v means our own DEBUG lines, never the SDKs' (botocore logs response bodies, a
+    # GetSecretValue's SecretString included; urllib3 and spotipy log request details), and
+    # thousands of SDK lines would bury ours.
+    quiet_sdk_loggers()
+    for name in LOCAL_QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     try:
         status = int(args.func(args) or 0)

@@ -74,6 +74,15 @@ class EnvironmentSettings:
     alarm fires; it also fires once Spotify refuses the token."""
     extract_requests_per_30s: int = 90
     """Request budget shared by all extract workers, below Spotify's rolling 30-second limit."""
+    # --- Delivery and cleanup (issue 10) ---
+    athena_results_expiration_days: int = 30
+    """Days after which Athena query results under athena-results/ are deleted."""
+    transform_max_concurrency: int = 5
+    """Most transforms running at once (the transform queue's event source maximum
+    concurrency, 2..1000): a backfill of thousands of raw files waits in the queue instead of
+    starting thousands of functions, and nothing is reserved from the account's quota."""
+    transform_max_receive_count: int = 3
+    """Deliveries of one raw file's event to the transform before it goes to the failure queue."""
 
     @property
     def listening_sources(self) -> tuple[Source, ...]:
@@ -203,6 +212,9 @@ _INT_RANGES = {
     "extract_max_receive_count": (2, 1000),
     "extract_requests_per_30s": (1, 100_000),
     "refresh_token_alarm_days": (1, 181),
+    "athena_results_expiration_days": (1, 3650),
+    "transform_max_concurrency": (2, 1000),
+    "transform_max_receive_count": (1, 100),
 }
 
 
@@ -271,11 +283,86 @@ def _check_extract_budget(base: str, settings: EnvironmentSettings) -> None:
         )
 
 
+# --- The optional CDK Pipelines section (issue 10) -------------------------------------------
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_CONNECTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[\w-]+$"
+)
+_PIPELINE_KEYS = ("enabled", "repository", "branch", "connection_arn", "account", "region",
+                  "environments")
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """`spotify-etl.pipeline`: a self-mutating CDK Pipelines pipeline from a repository."""
+
+    repository: str
+    """`OWNER/REPO` on the CodeConnections connection."""
+    connection_arn: str
+    branch: str = "main"
+    account: str | None = None
+    """Where the pipeline itself lives (default: the CLI's account)."""
+    region: str = "us-east-1"
+    approvals: tuple[str, ...] = ()
+    """Environments deployed only after a manual approval (`environments.<name>.approval`)."""
+
+
+def parse_pipeline(
+    raw: Any, environments: dict[str, EnvironmentSettings]
+) -> PipelineSettings | None:
+    """The pipeline section, or None when it is absent or `enabled: false`."""
+    base = f"{CONTEXT_KEY}.pipeline"
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{base}: expected an object")
+    for key in raw:
+        if key not in _PIPELINE_KEYS:
+            raise ConfigError(f"{base}.{key}: unknown key (known: {', '.join(_PIPELINE_KEYS)})")
+    if not _check_bool(f"{base}.enabled", raw.get("enabled", True)):
+        return None
+    repository = _check_optional_str(f"{base}.repository", raw.get("repository"), _REPOSITORY,
+                                     "a repository like 'OWNER/REPO'")
+    connection_arn = _check_optional_str(
+        f"{base}.connection_arn", raw.get("connection_arn"), _CONNECTION_ARN,
+        "a CodeConnections connection ARN",
+    )
+    if repository is None or connection_arn is None:
+        missing = "repository" if repository is None else "connection_arn"
+        raise ConfigError(f"{base}.{missing}: required when the pipeline is enabled")
+    branch = raw.get("branch", "main")
+    if not isinstance(branch, str) or not branch.strip():
+        raise ConfigError(f"{base}.branch: expected a non-empty branch name")
+    approvals = []
+    stages = raw.get("environments", {})
+    if not isinstance(stages, dict):
+        raise ConfigError(f"{base}.environments: expected an object of environments")
+    for name, options in stages.items():
+        if name not in environments:
+            raise ConfigError(f"{base}.environments.{name}: not a configured environment "
+                              f"(configured: {', '.join(environments)})")
+        if not isinstance(options, dict) or set(options) - {"approval"}:
+            raise ConfigError(f"{base}.environments.{name}: expected {{\"approval\": true|false}}")
+        if _check_bool(f"{base}.environments.{name}.approval", options.get("approval", False)):
+            approvals.append(name)
+    return PipelineSettings(
+        repository=repository,
+        connection_arn=connection_arn,
+        branch=branch,
+        account=_check_optional_str(f"{base}.account", raw.get("account"), _ACCOUNT,
+                                    "a 12-digit AWS account ID"),
+        region=_check_optional_str(f"{base}.region", raw.get("region", "us-east-1"), _REGION,
+                                   "an AWS region like 'eu-west-1'") or "us-east-1",
+        approvals=tuple(approvals),
+    )
+
+
 @dataclass(frozen=True)
 class AppConfig:
-    """All configured environments, in cdk.json order."""
+    """All configured environments, in cdk.json order (and the pipeline, if enabled)."""
 
     environments: dict[str, EnvironmentSettings] = field(default_factory=dict)
+    pipeline: PipelineSettings | None = None
 
     def select(self, name: str | None) -> list[EnvironmentSettings]:
         """The environment named by `-c env=NAME`, or all of them when no name is given."""
@@ -291,7 +378,7 @@ def parse_config(context: Any) -> AppConfig:
     """Parse the `spotify-etl` context object: `{"defaults": {...}, "environments": {...}}`."""
     if not isinstance(context, dict):
         raise ConfigError(f"{CONTEXT_KEY}: missing from cdk.json context (expected an object)")
-    unknown = set(context) - {"defaults", "environments"}
+    unknown = set(context) - {"defaults", "environments", "pipeline"}
     if unknown:
         raise ConfigError(f"{CONTEXT_KEY}.{sorted(unknown)[0]}: unknown key")
     defaults = context.get("defaults", {})
@@ -300,9 +387,8 @@ def parse_config(context: Any) -> AppConfig:
     environments = context.get("environments")
     if not isinstance(environments, dict) or not environments:
         raise ConfigError(f"{CONTEXT_KEY}.environments: expected at least one environment")
-    return AppConfig(
-        {name: parse_environment(name, raw, defaults) for name, raw in environments.items()}
-    )
+    parsed = {name: parse_environment(name, raw, defaults) for name, raw in environments.items()}
+    return AppConfig(parsed, parse_pipeline(context.get("pipeline"), parsed))
 
 
 CDK_JSON = Path("cdk.json")

@@ -1,7 +1,7 @@
 """One environment: IngestStack, TransformStack and CatalogStack, wired one way.
 
-TransformStack and CatalogStack use the bucket of IngestStack (by its known name) and
-TransformStack its alert topic, so both depend on it; IngestStack refers to neither of them.
+TransformStack and CatalogStack use the bucket of IngestStack (by its known name) and its alert
+topic, so both depend on it; IngestStack refers to neither of them.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class SpotifyEtlStage(cdk.Stage):
             self,
             "Catalog",
             settings=settings,
+            alert_topic=self.ingest.alert_topic,
             description="spotify-etl: Glue catalog and Athena workgroup",
         )
         # Both read the bucket IngestStack creates.

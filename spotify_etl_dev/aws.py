@@ -31,6 +31,7 @@ from spotify_etl_dev.identity import REGION
 BUCKET_NAME = "spotify-etl-local-data"
 SECRET_NAME = "spotify-etl/local/spotify-credentials"
 EVENT_QUEUE_NAME = "spotify-etl-local-object-created"
+EVENT_FAILURES_NAME = "spotify-etl-local-transform-failures"
 EVENT_RULE_NAME = "spotify-etl-local-raw-object-created"
 EXTRACT_QUEUE_NAME = "spotify-etl-local-extract"
 EXTRACT_DLQ_NAME = "spotify-etl-local-extract-dead-letters"
@@ -61,8 +62,11 @@ class LocalAws:
     secret_id: str
     """The secret's name (the handlers accept a name or an ARN); stored by store_spotify_secret."""
     event_queue_url: str
+    """The transform queue: the rule delivers Object Created events into it, as deployed."""
     extract_queue_url: str = ""
     extract_dlq_url: str = ""
+    event_failures_url: str = ""
+    """The transform queue's dead-letter queue (TransformFailures)."""
 
     def client(self, service: str) -> Any:
         """A boto3 client for `service` on this endpoint."""
@@ -125,12 +129,26 @@ class LocalAws:
             Name=self.secret_id, SecretString=secret_string(credentials)
         )
 
-    def drain_object_created_events(self) -> list[dict[str, Any]]:
-        """Every *Object Created* event the rule has captured so far, removed from the queue.
+    def with_transform_redrive(self, *, max_receive_count: int) -> LocalAws:
+        """The transform queue shaped as TransformStack shapes it: visibility six times the
+        transform's timeout, redrive to its failure queue after `max_receive_count`."""
+        sqs = self.client("sqs")
+        failures_url = sqs.create_queue(QueueName=EVENT_FAILURES_NAME)["QueueUrl"]
+        failures_arn = sqs.get_queue_attributes(
+            QueueUrl=failures_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        visibility = contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.TRANSFORM_TIMEOUT_SECONDS
+        sqs.set_queue_attributes(QueueUrl=self.event_queue_url, Attributes={
+            "VisibilityTimeout": str(visibility),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": failures_arn, "maxReceiveCount": max_receive_count}
+            ),
+        })
+        return replace(self, event_failures_url=failures_url)
 
-        moto puts the key into the event as stored; S3 URL-encodes it (space as `+`), and the
-        transform decodes it, so it is encoded here as AWS would send it.
-        """
+    def drain_object_created_events(self) -> list[dict[str, Any]]:
+        """Every *Object Created* event the rule has captured so far, removed from the queue,
+        its key encoded as AWS sends it (`as_s3_sends_it`)."""
         sqs = self.client("sqs")
         events: list[dict[str, Any]] = []
         while True:
@@ -139,13 +157,22 @@ class LocalAws:
             if not messages:
                 return events
             for message in messages:
-                event = json.loads(message["Body"])
-                obj = event["detail"]["object"]
-                obj["key"] = quote_plus(obj["key"], safe="/")
-                events.append(event)
+                events.append(json.loads(as_s3_sends_it(message["Body"])))
                 sqs.delete_message(
                     QueueUrl=self.event_queue_url, ReceiptHandle=message["ReceiptHandle"]
                 )
+
+
+def as_s3_sends_it(body: str) -> str:
+    """An Object Created event's JSON with its key URL-encoded as S3 sends it.
+
+    moto puts the key into the event as stored; S3 URL-encodes it (space as `+`), and the
+    transform decodes it.
+    """
+    event = json.loads(body)
+    obj = event["detail"]["object"]
+    obj["key"] = quote_plus(obj["key"], safe="/")
+    return json.dumps(event)
 
 
 def _set_environ(values: Mapping[str, str | None]) -> None:

@@ -292,6 +292,11 @@ class FakeSpotify:
             self._state.quota_seconds = retry_after_seconds
             self._state.quota_until = self.clock() + retry_after_seconds
 
+    def issued_access_tokens(self) -> list[str]:
+        """Every access token issued and not revoked (tests check none of them is logged)."""
+        with self._lock:
+            return list(self._state.tokens)
+
     # -- request log -----------------------------------------------------------------------
     @property
     def requests(self) -> list[RequestRecord]:

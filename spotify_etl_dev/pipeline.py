@@ -4,22 +4,23 @@ Stages, each timed: a local AWS endpoint holding the bucket (seeded with the exi
 the extract queues, the Spotify API (bundled sample data or the real one), then the deployed
 path: the planner handler invoked with the schedule's payload, one message per source on the
 extract queue (moto's SQS), a local event source polling it with Lambda's SQS semantics into
-the extract worker handler, each resulting *Object Created* event delivered to the transform
-handler as the EventBridge rule delivers it, the catalog and every named query on DuckDB, and
-the lake copied back to its folder. Every handler the stacks deploy runs, and nothing else.
+the extract worker handler, each resulting *Object Created* event delivered by the rule into the
+transform queue and from there, by the same local event source (at most
+`transform_max_concurrency` at once), to the transform handler, the catalog and every named
+query on DuckDB, and the lake copied back to its folder. Every handler the stacks deploy runs,
+and nothing else.
 """
 
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import logging
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from contextlib import ExitStack, redirect_stdout
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,13 @@ from spotify_etl.config import EnvironmentSettings, sources_json
 from spotify_etl.local.lake import QueryResult, open_lake, rows_per_table, run_sql
 from spotify_etl.local.render import print_result
 from spotify_etl.named_queries import NamedQuery, load_named_queries
-from spotify_etl_dev.aws import LocalAws, local_aws, patched_environ, start_event_capture
+from spotify_etl_dev.aws import (
+    LocalAws,
+    as_s3_sends_it,
+    local_aws,
+    patched_environ,
+    start_event_capture,
+)
 from spotify_etl_dev.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
 from spotify_etl_dev.lambda_context import FakeLambdaContext
 from spotify_etl_dev.progress import Progress, StageFailedError
@@ -99,9 +106,9 @@ class RunSummary:
     """Messages still on the extract queue when the run stopped (deferred or retry pending)."""
     dead_lettered: int = 0
     handlers_invoked: set[str] = field(default_factory=set)
+    """The handlers (`module.function`) this run invoked, as the stacks name them."""
     metric_lines: list[str] = field(default_factory=list)
     """The EMF records the handlers published (CloudWatch would extract them in AWS)."""
-    """The handlers (`module.function`) this run invoked, as the stacks name them."""
     quarantined: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     """Rows per table in the whole lake, all snapshots."""
@@ -136,8 +143,10 @@ def _new_containers() -> None:
     run in the same process (tests) has new endpoints.
     """
     from spotify_runtime.extract.worker import forget_container
+    from spotify_runtime.transform.handler import forget_container as forget_transform
 
     forget_container()
+    forget_transform()
 
 
 def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
@@ -200,22 +209,35 @@ def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSetti
     summary.deferred = local.queue_depth(local.extract_queue_url)
 
 
-def _transform_all(local: LocalAws, summary: RunSummary) -> int:
-    """Deliver every Object Created event the rule captured to the transform handler."""
+def _transform_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> int:
+    """Lambda's event source mapping over the transform queue (where the rule delivered every
+    Object Created event), into the transform handler; returns the messages it left there."""
     transform = _invoke(summary, contract.TRANSFORM_HANDLER)
-    delivered = 0
-    # Transform writes no Object Created under raw/to_process/, but drain until quiet anyway,
-    # as EventBridge would keep delivering.
-    while events := local.drain_object_created_events():
-        for event in events:
-            context = FakeLambdaContext(TRANSFORM_FUNCTION, contract.TRANSFORM_TIMEOUT_SECONDS)
-            # Lambda ships the handler's stdout (its EMF metric records) to CloudWatch Logs;
-            # here the run collects them instead of printing JSON between the stage lines.
-            with redirect_stdout(io.StringIO()) as stdout:
-                transform(event, context)
-            summary.metrics.update(_emf_metrics(stdout.getvalue()))
-            delivered += 1
-    return delivered
+
+    def invoke(records: list[dict[str, Any]], _deadline: Any) -> dict[str, Any]:
+        context = FakeLambdaContext(TRANSFORM_FUNCTION, contract.TRANSFORM_TIMEOUT_SECONDS)
+        records = [{**record, "body": as_s3_sends_it(record["body"])} for record in records]
+        return transform({"Records": records}, context)
+
+    mapping = EventSourceMapping(
+        sqs=local.client("sqs"),
+        queue_url=local.event_queue_url,
+        clock=RealClock(),
+        containers=[invoke] * settings.transform_max_concurrency,
+        batch_size=contract.TRANSFORM_BATCH_SIZE,
+        function_timeout_seconds=contract.TRANSFORM_TIMEOUT_SECONDS,
+        idle_grace_seconds=IDLE_GRACE_SECONDS,
+    )
+    # Lambda ships the handler's EMF metric records to CloudWatch Logs; here the run collects
+    # them instead of printing JSON between the stage lines.
+    metrics.set_sink(summary.metric_lines.append)
+    try:
+        stats = mapping.run()
+    finally:
+        metrics.set_sink(None)
+    summary.metrics = _emf_metrics("\n".join(summary.metric_lines))
+    summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]
+    return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)
 
 
 def _emf_metrics(text: str) -> Counter[str]:
@@ -334,15 +356,25 @@ class _Stages:
     def transform(self) -> None:
         assert self.local is not None
         with self.progress.stage(STAGE_TRANSFORM) as report:
-            delivered = _transform_all(self.local, self.summary)
-            self.summary.events_delivered = delivered
+            self.local = self.local.with_transform_redrive(
+                max_receive_count=self.options.settings.transform_max_receive_count
+            )
+            left = _transform_queue(self.local, self.summary, self.options.settings)
+            delivered = self.summary.events_delivered
             s3 = self.local.client("s3")
             self.summary.quarantined = [
                 key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
                 if key not in self.seeded and not is_error_report(key)
             ]
             report.detail = f"transform handler: {delivered} Object Created event(s)"
-            if self.summary.quarantined:  # inside the stage: it is marked failed, not done
+            # Inside the stage: it is marked failed, not done.
+            if left:
+                raise StageFailedError(
+                    f"{STAGE_TRANSFORM}: the transform failed on {left} raw file(s); their "
+                    "events are still on the transform queue (run with -v for the handler's "
+                    "errors)"
+                )
+            if self.summary.quarantined:
                 raise StageFailedError(
                     f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined "
                     f"under {RAW_FAILED} (see the .error.json beside each), e.g. "

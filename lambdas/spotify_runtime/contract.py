@@ -30,6 +30,9 @@ DEFAULT_REFRESH_TOKEN_ALARM_DAYS = 30
 METRICS_NAMESPACE = "SpotifyEtl"
 METRIC_RAW_FILES_QUARANTINED = "RawFilesQuarantined"
 """Raw files the transform moved to raw/failed/ (dimension Bucket); an alarm watches it."""
+METRIC_RAW_FILE_FAILURES = "RawFileTransformFailures"
+"""Raw files whose transform raised in an SQS batch (dimension Bucket): the message goes back to
+the queue, so the invocation itself does not count as a Lambda error; an alarm watches this."""
 METRIC_DIMENSION_BUCKET = "Bucket"
 METRIC_REFRESH_TOKEN_DAYS_LEFT = "RefreshTokenDaysLeft"
 """Days before the refresh token expires (extract worker, each invocation; dimension Bucket);
@@ -48,6 +51,9 @@ WORKER_TIMEOUT_SECONDS = 15 * 60
 largest playlist (10,000 items, about 200 requests) fit at a share of 7 requests per 30 s
 (docs/scaling.md). A 429 that does not fit defers the message instead of waiting."""
 TRANSFORM_TIMEOUT_SECONDS = 5 * 60
+TRANSFORM_BATCH_SIZE = 1
+"""Raw files per transform invocation (its SQS event source's batch size): one, since one file
+may take most of the timeout."""
 WORKER_MEMORY_MB = 512
 PLANNER_MEMORY_MB = 256
 

@@ -9,6 +9,8 @@ import hashlib
 import re
 from datetime import UTC, date, datetime
 
+from spotify_runtime.sources import ID_SOURCE_TYPES, USER_KEY_ID, USER_SOURCE_TYPES
+
 RAW_TO_PROCESS = "raw/to_process/"
 """Extract writes here; an Object Created event under it triggers the transform."""
 RAW_PROCESSED = "raw/processed/"
@@ -31,6 +33,9 @@ TABLES = (
     "saved_albums", "followed_artists", "playlists",
 )
 """The tables the transform writes, one folder (and one Glue table) each under PROCESSED."""
+
+RAW_IMPORTS = RAW_TO_PROCESS + "tutorial/"
+"""Raw files brought from the seed tutorial (README, "Migrating"): one folder, any file name."""
 
 RAW_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -73,6 +78,26 @@ def listening_raw_key(source_type: str, source_key_id: str, after_ms: int | None
 def state_key(source_type: str, source_key_id: str) -> str:
     """Where one source's extraction state (its cursor) lives: state/<type>/<id>.json."""
     return f"{STATE}{source_type}/{source_key_id}.json"
+_EXTRACTED_KEY = re.compile(
+    re.escape(RAW_TO_PROCESS)
+    + "(?:(?:" + "|".join(map(re.escape, ID_SOURCE_TYPES)) + ")/[0-9A-Za-z]{22}"
+    + "|(?:" + "|".join(map(re.escape, USER_SOURCE_TYPES)) + ")/" + re.escape(USER_KEY_ID) + ")"
+    # raw_key's run time, or listening_raw_key's cursor (`after-` and a time to the ms)
+    + r"/(?:\d{8}T\d{6}Z|after-\d{8}T\d{6}(?:\d{3})?Z)\.json"
+)
+_IMPORTED_NAME = re.compile(r"[^/\x00-\x1f\x7f.][^/\x00-\x1f\x7f]{0,250}\.json")
+
+
+def is_raw_key(key: str) -> bool:
+    """Whether `key` is a raw file the transform accepts, exactly: what `raw_key` makes
+    (`raw/to_process/<type>/<id>/<timestamp>.json`) or a file name directly in RAW_IMPORTS.
+
+    Nothing else under raw/to_process/ (other folders, `..` or `.` segments, control characters,
+    keys that only end in `.json`) is transformed.
+    """
+    if _EXTRACTED_KEY.fullmatch(key):
+        return True
+    return key.startswith(RAW_IMPORTS) and bool(_IMPORTED_NAME.fullmatch(key[len(RAW_IMPORTS):]))
 
 
 def relative_raw_key(key: str) -> str:

@@ -9,11 +9,13 @@ from collections.abc import Callable
 
 from spotify_runtime.contract import (
     METRIC_DIMENSION_BUCKET,
+    METRIC_RAW_FILE_FAILURES,
     METRIC_RAW_FILES_QUARANTINED,
     METRICS_NAMESPACE,
 )
 
 RAW_FILES_QUARANTINED = METRIC_RAW_FILES_QUARANTINED
+RAW_FILE_FAILURES = METRIC_RAW_FILE_FAILURES
 
 
 def emf_line(metric: str, value: float, *, bucket: str, unit: str = "Count") -> str:

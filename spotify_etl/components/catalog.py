@@ -23,7 +23,7 @@ from spotify_etl.constructs.keys import environment_key
 from spotify_etl.constructs.nag import acknowledge_wildcard_resource
 from spotify_etl.constructs.retention import log_retention, removal_policy
 from spotify_etl.constructs.stable_ids import keep_logical_id
-from spotify_etl.naming import resource_prefix
+from spotify_etl.naming import resource_prefix, stack_instance_suffix
 
 TABLE_LEVEL = layout.PROCESSED.count("/") + 2
 """S3 path depth of a table folder: bucket (1) / processed (2) / <table> (3)."""
@@ -69,7 +69,11 @@ class Catalog(Construct):
 
         # Glue writes an encrypted crawler's logs to /aws-glue/crawlers-role/<role>-<config>;
         # that group is created here, with our retention and our key.
-        role_name = security_configuration_name = f"{prefix}-crawler"
+        role_name = f"{prefix}-crawler"
+        # Where the environment is retained on destroy (prod), a retained security
+        # configuration or log group with a fixed name would make the next deploy fail: the
+        # name carries this stack instance's id, so a new stack gets new names.
+        security_configuration_name = f"{prefix}-crawler-{stack_instance_suffix(self._stack)}"
         log_group_name = f"/aws-glue/crawlers-role/{role_name}-{security_configuration_name}"
         log_group, log_key = self._encrypted_log_group(settings, log_group_name)
         security_configuration = glue.SecurityConfiguration(
@@ -78,6 +82,7 @@ class Catalog(Construct):
             security_configuration_name=security_configuration_name,
             cloud_watch_encryption=glue.CloudWatchEncryption.kms(log_key),
         )
+        security_configuration.apply_removal_policy(removal_policy(settings))
         keep_logical_id(security_configuration, "CrawlerSecurityE00904D9")
         crawler_role = self._crawler_role(
             bucket, database, database_name, role_name, log_group_name

@@ -67,6 +67,11 @@ class DataLake(Construct):
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
                 ),
                 s3.LifecycleRule(
+                    id="ExpireAthenaResults",
+                    prefix=layout.ATHENA_RESULTS,
+                    expiration=cdk.Duration.days(settings.athena_results_expiration_days),
+                ),
+                s3.LifecycleRule(
                     id="ArchiveProcessedRawFiles",
                     prefix=layout.RAW_PROCESSED,
                     transitions=[
@@ -84,6 +89,26 @@ class DataLake(Construct):
         self.bucket.node.default_child.add_property_override(
             "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
         )
+        self.bucket.add_to_resource_policy(athena_results_only_through_athena(self.bucket))
+
+
+def athena_results_only_through_athena(bucket: s3.IBucket) -> iam.PolicyStatement:
+    """Deny reading `athena-results/` except through Athena.
+
+    Query results hold whatever a query selected, and the bucket's readers are not the
+    workgroup's users. Athena reads results (GetQueryResults, result reuse) with the caller's
+    own credentials and `aws:CalledVia` athena.amazonaws.com, so with this Deny only principals
+    allowed to use the workgroup (athena:GetQueryResults on it) can read them; a direct
+    GetObject, the console's "download results" included, is refused for everyone.
+    """
+    return iam.PolicyStatement(
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=["s3:GetObject", "s3:GetObjectVersion"],
+        resources=[bucket.arn_for_objects(f"{layout.ATHENA_RESULTS}*")],
+        # True when aws:CalledVia is absent (a direct call) or names only other services.
+        conditions={"ForAllValues:StringNotEquals": {"aws:CalledVia": ["athena.amazonaws.com"]}},
+    )
 
 
 def lake_bucket(scope: Construct, settings: EnvironmentSettings) -> s3.IBucket:

@@ -170,9 +170,19 @@ class Extraction(Construct):
         the listening sources when there are any); returns their DLQ."""
         schedule_dlq = secure_queue(self, "ScheduleDeadLetters", settings=settings)
         acknowledge(schedule_dlq, "AwsSolutions-SQS3", DLQ_REASON)
-        schedule_role = iam.Role(
-            self, "ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com")
-        )
+        stack = cdk.Stack.of(self)
+        # Only EventBridge Scheduler acting for this account's default schedule group.
+        schedule_role = iam.Role(self, "ScheduleRole", assumed_by=iam.ServicePrincipal(
+            "scheduler.amazonaws.com",
+            conditions={
+                "StringEquals": {
+                    "aws:SourceAccount": stack.account,
+                    "aws:SourceArn": stack.format_arn(
+                        service="scheduler", resource="schedule-group", resource_name="default"
+                    ),
+                }
+            },
+        ))
         acknowledge_wildcard_resource(
             schedule_role,
             f"{self.planner.function.function_arn}:*",

@@ -1,9 +1,13 @@
-"""Transformation: an Object Created event under `raw/to_process/` -> the transform Lambda ->
-Parquet tables under `processed/`, the raw file archived (or quarantined).
+"""Transformation: an Object Created event under `raw/to_process/` -> the transform queue -> the
+transform Lambda -> Parquet tables under `processed/`, the raw file archived (or quarantined).
 
-The bucket sends Object Created events to EventBridge; the rule here invokes the transform
-asynchronously, with bounded retries and an on-failure queue. Runtime code:
-`lambdas/spotify_runtime/transform/`.
+The bucket sends Object Created events to EventBridge; the rule here puts them on the transform
+queue, and an SQS event source feeds the function with a maximum concurrency
+(`transform_max_concurrency`): a backfill of thousands of raw files waits in the queue instead of
+starting thousands of functions, and no concurrency is reserved from the account's quota (on a
+new account, whose quota is 10, any reservation would fail the deploy). A file whose transform
+keeps failing goes to the failure queue after `transform_max_receive_count` deliveries; so does
+an event the rule cannot deliver. Runtime code: `lambdas/spotify_runtime/transform/`.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from spotify_runtime import contract, layout
@@ -27,7 +32,8 @@ from spotify_etl.constructs.python_function import PythonFunction
 from spotify_etl.constructs.queues import secure_queue
 
 RETRY_ATTEMPTS = 2
-"""Lambda's asynchronous retries (0-2) before the event goes to the on-failure queue."""
+"""EventBridge's delivery retries into the transform queue before the event goes to the
+failure queue."""
 MAX_EVENT_AGE = cdk.Duration.hours(6)
 
 
@@ -40,10 +46,8 @@ def pandas_layer_arn_parameter(settings: EnvironmentSettings) -> str:
 
 
 class Transformation(Construct):
-    """`transform` (PythonFunction), `failures` (its on-failure queue) and its trigger rule.
-
-    Its grants on the bucket are wired by the stack.
-    """
+    """`transform` (PythonFunction), `queue` (its trigger), `failures` (the queue's dead-letter
+    queue and the rule's) and the rule. Its grants on the bucket are wired by the stack."""
 
     def __init__(
         self,
@@ -57,6 +61,17 @@ class Transformation(Construct):
         super().__init__(scope, construct_id)
         self.failures = secure_queue(self, "TransformFailures", settings=settings)
         acknowledge(self.failures, "AwsSolutions-SQS3", DLQ_REASON)
+        self.queue = secure_queue(
+            self,
+            "TransformQueue",
+            settings=settings,
+            visibility_timeout=cdk.Duration.seconds(
+                contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.TRANSFORM_TIMEOUT_SECONDS
+            ),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.failures, max_receive_count=settings.transform_max_receive_count
+            ),
+        )
         pandas_layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
             "AwsSdkPandasLayer",
@@ -75,14 +90,19 @@ class Transformation(Construct):
             memory_size=settings.transform_memory_mb,
             layers=[pandas_layer],
             environment={contract.ENV_DATA_BUCKET: bucket.bucket_name},
-            retry_attempts=RETRY_ATTEMPTS,
-            max_event_age=MAX_EVENT_AGE,
-            on_failure=destinations.SqsDestination(self.failures),
         )
-        events.Rule(
+        self.transform.function.add_event_source(
+            event_sources.SqsEventSource(
+                self.queue,
+                batch_size=contract.TRANSFORM_BATCH_SIZE,
+                max_concurrency=settings.transform_max_concurrency,
+                report_batch_item_failures=True,
+            )
+        )
+        self.rule = events.Rule(
             self,
             "RawFileCreated",
-            description=f"Object Created under {layout.RAW_TO_PROCESS} -> transform",
+            description=f"Object Created under {layout.RAW_TO_PROCESS} -> transform queue",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
                 detail_type=["Object Created"],
@@ -91,10 +111,11 @@ class Transformation(Construct):
                     "object": {"key": [{"prefix": layout.RAW_TO_PROCESS}]},
                 },
             ),
-            # These retries cover delivery to Lambda; the function's own retries are above.
+            # These retries cover delivery into the queue; the queue's redrive covers the
+            # transform's own failures.
             targets=[
-                targets.LambdaFunction(
-                    self.transform.function,
+                targets.SqsQueue(
+                    self.queue,
                     retry_attempts=RETRY_ATTEMPTS,
                     max_event_age=MAX_EVENT_AGE,
                     dead_letter_queue=self.failures,
@@ -113,4 +134,17 @@ class Transformation(Construct):
                 period=cdk.Duration.minutes(5),
             ),
             "RawFilesQuarantined: the transform moved a raw file to raw/failed/",
+        )
+        # A file whose transform raised is reported in the batch response, not as a Lambda
+        # error: this alarm says so at the first failure, not only once it reaches the DLQ.
+        alarms.on_metric(
+            "RawFileTransformFailures",
+            cloudwatch.Metric(
+                namespace=contract.METRICS_NAMESPACE,
+                metric_name=contract.METRIC_RAW_FILE_FAILURES,
+                dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket.bucket_name},
+                statistic="Sum",
+                period=cdk.Duration.minutes(5),
+            ),
+            "RawFileTransformFailures: a raw file's transform failed; it will be retried",
         )

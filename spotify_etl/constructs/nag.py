@@ -41,4 +41,4 @@ def render(node: Any) -> str:
         return f"<{render(resource)}.{render(attribute)}>"
     if isinstance(node, dict) and "Ref" in node:
         return f"<{render(node['Ref'])}>"
-    return json.dumps(node)
+    return json.dumps(node, separators=(",", ":"))  # as cdk-nag (JSON.stringify) writes it

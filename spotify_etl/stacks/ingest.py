@@ -35,7 +35,7 @@ class IngestStack(cdk.Stack):
         lake = DataLake(self, "Lake", settings=settings)
         secret = SpotifySecret(self, "Spotify", settings=settings)
         self.alert_topic = AlertTopic(self, "Alerts", settings=settings).topic
-        alarms = Alarms(self, "Alarms", topic=self.alert_topic)
+        alarms = Alarms(self, "Alarms", topic=self.alert_topic, settings=settings)
 
         extraction = Extraction(
             self, "Extraction", settings=settings, bucket_name=lake.bucket.bucket_name,

@@ -31,7 +31,7 @@ class TransformStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         bucket = lake_bucket(self, settings)
-        alarms = Alarms(self, "Alarms", topic=alert_topic)
+        alarms = Alarms(self, "Alarms", topic=alert_topic, settings=settings)
         transformation = Transformation(
             self, "Transformation", settings=settings, bucket=bucket, alarms=alarms
         )
@@ -43,7 +43,10 @@ class TransformStack(cdk.Stack):
         # A write of the tables that fails half way removes the tables it did write, so a file
         # that stays in to_process leaves no partial snapshot for Athena to read.
         grant_objects(bucket, role, ["s3:DeleteObject"], layout.PROCESSED)
-        # Without ListBucket a missing key answers 403, not 404 (an already moved file looks
-        # like a permission problem); limited to the prefix it reads.
-        grant_list(bucket, role, layout.RAW_TO_PROCESS)
+        # A re-delivered event names a file an earlier delivery already moved. Whether S3
+        # answers that GetObject with 404 or 403 (a ListBucket conditioned on s3:prefix most
+        # likely does not make it 404), the transform then lists the exact archived key under
+        # raw/processed/ or raw/failed/ (transform/service.py, _archived): listing those two
+        # prefixes only, and no read of the archive, is all it takes.
+        grant_list(bucket, role, layout.RAW_PROCESSED, layout.RAW_FAILED)
         self.transformation = transformation

@@ -37,6 +37,10 @@ def test_cdk_json_parses_with_documented_defaults():
         ({"destroy_on_removal": "yes"}, "environments.dev.destroy_on_removal"),
         ({"refresh_token_alarm_days": 0}, "environments.dev.refresh_token_alarm_days"),
         ({"refresh_token_alarm_days": 200}, "environments.dev.refresh_token_alarm_days"),
+        ({"transform_max_concurrency": 1}, "environments.dev.transform_max_concurrency"),
+        ({"transform_max_receive_count": 0}, "environments.dev.transform_max_receive_count"),
+        ({"athena_results_expiration_days": 0},
+         "environments.dev.athena_results_expiration_days"),
     ],
 )
 def test_mistakes_name_the_key(overrides, key):

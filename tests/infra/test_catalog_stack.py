@@ -34,7 +34,7 @@ def test_crawler_logs_are_encrypted_into_its_own_log_group(dev):
     crawler = only(dev.catalog, "AWS::Glue::Crawler")
     assert crawler["CrawlerSecurityConfiguration"] == {"Ref": security_id}
     log_group = only(dev.catalog, "AWS::Logs::LogGroup")
-    assert log_group["LogGroupName"].startswith("/aws-glue/crawlers-role/")
+    assert render(log_group["LogGroupName"]).startswith("/aws-glue/crawlers-role/")
     assert "KmsKeyId" in log_group
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -29,12 +31,33 @@ def test_dependencies_run_one_way(environments, name):
     assert dependency_ids(stage.ingest) == set()
 
 
-def test_ingest_exports_only_what_transform_imports(dev):
-    # IngestStack exports the alert topic; it imports nothing from the other stacks.
-    ingest = dev.ingest.to_json()
-    assert "Fn::ImportValue" not in str(ingest)
-    assert "Fn::ImportValue" not in str(dev.catalog.to_json())
-    assert "Fn::ImportValue" in str(dev.transform.to_json())
+def imported_values(template) -> set[str]:
+    """The export names a template imports."""
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "Fn::ImportValue" in node:
+                found.add(json.dumps(node["Fn::ImportValue"], sort_keys=True))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(template.to_json())
+    return found
+
+
+def test_ingest_exports_only_the_alert_topic_the_others_import(dev):
+    # IngestStack exports the alert topic (its ARN); it imports nothing from the other stacks.
+    assert imported_values(dev.ingest) == set()
+    exports = dev.ingest.to_json()["Outputs"]
+    assert len(exports) == 1
+    (output,) = exports.values()
+    assert output["Value"] == {"Ref": next(iter(dev.ingest.find_resources("AWS::SNS::Topic")))}
+    assert len(imported_values(dev.transform)) == 1
+    assert imported_values(dev.catalog) == imported_values(dev.transform)
 
 
 def test_environments_get_their_region(environments, config):

@@ -46,7 +46,7 @@ def test_an_id_not_in_the_sample_data_says_so_once(tmp_path: Path) -> None:
 
 def test_failures_are_said_once_in_their_stage_without_metric_records(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
-    broken = lake / RAW_TO_PROCESS / "playlist" / "broken" / "20240501T181000Z.json"
+    broken = lake / RAW_TO_PROCESS / "playlist" / "0BrokenP1ayl1stXXXXXXX" / "20240501T181000Z.json"
     broken.parent.mkdir(parents=True)
     broken.write_text("null", encoding="utf-8")
     editorial = f"playlist:{catalogue.EDITORIAL_PLAYLIST_ID}"

@@ -20,7 +20,7 @@ from spotify_runtime.transform.events import raw_objects
 from spotify_etl_dev.pipeline import RunOptions, run_pipeline
 
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-BROKEN = "playlist/broken/20240501T181000Z.json"
+BROKEN = "playlist/0BrokenP1ayl1stXXXXXXX/20240501T181000Z.json"  # a well-formed raw key
 
 
 def _local_replay_commands() -> list[str]:
@@ -71,6 +71,6 @@ def test_an_error_report_under_to_process_is_never_a_raw_file() -> None:
     report = RAW_TO_PROCESS + BROKEN + ".20240501T181009.000000Z.error.json"
     event = {"detail-type": "Object Created",
              "detail": {"bucket": {"name": "b"}, "object": {"key": report}}}
-    assert raw_objects(event) == []
+    assert raw_objects(event, "b") == []
     assert raw_objects({"Records": [{"s3": {"bucket": {"name": "b"},
-                                            "object": {"key": report}}}]}) == []
+                                            "object": {"key": report}}}]}, "b") == []

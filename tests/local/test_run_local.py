@@ -290,11 +290,15 @@ def test_run_local_live_without_credentials_fails_before_starting(
     assert not lake.exists()
 
 
+BROKEN_ID = "0123456789abcdefABCDEF"
+"""A well-formed playlist ID (the transform takes only keys of the raw-key layout)."""
+
+
 def test_run_local_failures_exit_non_zero_in_one_line_and_keep_the_rest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lake = tmp_path / "lake"
-    broken = lake / RAW_TO_PROCESS / "playlist" / "broken" / "20240501T181000Z.json"
+    broken = lake / RAW_TO_PROCESS / "playlist" / BROKEN_ID / "20240501T181000Z.json"
     broken.parent.mkdir(parents=True)
     broken.write_text("{not json", encoding="utf-8")
     missing = "playlist:37i9dQZF1DXcBWIGoYBM5M"  # Spotify-owned: 404 since Nov 2024
@@ -308,9 +312,10 @@ def test_run_local_failures_exit_non_zero_in_one_line_and_keep_the_rest(
     assert "1 raw file(s) quarantined under raw/failed/" in captured.err
     assert [key.split("/")[2] for key in _files(lake, RAW_PROCESSED)] == ["saved-tracks"]
     failed, report = _files(lake, "raw/failed")
-    assert failed == "raw/failed/playlist/broken/20240501T181000Z.json"
+    assert failed == f"raw/failed/playlist/{BROKEN_ID}/20240501T181000Z.json"
     assert report.startswith(failed + ".") and report.endswith(".error.json")
-    assert (lake / "raw/failed/playlist/broken/20240501T181000Z.json").read_text() == "{not json"
+    quarantined = lake / f"raw/failed/playlist/{BROKEN_ID}/20240501T181000Z.json"
+    assert quarantined.read_text() == "{not json"
 
 
 def test_run_local_live_with_an_unknown_environment_names_the_configured_ones(

@@ -24,6 +24,7 @@ def s3(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("DATA_BUCKET", BUCKET)
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=BUCKET)
@@ -78,7 +79,9 @@ def test_processes_then_archives_and_a_second_delivery_changes_nothing(s3, raw_f
     assert objects(s3) == after_first  # overwritten in place, no duplicates
 
 
-@pytest.mark.parametrize("relative", ["my playlist/día 1+2.json", "a+b c/ñ 東京.json"])
+@pytest.mark.parametrize(
+    "relative", ["tutorial/my playlist día 1+2.json", "tutorial/a+b c ñ 東京.json"]
+)
 def test_keys_with_spaces_plus_and_unicode(s3, raw_fixture, relative):
     key = "raw/to_process/" + relative
     s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
@@ -91,13 +94,13 @@ def test_keys_with_spaces_plus_and_unicode(s3, raw_fixture, relative):
 
 
 def test_a_plus_in_a_key_arrives_encoded_as_s3_sends_it(s3, raw_fixture):
-    key = "raw/to_process/a+b.json"
+    key = "raw/to_process/tutorial/a+b.json"
     s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
     event = eventbridge(key)
-    event["detail"]["object"]["key"] = "raw/to_process/a%2Bb.json"  # S3's encoding of "+"
+    event["detail"]["object"]["key"] = "raw/to_process/tutorial/a%2Bb.json"  # S3's "+"
     (result,) = handler(event, s3=s3)["results"]
     assert result["status"] == "processed" and result["key"] == key
-    assert "raw/processed/a+b.json" in objects(s3)
+    assert "raw/processed/tutorial/a+b.json" in objects(s3)
 
 
 def test_malformed_file_is_quarantined_with_its_report(s3, raw_doc, capsys):
@@ -125,9 +128,24 @@ def test_malformed_file_is_quarantined_with_its_report(s3, raw_doc, capsys):
 
 
 def test_not_json_is_quarantined(s3):
-    s3.put_object(Bucket=BUCKET, Key="raw/to_process/x.json", Body=b"<html>")
-    (result,) = handler(notification("raw/to_process/x.json"), s3=s3)["results"]
+    s3.put_object(Bucket=BUCKET, Key="raw/to_process/tutorial/x.json", Body=b"<html>")
+    (result,) = handler(notification("raw/to_process/tutorial/x.json"), s3=s3)["results"]
     assert result["status"] == "quarantined" and "not valid JSON" in result["what"]
+
+
+class RecordingS3:
+    """Delegates to a real client and records each operation called."""
+
+    def __init__(self, client):
+        self.client, self.calls = client, []
+
+    def __getattr__(self, name):
+        real = getattr(self.client, name)
+
+        def recorded(**kwargs):
+            self.calls.append(name)
+            return real(**kwargs)
+        return recorded
 
 
 class FailingS3:
@@ -183,8 +201,8 @@ def test_two_raw_files_on_one_day_both_survive(s3, raw_fixture):
 
 
 def test_seed_paging_object_backfills(s3, raw_fixture):
-    dated = "raw/to_process/spotify_raw_2023-03-15 18:10:02.123456.json"
-    undated = "raw/to_process/archive/export.json"
+    dated = "raw/to_process/tutorial/spotify_raw_2023-03-15 18:10:02.123456.json"
+    undated = "raw/to_process/tutorial/export.json"
     for key in (dated, undated):
         s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_paging_seed.json"))
     handler(notification(dated, undated), s3=s3)
@@ -196,9 +214,9 @@ def test_seed_paging_object_backfills(s3, raw_fixture):
         (PLAYLIST, 100), (PLAYLIST, 102)]
 
 
-def test_missing_raw_object_is_a_successful_no_op(s3):
-    (result,) = handler(eventbridge(KEY), s3=s3)["results"]
-    assert result["status"] == "already_done"
+def test_missing_raw_object_never_archived_is_logged_and_left_alone(s3):
+    (result,) = handler(eventbridge(KEY), s3=s3)["results"]  # moto answers 404
+    assert result["status"] == "gone"
     assert objects(s3) == {}
 
 
@@ -207,11 +225,14 @@ def test_a_failed_read_raises_instead_of_counting_as_done(s3):
         handler(eventbridge(KEY), s3=FailingS3(s3, "get_object"))
 
 
-def test_bucket_from_environment_when_the_event_has_none(s3, raw_fixture, monkeypatch):
-    monkeypatch.setenv("DATA_BUCKET", BUCKET)
+def test_events_for_another_bucket_or_without_one_are_dropped_untouched(s3, raw_fixture):
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=raw_fixture("album_envelope.json"))
-    event = eventbridge(KEY)
-    del event["detail"]["bucket"]
-    (result,) = handler(event, s3=s3)["results"]
-    assert result["status"] == "processed"
-    assert len(objects(s3, "processed/")) == 3  # an album has no playlist_tracks
+    other = eventbridge(KEY)
+    other["detail"]["bucket"]["name"] = "someone-elses-bucket"
+    nameless = eventbridge(KEY)
+    del nameless["detail"]["bucket"]
+    recording = RecordingS3(s3)
+    for event in (other, nameless):
+        assert handler(event, s3=recording)["results"] == []
+    assert recording.calls == []  # not even a GetObject
+    assert list(objects(s3)) == [KEY]

@@ -62,35 +62,71 @@ def s3_records(*keys, bucket="lake"):
 
 
 def test_classic_records_are_url_decoded_in_order():
-    keys = ["raw/to_process/my list/día 1+2.json", "raw/to_process/a/b.json"]
-    found = raw_objects(s3_records(*keys))
+    keys = ["raw/to_process/tutorial/my list día 1+2.json", KEY]
+    found = raw_objects(s3_records(*keys), "lake")
     assert [(o.bucket, o.key) for o in found] == [("lake", k) for k in keys]
 
 
 def test_eventbridge_key_is_decoded():
-    (found,) = raw_objects(eventbridge("raw/to_process/a+b.json"))
-    assert found.key == "raw/to_process/a b.json"
-    (plain,) = raw_objects(eventbridge("raw/to_process/a/b.json"))
-    assert plain.key == "raw/to_process/a/b.json"
+    (found,) = raw_objects(eventbridge("raw/to_process/tutorial/a+b.json"), "lake")
+    assert found.key == "raw/to_process/tutorial/a b.json"
+    (plain,) = raw_objects(eventbridge(KEY), "lake")
+    assert plain.key == KEY
 
 
-def test_ignores_other_prefixes_suffixes_and_event_types(caplog):
+KEY = "raw/to_process/playlist/37i9dQZF1DXcBWIGoYBM5M/20261124T181000Z.json"
+
+
+@pytest.mark.parametrize("key", [
+    KEY,
+    "raw/to_process/album/4aawyAB9vmqN3uQ7FjRGTy/20261124T181000Z.json",
+    "raw/to_process/saved-tracks/me/20261124T181000Z.json",
+    "raw/to_process/recently-played/me/20261124T181000Z.json",
+    "raw/to_process/tutorial/spotify_raw_2023-03-15 18:10:02.123456.json",
+    "raw/to_process/tutorial/export.json",
+])
+def test_accepts_exactly_the_raw_key_layout(key):
+    assert [o.key for o in raw_objects(eventbridge(key), "lake")] == [key]
+
+
+@pytest.mark.parametrize("key", [
+    "raw/to_process/playlist/../../processed/songs/x.json",
+    "raw/to_process/playlist/37i9dQZF1DXcBWIGoYBM5M/../20261124T181000Z.json",
+    "raw/to_process/tutorial/../x.json",
+    "raw/to_process/tutorial/..json",
+    "raw/to_process/tutorial/a/b.json",
+    "raw/to_process/tutorial/line\nbreak.json",
+    "raw/to_process/x.json",
+    "raw/to_process/a/b.json",
+    "raw/to_process/podcast/37i9dQZF1DXcBWIGoYBM5M/20261124T181000Z.json",
+    "raw/to_process/playlist/short/20261124T181000Z.json",
+    "raw/to_process/saved-tracks/37i9dQZF1DXcBWIGoYBM5M/20261124T181000Z.json",
+    "raw/to_process/playlist/37i9dQZF1DXcBWIGoYBM5M/2026-11-24.json",
+    "raw/to_process/playlist/37i9dQZF1DXcBWIGoYBM5M/20261124T181000Z.json.txt",
+    "raw/processed/playlist/37i9dQZF1DXcBWIGoYBM5M/20261124T181000Z.json",
+    "processed/songs/x.json",
+])
+def test_drops_anything_else_with_one_log_line(key, caplog):
     caplog.set_level("INFO", logger="spotify_runtime.transform")
-    event = s3_records("raw/processed/a.json", "raw/to_process/a.txt", "processed/x.json",
-                       "raw/to_process/ok.json", "raw/to_process/ok.json")
-    assert [o.key for o in raw_objects(event)] == ["raw/to_process/ok.json"]
-    assert "not a .json object under raw/to_process/" in caplog.text
-    deleted = dict(eventbridge("raw/to_process/a.json"), **{"detail-type": "Object Deleted"})
-    assert raw_objects(deleted) == []
-    assert raw_objects({"hello": "world"}) == []
-    removed = s3_records("raw/to_process/gone.json")
+    assert raw_objects(eventbridge(key), "lake") == []
+    assert len(caplog.records) == 1 and "not a raw key" in caplog.text
+
+
+def test_ignores_other_event_types_and_shapes():
+    assert [o.key for o in raw_objects(s3_records(KEY, KEY), "lake")] == [KEY]
+    deleted = dict(eventbridge(KEY), **{"detail-type": "Object Deleted"})
+    assert raw_objects(deleted, "lake") == []
+    assert raw_objects({"hello": "world"}, "lake") == []
+    removed = s3_records(KEY)
     removed["Records"][0]["eventName"] = "ObjectRemoved:Delete"
     removed["Records"] += [{"eventSource": "aws:sqs"}, "not a record"]
-    assert raw_objects(removed) == []
+    assert raw_objects(removed, "lake") == []
 
 
-def test_bucket_falls_back_to_the_default():
-    event = eventbridge("raw/to_process/a.json")
-    del event["detail"]["bucket"]
-    assert raw_objects(event, default_bucket="fallback")[0].bucket == "fallback"
-    assert raw_objects(event) == []
+def test_only_the_functions_own_bucket(caplog):
+    caplog.set_level("WARNING", logger="spotify_runtime.transform")
+    assert raw_objects(eventbridge(KEY, bucket="other"), "lake") == []
+    nameless = eventbridge(KEY)
+    del nameless["detail"]["bucket"]
+    assert raw_objects(nameless, "lake") == []
+    assert caplog.text.count("not this function's bucket") == 2

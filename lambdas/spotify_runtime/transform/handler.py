@@ -1,31 +1,89 @@
-"""Transform handler: S3 Object Created (EventBridge or classic notification) -> tables.
+"""Transform handler: raw files named by S3 Object Created events -> tables.
 
-The event names the bucket; `DATA_BUCKET` is only a fallback for events that do not.
+Deployed, an SQS event source delivers batches from the transform queue (each message an
+EventBridge Object Created event) and the handler answers with a partial batch response: a
+message whose file failed stays on the queue for another delivery, then goes to the failure
+queue. An EventBridge event or a classic S3 notification invoked directly is handled too
+(errors raise). Only objects of `DATA_BUCKET` under the raw-key layout are touched.
 """
 
 from __future__ import annotations
 
-import os
+import logging
+import threading
 from typing import Any
 
 import boto3
 
+from spotify_runtime import metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET
-from spotify_runtime.logs import configure_logging
-from spotify_runtime.transform.events import raw_objects
+from spotify_runtime.logs import configure_logging, required_env
+from spotify_runtime.transform.events import (
+    is_sqs_event,
+    raw_objects,
+    sqs_message_event,
+)
 from spotify_runtime.transform.service import process_raw_object
+
+LOG = logging.getLogger(__name__)
+
+
+class _Container(threading.local):
+    # One S3 client per container, made on first use. The local event source runs each
+    # concurrent container in a thread of its own, so each thread gets its own (from its own
+    # session: creating clients from boto3's shared default session is not thread-safe).
+    s3: Any = None
+
+
+_CONTAINER = _Container()
+
+
+def container_s3() -> Any:
+    """This container's S3 client (standard AWS configuration: `AWS_ENDPOINT_URL` works)."""
+    if _CONTAINER.s3 is None:
+        _CONTAINER.s3 = boto3.session.Session().client("s3")
+    return _CONTAINER.s3
+
+
+def forget_container() -> None:
+    """Drop this container's client (the local run starts new containers per run)."""
+    _CONTAINER.s3 = None
 
 
 def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict[str, Any]:
-    """Transform every raw object the event names; raise (so Lambda retries) on S3 failures.
+    """Transform every raw object the event names.
 
-    Returns `{"results": [{"key", "status", ...}]}`; bad input is quarantined, not raised.
+    Returns `{"results": [{"bucket", "key", "status", ...}], "batchItemFailures": [...]}`
+    (the failures only for SQS batches); bad input is quarantined, not raised.
     """
     configure_logging()
-    s3 = s3 or boto3.client("s3")
+    bucket = required_env(ENV_DATA_BUCKET)
+    s3 = s3 or container_s3()
+    if not isinstance(event, dict):
+        LOG.warning("dropping an event that is not a JSON object")
+        return {"results": []}
+    if not is_sqs_event(event):
+        return {"results": _transform(s3, event, bucket)}
+    results: list[dict[str, Any]] = []
+    failures: list[dict[str, str]] = []
+    for record in event["Records"]:
+        message_event = sqs_message_event(record) if isinstance(record, dict) else None
+        if message_event is None:
+            continue  # dropped (logged): another delivery would not make it readable
+        try:
+            results += _transform(s3, message_event, bucket)
+        except Exception:
+            LOG.exception("raw file of message %s failed; it stays on the queue",
+                          record.get("messageId"))
+            failures.append({"itemIdentifier": record["messageId"]})
+            metrics.emit(metrics.RAW_FILE_FAILURES, 1, bucket=bucket)
+    return {"results": results, "batchItemFailures": failures}
+
+
+def _transform(s3: Any, event: dict[str, Any], bucket: str) -> list[dict[str, Any]]:
     results = []
-    for ref in raw_objects(event, default_bucket=os.environ.get(ENV_DATA_BUCKET)):
+    for ref in raw_objects(event, bucket):
         outcome = process_raw_object(s3, ref.bucket, ref.key)
         results.append({"bucket": ref.bucket, "key": outcome.key, "status": outcome.status,
                         **outcome.summary})
-    return {"results": results}
+    return results

@@ -1,6 +1,10 @@
 """One raw S3 object end to end, with no data lost on any path.
 
-1. Read `raw/to_process/<rel>`; if it is gone, an earlier delivery finished: succeed, do nothing.
+1. Read `raw/to_process/<rel>`. If S3 answers 404 or 403 (without s3:ListBucket on a key, S3
+   answers 403 for a missing object, and ListBucket under an s3:prefix condition most likely
+   does not change that for GetObject), look for `raw/processed/<rel>` or `raw/failed/<rel>`:
+   there, an earlier delivery finished (succeed, do nothing); not there, a 403 is a real denial
+   (raise) and a 404 a file deleted by hand (logged, nothing to do).
 2. Build and serialize every table in memory (bad input stops here, before any write).
 3. Write every table to `processed/...`; if a write fails, remove what this attempt wrote
    (best effort) and raise: the raw object stays and Lambda retries.
@@ -34,7 +38,9 @@ LOG = logging.getLogger(__name__)
 PROCESSED = "processed"
 QUARANTINED = "quarantined"
 ALREADY_DONE = "already_done"
+GONE = "gone"
 _MISSING = ("NoSuchKey", "404", "NotFound")
+_DENIED = ("AccessDenied", "403", "Forbidden")
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,8 @@ class Outcome:
     """What happened to one raw object."""
 
     status: str
-    """`processed`, `quarantined` or `already_done` (the object was no longer there)."""
+    """`processed`, `quarantined`, `already_done` (archived by an earlier delivery) or `gone`
+    (neither there nor archived: deleted by someone else)."""
     key: str
     summary: dict[str, Any] = field(default_factory=dict)
     """Rows per table, skipped items and written keys (processed); the error report
@@ -58,10 +65,16 @@ def process_raw_object(s3: Any, bucket: str, key: str) -> Outcome:
     try:
         response = s3.get_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in _MISSING:
-            LOG.info("s3://%s/%s is gone: already processed by an earlier delivery", bucket, key)
+        code = error.response.get("Error", {}).get("Code")
+        if code not in _MISSING + _DENIED:
+            raise
+        if _archived(s3, bucket, key):
+            LOG.info("s3://%s/%s was archived by an earlier delivery: nothing to do", bucket, key)
             return Outcome(ALREADY_DONE, key)
-        raise
+        if code in _DENIED:
+            raise
+        LOG.warning("s3://%s/%s is gone and was never archived (deleted by hand?)", bucket, key)
+        return Outcome(GONE, key)
     try:  # the body is read inside, so the raw bytes are freed once parsed
         transformed = transform_raw_file(
             response["Body"].read, key, last_modified=response.get("LastModified")
@@ -73,6 +86,20 @@ def process_raw_object(s3: Any, bucket: str, key: str) -> Outcome:
     summary = {**transformed.summary(), "outputs": written}
     LOG.info("transformed s3://%s/%s: %s", bucket, key, json.dumps(summary))
     return Outcome(PROCESSED, key, summary)
+
+
+def _archived(s3: Any, bucket: str, key: str) -> bool:
+    """Whether an earlier delivery moved `key` to raw/processed/ or raw/failed/.
+
+    A listing with the exact key as prefix: it needs only s3:ListBucket on those two prefixes
+    (no read of the archived objects), and a listing answers the same whatever the caller may
+    read, unlike a GetObject or HeadObject of a missing key (403 or 404).
+    """
+    for target in (processed_raw_key(key), failed_raw_key(key)):
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=target, MaxKeys=1)
+        if any(item["Key"] == target for item in listed.get("Contents", [])):
+            return True
+    return False
 
 
 def _write_all(s3: Any, bucket: str, outputs: dict[str, bytes]) -> list[str]:
