@@ -29,6 +29,28 @@ METRICS_NAMESPACE = "SpotifyEtl"
 METRIC_RAW_FILES_QUARANTINED = "RawFilesQuarantined"
 """Raw files the transform moved to raw/failed/ (dimension Bucket); an alarm watches it."""
 METRIC_DIMENSION_BUCKET = "Bucket"
+METRIC_WORKER_OUTCOME = "WorkerOutcome"
+"""Messages the extract worker handled, one per handling (dimensions Bucket, Outcome)."""
+METRIC_DIMENSION_OUTCOME = "Outcome"
+WORKER_OUTCOMES = (
+    "landed", "deferred", "retry_scheduled", "paced_out", "dead_lettered", "not_started",
+    "returned",
+)
+"""Values of the Outcome dimension (queue_worker.Outcome); `landed` and `dead_lettered` are the
+sources landed and failed."""
+METRIC_SPOTIFY_REQUESTS = "SpotifyRequests"
+"""Spotify API requests the extract worker sent (dimension Bucket)."""
+METRIC_SPOTIFY_RATE_LIMITED = "SpotifyRateLimited"
+"""429 answers Spotify gave the extract worker (dimension Bucket)."""
+METRIC_RAW_FILES_TRANSFORMED = "RawFilesTransformed"
+"""Raw files the transform turned into tables (dimension Bucket)."""
+METRIC_LATEST_SNAPSHOT_DATE = "LatestSnapshotDate"
+"""The snapshot date of a raw file just transformed, as the number YYYYMMDD (dimension Bucket):
+its Maximum over a period is the latest snapshot date that reached the tables."""
+METRIC_DAYS_UNTIL_REAUTHORIZATION = "DaysUntilReauthorization"
+"""Days before the stored Spotify user authorization must be renewed (dimension Bucket). The
+lead's contract for the re-authorization work (issue 11), which emits it; the dashboard shows it
+from the day it exists."""
 
 # --- Functions --------------------------------------------------------------------------------
 PLANNER_TIMEOUT_SECONDS = 120

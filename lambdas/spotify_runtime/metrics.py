@@ -17,18 +17,37 @@ RAW_FILES_QUARANTINED = METRIC_RAW_FILES_QUARANTINED
 
 def emf_line(metric: str, value: float, *, bucket: str, unit: str = "Count") -> str:
     """One EMF record for `metric` with the Bucket dimension."""
+    return emf_record({metric: value}, bucket=bucket, unit=unit)
+
+
+def emf_record(
+    values: dict[str, float], *, bucket: str, dimensions: dict[str, str] | None = None,
+    unit: str = "Count",
+) -> str:
+    """One EMF record for several metrics sharing the Bucket (and any further) dimensions."""
+    extra = dict(dimensions or {})
     return json.dumps({
         "_aws": {
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [{
                 "Namespace": METRICS_NAMESPACE,
-                "Dimensions": [[METRIC_DIMENSION_BUCKET]],
-                "Metrics": [{"Name": metric, "Unit": unit}],
+                "Dimensions": [[METRIC_DIMENSION_BUCKET, *extra]],
+                "Metrics": [{"Name": name, "Unit": unit} for name in values],
             }],
         },
         METRIC_DIMENSION_BUCKET: bucket,
-        metric: value,
+        **extra,
+        **values,
     })
+
+
+def emit_record(
+    values: dict[str, float], *, bucket: str, dimensions: dict[str, str] | None = None,
+    unit: str = "Count",
+) -> None:
+    """Print one EMF record of several metrics (see `emf_record`)."""
+    print(emf_record(values, bucket=bucket, dimensions=dimensions, unit=unit), file=sys.stdout,
+          flush=True)
 
 
 def emit(metric: str, value: float, *, bucket: str) -> None:

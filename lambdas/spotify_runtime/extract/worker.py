@@ -44,7 +44,9 @@ from spotify_runtime.extract.pacing import Pacer
 from spotify_runtime.extract.queue_worker import QueueWorker, RetryPolicy
 from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
+from spotify_runtime.extract.worker_metrics import outcome_metrics
 from spotify_runtime.logs import configure_logging, required_env
+from spotify_runtime.run_log import RunRecorder, S3RunRecorder
 from spotify_runtime.sources import Source
 
 
@@ -96,24 +98,29 @@ def build_container(
     pacer: Pacer,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
+    recorder: RunRecorder | None = None,
+    metrics_bucket: str | None = None,
 ) -> QueueWorker:
     """One worker container: the queue decisions over a paced client and a raw sink.
 
     `pacer` must be the client's `throttle`. The Lambda handler and the local simulation both
-    build their workers here.
+    build their workers here. `recorder` receives the run-log row of every handling; with
+    `metrics_bucket`, each handling is also emitted as EMF metrics (dimension Bucket).
     """
 
-    def extract(source: Source, run_at: datetime, deadline: Deadline) -> str:
+    def extract(source: Source, run_at: datetime, deadline: Deadline) -> Any:
         # The error of the one source decides the message's fate (queue_worker).
         outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline)
         if outcome.error is not None:
             raise outcome.error
-        return outcome.location or outcome.key
+        return outcome
 
     return QueueWorker(
         sqs=sqs, dlq_url=settings.dlq_url, extract=extract,
         policy=RetryPolicy(settings.max_attempts, settings.retry_base_delay_seconds),
         queue_url=settings.queue_url, pacer=pacer, clock=clock, rng=rng,
+        recorder=recorder, counters=lambda: (client.requests_sent, client.rate_limited),
+        on_outcome=outcome_metrics(metrics_bucket) if metrics_bucket else None,
     )
 
 
@@ -146,12 +153,16 @@ def container_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
         pacer = worker_pacer(settings)
         client = container_client(env, throttle=pacer)
         client.throttle = pacer  # a client cached before this worker was built is paced too
+        bucket = required_env(ENV_DATA_BUCKET, env)
+        s3 = container_aws_client("s3")
         _CONTAINERS.worker = build_container(
             settings,
             sqs=container_aws_client("sqs"),
-            sink=S3RawSink(container_aws_client("s3"), required_env(ENV_DATA_BUCKET, env)),
+            sink=S3RawSink(s3, bucket),
             client=client,
             pacer=pacer,
+            recorder=S3RunRecorder(s3, bucket),
+            metrics_bucket=bucket,
         )
     return _CONTAINERS.worker
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from spotify_runtime.layout import PROCESSED, processed_key
 from spotify_runtime.transform.build import BuiltTables, build_tables
 from spotify_runtime.transform.parquet import parquet_bytes
+from spotify_runtime.transform.quality import check_tables
 from spotify_runtime.transform.reader import read_document
 from spotify_runtime.transform.snapshot import snapshot_date as derive_snapshot_date
 
@@ -50,10 +51,12 @@ def transform_raw_file(
     they are parsed, before the tables are built (lower peak memory). `key` is the raw object
     key (or a file name): it names the outputs and, for a bare paging object, may carry the
     snapshot date. `snapshot_date` overrides the derived date.
-    Raises InvalidRawFileError for input that can never be transformed.
+    Raises InvalidRawFileError for input that can never be transformed (QualityCheckError when
+    its tables fail a data-quality check).
     """
     document = read_document(data() if callable(data) else data)
     built = build_tables(document)
+    check_tables(built)  # a failed check quarantines the file like any other bad input
     day = snapshot_date or derive_snapshot_date(document, key, last_modified)
     outputs = {
         processed_key(name, day, key): parquet_bytes(table)

@@ -110,6 +110,7 @@ def error_report(bucket: str, key: str, error: InvalidRawFileError) -> dict[str,
         "what": error.what,
         "message": str(error),
         "failed_at": iso_utc(datetime.now(UTC)),
+        **getattr(error, "details", {}),  # a failed data-quality check: its name and numbers
     }
 
 
