@@ -148,7 +148,7 @@ class S3RunRecorder:
         try:
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=encode(record),
                                ContentType="application/x-ndjson")
-        except Exception as error:  # noqa: BLE001 - see the class docstring
+        except Exception as error:
             LOG.warning("could not write run-log row s3://%s/%s: %s", self.bucket, key, error)
 
 
