@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from spotify_runtime.layout import PROCESSED
+from spotify_runtime.layout import PROCESSED, RUN_LOG
 
-LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"))
+LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"), RUN_LOG.rstrip("/"))
 """Top-level folders of the bucket the lake folder mirrors (athena-results/ is not kept)."""
 
 

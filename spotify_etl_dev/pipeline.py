@@ -98,8 +98,18 @@ class RunSummary:
     snapshots: list[str] = field(default_factory=list)
     query_results: dict[str, QueryResult] = field(default_factory=dict)
     timings: list[tuple[str, float]] = field(default_factory=list)
+    run_at: datetime | None = None
+    """The run's scheduled time (the planner's payload): names the run in the run log."""
     failures: list[str] = field(default_factory=list)
     """One line per failed stage; the run exits non-zero if any."""
+
+    def health(self) -> dict[str, Any] | None:
+        """This run's day in the `pipeline_health` named query (the run log), if it ran."""
+        result = self.query_results.get("pipeline_health")
+        if result is None or self.run_at is None:
+            return None
+        day = self.run_at.date().isoformat()
+        return next((row for row in result.as_dicts() if row["run_date"] == day), None)
 
     @property
     def objects_written(self) -> int:
@@ -152,9 +162,10 @@ def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> Non
         contract.ENV_SOURCES_FILE: None,
         contract.ENV_EXTRACT_QUEUE_URL: local.extract_queue_url,
     }
+    summary.run_at = datetime.now(UTC).replace(microsecond=0)
     with patched_environ(configured):
         context = FakeLambdaContext(PLANNER_FUNCTION, contract.PLANNER_TIMEOUT_SECONDS)
-        result = planner({contract.RUN_AT_FIELD: iso_utc(datetime.now(UTC))}, context)
+        result = planner({contract.RUN_AT_FIELD: iso_utc(summary.run_at)}, context)
     summary.planned = int(result["messages_sent"])
 
 

@@ -39,7 +39,8 @@ class TransformStack(cdk.Stack):
         # Read and delete the file that triggered it; write only outside raw/to_process/.
         grant_objects(bucket, role, ["s3:GetObject", "s3:DeleteObject"], layout.RAW_TO_PROCESS)
         grant_objects(bucket, role, ["s3:PutObject"],
-                      layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED)
+                      layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED,
+                      layout.run_log_prefix("transform"))  # its own run-log rows only
         # A write of the tables that fails half way removes the tables it did write, so a file
         # that stays in to_process leaves no partial snapshot for Athena to read.
         grant_objects(bucket, role, ["s3:DeleteObject"], layout.PROCESSED)

@@ -6,7 +6,6 @@ import json
 
 from spotify_runtime import layout
 
-from spotify_etl.constructs.nag import render
 from spotify_etl.named_queries import load_named_queries
 from tests.infra.cfn import grants, only, resources, role_statements
 

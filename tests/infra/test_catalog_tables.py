@@ -93,7 +93,7 @@ def test_day_partitions_are_projected_so_no_crawler_run_is_needed(dev, table):
     assert parameters[f"projection.{key}.format"] == "yyyy-MM-dd"
     assert parameters[f"projection.{key}.range"].endswith(",NOW")
     location = render(definition["StorageDescriptor"]["Location"])
-    # the hive folders the writers use: processed/<t>/snapshot_date=<d>/, pipeline_runs/run_date=<d>/
+    # the hive folders the writers use (processed/<t>/snapshot_date=<d>/, ...)
     template = parameters["storage.location.template"]["Fn::Join"][1]
     assert template[-1].endswith(f"{key}=${{{key}}}/")  # Athena's placeholder, kept verbatim
     assert render({"Fn::Join": ["", [*template[:-1], template[-1].split("${")[0]]]}) == (
@@ -136,5 +136,5 @@ def test_crawler_cannot_alter_a_defined_table(dev):
     denied = [s for s in statements if s["Effect"] == "Deny"]
     assert len(denied) == 1
     assert changing <= set(as_list(denied[0]["Action"]))
-    assert (f"arn:<AWS::Partition>:glue:us-east-1:<AWS::AccountId>:table/spotify_etl_dev/*"
+    assert ("arn:<AWS::Partition>:glue:us-east-1:<AWS::AccountId>:table/spotify_etl_dev/*"
             in {render(r) for r in as_list(denied[0]["Resource"])})
