@@ -11,7 +11,9 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 from spotify_runtime import layout
 
+from spotify_etl.components.dashboard import PipelineDashboard
 from spotify_etl.components.data_lake import grant_list, grant_objects, lake_bucket
+from spotify_etl.components.extraction import Extraction
 from spotify_etl.components.transformation import Transformation
 from spotify_etl.config import EnvironmentSettings
 from spotify_etl.constructs.alerts import Alarms
@@ -27,6 +29,7 @@ class TransformStack(cdk.Stack):
         *,
         settings: EnvironmentSettings,
         alert_topic: sns.ITopic,
+        extraction: Extraction | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -48,3 +51,15 @@ class TransformStack(cdk.Stack):
         # like a permission problem); limited to the prefix it reads.
         grant_list(bucket, role, layout.RAW_TO_PROCESS)
         self.transformation = transformation
+        # The environment's dashboard lives with the last stage of the pipeline, beside its
+        # alarms; it reads the extraction's metrics from IngestStack.
+        if extraction is not None:
+            self.dashboard = PipelineDashboard(
+                self, "Dashboard", settings=settings, bucket_name=bucket.bucket_name,
+                worker=extraction.worker.function, transform=transformation.transform.function,
+                dead_letter_queues={
+                    "extract dead letters": extraction.dead_letters,
+                    "schedule dead letters": extraction.schedule_dead_letters,
+                    "transform failures": transformation.failures,
+                },
+            )
