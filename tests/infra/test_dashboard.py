@@ -1,4 +1,4 @@
-"""The environment's dashboard: one widget per operator question, over the metrics of contract.py."""
+"""The environment's dashboard: one widget per operator question, on contract.py's metrics."""
 
 from __future__ import annotations
 
