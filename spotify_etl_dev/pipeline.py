@@ -12,6 +12,7 @@ the lake copied back to its folder. Every handler the stacks deploy runs, and no
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import tempfile
 from collections import Counter
@@ -25,7 +26,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.markup import escape
-from spotify_runtime import contract
+from spotify_runtime import contract, metrics
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import PROCESSED, RAW_FAILED, RAW_TO_PROCESS
 from spotify_runtime.sources import parse_source
@@ -100,8 +101,24 @@ class RunSummary:
     timings: list[tuple[str, float]] = field(default_factory=list)
     run_at: datetime | None = None
     """The run's scheduled time (the planner's payload): names the run in the run log."""
+    metrics: dict[str, float] = field(default_factory=dict)
+    """The EMF metrics the handlers emitted (what CloudWatch would graph): counts summed, the
+    latest snapshot date as its maximum; `WorkerOutcome/landed` per Outcome dimension."""
     failures: list[str] = field(default_factory=list)
     """One line per failed stage; the run exits non-zero if any."""
+
+    def add_metric_record(self, line: str) -> None:
+        """Fold one EMF record into `metrics`."""
+        record = json.loads(line)
+        for definition in record["_aws"]["CloudWatchMetrics"]:
+            for metric in definition["Metrics"]:
+                name, value = metric["Name"], float(record[metric["Name"]])
+                if contract.METRIC_DIMENSION_OUTCOME in record:
+                    name += f"/{record[contract.METRIC_DIMENSION_OUTCOME]}"
+                if metric["Name"] == contract.METRIC_LATEST_SNAPSHOT_DATE:
+                    self.metrics[name] = max(self.metrics.get(name, 0.0), value)
+                else:
+                    self.metrics[name] = self.metrics.get(name, 0.0) + value
 
     def health(self) -> dict[str, Any] | None:
         """This run's day in the `pipeline_health` named query (the run log), if it ran."""
@@ -358,6 +375,8 @@ def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
     options.lake_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         stages = _Stages(options, console, stack)
+        # Lambda ships the handlers' EMF lines to CloudWatch; here they are counted instead.
+        stack.enter_context(metrics.collected(stages.summary.add_metric_record))
         try:
             stages.aws()
             stages.spotify_api()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from spotify_runtime.contract import (
     METRIC_DIMENSION_BUCKET,
@@ -13,6 +16,32 @@ from spotify_runtime.contract import (
 )
 
 RAW_FILES_QUARANTINED = METRIC_RAW_FILES_QUARANTINED
+
+_SINK: list[Callable[[str], None]] = []
+_SINK_LOCK = threading.Lock()
+
+
+@contextmanager
+def collected(sink: Callable[[str], None]) -> Iterator[None]:
+    """Send EMF records to `sink` instead of stdout while the block runs (every thread).
+
+    For runs without Lambda's log shipping (the local pipeline), which would otherwise print
+    them among their own output.
+    """
+    with _SINK_LOCK:
+        _SINK.append(sink)
+    try:
+        yield
+    finally:
+        with _SINK_LOCK:
+            _SINK.remove(sink)
+
+
+def _write(line: str) -> None:
+    if _SINK:
+        _SINK[-1](line)
+    else:
+        print(line, file=sys.stdout, flush=True)
 
 
 def emf_line(metric: str, value: float, *, bucket: str, unit: str = "Count") -> str:
@@ -46,10 +75,9 @@ def emit_record(
     unit: str = "Count",
 ) -> None:
     """Print one EMF record of several metrics (see `emf_record`)."""
-    print(emf_record(values, bucket=bucket, dimensions=dimensions, unit=unit), file=sys.stdout,
-          flush=True)
+    _write(emf_record(values, bucket=bucket, dimensions=dimensions, unit=unit))
 
 
 def emit(metric: str, value: float, *, bucket: str) -> None:
     """Print the EMF record; Lambda ships stdout to CloudWatch Logs, which extracts it."""
-    print(emf_line(metric, value, bucket=bucket), file=sys.stdout, flush=True)
+    _write(emf_line(metric, value, bucket=bucket))

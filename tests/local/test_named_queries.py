@@ -14,7 +14,8 @@ from spotify_etl.named_queries import (
     read_named_query,
 )
 
-EXPECTED = {"most_featured_artists", "new_tracks_since_previous_snapshot", "top_songs_of_day"}
+EXPECTED = {"most_featured_artists", "new_tracks_since_previous_snapshot", "pipeline_health",
+            "top_songs_of_day"}
 
 
 def test_every_sql_file_is_a_named_query_with_a_description() -> None:

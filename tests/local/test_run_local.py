@@ -62,11 +62,33 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
     assert not (lake / RAW_TO_PROCESS).exists() or _files(lake, RAW_TO_PROCESS) == []
     envelope = json.loads((lake / archived[2]).read_text(encoding="utf-8"))
     assert envelope["source"]["type"] == "playlist" and len(envelope["items"]) == 125
+    run_day = summary.run_at.date().isoformat()
     assert summary.written == Counter({
         "raw/processed/": 5, "processed/songs/": 5, "processed/albums/": 5,
         "processed/artists/": 5, "processed/playlist_tracks/": 1,
+        # the run log: one row per source handled, one per raw file transformed
+        f"pipeline_runs/run_date={run_day}/": 10,
     })
-    assert summary.objects_written == 21
+    assert summary.objects_written == 31
+
+
+def test_the_run_log_holds_the_run_and_the_summary_prints_its_day(first_run) -> None:
+    lake, summary, _ = first_run
+    health = summary.health()
+    assert health is not None and health["run_date"] == summary.run_at.date().isoformat()
+    assert (health["runs"], health["sources"], health["sources_landed"],
+            health["sources_failed"], health["sources_deferred"]) == (1, 5, 5, 0, 0)
+    assert (health["files_transformed"], health["files_quarantined"]) == (5, 0)
+    # the worker's requests, as the client counted them and the metrics report them
+    assert health["requests"] == summary.metrics["SpotifyRequests"] > 0
+    assert summary.metrics["WorkerOutcome/landed"] == 5
+    assert summary.metrics["RawFilesTransformed"] == 5
+    connection = open_lake(lake)
+    rows = run_sql(connection, "SELECT stage, source, outcome, items FROM pipeline_runs "
+                               "WHERE stage = 'extract' ORDER BY source").as_dicts()
+    assert [row["source"].split(":")[0] for row in rows] == sorted(
+        ["album", "artist", "playlist", "recently-played", "saved-tracks"])
+    assert all(row["outcome"] == "landed" and row["items"] > 0 for row in rows)
 
 
 def test_rows_per_table_match_the_parquet_files(first_run) -> None:
