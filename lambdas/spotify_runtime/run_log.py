@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -153,16 +154,18 @@ class S3RunRecorder:
 
 
 class MemoryRunRecorder:
-    """Keeps rows in memory (the scale simulation and tests)."""
+    """Keeps rows in memory (the scale simulation and tests); safe across worker threads."""
 
     def __init__(self) -> None:
         self.records: list[RunRecord] = []
         self.keys: dict[str, RunRecord] = {}
+        self._lock = threading.Lock()
 
     def record(self, record: RunRecord, discriminator: str) -> None:
         """Keep the row (a repeated fact replaces its earlier row, as an S3 overwrite would)."""
         key = record_key(record, discriminator)
-        if key in self.keys:
-            self.records.remove(self.keys[key])
-        self.keys[key] = record
-        self.records.append(record)
+        with self._lock:
+            if key in self.keys:
+                self.records.remove(self.keys[key])
+            self.keys[key] = record
+            self.records.append(record)
