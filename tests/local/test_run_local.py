@@ -303,6 +303,16 @@ def test_run_local_failures_exit_non_zero_in_one_line_and_keep_the_rest(
         "raw/failed/playlist/broken/20240501T181000Z.json.error.json",
     ]
     assert (lake / "raw/failed/playlist/broken/20240501T181000Z.json").read_text() == "{not json"
+    # both failures are in the run log, each with its reason
+    rows = run_sql(open_lake(lake), "SELECT stage, source, outcome, error, run_date "
+                                    "FROM pipeline_runs ORDER BY stage, source").as_dicts()
+    by = {(row["stage"], row["source"]): row for row in rows}
+    dead = by[("extract", missing)]
+    assert dead["outcome"] == "dead_lettered" and "404" in dead["error"]
+    assert by[("extract", "saved-tracks")]["outcome"] == "landed"
+    quarantined = by[("transform", "playlist:broken")]
+    assert quarantined["outcome"] == "quarantined" and quarantined["run_date"] == "2024-05-01"
+    assert quarantined["error"].startswith("top level") or "JSON" in quarantined["error"]
 
 
 def test_run_local_live_with_an_unknown_environment_names_the_configured_ones(
