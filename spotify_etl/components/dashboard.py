@@ -34,6 +34,7 @@ class PipelineDashboard(Construct):
         *,
         settings: EnvironmentSettings,
         bucket_name: str,
+        planner: lambda_.IFunction,
         worker: lambda_.IFunction,
         transform: lambda_.IFunction,
         dead_letter_queues: dict[str, sqs.IQueue],
@@ -47,8 +48,10 @@ class PipelineDashboard(Construct):
 
         widgets: list[cloudwatch.IWidget] = [
             cloudwatch.GraphWidget(
-                title="Did every source land? (sources landed / dead-lettered per day)",
+                title="Did every run's sources land? (runs, sources landed / dead-lettered per day)",
                 left=[outcome("landed", DAY), outcome("dead_lettered", DAY)],
+                right=[planner.metric_invocations(statistic="Sum", period=DAY,
+                                                  label="runs (planner invocations)")],
                 period=DAY, stacked=False, width=WIDTH, height=HEIGHT,
             ),
             cloudwatch.GraphWidget(

@@ -56,7 +56,8 @@ class TransformStack(cdk.Stack):
         if extraction is not None:
             self.dashboard = PipelineDashboard(
                 self, "Dashboard", settings=settings, bucket_name=bucket.bucket_name,
-                worker=extraction.worker.function, transform=transformation.transform.function,
+                planner=extraction.planner.function, worker=extraction.worker.function,
+                transform=transformation.transform.function,
                 dead_letter_queues={
                     "extract dead letters": extraction.dead_letters,
                     "schedule dead letters": extraction.schedule_dead_letters,
