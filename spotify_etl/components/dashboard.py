@@ -48,7 +48,7 @@ class PipelineDashboard(Construct):
 
         widgets: list[cloudwatch.IWidget] = [
             cloudwatch.GraphWidget(
-                title="Did every run's sources land? (runs, sources landed / dead-lettered per day)",
+                title="Did every run's sources land? (runs, landed / dead-lettered per day)",
                 left=[outcome("landed", DAY), outcome("dead_lettered", DAY)],
                 right=[planner.metric_invocations(statistic="Sum", period=DAY,
                                                   label="runs (planner invocations)")],
