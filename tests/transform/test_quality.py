@@ -83,3 +83,14 @@ def test_a_failed_check_quarantines_with_its_name_and_numbers(raw_fixture, monke
     assert report["error"] == "QualityCheckError" and report["check"] == "unique_ids"
     assert report["numbers"] == {"table": "songs", "column": "song_id", "rows": 5, "distinct": 4}
     assert listed == 0  # nothing of the file was written
+
+
+def test_the_unique_flag_and_the_descriptions_agree():
+    from spotify_runtime.transform.quality import is_unique
+    from spotify_runtime.transform.tables import SCHEMAS
+
+    flagged = {(t, f.name) for t, schema in SCHEMAS.items() for f in schema if is_unique(f)}
+    described = {(t, f.name) for t, schema in SCHEMAS.items() for f in schema
+                 if "each ID once per file" in f.metadata[b"description"].decode()}
+    assert flagged == described
+    assert {("songs", "song_id"), ("albums", "album_id"), ("artists", "artist_id")} <= flagged
