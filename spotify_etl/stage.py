@@ -32,6 +32,7 @@ class SpotifyEtlStage(cdk.Stage):
             "Transform",
             settings=settings,
             alert_topic=self.ingest.alert_topic,
+            extraction=self.ingest.extraction,
             description="spotify-etl: raw JSON to Parquet tables",
         )
         self.catalog = CatalogStack(

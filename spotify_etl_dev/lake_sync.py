@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from spotify_runtime.layout import PROCESSED, STATE
+from spotify_runtime.layout import PROCESSED, RUN_LOG, STATE
 
-LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"), STATE.rstrip("/"))
+LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"), STATE.rstrip("/"), RUN_LOG.rstrip("/"))
 """Top-level folders of the bucket the lake folder mirrors (athena-results/ is not kept; the
 extraction state is, so the next run's recently-played starts from this run's cursor)."""
 

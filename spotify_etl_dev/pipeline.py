@@ -117,10 +117,35 @@ class RunSummary:
     snapshots: list[str] = field(default_factory=list)
     query_results: dict[str, QueryResult] = field(default_factory=dict)
     timings: list[tuple[str, float]] = field(default_factory=list)
+    run_at: datetime | None = None
+    """The run's scheduled time (the planner's payload): names the run in the run log."""
+    metrics: dict[str, float] = field(default_factory=dict)
+    """The EMF metrics the handlers emitted (what CloudWatch would graph): counts summed, the
+    latest snapshot date as its maximum; `WorkerOutcome/landed` per Outcome dimension."""
     failures: list[str] = field(default_factory=list)
     """One line per failed stage; the run exits non-zero if any."""
-    metrics: Counter[str] = field(default_factory=Counter)
-    """CloudWatch metrics the handlers emitted (EMF records on their stdout), by name."""
+
+    def add_metric_record(self, line: str) -> None:
+        """Keep one EMF record and fold it into `metrics`."""
+        self.metric_lines.append(line)
+        record = json.loads(line)
+        for definition in record["_aws"]["CloudWatchMetrics"]:
+            for metric in definition["Metrics"]:
+                name, value = metric["Name"], float(record[metric["Name"]])
+                if contract.METRIC_DIMENSION_OUTCOME in record:
+                    name += f"/{record[contract.METRIC_DIMENSION_OUTCOME]}"
+                if metric["Name"] == contract.METRIC_LATEST_SNAPSHOT_DATE:
+                    self.metrics[name] = max(self.metrics.get(name, 0.0), value)
+                else:
+                    self.metrics[name] = self.metrics.get(name, 0.0) + value
+
+    def health(self) -> dict[str, Any] | None:
+        """This run's day in the `pipeline_health` named query (the run log), if it ran."""
+        result = self.query_results.get("pipeline_health")
+        if result is None or self.run_at is None:
+            return None
+        day = self.run_at.date().isoformat()
+        return next((row for row in result.as_dicts() if row["run_date"] == day), None)
 
     @property
     def objects_written(self) -> int:
@@ -175,9 +200,10 @@ def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> Non
         contract.ENV_SOURCES_FILE: None,
         contract.ENV_EXTRACT_QUEUE_URL: local.extract_queue_url,
     }
+    summary.run_at = datetime.now(UTC).replace(microsecond=0)
     with patched_environ(configured):
         context = FakeLambdaContext(PLANNER_FUNCTION, contract.PLANNER_TIMEOUT_SECONDS)
-        result = planner({contract.RUN_AT_FIELD: iso_utc(datetime.now(UTC))}, context)
+        result = planner({contract.RUN_AT_FIELD: iso_utc(summary.run_at)}, context)
     summary.planned = int(result["messages_sent"])
 
 
@@ -198,13 +224,8 @@ def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSetti
         function_timeout_seconds=contract.WORKER_TIMEOUT_SECONDS,
         idle_grace_seconds=IDLE_GRACE_SECONDS,
     )
-    # The workers' EMF metric lines (CloudWatch's, in Lambda) are kept, not printed in the demo.
-    metrics.set_sink(summary.metric_lines.append)
-    try:
-        with patched_environ(local.worker_environment(settings)):
-            mapping.run()
-    finally:
-        metrics.set_sink(None)
+    with patched_environ(local.worker_environment(settings)):
+        mapping.run()
     summary.dead_lettered = local.queue_depth(local.extract_dlq_url)
     summary.deferred = local.queue_depth(local.extract_queue_url)
 
@@ -228,30 +249,9 @@ def _transform_queue(local: LocalAws, summary: RunSummary, settings: Environment
         function_timeout_seconds=contract.TRANSFORM_TIMEOUT_SECONDS,
         idle_grace_seconds=IDLE_GRACE_SECONDS,
     )
-    # Lambda ships the handler's EMF metric records to CloudWatch Logs; here the run collects
-    # them instead of printing JSON between the stage lines.
-    metrics.set_sink(summary.metric_lines.append)
-    try:
-        stats = mapping.run()
-    finally:
-        metrics.set_sink(None)
-    summary.metrics = _emf_metrics("\n".join(summary.metric_lines))
+    stats = mapping.run()
     summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]
     return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)
-
-
-def _emf_metrics(text: str) -> Counter[str]:
-    """The metric values in the EMF records among `text`'s lines."""
-    found: Counter[str] = Counter()
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and "_aws" in record:
-            for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
-                found[metric["Name"]] += record.get(metric["Name"], 0)
-    return found
 
 
 def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
@@ -425,6 +425,8 @@ def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
     options.lake_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         stages = _Stages(options, console, stack)
+        # Lambda ships the handlers' EMF lines to CloudWatch; here they are counted instead.
+        stack.enter_context(metrics.collected(stages.summary.add_metric_record))
         try:
             stages.aws()
             stages.spotify_api()

@@ -36,6 +36,7 @@ from spotify_runtime.extract.worker import (
     build_container,
     worker_pacer,
 )
+from spotify_runtime.run_log import MemoryRunRecorder
 from spotify_runtime.sources import Source
 
 from spotify_etl.cli import CliError
@@ -147,6 +148,7 @@ def _summary(
     sink: _RecordingSink,
     expected_items: dict[str, int],
     real_seconds: float,
+    recorder: MemoryRunRecorder,
 ) -> dict[str, Any]:
     files = _raw_files(raw_root)
     per_source = Counter(path.parent for path in files)
@@ -180,6 +182,15 @@ def _summary(
         "invocations": mapping.stats.invocations,
         "failed_invocations": mapping.stats.failed_invocations,
         "real_seconds": round(real_seconds, 2),
+        # What the workers wrote to the run log (pipeline_runs), as the deployed worker does.
+        "run_log": {
+            "rows": len(recorder.records),
+            "outcomes": dict(Counter(row.outcome for row in recorder.records)),
+            "requests": sum(row.requests or 0 for row in recorder.records),
+            "rate_limited": sum(row.rate_limited or 0 for row in recorder.records),
+            "sources_landed": len({row.source for row in recorder.records
+                                   if row.outcome == "landed"}),
+        },
         "settings": asdict(settings),
     }
 
@@ -206,6 +217,7 @@ def run_simulation(
         raw_root = Path(raw_dir) if raw_dir else Path(scratch)
         sources, expected_items = _serve_playlists(fake, settings)
         sink = _RecordingSink(raw_root)
+        recorder = MemoryRunRecorder()
         sqs = SQSStandIn(clock.now)
         dlq_url, queue_url = _create_queues(sqs, settings)
         worker_settings = WorkerSettings(
@@ -215,7 +227,8 @@ def run_simulation(
             max_concurrency=settings.max_concurrency,
         )
         containers = [
-            _container(worker_settings, sqs, fake, sink, clock, random.Random(seed + slot))
+            _container(worker_settings, sqs, fake, sink, clock, random.Random(seed + slot),
+                       recorder)
             for slot in range(settings.max_concurrency)
         ]
         mapping = EventSourceMapping(
@@ -233,7 +246,7 @@ def run_simulation(
             thread.join()
         clock.raise_errors()
         return _summary(settings, fake, sqs, dlq_url, mapping, raw_root, sink, expected_items,
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, recorder)
 
 
 def _create_queues(sqs: SQSStandIn, settings: SimulationSettings) -> tuple[str, str]:
@@ -258,6 +271,7 @@ def _container(
     sink: RawSink,
     clock: VirtualClock,
     rng: random.Random,
+    recorder: MemoryRunRecorder,
 ) -> Invoke:
     """One worker container as the handler builds it, on the virtual clock."""
     pacer = worker_pacer(settings, clock=clock.now, sleep=clock.sleep)
@@ -268,7 +282,7 @@ def _container(
         throttle=pacer, sleep=clock.sleep, rng=rng,
     )
     worker = build_container(settings, sqs=sqs, sink=sink, client=client,
-                             pacer=pacer, clock=clock.now, rng=rng)
+                             pacer=pacer, clock=clock.now, rng=rng, recorder=recorder)
     return worker.handle_batch
 
 

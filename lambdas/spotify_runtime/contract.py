@@ -42,6 +42,24 @@ METRIC_QUOTA_DEFERRALS = "QuotaDeferrals"
 METRIC_LISTENING_GAPS = "ListeningHistoryGaps"
 """Recently-played runs that found a full page of plays newer than the cursor (dimension
 Bucket): plays between the cursor and the oldest play of the page may be lost for good."""
+METRIC_WORKER_OUTCOME = "WorkerOutcome"
+"""Messages the extract worker handled, one per handling (dimensions Bucket, Outcome)."""
+METRIC_DIMENSION_OUTCOME = "Outcome"
+WORKER_OUTCOMES = (
+    "landed", "expanded", "deferred", "quota_deferred", "retry_scheduled", "paced_out",
+    "dead_lettered", "not_started", "returned",
+)
+"""Values of the Outcome dimension (queue_worker.Outcome); `landed` and `dead_lettered` are the
+sources landed and failed."""
+METRIC_SPOTIFY_REQUESTS = "SpotifyRequests"
+"""Spotify API requests the extract worker sent (dimension Bucket)."""
+METRIC_SPOTIFY_RATE_LIMITED = "SpotifyRateLimited"
+"""429 answers Spotify gave the extract worker (dimension Bucket)."""
+METRIC_RAW_FILES_TRANSFORMED = "RawFilesTransformed"
+"""Raw files the transform turned into tables (dimension Bucket)."""
+METRIC_LATEST_SNAPSHOT_DATE = "LatestSnapshotDate"
+"""The snapshot date of a raw file just transformed, as the number YYYYMMDD (dimension Bucket):
+its Maximum over a period is the latest snapshot date that reached the tables."""
 
 # --- Functions --------------------------------------------------------------------------------
 PLANNER_TIMEOUT_SECONDS = 120

@@ -27,6 +27,18 @@ STATE = "state/"
 """Extraction state (the recently-played cursor): read and written by the extract worker only,
 which is granted this prefix and no other for reading. Not data: no event, crawler or query
 looks here."""
+RUN_LOG = "pipeline_runs/"
+"""The run log (table `pipeline_runs`): `pipeline_runs/run_date=YYYY-MM-DD/<writer>...json`,
+one JSON-lines object per fact (spotify_runtime.run_log)."""
+RUN_LOG_WRITERS = {"extract": "extract-", "transform": "transform-"}
+"""Object name prefix of each writer in a run-log partition: each function's grant covers only
+`RUN_LOG` + `run_date=*/` + its own prefix."""
+
+
+def run_log_prefix(stage: str) -> str:
+    """The key prefix pattern of the run-log objects `stage` writes (`*` for any partition):
+    a grant on `<this>*` covers that writer's rows and nothing else."""
+    return f"{RUN_LOG}run_date=*/{RUN_LOG_WRITERS[stage]}"
 
 TABLES = (
     "songs", "albums", "artists", "playlist_tracks", "plays", "top_tracks", "top_artists",

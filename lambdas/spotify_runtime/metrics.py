@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from spotify_runtime.contract import (
     METRIC_DIMENSION_BUCKET,
@@ -17,37 +19,67 @@ from spotify_runtime.contract import (
 RAW_FILES_QUARANTINED = METRIC_RAW_FILES_QUARANTINED
 RAW_FILE_FAILURES = METRIC_RAW_FILE_FAILURES
 
+_SINK: list[Callable[[str], None]] = []
+_SINK_LOCK = threading.Lock()
+
+
+@contextmanager
+def collected(sink: Callable[[str], None]) -> Iterator[None]:
+    """Send EMF records to `sink` instead of stdout while the block runs (every thread).
+
+    For runs without Lambda's log shipping (the local pipeline), which would otherwise print
+    them among their own output.
+    """
+    with _SINK_LOCK:
+        _SINK.append(sink)
+    try:
+        yield
+    finally:
+        with _SINK_LOCK:
+            _SINK.remove(sink)
+
+
+def _write(line: str) -> None:
+    if _SINK:
+        _SINK[-1](line)
+    else:
+        print(line, file=sys.stdout, flush=True)
+
 
 def emf_line(metric: str, value: float, *, bucket: str, unit: str = "Count") -> str:
     """One EMF record for `metric` with the Bucket dimension."""
+    return emf_record({metric: value}, bucket=bucket, unit=unit)
+
+
+def emf_record(
+    values: dict[str, float], *, bucket: str, dimensions: dict[str, str] | None = None,
+    unit: str = "Count",
+) -> str:
+    """One EMF record for several metrics sharing the Bucket (and any further) dimensions."""
+    extra = dict(dimensions or {})
     return json.dumps({
         "_aws": {
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [{
                 "Namespace": METRICS_NAMESPACE,
-                "Dimensions": [[METRIC_DIMENSION_BUCKET]],
-                "Metrics": [{"Name": metric, "Unit": unit}],
+                "Dimensions": [[METRIC_DIMENSION_BUCKET, *extra]],
+                "Metrics": [{"Name": name, "Unit": unit} for name in values],
             }],
         },
         METRIC_DIMENSION_BUCKET: bucket,
-        metric: value,
+        **extra,
+        **values,
     })
 
 
-_SINK: Callable[[str], None] | None = None
-
-
-def set_sink(sink: Callable[[str], None] | None) -> None:
-    """Send EMF records to `sink` instead of stdout (the local run collects them; None: back to
-    stdout, as in Lambda)."""
-    global _SINK
-    _SINK = sink
+def emit_record(
+    values: dict[str, float], *, bucket: str, dimensions: dict[str, str] | None = None,
+    unit: str = "Count",
+) -> None:
+    """Print one EMF record of several metrics (see `emf_record`)."""
+    _write(emf_record(values, bucket=bucket, dimensions=dimensions, unit=unit))
 
 
 def emit(metric: str, value: float, *, bucket: str) -> None:
     """Print the EMF record; Lambda ships stdout to CloudWatch Logs, which extracts it."""
-    line = emf_line(metric, value, bucket=bucket)
-    if _SINK is not None:
-        _SINK(line)
-    else:
-        print(line, file=sys.stdout, flush=True)
+    _write(emf_line(metric, value, bucket=bucket))

@@ -105,6 +105,9 @@ def print_summary(console: Console, summary: RunSummary, elapsed: float) -> None
         "rows in the lake", ", ".join(f"{name} {count}" for name, count in summary.rows.items())
     )
     table.add_row("snapshots", ", ".join(summary.snapshots) or "none")
+    table.add_row("run log", describe_health(summary.health()))
+    table.add_row("metrics (EMF)", ", ".join(
+        f"{name} {value:.0f}" for name, value in sorted(summary.metrics.items())) or "none")
     table.add_row("lake", f"{summary.lake_dir.resolve()}")
     table.add_row("total time", f"{elapsed:.1f} s")
     console.print(table)
@@ -113,7 +116,21 @@ def print_summary(console: Console, summary: RunSummary, elapsed: float) -> None
         command += f" --lake {summary.lake_dir}"
     console.print(
         f"Query it: {command} --named top_songs_of_day\n"
+        f"          {command} --named pipeline_health\n"
         f'          {command} "SELECT count(*) FROM songs"'
+    )
+
+
+def describe_health(row: dict | None) -> str:
+    """The run's day in `pipeline_health`, on one line."""
+    if row is None:
+        return "no rows for this run in pipeline_runs"
+    runs = f", {row['runs']} runs that day" if row["runs"] != 1 else ""
+    return (
+        f"{row['run_date']} (pipeline_health{runs}): {row['sources_landed']} of {row['sources']} "
+        f"source(s) landed, {row['sources_failed']} failed, {row['sources_deferred']} deferred; "
+        f"{row['files_transformed']} file(s) transformed, {row['files_quarantined']} "
+        f"quarantined; {row['requests']} Spotify requests, {row['rate_limited_429s']} 429s"
     )
 
 

@@ -67,7 +67,7 @@ class Extraction(Construct):
         code = extract_code()
         self.planner = self._planner(settings, code)
         self.worker = self._worker(settings, code, bucket_name, secret_id)
-        schedule_dead_letters = self._schedules(settings)
+        self.schedule_dead_letters = schedule_dead_letters = self._schedules(settings)
 
         alarms.on_errors("PlannerErrors", self.planner.function)
         alarms.on_errors("ExtractWorkerErrors", self.worker.function)

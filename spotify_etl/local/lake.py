@@ -1,10 +1,12 @@
-"""The Glue catalog and Athena stand-in: DuckDB views over the processed Parquet of a local lake.
+"""The Glue catalog and Athena stand-in: DuckDB views over the files of a local lake.
 
-On AWS the crawler makes one Glue table per folder under `processed/` with `snapshot_date` as a
-string partition key, and Athena queries them by name. Here each table is a DuckDB view with the
-same name over `<lake>/processed/<table>/**/*.parquet`, hive partitioning on and type inference
-off, so `snapshot_date` is a VARCHAR as in Glue. A table with no files yet is still there, empty,
-with the transform's schema, so the named queries run on any lake.
+On AWS each table is defined at deploy (spotify_etl.catalog_tables -> components/catalog.py) with
+a string day partition, and Athena reads the files with the declared types. Here each table is a
+DuckDB view with the same name, generated from the same definitions: every column cast to the
+DuckDB equivalent of its Glue type (a `timestamp` is the UTC wall clock, as in Athena), over
+`<lake>/processed/<table>/**/*.parquet` (or the JSON lines of `pipeline_runs/`), hive
+partitioning on and type inference off, so the partition is a VARCHAR as in Glue. A table with
+no files yet is still there, empty, with its types, so the named queries run on any lake.
 """
 
 from __future__ import annotations
@@ -18,9 +20,20 @@ import duckdb
 import pyarrow as pa
 from spotify_runtime.layout import PROCESSED, TABLES
 
+from spotify_etl.catalog_tables import (
+    JSON_LINES,
+    ColumnDefinition,
+    TableDefinition,
+    duckdb_type,
+    glue_type,
+    processed_tables,
+    run_log_table,
+)
 from spotify_etl.local.messages import one_line
 
 PARTITION_COLUMN = "snapshot_date"
+JSON_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%g"
+"""How DuckDB reads the run log's timestamps (run_log.TIMESTAMP_FORMAT)."""
 
 
 class LakeQueryError(Exception):
@@ -55,36 +68,69 @@ def table_dir(lake_dir: Path, table: str) -> Path:
     return lake_dir / PROCESSED / table
 
 
+def _definitions(schemas: Mapping[str, pa.Schema] | None) -> list[TableDefinition]:
+    """The catalog's definitions (or, for tests, ones built from other schemas)."""
+    if schemas is None:
+        return [*processed_tables(), run_log_table()]
+    defaults = {definition.name: definition for definition in processed_tables()}
+    custom = [
+        TableDefinition(
+            name=table, description="", prefix=f"{PROCESSED}{table}/",
+            data_format=defaults[table].data_format,
+            columns=tuple(ColumnDefinition(f.name, glue_type(f.type), "", f.nullable)
+                          for f in schemas[table]),
+            partition_key=PARTITION_COLUMN, partition_comment="",
+        )
+        for table in TABLES
+    ]
+    return [*custom, run_log_table()]
+
+
+def _typed_columns(definition: TableDefinition) -> str:
+    casts = [f"CAST({c.name} AS {duckdb_type(c.glue_type)}) AS {c.name}"
+             for c in definition.columns]
+    return ", ".join([*casts, definition.partition_key])
+
+
 def _create_view(
-    connection: duckdb.DuckDBPyConnection, lake_dir: Path, table: str, schema: pa.Schema
+    connection: duckdb.DuckDBPyConnection, lake_dir: Path, definition: TableDefinition
 ) -> None:
-    files = table_dir(lake_dir, table)
-    if any(files.glob("**/*.parquet")):
-        pattern = _sql_string(str(files / "**" / "*.parquet"))
+    files = lake_dir / definition.prefix
+    table = definition.name
+    suffix = "json" if definition.data_format == JSON_LINES else "parquet"
+    if any(files.glob(f"**/*.{suffix}")):
+        pattern = _sql_string(str(files / "**" / f"*.{suffix}"))
+        if definition.data_format == JSON_LINES:
+            columns = ", ".join(f"{_sql_string(c.name)}: {_sql_string(duckdb_type(c.glue_type))}"
+                                for c in definition.columns)
+            source = (f"read_json({pattern}, format = 'newline_delimited', "
+                      f"columns = {{{columns}}}, "
+                      f"timestampformat = {_sql_string(JSON_TIMESTAMP_FORMAT)}, "
+                      "hive_partitioning = true, hive_types_autocast = false)")
+        else:
+            source = (f"read_parquet({pattern}, hive_partitioning = true, "
+                      "hive_types_autocast = false, union_by_name = true)")
         connection.execute(
-            f"CREATE VIEW {table} AS SELECT * FROM read_parquet({pattern}, "
-            "hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
+            f"CREATE VIEW {table} AS SELECT {_typed_columns(definition)} FROM {source}"
         )
         return
-    empty_name = f"_empty_{table}"
-    connection.register(empty_name, schema.empty_table())
+    nulls = [f"CAST(NULL AS {duckdb_type(c.glue_type)}) AS {c.name}" for c in definition.columns]
     connection.execute(
-        f"CREATE VIEW {table} AS SELECT *, CAST(NULL AS VARCHAR) AS {PARTITION_COLUMN} "
-        f"FROM {empty_name}"
+        f"CREATE VIEW {table} AS SELECT {', '.join(nulls)}, "
+        f"CAST(NULL AS VARCHAR) AS {definition.partition_key} WHERE false"
     )
 
 
 def open_lake(
     lake_dir: Path, schemas: Mapping[str, pa.Schema] | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per table of the lake at `lake_dir`."""
-    schemas = table_schemas() if schemas is None else schemas
+    """An in-memory DuckDB connection with one view per catalog table of the lake at
+    `lake_dir` (the processed tables and the run log), typed as the Glue tables are."""
     connection = duckdb.connect(":memory:")
-    # Athena shows the UTC timestamps as UTC; DuckDB would cast them to dates (listening per
-    # day) in the machine's zone.
+    # Athena's `timestamp` is the UTC wall clock: cast UTC-adjusted Parquet timestamps in UTC.
     connection.execute("SET TimeZone = 'UTC'")
-    for table in TABLES:
-        _create_view(connection, lake_dir, table, schemas[table])
+    for definition in _definitions(schemas):
+        _create_view(connection, lake_dir, definition)
     return connection
 
 

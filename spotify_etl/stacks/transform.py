@@ -11,7 +11,9 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 from spotify_runtime import layout
 
+from spotify_etl.components.dashboard import PipelineDashboard
 from spotify_etl.components.data_lake import grant_list, grant_objects, lake_bucket
+from spotify_etl.components.extraction import Extraction
 from spotify_etl.components.transformation import Transformation
 from spotify_etl.config import EnvironmentSettings
 from spotify_etl.constructs.alerts import Alarms
@@ -27,6 +29,7 @@ class TransformStack(cdk.Stack):
         *,
         settings: EnvironmentSettings,
         alert_topic: sns.ITopic,
+        extraction: Extraction | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -39,7 +42,8 @@ class TransformStack(cdk.Stack):
         # Read and delete the file that triggered it; write only outside raw/to_process/.
         grant_objects(bucket, role, ["s3:GetObject", "s3:DeleteObject"], layout.RAW_TO_PROCESS)
         grant_objects(bucket, role, ["s3:PutObject"],
-                      layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED)
+                      layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED,
+                      layout.run_log_prefix("transform"))  # its own run-log rows only
         # A write of the tables that fails half way removes the tables it did write, so a file
         # that stays in to_process leaves no partial snapshot for Athena to read.
         grant_objects(bucket, role, ["s3:DeleteObject"], layout.PROCESSED)
@@ -50,3 +54,16 @@ class TransformStack(cdk.Stack):
         # prefixes only, and no read of the archive, is all it takes.
         grant_list(bucket, role, layout.RAW_PROCESSED, layout.RAW_FAILED)
         self.transformation = transformation
+        # The environment's dashboard lives with the last stage of the pipeline, beside its
+        # alarms; it reads the extraction's metrics from IngestStack.
+        if extraction is not None:
+            self.dashboard = PipelineDashboard(
+                self, "Dashboard", settings=settings, bucket_name=bucket.bucket_name,
+                planner=extraction.planner.function, worker=extraction.worker.function,
+                transform=transformation.transform.function,
+                dead_letter_queues={
+                    "extract dead letters": extraction.dead_letters,
+                    "schedule dead letters": extraction.schedule_dead_letters,
+                    "transform failures": transformation.failures,
+                },
+            )

@@ -13,17 +13,21 @@ from tests.infra.cfn import grants, only, resources, role_statements
 BUCKET = "spotify-etl-dev-<AWS::AccountId>-us-east-1"
 
 
-def test_crawler_makes_one_table_per_processed_folder_weekly(dev, config):
+def test_crawler_crawls_the_defined_tables_weekly(dev, config):
     crawler = only(dev.catalog, "AWS::Glue::Crawler")
-    targets = [render(t["Path"]) for t in crawler["Targets"]["S3Targets"]]
-    assert targets == [f"s3://{BUCKET}/{layout.PROCESSED}{table}/" for table in layout.TABLES]
+    assert "S3Targets" not in crawler["Targets"]  # it never makes a table of its own
+    (target,) = crawler["Targets"]["CatalogTargets"]
+    assert target["DatabaseName"] == "spotify_etl_dev"
+    assert target["Tables"] == [*layout.TABLES, "pipeline_runs"]
     assert crawler["Schedule"]["ScheduleExpression"] == (
         f"cron({config.environments['dev'].crawler_cron})"
     )
-    assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
+    assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_EVERYTHING"}
     assert crawler["SchemaChangePolicy"] == {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"}
     configuration = json.loads(crawler["Configuration"])
-    assert configuration["Grouping"]["TableLevelConfiguration"] == 3
+    assert configuration["CrawlerOutput"]["Partitions"] == {
+        "AddOrUpdateBehavior": "InheritFromTable"}
+    assert "Tables" not in configuration["CrawlerOutput"]  # no MergeNewColumns
     assert crawler["DatabaseName"] == "spotify_etl_dev"
 
 
@@ -43,14 +47,16 @@ def test_crawler_role_is_least_privilege(dev):
     statements = role_statements(dev.catalog, role_id)
     allowed = grants(statements)
     s3 = {(a, r) for a, r in allowed if a.startswith("s3:")}
-    assert s3 == {("s3:GetObject", f"arn:<AWS::Partition>:s3:::{BUCKET}/{layout.PROCESSED}*")}
+    assert s3 == {("s3:GetObject", f"arn:<AWS::Partition>:s3:::{BUCKET}/{prefix}*")
+                  for prefix in (layout.PROCESSED, layout.RUN_LOG)}
     (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{layout.PROCESSED}*"]}}
+    assert listing["Condition"] == {
+        "StringLike": {"s3:prefix": [f"{layout.PROCESSED}*", f"{layout.RUN_LOG}*"]}}
     glue_resources = {r for a, r in allowed if a.startswith("glue:")}
     tables = {r for r in glue_resources if ":table/" in r}
     assert tables == {
         f"arn:<AWS::Partition>:glue:us-east-1:<AWS::AccountId>:table/spotify_etl_dev/{t}"
-        for t in layout.TABLES
+        for t in [*layout.TABLES, "pipeline_runs"]
     }
     assert all(":catalog" in r or ":database/" in r or ":table/" in r for r in glue_resources)
     log_resources = {r for a, r in allowed if a.startswith("logs:")}

@@ -171,7 +171,8 @@ def test_worker_grants(dev):
     put = {r for a, r in grants(statements) if a == "secretsmanager:PutSecretValue"}
     assert put == {f"<{secret_id}>"}
     s3_resources = {r for a, r in grants(statements) if a.startswith("s3:")}
-    assert all(r.endswith(f"/{layout.RAW_TO_PROCESS}*") for r in s3_resources)
+    assert all(r.endswith((f"/{layout.RAW_TO_PROCESS}*", f"/{layout.run_log_prefix('extract')}*"))
+               for r in s3_resources)
     queues = resources(dev.ingest, "AWS::SQS::Queue")
     extract_queue = next(k for k, q in queues.items() if "RedrivePolicy" in q["Properties"])
     dlq = queues[extract_queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]

@@ -13,6 +13,9 @@ ALLOWED_PREFIXES = (
     layout.RAW_PROCESSED,
     layout.RAW_FAILED,
     layout.PROCESSED,
+    layout.RUN_LOG,  # the crawler reads it; writers hold only their own names (below)
+    layout.run_log_prefix("extract"),
+    layout.run_log_prefix("transform"),
 )
 
 
@@ -81,8 +84,27 @@ def test_no_function_writes_under_the_prefix_that_triggers_it(dev):
         for action, resource in grants(function_statements(dev.ingest, WORKER))
         if action == "s3:PutObject"
     }
-    assert worker_writes and all(r.endswith(f"/{layout.RAW_TO_PROCESS}*") for r in worker_writes)
+    assert worker_writes and all(
+        r.endswith((f"/{layout.RAW_TO_PROCESS}*", f"/{layout.run_log_prefix('extract')}*"))
+        for r in worker_writes)
     assert not any(r.endswith(f"/{layout.PROCESSED}*") for r in worker_writes)
+
+
+def test_run_log_writers_hold_only_their_own_rows(dev):
+    """Each function writes its run-log rows under its own name prefix, and nothing else there."""
+    def run_log_writes(template, handler):
+        return {
+            (action, resource)
+            for action, resource in grants(function_statements(template, handler))
+            if f"/{layout.RUN_LOG}" in resource
+        }
+
+    assert run_log_writes(dev.ingest, WORKER) == {
+        ("s3:PutObject", f"<DataLakeE54831B2.Arn>/{layout.RUN_LOG}run_date=*/extract-*")}
+    assert run_log_writes(dev.transform, TRANSFORM) == {
+        ("s3:PutObject",
+         f"arn:<AWS::Partition>:s3:::spotify-etl-dev-<AWS::AccountId>-us-east-1/"
+         f"{layout.RUN_LOG}run_date=*/transform-*")}
 
 
 def test_lambda_logs_only_into_their_own_log_groups(environments):

@@ -43,7 +43,8 @@ def test_every_acknowledgement_is_specific_and_explained(environments):
     # Each wildcard is a prefix of our layout, a Lambda's own versions, or its own log streams.
     for rule in wildcards:
         assert re.search(
-            r"/(raw/to_process|raw/processed|raw/failed|processed|state)/\*\]$|"
+            r"/(raw/to_process|raw/processed|raw/failed|processed|state|pipeline_runs)/\*\]$|"
+            r"/pipeline_runs/run_date=\*/(extract|transform)-\*\]$|"
             r"\.Arn>:\*\]$|:log-stream:\*\]$",
             rule,
         ), rule

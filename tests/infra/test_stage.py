@@ -49,15 +49,22 @@ def imported_values(template) -> set[str]:
     return found
 
 
-def test_ingest_exports_only_the_alert_topic_the_others_import(dev):
-    # IngestStack exports the alert topic (its ARN); it imports nothing from the other stacks.
+def test_ingest_exports_only_the_alert_topic_and_the_names_the_dashboard_graphs(dev):
+    # IngestStack imports nothing from the other stacks. It exports the alert topic (its ARN)
+    # and, for TransformStack's dashboard, the names of the worker and of two queues: plain
+    # names, so no resource of one stack depends on another's beyond reading them.
     assert imported_values(dev.ingest) == set()
     exports = dev.ingest.to_json()["Outputs"]
-    assert len(exports) == 1
-    (output,) = exports.values()
-    assert output["Value"] == {"Ref": next(iter(dev.ingest.find_resources("AWS::SNS::Topic")))}
-    assert len(imported_values(dev.transform)) == 1
-    assert imported_values(dev.catalog) == imported_values(dev.transform)
+    topic = next(iter(dev.ingest.find_resources("AWS::SNS::Topic")))
+    values = [output["Value"] for output in exports.values()]
+    assert {"Ref": topic} in values
+    others = [value for value in values if value != {"Ref": topic}]
+    types = {dev.ingest.to_json()["Resources"][
+        value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]]["Type"] for value in others}
+    assert types <= {"AWS::SQS::Queue", "AWS::Lambda::Function"}
+    assert all("Ref" in value or value["Fn::GetAtt"][1] == "QueueName" for value in others)
+    assert len(imported_values(dev.transform)) == len(exports)
+    assert imported_values(dev.catalog) <= imported_values(dev.transform)
 
 
 def test_environments_get_their_region(environments, config):

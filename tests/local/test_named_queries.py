@@ -17,6 +17,7 @@ from spotify_etl.named_queries import (
 EXPECTED = {
     "most_featured_artists", "new_tracks_since_previous_snapshot", "top_songs_of_day",
     "listening_per_day", "top_artists_last_7_days", "first_plays_of_latest_day",
+    "pipeline_health",
 }
 
 

@@ -68,6 +68,7 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
     assert PLAYLIST_ID in playlist_raw and OTHER_USERS_PLAYLIST_ID not in "".join(archived)
     envelope = json.loads((lake / playlist_raw).read_text(encoding="utf-8"))
     assert envelope["source"]["type"] == "playlist" and len(envelope["items"]) == 125
+    run_day = summary.run_at.date().isoformat()
     # songs: every track source; albums also saved albums; artists also top and followed ones
     assert summary.written == Counter({
         "raw/processed/": 9, "processed/songs/": 6, "processed/albums/": 7,
@@ -75,8 +76,10 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
         "processed/plays/": 1, "processed/top_tracks/": 1, "processed/top_artists/": 1,
         "processed/saved_albums/": 1, "processed/followed_artists/": 1,
         "state/recently-played/": 1,
+        # the run log: one row per message handled, one per raw file transformed
+        f"pipeline_runs/run_date={run_day}/": 19,
     })
-    assert summary.objects_written == 39
+    assert summary.objects_written == 58
 
 
 def test_the_workers_publish_the_refresh_tokens_days_left(first_run) -> None:
@@ -86,6 +89,30 @@ def test_the_workers_publish_the_refresh_tokens_days_left(first_run) -> None:
     # one per worker invocation (a message each: the planned ones and those my-playlists adds);
     # the sample token was authorized at the start of the run
     assert len(days) >= summary.planned > 0 and all(181.9 < value <= 182 for value in days)
+
+
+def test_the_run_log_holds_the_run_and_the_summary_prints_its_day(first_run) -> None:
+    lake, summary, _ = first_run
+    health = summary.health()
+    assert health is not None and health["run_date"] == summary.run_at.date().isoformat()
+    assert (health["runs"], health["sources"], health["sources_landed"],
+            health["sources_failed"], health["sources_deferred"]) == (1, 10, 9, 0, 0)
+    # 9 sources land; my-playlists stands for the sample user's playlist, which is one of them
+    assert (health["files_transformed"], health["files_quarantined"]) == (9, 0)
+    # the worker's requests, as the client counted them and the metrics report them
+    assert health["requests"] == summary.metrics["SpotifyRequests"] > 0
+    assert summary.metrics["WorkerOutcome/landed"] == 9
+    assert summary.metrics["WorkerOutcome/expanded"] == 1
+    assert summary.metrics["RawFilesTransformed"] == 9
+    connection = open_lake(lake)
+    rows = run_sql(connection, "SELECT stage, source, outcome, items FROM pipeline_runs "
+                               "WHERE stage = 'extract' ORDER BY source").as_dicts()
+    assert [row["source"].split(":")[0] for row in rows] == sorted(
+        ["album", "artist", "playlist", "recently-played", "saved-tracks", "top-tracks",
+         "top-artists", "saved-albums", "followed-artists", "my-playlists"])
+    landed = [row for row in rows if row["source"] != "my-playlists"]
+    assert all(row["outcome"] == "landed" and row["items"] > 0 for row in landed)
+    assert [row["outcome"] for row in rows if row["source"] == "my-playlists"] == ["expanded"]
 
 
 def test_rows_per_table_match_the_parquet_files(first_run) -> None:
@@ -316,6 +343,16 @@ def test_run_local_failures_exit_non_zero_in_one_line_and_keep_the_rest(
     assert report.startswith(failed + ".") and report.endswith(".error.json")
     quarantined = lake / f"raw/failed/playlist/{BROKEN_ID}/20240501T181000Z.json"
     assert quarantined.read_text() == "{not json"
+    # both failures are in the run log, each with its reason
+    rows = run_sql(open_lake(lake), "SELECT stage, source, outcome, error, run_date "
+                                    "FROM pipeline_runs ORDER BY stage, source").as_dicts()
+    by = {(row["stage"], row["source"]): row for row in rows}
+    dead = by[("extract", missing)]
+    assert dead["outcome"] == "dead_lettered" and "404" in dead["error"]
+    assert by[("extract", "saved-tracks")]["outcome"] == "landed"
+    quarantined = by[("transform", f"playlist:{BROKEN_ID}")]
+    assert quarantined["outcome"] == "quarantined" and quarantined["run_date"] == "2024-05-01"
+    assert quarantined["error"].startswith("line 1 column 2: not valid JSON")
 
 
 def test_run_local_live_with_an_unknown_environment_names_the_configured_ones(

@@ -32,6 +32,13 @@ def test_long_retry_after_defers_and_unavailable_sources_are_dead_lettered() -> 
     assert summary["duplicate_raw_files"] == 0
     assert summary["outcomes"]["deferred"] >= 2
     assert summary["wall_seconds"] > 3600  # they waited as asked, then landed
+    # The run log agrees with the stand-ins: every request and every 429 the local Spotify
+    # served is on some handling's row, and each message outcome has its row.
+    run_log = summary["run_log"]
+    assert run_log["requests"] == summary["requests"]
+    assert run_log["rate_limited"] == summary["throttled_responses"] > 0
+    assert run_log["outcomes"] == summary["outcomes"]
+    assert run_log["sources_landed"] == 30
 
 
 def test_run_local_sources_writes_the_summary(tmp_path, capsys) -> None:

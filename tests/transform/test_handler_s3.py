@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from spotify_runtime.layout import raw_key
+from spotify_runtime.layout import RUN_LOG, raw_key
 from spotify_runtime.transform.handler import handler
 
 BUCKET = "lake"
@@ -32,10 +32,12 @@ def s3(monkeypatch):
 
 
 def objects(s3, prefix=""):
-    """{key: bytes} of everything under prefix."""
+    """{key: bytes} of everything under prefix (the run log only when asked for by prefix;
+    tests/transform/test_run_record.py covers it)."""
     keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
         Bucket=BUCKET, Prefix=prefix) for o in page.get("Contents", [])]
-    return {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys}
+    return {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys
+            if prefix or not k.startswith(RUN_LOG)}
 
 
 def eventbridge(key):
@@ -70,6 +72,7 @@ def test_processes_then_archives_and_a_second_delivery_changes_nothing(s3, raw_f
     assert [r["song_id"][:3] for r in rows(after_first[songs_key])] == ["2TA", "2TB", "2TC",
                                                                         "2TD"]
 
+    assert len(objects(s3, RUN_LOG)) == 1  # one run-log row for the file
     again = handler(eventbridge(KEY), s3=s3)  # the same event, delivered twice
     assert again["results"][0]["status"] == "already_done"
     assert objects(s3) == after_first

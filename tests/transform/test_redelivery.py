@@ -111,8 +111,9 @@ def test_sqs_batch_reports_only_the_failed_file(s3, raw_fixture, capsys):
     for key in (KEY, other):
         s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
     event = sqs_event(json.dumps(eventbridge(KEY)), "not json", json.dumps(eventbridge(other)))
-    # The first file's five tables are written; the second's first write fails.
-    response = handler(event, s3=FailingS3(s3, "put_object", nth=6))
+    # The first file's five tables and its run-log row are written, then the second's
+    # first write fails.
+    response = handler(event, s3=FailingS3(s3, "put_object", nth=7))
     assert response["batchItemFailures"] == [{"itemIdentifier": "m2"}]
     assert [r["key"] for r in response["results"]] == [KEY]
     assert other in objects(s3, layout.RAW_TO_PROCESS)  # stays for the next delivery

@@ -34,6 +34,9 @@ Outcomes per message (docs/scaling.md has the whole picture):
   used it up); the message is made visible again shortly and reported as a batch item failure.
 - **returned**: recording the outcome failed (an SQS call raised); the message is reported as a
   batch item failure and comes back after the queue's visibility timeout.
+
+Every handling, whatever its outcome, is written to the run log (`pipeline_runs`, through the
+injected `recorder`) with the items, requests, 429s and time it cost, and emitted as metrics.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from spotify_runtime.extract.errors import (
 from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
 from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
 from spotify_runtime.extract.planner import plan_run
+from spotify_runtime.run_log import EXTRACT, RunRecord, RunRecorder
 from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
@@ -72,9 +76,12 @@ class Expansion:
     sources: tuple[Source, ...]
 
 
-ExtractFn = Callable[[Source, datetime, Deadline], "str | Expansion"]
-"""Extract one source for one run and write its raw file; returns the key written (or the
-sources it expands into)."""
+ExtractFn = Callable[[Source, datetime, Deadline], Any]
+"""Extract one source for one run and write its raw file; returns the key written (a str), an
+object with `key`, `location` and `item_count` (extract_run.SourceOutcome), or the Expansion of
+a source that stands for others."""
+Counters = Callable[[], tuple[int, int]]
+"""The container's Spotify client's running totals: (requests sent, 429 answers)."""
 
 MAX_VISIBILITY_SECONDS = 43_200
 """SQS's ceiling for a visibility timeout (12 hours, counted from the receive)."""
@@ -166,6 +173,16 @@ def defer_visibility_seconds(retry_after: float, elapsed: float, rng: random.Ran
     return max(min(math.ceil(retry_after + jitter), ceiling), 0)
 
 
+@dataclass
+class _Facts:
+    """What one handling learned, for its run-log row."""
+
+    message: ExtractMessage | None = None
+    error: str | None = None
+    items: int | None = None
+    raw_key: str | None = None
+
+
 class QueueWorker:
     """One worker container: its SQS client, extract function and rate-limit memory.
 
@@ -186,6 +203,9 @@ class QueueWorker:
         rng: random.Random | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         metric: Callable[[str, float], None] | None = None,
+        recorder: RunRecorder | None = None,
+        counters: Counters | None = None,
+        on_outcome: Callable[[RunRecord], None] | None = None,
     ) -> None:
         """`now` dates quota waits (`not_before`, compared across containers); `metric(name,
         value)` publishes a metric (EMF in Lambda)."""
@@ -206,6 +226,11 @@ class QueueWorker:
         """Clock time until which Spotify asked this container to send nothing."""
         self._extractions = 0
         """Extractions started in the current invocation."""
+        self._recorder = recorder
+        self._counters = counters or (lambda: (0, 0))
+        self._on_outcome = on_outcome
+        """Called with each handling's row (the worker emits its metrics here)."""
+        self._facts = _Facts()
 
     def handle_batch(self, records: list[dict[str, Any]], deadline: Deadline) -> BatchResult:
         """Handle every record of an SQS event; never raises for one message's failure."""
@@ -215,21 +240,49 @@ class QueueWorker:
         result = BatchResult()
         self._extractions = 0
         for record in records:
+            self._facts = _Facts()
+            began, (requests, rate_limited) = self._clock(), self._counters()
             try:
                 outcome = self._handle(record, deadline, started)
             except Exception:  # an SQS call failed: leave the message to SQS, go on with the rest
                 LOG.exception("could not record the outcome of message %s", record["messageId"])
                 outcome = Outcome.RETURNED
             result.outcomes[record["messageId"]] = outcome
+            requests_after, rate_limited_after = self._counters()
+            self._log_run(record, outcome, RunRecord(
+                run_at=datetime.now(UTC), stage=EXTRACT, source="", outcome=str(outcome),
+                requests=requests_after - requests, rate_limited=rate_limited_after - rate_limited,
+                duration_ms=round((self._clock() - began) * 1000),
+            ))
             if outcome is Outcome.PACED_OUT:
                 deadline = Deadline(0.0, self._clock)  # nothing else starts in this invocation
         return result
+
+    def _log_run(self, record: dict[str, Any], outcome: Outcome, row: RunRecord) -> None:
+        """Complete the handling's row with what it learned and hand it to the recorder."""
+        facts = self._facts
+        if facts.message is not None:
+            row.run_at = facts.message.run_at
+            row.source = str(facts.message.source)
+            row.attempt = facts.message.attempt
+        else:
+            row.source = "(unreadable message)"
+        row.error, row.items, row.raw_key = facts.error, facts.items, facts.raw_key
+        # One row per delivery: a deferred message comes back with the same id and a higher
+        # receive count, a retried one with a new id.
+        receives = record.get("attributes", {}).get("ApproximateReceiveCount", "")
+        discriminator = f"{record['messageId']}/{receives}"
+        if self._on_outcome is not None:
+            self._on_outcome(row)
+        if self._recorder is not None:
+            self._recorder.record(row, discriminator)
 
     def _handle(self, record: dict[str, Any], deadline: Deadline, started: float) -> Outcome:
         try:
             message = parse_body(record["body"])
         except InvalidMessageError as error:
             return self._dead_letter(record, None, error)
+        self._facts.message = message
         if deadline.remaining() < MIN_SECONDS_TO_START:
             self._set_visibility(record, 1)
             return Outcome.NOT_STARTED
@@ -244,7 +297,7 @@ class QueueWorker:
         first = self._extractions == 0
         self._extractions += 1
         try:
-            key = self.extract(message.source, message.run_at, deadline)
+            extracted = self.extract(message.source, message.run_at, deadline)
         except PacingOverrunError as error:
             return self._paced_out(record, message, error, counts=first)
         except QuotaExceededError as error:
@@ -253,6 +306,7 @@ class QueueWorker:
             return self._dead_letter(record, message, error)
         except RateLimitedError as error:
             self.blocked_until = self._clock() + error.retry_after_seconds
+            self._facts.error = _error_text(error)
             return self._defer(record, message, error.retry_after_seconds, started)
         except SourceUnavailableError as error:
             return self._dead_letter(record, message, error)
@@ -260,8 +314,11 @@ class QueueWorker:
             LOG.warning("extract %s failed (attempt %d): %s", message.source,
                         message.attempt + 1, error)
             return self._retry_or_dead_letter(record, message, error)
-        if isinstance(key, Expansion):
-            return self._expand(record, message, key)
+        if isinstance(extracted, Expansion):
+            return self._expand(record, message, extracted)
+        key = extracted if isinstance(extracted, str) else extracted.location or extracted.key
+        self._facts.items = None if isinstance(extracted, str) else extracted.item_count
+        self._facts.raw_key = extracted if isinstance(extracted, str) else extracted.key
         LOG.info("landed %s at %s", message.source, key)
         return Outcome.LANDED
 
@@ -349,6 +406,7 @@ class QueueWorker:
         self, record: dict[str, Any], message: ExtractMessage, error: Exception
     ) -> Outcome:
         failed_attempts = message.attempt + 1
+        self._facts.error = _error_text(error)
         if failed_attempts >= self.policy.max_attempts:
             return self._dead_letter(record, message, error)
         self.sqs.send_message(
@@ -361,7 +419,7 @@ class QueueWorker:
     def _dead_letter(
         self, record: dict[str, Any], message: ExtractMessage | None, error: Exception
     ) -> Outcome:
-        error_text = f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]
+        error_text = self._facts.error = _error_text(error)
         if message is None:  # unparseable: keep the body as it came, the error rides along
             body = record["body"]
         else:
@@ -377,3 +435,8 @@ class QueueWorker:
         )
         LOG.error("dead-lettered %s: %s", message.source if message else "message", error_text)
         return Outcome.DEAD_LETTERED
+
+
+def _error_text(error: Exception) -> str:
+    """`Type: message`, bounded (a dead-letter attribute and a run-log column)."""
+    return f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]

@@ -177,6 +177,8 @@ class SpotifyClient:
         self.rng = rng or random.Random()
         self.requests_sent = 0
         """API requests sent (attempts, retries included; token requests not counted)."""
+        self.rate_limited = 0
+        """429 answers received (each one, whether waited for or raised as RateLimitedError)."""
         self._auth = self._build_auth(credentials, self._token_url)
         self._spotify = Spotify(
             auth_manager=self._auth,
@@ -267,6 +269,7 @@ class SpotifyClient:
             except requests.RequestException as error:
                 status, headers, detail = None, None, type(error).__name__
             if status == 429:
+                self.rate_limited += 1
                 rate_waits += 1
                 self._wait_for_rate_limit(path, headers, rate_waits, deadline)
             elif status is None or status >= 500:

@@ -52,7 +52,9 @@ from spotify_runtime.extract.queue_worker import Expansion, QueueWorker, RetryPo
 from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.state import CursorStore, S3CursorStore
+from spotify_runtime.extract.worker_metrics import outcome_metrics
 from spotify_runtime.logs import configure_logging, required_env
+from spotify_runtime.run_log import RunRecorder, S3RunRecorder
 from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
@@ -108,30 +110,34 @@ def build_container(
     rng: random.Random | None = None,
     metric: Callable[[str, float], None] | None = None,
     cursors: CursorStore | None = None,
-    metric_bucket: str | None = None,
+    recorder: RunRecorder | None = None,
+    metrics_bucket: str | None = None,
 ) -> QueueWorker:
     """One worker container: the queue decisions over a paced client and a raw sink.
 
     `pacer` must be the client's `throttle`; `metric(name, value)` publishes a metric.
-    `cursors` keeps the listening sources' cursors (deployed: S3 under layout.STATE);
-    `metric_bucket` is the gap metric's dimension. The Lambda handler and the local simulation
-    both build their workers here.
+    `cursors` keeps the listening sources' cursors (deployed: S3 under layout.STATE).
+    `recorder` receives the run-log row of every handling; with `metrics_bucket`, each handling
+    is also emitted as EMF metrics (dimension Bucket), and it is the listening gap metric's
+    dimension. The Lambda handler and the local simulation both build their workers here.
     """
 
-    def extract(source: Source, run_at: datetime, deadline: Deadline) -> str | Expansion:
+    def extract(source: Source, run_at: datetime, deadline: Deadline) -> Any:
         # The error of the one source decides the message's fate (queue_worker).
         outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline,
-                                    cursors=cursors, metric_bucket=metric_bucket)
+                                    cursors=cursors, metric_bucket=metrics_bucket)
         if outcome.error is not None:
             raise outcome.error
         if outcome.source.type == "my-playlists":
             return Expansion(outcome.expanded)
-        return outcome.location or outcome.note or outcome.key
+        return outcome
 
     return QueueWorker(
         sqs=sqs, dlq_url=settings.dlq_url, extract=extract,
         policy=RetryPolicy(settings.max_attempts, settings.retry_base_delay_seconds),
         queue_url=settings.queue_url, pacer=pacer, clock=clock, rng=rng, metric=metric,
+        recorder=recorder, counters=lambda: (client.requests_sent, client.rate_limited),
+        on_outcome=outcome_metrics(metrics_bucket) if metrics_bucket else None,
     )
 
 
@@ -204,7 +210,8 @@ def container_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
             pacer=pacer,
             metric=metric,
             cursors=S3CursorStore(s3, bucket),
-            metric_bucket=bucket,
+            recorder=S3RunRecorder(s3, bucket),
+            metrics_bucket=bucket,
         )
         _CONTAINERS.client, _CONTAINERS.metric = client, metric
     return _CONTAINERS.worker

@@ -51,6 +51,9 @@ class BuiltTables:
     items: int
     skipped: dict[str, int] = field(default_factory=dict)
     """Items that produced no songs row, per reason (only reasons that occurred)."""
+    item_table: str = "songs"
+    """The table each kept item gives a row to (deduplicated): songs for track sources; the
+    data-quality row-count check compares with it."""
 
     def rows(self) -> dict[str, int]:
         """Rows per table."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import boto3
@@ -18,11 +19,13 @@ import boto3
 from spotify_runtime import metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.logs import configure_logging, required_env
+from spotify_runtime.run_log import S3RunRecorder
 from spotify_runtime.transform.events import (
     is_sqs_event,
     raw_objects,
     sqs_message_event,
 )
+from spotify_runtime.transform.run_record import record_outcome
 from spotify_runtime.transform.service import process_raw_object
 
 LOG = logging.getLogger(__name__)
@@ -54,7 +57,8 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     """Transform every raw object the event names.
 
     Returns `{"results": [{"bucket", "key", "status", ...}], "batchItemFailures": [...]}`
-    (the failures only for SQS batches); bad input is quarantined, not raised.
+    (the failures only for SQS batches); bad input is quarantined, not raised. Each file handled
+    is written to the run log (`pipeline_runs`) in its bucket.
     """
     configure_logging()
     bucket = required_env(ENV_DATA_BUCKET)
@@ -83,7 +87,10 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
 def _transform(s3: Any, event: dict[str, Any], bucket: str) -> list[dict[str, Any]]:
     results = []
     for ref in raw_objects(event, bucket):
+        began = time.monotonic()
         outcome = process_raw_object(s3, ref.bucket, ref.key)
+        duration_ms = round((time.monotonic() - began) * 1000)
+        record_outcome(S3RunRecorder(s3, ref.bucket), ref.bucket, outcome, duration_ms)
         results.append({"bucket": ref.bucket, "key": outcome.key, "status": outcome.status,
                         **outcome.summary})
     return results

@@ -126,7 +126,9 @@ def build_non_track(doc: RawDocument):
                 "followed_artists", {"artist_id": ids}
             ).take(values.first_occurrences(ids))
     skipped = {build.NULL_TRACK: doc.items.null_count} if doc.items.null_count else {}
-    return build.BuiltTables(tables=tables, items=len(doc.items), skipped=skipped)
+    item_table = "albums" if doc.source_type == "saved-albums" else "artists"
+    return build.BuiltTables(tables=tables, items=len(doc.items), skipped=skipped,
+                             item_table=item_table)
 
 
 def _as_lists(structs: pa.StructArray) -> pa.Array:

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import PROCESSED, processed_key
 from spotify_runtime.sources import USER_KEY_ID, USER_SOURCE_TYPES
 from spotify_runtime.transform.build import BuiltTables, build_tables
 from spotify_runtime.transform.parquet import parquet_bytes
+from spotify_runtime.transform.quality import check_tables
 from spotify_runtime.transform.reader import RawDocument, read_document
 from spotify_runtime.transform.snapshot import snapshot_date as derive_snapshot_date
 
@@ -23,6 +25,8 @@ class TransformedFile:
     outputs: dict[str, bytes]
     """Key under the bucket (`processed/<table>/snapshot_date=<d>/<stem>.parquet`) -> Parquet.
     Tables without rows (e.g. playlist_tracks of an album) are not written."""
+    run_at: datetime | None = None
+    """The envelope's run (None for a paging object)."""
 
     def relative_outputs(self) -> dict[str, bytes]:
         """The same outputs keyed relative to `processed/` (`<table>/snapshot_date=...`)."""
@@ -32,6 +36,7 @@ class TransformedFile:
         """Rows per table and skipped items per reason, for logs and the CLI."""
         return {
             "snapshot_date": self.snapshot_date.isoformat(),
+            **({"run_at": iso_utc(self.run_at)} if self.run_at else {}),
             "items": self.built.items,
             "rows": self.built.rows(),
             "skipped": dict(self.built.skipped),
@@ -53,10 +58,12 @@ def transform_raw_file(
     key (or a file name): it names the outputs and, for a bare paging object, may carry the
     snapshot date. `snapshot_date` overrides the derived date. `name_outputs`, given the parsed
     document, returns the key that names the outputs instead of `key` (see `source_run_key`).
-    Raises InvalidRawFileError for input that can never be transformed.
+    Raises InvalidRawFileError for input that can never be transformed (QualityCheckError when
+    its tables fail a data-quality check).
     """
     document = read_document(data() if callable(data) else data)
     built = build_tables(document)
+    check_tables(built)  # a failed check quarantines the file like any other bad input
     day = snapshot_date or derive_snapshot_date(document, key, last_modified)
     output_key = name_outputs(document) if name_outputs else key
     outputs = {
@@ -64,7 +71,8 @@ def transform_raw_file(
         for name, table in built.tables.items()
         if table.num_rows
     }
-    return TransformedFile(snapshot_date=day, built=built, outputs=outputs)
+    return TransformedFile(snapshot_date=day, built=built, outputs=outputs,
+                           run_at=document.run_at)
 
 
 UNNAMED_SOURCE = "unnamed"

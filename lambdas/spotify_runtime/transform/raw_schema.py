@@ -75,6 +75,7 @@ DOCUMENT = pa.schema([
     # envelope
     ("schema_version", _INT),
     ("extracted_at", _STRING),
+    ("run_at", _STRING),
     ("source", pa.struct([("type", _STRING), ("id", _STRING), ("name", _STRING)])),
     ("metadata", METADATA),
     ("items", pa.list_(ITEM)),

@@ -47,6 +47,8 @@ class RawDocument:
     """One row per item (`raw_schema.ITEM`)."""
     first_position: int
     """Playlist position of items[0] (a paging object's `offset`; 0 for envelopes)."""
+    run_at: datetime | None = None
+    """The run the envelope belongs to (UTC; the run log's run), when it says; else None."""
 
 
 def read_document(data: bytes) -> RawDocument:
@@ -161,7 +163,7 @@ def _check(value: Any, type_: pa.DataType, path: str) -> None:
 def _interpret(table: pa.Table) -> RawDocument:
     row = {name: _one_array(table.column(name)) for name in table.column_names}
     top = {name: array[0].as_py() for name, array in row.items()
-           if name in ("schema_version", "extracted_at", "source", "href", "offset")}
+           if name in ("schema_version", "extracted_at", "run_at", "source", "href", "offset")}
     items_list = row["items"]
     if not items_list.is_valid()[0].as_py():
         raise InvalidRawFileError("top level", 'missing "items" (expected an envelope or a '
@@ -206,6 +208,7 @@ def _envelope(top: dict[str, Any], metadata: pa.StructArray, items: pa.StructArr
         metadata=metadata,
         items=items,
         first_position=0,
+        run_at=parse_utc("run_at", top["run_at"]) if top.get("run_at") else None,
     )
 
 

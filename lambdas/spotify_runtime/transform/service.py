@@ -140,6 +140,7 @@ def error_report(bucket: str, key: str, error: InvalidRawFileError,
         "what": error.what,
         "message": str(error),
         "failed_at": iso_utc(failed_at),
+        **getattr(error, "details", {}),  # a failed data-quality check: its name and numbers
     }
 
 

@@ -17,8 +17,11 @@ TIMESTAMP = pa.timestamp("ms", tz="UTC")
 """All timestamps: UTC, millisecond precision."""
 
 
-def _column(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
-    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+def _column(name: str, type_: pa.DataType, description: str, nullable: bool = True,
+            *, unique: bool = False) -> pa.Field:
+    # `unique`: each value once per file, which the data-quality checks enforce (quality.py).
+    metadata = {"description": description, **({"unique": "true"} if unique else {})}
+    return pa.field(name, type_, nullable=nullable, metadata=metadata)
 
 
 DEV_MODE_NULL_COLUMNS: dict[str, dict[str, str]] = {
@@ -30,7 +33,8 @@ must stay nullable; a test checks the list against the local stand-in's dev-mode
 
 
 SONGS = pa.schema([
-    _column("song_id", pa.string(), "Spotify track ID (each ID once per file).", False),
+    _column("song_id", pa.string(), "Spotify track ID (each ID once per file).", False,
+            unique=True),
     _column("song_name", pa.string(), "Track name, exactly as Spotify returned it.", False),
     _column("duration_ms", pa.int64(), "Track length in milliseconds."),
     _column("url", pa.string(), "open.spotify.com URL of the track.", False),
@@ -50,7 +54,8 @@ SONGS = pa.schema([
 ])
 
 ALBUMS = pa.schema([
-    _column("album_id", pa.string(), "Spotify album ID (each ID once per file).", False),
+    _column("album_id", pa.string(), "Spotify album ID (each ID once per file).", False,
+            unique=True),
     _column("name", pa.string(), "Album name, exactly as Spotify returned it."),
     _column("release_date", pa.date32(),
             "Release date; year or month precision maps to the first day (see precision). "
@@ -63,7 +68,8 @@ ALBUMS = pa.schema([
 ])
 
 ARTISTS = pa.schema([
-    _column("artist_id", pa.string(), "Spotify artist ID (each ID once per file).", False),
+    _column("artist_id", pa.string(), "Spotify artist ID (each ID once per file).", False,
+            unique=True),
     _column("artist_name", pa.string(), "Artist name, exactly as Spotify returned it."),
     _column("external_url", pa.string(),
             "open.spotify.com URL of the artist (the seed wrote the API href here).", False),

@@ -1,0 +1,158 @@
+"""The catalog's table definitions, generated from the runtime's schemas: the one source of both
+the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.py).
+
+- Every table of `layout.TABLES` from `transform/tables.py` (Parquet under `processed/<table>/`,
+  partition `snapshot_date`), with no per-table code: a table added there is catalogued here.
+- The run log `pipeline_runs` from `run_log.COLUMNS` (JSON lines under `pipeline_runs/`,
+  partition `run_date`).
+
+Types are Glue (Hive DDL) type names, which Athena applies when it reads the files; `duckdb_type`
+gives the local equivalent, so a query meets the same types in both engines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+from spotify_runtime import layout, run_log
+
+PARQUET = "parquet"
+JSON_LINES = "json"
+SNAPSHOT_PARTITION = "snapshot_date"
+PROJECTION_START = "2020-01-01"
+"""First day partition projection considers (the seed tutorial's data starts after it)."""
+
+
+@dataclass(frozen=True)
+class ColumnDefinition:
+    """One catalog column: Glue type, description (the Glue comment), nullability."""
+
+    name: str
+    glue_type: str
+    comment: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    """One catalog table: its data under `layout.PROCESSED`/`layout.RUN_LOG`, one string
+    partition key holding a `yyyy-MM-dd` day."""
+
+    name: str
+    description: str
+    prefix: str
+    """Key prefix of the table's data (`processed/songs/`, `pipeline_runs/`)."""
+    data_format: str
+    columns: tuple[ColumnDefinition, ...]
+    partition_key: str
+    partition_comment: str
+
+
+def glue_type(type_: pa.DataType) -> str:
+    """The Glue type Athena must declare to read a Parquet column of Arrow type `type_`.
+
+    Timestamps are `timestamp` only in millisecond or microsecond precision (the transform
+    writes milliseconds, UTC-adjusted); anything unmapped raises, so a new column type cannot
+    reach the catalog undeclared.
+    """
+    if pa.types.is_timestamp(type_) and type_.unit in ("ms", "us"):
+        return "timestamp"
+    if pa.types.is_list(type_) or pa.types.is_large_list(type_):
+        return f"array<{glue_type(type_.value_type)}>"
+    if pa.types.is_map(type_):
+        return f"map<{glue_type(type_.key_type)},{glue_type(type_.item_type)}>"
+    if pa.types.is_struct(type_):
+        fields = ",".join(f"{field.name}:{glue_type(field.type)}" for field in type_)
+        return f"struct<{fields}>"
+    simple = {
+        pa.string(): "string", pa.large_string(): "string", pa.int8(): "tinyint",
+        pa.int16(): "smallint", pa.int32(): "int", pa.int64(): "bigint", pa.bool_(): "boolean",
+        pa.float32(): "float", pa.float64(): "double", pa.date32(): "date",
+        pa.binary(): "binary",
+    }
+    if type_ in simple:
+        return simple[type_]
+    raise ValueError(f"no Glue type for Arrow type {type_} (add it to catalog_tables.glue_type)")
+
+
+_DUCKDB_PRIMITIVES = {
+    "string": "VARCHAR", "tinyint": "TINYINT", "smallint": "SMALLINT", "int": "INTEGER",
+    "bigint": "BIGINT", "boolean": "BOOLEAN", "float": "FLOAT", "double": "DOUBLE",
+    "date": "DATE", "timestamp": "TIMESTAMP", "binary": "BLOB",
+}
+_GENERIC = re.compile(r"^(array|map)<(.*)>$")
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char == "<"
+        depth -= char == ">"
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def duckdb_type(glue: str) -> str:
+    """The DuckDB type a Glue type reads as (`timestamp`: TIMESTAMP, wall clock in UTC, as in
+    Athena)."""
+    if glue in _DUCKDB_PRIMITIVES:
+        return _DUCKDB_PRIMITIVES[glue]
+    match = _GENERIC.match(glue)
+    if match and match.group(1) == "array":
+        return f"{duckdb_type(match.group(2))}[]"
+    if match:
+        key, value = _split_top_level(match.group(2))
+        return f"MAP({duckdb_type(key)}, {duckdb_type(value)})"
+    raise ValueError(f"no DuckDB type for Glue type {glue!r}")
+
+
+def _description(field: pa.Field) -> str:
+    return (field.metadata or {}).get(b"description", b"").decode("utf-8")
+
+
+def processed_tables() -> list[TableDefinition]:
+    """One definition per table the transform writes, in `layout.TABLES` order."""
+    from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS
+
+    return [
+        TableDefinition(
+            name=name,
+            description=TABLE_DESCRIPTIONS.get(name, name),
+            prefix=f"{layout.PROCESSED}{name}/",
+            data_format=PARQUET,
+            columns=tuple(
+                ColumnDefinition(field.name, glue_type(field.type), _description(field),
+                                 field.nullable)
+                for field in SCHEMAS[name]
+            ),
+            partition_key=SNAPSHOT_PARTITION,
+            partition_comment="UTC day of the snapshot (yyyy-MM-dd): the raw file's extraction "
+                              "day.",
+        )
+        for name in layout.TABLES
+    ]
+
+
+def run_log_table() -> TableDefinition:
+    """The run log, `pipeline_runs`."""
+    return TableDefinition(
+        name=run_log.TABLE,
+        description=run_log.DESCRIPTION,
+        prefix=layout.RUN_LOG,
+        data_format=JSON_LINES,
+        columns=tuple(ColumnDefinition(name, type_, comment)
+                      for name, type_, comment in run_log.COLUMNS),
+        partition_key=run_log.PARTITION_COLUMN,
+        partition_comment="UTC day of the run (yyyy-MM-dd).",
+    )
+
+
+def all_tables() -> list[TableDefinition]:
+    """Every catalogued table."""
+    return [*processed_tables(), run_log_table()]

@@ -1,0 +1,140 @@
+"""The Glue tables in the templates, column by column against `transform/tables.py` and
+`run_log.COLUMNS`, and the crawler that can never alter them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from spotify_runtime import layout, run_log
+from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS
+
+from spotify_etl.constructs.nag import render
+from tests.infra.cfn import as_list, resources, role_statements
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
+BUCKET = "spotify-etl-dev-<AWS::AccountId>-us-east-1"
+
+# Written out here on purpose (not catalog_tables.glue_type): the test's own reading of how
+# Athena must declare each Arrow type the transform writes.
+EXPECTED_GLUE = {
+    "string": "string",
+    "int32": "int",
+    "int64": "bigint",
+    "bool": "boolean",
+    "date32[day]": "date",
+    "timestamp[ms, tz=UTC]": "timestamp",
+    "list<item: string>": "array<string>",
+}
+PARQUET_TO_GLUE = {
+    # (physical type, logical type as pyarrow prints it) -> the Glue type Athena reads it as
+    ("BYTE_ARRAY", "String"): "string",
+    ("INT32", "Int(bitWidth=32, isSigned=true)"): "int",
+    ("INT32", "None"): "int",
+    ("INT64", "Int(bitWidth=64, isSigned=true)"): "bigint",
+    ("INT64", "None"): "bigint",
+    ("BOOLEAN", "None"): "boolean",
+    ("INT32", "Date"): "date",
+    ("INT64", "Timestamp(isAdjustedToUTC=true, timeUnit=milliseconds, is_from_converted_type=false,"
+              " force_set_converted_type=false)"): "timestamp",
+}
+
+
+def glue_tables(template) -> dict[str, dict]:
+    return {
+        resource["Properties"]["TableInput"]["Name"]: resource["Properties"]["TableInput"]
+        for resource in resources(template, "AWS::Glue::Table").values()
+    }
+
+
+def test_every_table_of_tables_py_and_the_run_log_exists_at_deploy(dev):
+    assert sorted(glue_tables(dev.catalog)) == sorted([*layout.TABLES, "pipeline_runs"])
+    assert sorted(SCHEMAS) == sorted(layout.TABLES)
+
+
+@pytest.mark.parametrize("table", layout.TABLES)
+def test_columns_types_and_comments_match_tables_py(dev, table):
+    definition = glue_tables(dev.catalog)[table]
+    columns = [(c["Name"], c["Type"], c["Comment"])
+               for c in definition["StorageDescriptor"]["Columns"]]
+    assert columns == [
+        (field.name, EXPECTED_GLUE[str(field.type)], field.metadata[b"description"].decode())
+        for field in SCHEMAS[table]
+    ]
+    assert definition["Description"] == TABLE_DESCRIPTIONS[table]
+    assert definition["PartitionKeys"][0]["Name"] == "snapshot_date"
+    assert definition["PartitionKeys"][0]["Type"] == "string"
+    storage = definition["StorageDescriptor"]
+    assert render(storage["Location"]) == f"s3://{BUCKET}/{layout.PROCESSED}{table}/"
+    assert "Parquet" in storage["SerdeInfo"]["SerializationLibrary"]
+
+
+def test_run_log_columns_match_run_log_py(dev):
+    definition = glue_tables(dev.catalog)["pipeline_runs"]
+    columns = [(c["Name"], c["Type"], c["Comment"])
+               for c in definition["StorageDescriptor"]["Columns"]]
+    assert columns == list(run_log.COLUMNS)
+    assert [k["Name"] for k in definition["PartitionKeys"]] == ["run_date"]
+    storage = definition["StorageDescriptor"]
+    assert render(storage["Location"]) == f"s3://{BUCKET}/{layout.RUN_LOG}"
+    assert storage["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
+
+
+@pytest.mark.parametrize("table", [*layout.TABLES, "pipeline_runs"])
+def test_day_partitions_are_projected_so_no_crawler_run_is_needed(dev, table):
+    definition = glue_tables(dev.catalog)[table]
+    key = definition["PartitionKeys"][0]["Name"]
+    parameters = definition["Parameters"]
+    assert parameters["projection.enabled"] == "true"
+    assert parameters[f"projection.{key}.type"] == "date"
+    assert parameters[f"projection.{key}.format"] == "yyyy-MM-dd"
+    assert parameters[f"projection.{key}.range"].endswith(",NOW")
+    location = render(definition["StorageDescriptor"]["Location"])
+    # the hive folders the writers use (processed/<t>/snapshot_date=<d>/, ...)
+    template = parameters["storage.location.template"]["Fn::Join"][1]
+    assert template[-1].endswith(f"{key}=${{{key}}}/")  # Athena's placeholder, kept verbatim
+    assert render({"Fn::Join": ["", [*template[:-1], template[-1].split("${")[0]]]}) == (
+        f"{location}{key}=")
+    assert parameters["has_encrypted_data"] is False
+
+
+@pytest.mark.parametrize("fixture", ["playlist_envelope.json", "album_envelope.json",
+                                     "saved_tracks_envelope.json"])
+def test_parquet_the_transform_writes_reads_as_the_declared_types(dev, fixture):
+    declared = {
+        table: {c["Name"]: c["Type"] for c in d["StorageDescriptor"]["Columns"]}
+        for table, d in glue_tables(dev.catalog).items()
+    }
+    transformed = transform_raw_file((FIXTURES / fixture).read_bytes(), fixture)
+    assert transformed.outputs
+    for key, data in transformed.outputs.items():
+        table = key.split("/")[1]
+        schema = pq.ParquetFile(pa.BufferReader(data)).schema
+        for index in range(len(schema)):
+            column = schema.column(index)
+            top = column.path.split(".")[0]
+            physical = (column.physical_type, str(column.logical_type))
+            expected = declared[table][top]
+            if expected.startswith("array<"):
+                assert column.max_repetition_level == 1  # one level of list
+                expected = expected.removeprefix("array<").removesuffix(">")
+            assert PARQUET_TO_GLUE[physical] == expected, (table, column.path, physical)
+
+
+def test_crawler_cannot_alter_a_defined_table(dev):
+    (role_id,) = resources(dev.catalog, "AWS::IAM::Role")
+    statements = role_statements(dev.catalog, role_id)
+    allowed = {action for s in statements if s["Effect"] == "Allow"
+               for action in as_list(s["Action"])}
+    changing = {"glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable",
+                "glue:BatchDeleteTable", "glue:DeleteDatabase", "glue:UpdateDatabase"}
+    assert not allowed & changing
+    assert not any(a in ("glue:*", "*") for a in allowed)
+    denied = [s for s in statements if s["Effect"] == "Deny"]
+    assert len(denied) == 1
+    assert changing <= set(as_list(denied[0]["Action"]))
+    assert ("arn:<AWS::Partition>:glue:us-east-1:<AWS::AccountId>:table/spotify_etl_dev/*"
+            in {render(r) for r in as_list(denied[0]["Resource"])})
