@@ -77,21 +77,28 @@ class LocalAws:
         return {contract.ENV_DATA_BUCKET: self.bucket,
                 contract.ENV_SPOTIFY_SECRET_ID: self.secret_id}
 
-    def with_extract_queues(self, *, max_receive_count: int) -> LocalAws:
-        """The extract queue and its dead-letter queue, shaped as IngestStack shapes them
-        (visibility six times the worker's timeout, redrive after `max_receive_count`)."""
+    def _redrive(self, dead_letter_name: str, timeout_seconds: int,
+                 max_receive_count: int) -> tuple[str, dict[str, str]]:
+        """A dead-letter queue, and the attributes of a queue that redrives into it as the
+        stacks shape theirs: visibility six times the consuming function's timeout."""
         sqs = self.client("sqs")
-        dlq_url = sqs.create_queue(QueueName=EXTRACT_DLQ_NAME)["QueueUrl"]
+        dlq_url = sqs.create_queue(QueueName=dead_letter_name)["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(
             QueueUrl=dlq_url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]
-        visibility = contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.WORKER_TIMEOUT_SECONDS
-        queue_url = sqs.create_queue(QueueName=EXTRACT_QUEUE_NAME, Attributes={
-            "VisibilityTimeout": str(visibility),
+        return dlq_url, {
+            "VisibilityTimeout": str(contract.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout_seconds),
             "RedrivePolicy": json.dumps(
                 {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
             ),
-        })["QueueUrl"]
+        }
+
+    def with_extract_queues(self, *, max_receive_count: int) -> LocalAws:
+        """The extract queue and its dead-letter queue, shaped as IngestStack shapes them."""
+        dlq_url, attributes = self._redrive(EXTRACT_DLQ_NAME, contract.WORKER_TIMEOUT_SECONDS,
+                                            max_receive_count)
+        queue_url = self.client("sqs").create_queue(
+            QueueName=EXTRACT_QUEUE_NAME, Attributes=attributes)["QueueUrl"]
         return replace(self, extract_queue_url=queue_url, extract_dlq_url=dlq_url)
 
     def worker_environment(self, settings: Any) -> dict[str, str]:
@@ -130,20 +137,12 @@ class LocalAws:
         )
 
     def with_transform_redrive(self, *, max_receive_count: int) -> LocalAws:
-        """The transform queue shaped as TransformStack shapes it: visibility six times the
-        transform's timeout, redrive to its failure queue after `max_receive_count`."""
-        sqs = self.client("sqs")
-        failures_url = sqs.create_queue(QueueName=EVENT_FAILURES_NAME)["QueueUrl"]
-        failures_arn = sqs.get_queue_attributes(
-            QueueUrl=failures_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        visibility = contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.TRANSFORM_TIMEOUT_SECONDS
-        sqs.set_queue_attributes(QueueUrl=self.event_queue_url, Attributes={
-            "VisibilityTimeout": str(visibility),
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": failures_arn, "maxReceiveCount": max_receive_count}
-            ),
-        })
+        """The transform queue shaped as TransformStack shapes it, redriving to its failure
+        queue after `max_receive_count` deliveries."""
+        failures_url, attributes = self._redrive(
+            EVENT_FAILURES_NAME, contract.TRANSFORM_TIMEOUT_SECONDS, max_receive_count)
+        self.client("sqs").set_queue_attributes(QueueUrl=self.event_queue_url,
+                                                Attributes=attributes)
         return replace(self, event_failures_url=failures_url)
 
     def drain_object_created_events(self) -> list[dict[str, Any]]:

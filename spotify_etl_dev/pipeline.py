@@ -55,7 +55,7 @@ from spotify_etl_dev.lake_sync import download_bucket, list_keys, replace_lake, 
 from spotify_etl_dev.lambda_context import FakeLambdaContext
 from spotify_etl_dev.progress import Progress, StageFailedError
 from spotify_etl_dev.spotify_endpoint import SpotifyEndpoint, live_spotify, sample_spotify
-from spotify_etl_dev.sqs_event_source import EventSourceMapping, RealClock
+from spotify_etl_dev.sqs_event_source import EventSourceMapping, EventSourceStats, RealClock
 
 PLANNER_FUNCTION = "spotify-etl-local-planner"
 WORKER_FUNCTION = "spotify-etl-local-extract-worker"
@@ -207,49 +207,48 @@ def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> Non
     summary.planned = int(result["messages_sent"])
 
 
-def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> None:
-    """Lambda's event source mapping over the extract queue, into the worker handler."""
-    worker = _invoke(summary, contract.WORKER_HANDLER)
+def _poll(local: LocalAws, queue_url: str, handler: Any, function_name: str,
+          timeout_seconds: int, concurrency: int, batch_size: int,
+          body: Any = None) -> EventSourceStats:
+    """Lambda's event source mapping over `queue_url` into `handler` (a deployed handler),
+    `concurrency` containers at once, as the stacks configure it; `body` rewrites a record's
+    body first (as the service in front of the queue would have sent it)."""
 
     def invoke(records: list[dict[str, Any]], _deadline: Any) -> dict[str, Any]:
-        context = FakeLambdaContext(WORKER_FUNCTION, contract.WORKER_TIMEOUT_SECONDS)
-        return worker({"Records": records}, context)
+        context = FakeLambdaContext(function_name, timeout_seconds)
+        if body is not None:
+            records = [{**record, "body": body(record["body"])} for record in records]
+        return handler({"Records": records}, context)
 
-    mapping = EventSourceMapping(
+    return EventSourceMapping(
         sqs=local.client("sqs"),
-        queue_url=local.extract_queue_url,
+        queue_url=queue_url,
         clock=RealClock(),
-        containers=[invoke] * settings.extract_max_concurrency,
-        batch_size=settings.extract_batch_size,
-        function_timeout_seconds=contract.WORKER_TIMEOUT_SECONDS,
+        containers=[invoke] * concurrency,
+        batch_size=batch_size,
+        function_timeout_seconds=timeout_seconds,
         idle_grace_seconds=IDLE_GRACE_SECONDS,
-    )
+    ).run()
+
+
+def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> None:
+    """The extract queue into the worker handler."""
+    worker = _invoke(summary, contract.WORKER_HANDLER)
     with patched_environ(local.worker_environment(settings)):
-        mapping.run()
+        _poll(local, local.extract_queue_url, worker, WORKER_FUNCTION,
+              contract.WORKER_TIMEOUT_SECONDS, settings.extract_max_concurrency,
+              settings.extract_batch_size)
     summary.dead_lettered = local.queue_depth(local.extract_dlq_url)
     summary.deferred = local.queue_depth(local.extract_queue_url)
 
 
 def _transform_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> int:
-    """Lambda's event source mapping over the transform queue (where the rule delivered every
-    Object Created event), into the transform handler; returns the messages it left there."""
+    """The transform queue (where the rule delivered every Object Created event) into the
+    transform handler; returns the messages it left there."""
     transform = _invoke(summary, contract.TRANSFORM_HANDLER)
-
-    def invoke(records: list[dict[str, Any]], _deadline: Any) -> dict[str, Any]:
-        context = FakeLambdaContext(TRANSFORM_FUNCTION, contract.TRANSFORM_TIMEOUT_SECONDS)
-        records = [{**record, "body": as_s3_sends_it(record["body"])} for record in records]
-        return transform({"Records": records}, context)
-
-    mapping = EventSourceMapping(
-        sqs=local.client("sqs"),
-        queue_url=local.event_queue_url,
-        clock=RealClock(),
-        containers=[invoke] * settings.transform_max_concurrency,
-        batch_size=contract.TRANSFORM_BATCH_SIZE,
-        function_timeout_seconds=contract.TRANSFORM_TIMEOUT_SECONDS,
-        idle_grace_seconds=IDLE_GRACE_SECONDS,
-    )
-    stats = mapping.run()
+    stats = _poll(local, local.event_queue_url, transform, TRANSFORM_FUNCTION,
+                  contract.TRANSFORM_TIMEOUT_SECONDS, settings.transform_max_concurrency,
+                  contract.TRANSFORM_BATCH_SIZE, body=as_s3_sends_it)
     summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]
     return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)
 
