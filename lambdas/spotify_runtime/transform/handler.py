@@ -10,6 +10,7 @@ queue. An EventBridge event or a classic S3 notification invoked directly is han
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -25,10 +26,14 @@ from spotify_runtime.transform.events import (
     raw_objects,
     sqs_message_event,
 )
+from spotify_runtime.transform.no_pandas import keep_pandas_out
 from spotify_runtime.transform.run_record import record_outcome
 from spotify_runtime.transform.service import process_raw_object
 
 LOG = logging.getLogger(__name__)
+
+if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # a Lambda container runs only this handler
+    keep_pandas_out()
 
 
 class _Container(threading.local):
