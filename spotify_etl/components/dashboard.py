@@ -17,6 +17,7 @@ from constructs import Construct
 from spotify_runtime import contract
 
 from spotify_etl.config import EnvironmentSettings
+from spotify_etl.constructs.alerts import pipeline_metric
 from spotify_etl.naming import resource_prefix
 
 DAY = cdk.Duration.days(1)
@@ -119,11 +120,5 @@ class PipelineDashboard(Construct):
         self, name: str, statistic: str, period: cdk.Duration, *, label: str,
         extra: dict[str, str] | None = None,
     ) -> cloudwatch.Metric:
-        return cloudwatch.Metric(
-            namespace=contract.METRICS_NAMESPACE,
-            metric_name=name,
-            dimensions_map={contract.METRIC_DIMENSION_BUCKET: self._bucket_name, **(extra or {})},
-            statistic=statistic,
-            period=period,
-            label=label,
-        )
+        return pipeline_metric(name, self._bucket_name, statistic, period, label=label,
+                               dimensions=extra)

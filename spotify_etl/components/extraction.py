@@ -8,7 +8,6 @@ the dead-letter queue. Runtime code: `lambdas/spotify_runtime/extract/`.
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -20,7 +19,7 @@ from spotify_runtime import contract
 
 from spotify_etl.components.listening import schedule_payloads
 from spotify_etl.config import EnvironmentSettings, sources_json
-from spotify_etl.constructs.alerts import Alarms
+from spotify_etl.constructs.alerts import Alarms, pipeline_metric
 from spotify_etl.constructs.lambda_code import (
     RUNTIME,
     SOURCES_FILE_PATH,
@@ -75,13 +74,8 @@ class Extraction(Construct):
         alarms.on_messages("ExtractDeadLetters", self.dead_letters)
         alarms.on_at_most(
             "RefreshTokenExpiring",
-            cloudwatch.Metric(
-                namespace=contract.METRICS_NAMESPACE,
-                metric_name=contract.METRIC_REFRESH_TOKEN_DAYS_LEFT,
-                dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket_name},
-                statistic="Minimum",
-                period=cdk.Duration.hours(1),
-            ),
+            pipeline_metric(contract.METRIC_REFRESH_TOKEN_DAYS_LEFT, bucket_name, "Minimum",
+                            cdk.Duration.hours(1)),
             settings.refresh_token_alarm_days,
             f"RefreshTokenExpiring: the Spotify refresh token expires in "
             f"{settings.refresh_token_alarm_days} days or fewer, or Spotify refused it; "

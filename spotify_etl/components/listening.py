@@ -5,14 +5,13 @@ calls them."""
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from spotify_runtime import contract, layout
 
 from spotify_etl.config import EnvironmentSettings
-from spotify_etl.constructs.alerts import Alarms
+from spotify_etl.constructs.alerts import Alarms, pipeline_metric
 from spotify_etl.constructs.nag import acknowledge_wildcard_resource
 
 STATE_REASON = (
@@ -60,13 +59,8 @@ def alarm_on_gaps(alarms: Alarms, bucket: s3.IBucket) -> None:
     lost: the listening schedule runs too rarely for this much listening)."""
     alarms.on_metric(
         "ListeningHistoryGaps",
-        cloudwatch.Metric(
-            namespace=contract.METRICS_NAMESPACE,
-            metric_name=contract.METRIC_LISTENING_GAPS,
-            dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket.bucket_name},
-            statistic="Sum",
-            period=cdk.Duration.hours(1),
-        ),
+        pipeline_metric(contract.METRIC_LISTENING_GAPS, bucket.bucket_name, "Sum",
+                        cdk.Duration.hours(1)),
         "ListeningHistoryGaps: a recently-played run found 50 plays newer than its cursor; "
         "plays in between may be lost (the log line names the interval)",
     )

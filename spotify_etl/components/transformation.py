@@ -13,7 +13,6 @@ an event the rule cannot deliver. Runtime code: `lambdas/spotify_runtime/transfo
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
@@ -25,7 +24,7 @@ from constructs import Construct
 from spotify_runtime import contract, layout
 
 from spotify_etl.config import EnvironmentSettings
-from spotify_etl.constructs.alerts import Alarms
+from spotify_etl.constructs.alerts import Alarms, pipeline_metric
 from spotify_etl.constructs.lambda_code import RUNTIME_PYTHON_VERSION, transform_code
 from spotify_etl.constructs.nag import DLQ_REASON, acknowledge
 from spotify_etl.constructs.python_function import PythonFunction
@@ -126,25 +125,15 @@ class Transformation(Construct):
         alarms.on_messages("TransformFailures", self.failures)
         alarms.on_metric(
             "RawFilesQuarantined",
-            cloudwatch.Metric(
-                namespace=contract.METRICS_NAMESPACE,
-                metric_name=contract.METRIC_RAW_FILES_QUARANTINED,
-                dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket.bucket_name},
-                statistic="Sum",
-                period=cdk.Duration.minutes(5),
-            ),
+            pipeline_metric(contract.METRIC_RAW_FILES_QUARANTINED, bucket.bucket_name, "Sum",
+                            cdk.Duration.minutes(5)),
             "RawFilesQuarantined: the transform moved a raw file to raw/failed/",
         )
         # A file whose transform raised is reported in the batch response, not as a Lambda
         # error: this alarm says so at the first failure, not only once it reaches the DLQ.
         alarms.on_metric(
             "RawFileTransformFailures",
-            cloudwatch.Metric(
-                namespace=contract.METRICS_NAMESPACE,
-                metric_name=contract.METRIC_RAW_FILE_FAILURES,
-                dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket.bucket_name},
-                statistic="Sum",
-                period=cdk.Duration.minutes(5),
-            ),
+            pipeline_metric(contract.METRIC_RAW_FILE_FAILURES, bucket.bucket_name, "Sum",
+                            cdk.Duration.minutes(5)),
             "RawFileTransformFailures: a raw file's transform failed; it will be retried",
         )

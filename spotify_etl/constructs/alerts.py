@@ -19,6 +19,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from spotify_runtime import contract
 
 from spotify_etl.config import EnvironmentSettings
 from spotify_etl.constructs.keys import environment_key
@@ -39,6 +40,22 @@ def alert_name_prefix(settings: EnvironmentSettings) -> str:
     key's policies allow publishing only from resources named so."""
     return f"{resource_prefix(settings)}-"
 
+
+
+def pipeline_metric(
+    name: str, bucket_name: str, statistic: str, period: cdk.Duration, *,
+    label: str | None = None, dimensions: dict[str, str] | None = None,
+) -> cloudwatch.Metric:
+    """One of the metrics our functions emit as EMF (contract.py), for the environment's
+    bucket: the shape every alarm and dashboard widget on them shares."""
+    return cloudwatch.Metric(
+        namespace=contract.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={contract.METRIC_DIMENSION_BUCKET: bucket_name, **(dimensions or {})},
+        statistic=statistic,
+        period=period,
+        label=label,
+    )
 
 class AlertTopic(Construct):
     """The environment's alert topic, encrypted with its own key.
