@@ -79,7 +79,8 @@ def cadences() -> dict[str, list[datetime]]:
     }
 
 
-def _landed_plays(out: Path) -> list[datetime]:
+def landed_plays(out: Path) -> list[datetime]:
+    """Transform every raw file under `out` and return every plays row's played_at."""
     played: list[datetime] = []
     for raw in sorted((out / RAW_TO_PROCESS).rglob("*.json")):
         result = transform_raw_file(raw.read_bytes(), raw.relative_to(out).as_posix())
@@ -110,7 +111,7 @@ def run_cadence(name: str, run_times: list[datetime], history: list[dict], work:
             raise outcome.error
         warnings += outcome.warning is not None
         most = max(most, outcome.item_count)
-    played = _landed_plays(out)
+    played = landed_plays(out)
     day_plays = {p["played_at"] for p in history}
     captured = {moment for moment in played
                 if moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

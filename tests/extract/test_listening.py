@@ -8,8 +8,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.extract_run import extract_and_write
@@ -19,6 +17,7 @@ from spotify_runtime.layout import RAW_TO_PROCESS, state_key
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.pipeline import transform_raw_file
 
+from bench.listening_bench import landed_plays
 from spotify_etl.cli import main
 from spotify_etl_dev.fake_library import played_at_ms
 
@@ -45,17 +44,6 @@ def _history(fake) -> list[str]:
     return sorted(play["played_at"] for play in fake.catalogue.recently_played)
 
 
-def _plays_in(out: Path) -> list[datetime]:
-    """Transform every raw file under `out` and return every plays row's played_at."""
-    played = []
-    for raw in sorted((out / RAW_TO_PROCESS).rglob("*.json")):
-        result = transform_raw_file(raw.read_bytes(), raw.relative_to(out).as_posix())
-        for key, data in result.outputs.items():
-            if key.split("/")[1] == "plays":
-                played += pq.read_table(pa.BufferReader(data)).column("played_at").to_pylist()
-    return played
-
-
 def test_the_cli_keeps_its_cursor_under_out_and_fetches_only_newer_plays(env, fake, tmp_path,
                                                                          capsys):
     history = _history(fake)
@@ -75,7 +63,7 @@ def test_the_cli_keeps_its_cursor_under_out_and_fetches_only_newer_plays(env, fa
 
     raws = sorted((tmp_path / RAW_TO_PROCESS / "recently-played" / "me").glob("*.json"))
     assert len(raws) == 2  # the empty run wrote no file
-    played = _plays_in(tmp_path)
+    played = landed_plays(tmp_path)
     assert len(played) == len(set(played)) == len(history)  # every play once
     assert sorted(p.isoformat() for p in played) == sorted(
         datetime.fromisoformat(h.replace("Z", "+00:00")).isoformat() for h in history
@@ -127,7 +115,7 @@ def test_a_retry_before_the_cursor_moved_overwrites_the_same_files(make_client, 
     assert retried.ok and retried.item_count == 15
     raws = list((tmp_path / RAW_TO_PROCESS / "recently-played" / "me").glob("*.json"))
     assert len(raws) == 2  # the first run's, and one from the cursor (the retry overwrote it)
-    played = _plays_in(tmp_path)
+    played = landed_plays(tmp_path)
     assert len(played) == len(set(played)) == 36
 
 
