@@ -145,22 +145,6 @@ class LocalAws:
                                                 Attributes=attributes)
         return replace(self, event_failures_url=failures_url)
 
-    def drain_object_created_events(self) -> list[dict[str, Any]]:
-        """Every *Object Created* event the rule has captured so far, removed from the queue,
-        its key encoded as AWS sends it (`as_s3_sends_it`)."""
-        sqs = self.client("sqs")
-        events: list[dict[str, Any]] = []
-        while True:
-            answer = sqs.receive_message(QueueUrl=self.event_queue_url, MaxNumberOfMessages=10)
-            messages = answer.get("Messages", [])
-            if not messages:
-                return events
-            for message in messages:
-                events.append(json.loads(as_s3_sends_it(message["Body"])))
-                sqs.delete_message(
-                    QueueUrl=self.event_queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
-
 
 def as_s3_sends_it(body: str) -> str:
     """An Object Created event's JSON with its key URL-encoded as S3 sends it.

@@ -19,29 +19,25 @@ from spotify_runtime.transform.service import ALREADY_DONE, PROCESSED, Outcome
 def source_and_run(key: str, snapshot_date: str | None) -> tuple[str, datetime]:
     """The source (`type:id`) and run time a raw key names (`<type>/<id>/<run ts>.json`).
 
-    A key of another shape (a seed file, a backfill) names the file itself as the source and
-    the run by its snapshot date (midnight UTC), else by now.
+    A key of another shape (a seed file, a backfill) names the file itself as the source; a key
+    without a run time (those, and a listening key named by its cursor) gives the run by its
+    snapshot date (midnight UTC), else now.
     """
     try:
         relative = relative_raw_key(key)
     except ValueError:
         relative = key
     parts = relative.removesuffix(".json").split("/")
-    if len(parts) == 3 and parts[2].startswith("after-"):  # a listening key: its cursor
-        return (parts[0] if parts[1] == USER_KEY_ID else f"{parts[0]}:{parts[1]}",
-                datetime.fromisoformat(snapshot_date).replace(tzinfo=UTC) if snapshot_date
-                else datetime.now(UTC))
+    source = relative
     if len(parts) == 3:
+        source = parts[0] if parts[1] == USER_KEY_ID else f"{parts[0]}:{parts[1]}"
         try:
-            run_at = datetime.strptime(parts[2], RAW_TIMESTAMP_FORMAT).replace(tzinfo=UTC)
-        except ValueError:
+            return source, datetime.strptime(parts[2], RAW_TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        except ValueError:  # a listening key (`after-<cursor>`) names its cursor, not its run
             pass
-        else:
-            source = parts[0] if parts[1] == USER_KEY_ID else f"{parts[0]}:{parts[1]}"
-            return source, run_at
     if snapshot_date:
-        return relative, datetime.fromisoformat(snapshot_date).replace(tzinfo=UTC)
-    return relative, datetime.now(UTC)
+        return source, datetime.fromisoformat(snapshot_date).replace(tzinfo=UTC)
+    return source, datetime.now(UTC)
 
 
 def run_record(outcome: Outcome, duration_ms: int) -> RunRecord:
