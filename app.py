@@ -2,7 +2,7 @@
 """The CDK app: one SpotifyEtl-<env> stage per environment in cdk.json (or only `-c env=NAME`).
 
 With an enabled `pipeline` section, the app is instead one PipelineStack (`SpotifyEtlPipeline`)
-that deploys those same stages, in order, from the repository (spotify_etl/stacks/pipeline.py).
+that deploys those same stages, in order, from the repository (infra/stacks/deployment_pipeline.py).
 
 The CDK CLI (`make synth`, `cdk deploy`) passes cdk.json's context to this process; run directly
 (`python app.py`), the app reads cdk.json itself and writes the cloud assembly to ./cdk.out.
@@ -16,9 +16,9 @@ from pathlib import Path
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from spotify_etl.config import CONTEXT_KEY, ConfigError, parse_config
-from spotify_etl.stacks.pipeline import PipelineStack
-from spotify_etl.stage import SpotifyEtlStage
+from infra.config import CONTEXT_KEY, ConfigError, parse_config
+from infra.stacks.deployment_pipeline import PipelineStack
+from infra.stage import SpotifyEtlStage
 
 PIPELINE_STACK = "SpotifyEtlPipeline"
 CDK_JSON = Path(__file__).resolve().parent / "cdk.json"

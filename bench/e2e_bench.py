@@ -30,7 +30,7 @@ def run(work_dir: Path, repo_root: Path, runs: int) -> EndToEnd:
     time and peak RSS of the process), once in process for the stage timings it records."""
     from rich.console import Console
 
-    from spotify_etl_dev.pipeline import RunOptions, run_pipeline
+    from spotify_etl.local_run import RunOptions, run_pipeline
 
     lake = work_dir / "e2e-lake"
     costs = []

@@ -122,9 +122,9 @@ def run_cadence(name: str, run_times: list[datetime], history: list[dict], work:
 
 def run(work: Path) -> list[CadenceResult]:
     """The day once, every cadence over it."""
-    from spotify_etl_dev import sample_data
-    from spotify_etl_dev.catalogue import Catalogue
-    from spotify_etl_dev.fake_spotify import FakeSpotify
+    from spotify_etl.standins.spotify import sample_data
+    from spotify_etl.standins.spotify.content import Catalogue
+    from spotify_etl.standins.spotify.server import FakeSpotify
 
     history = sample_data.generate_listening_day(DAY, SEED)
     catalogue = Catalogue(recently_played=history)

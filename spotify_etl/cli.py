@@ -15,7 +15,7 @@ import typing
 
 from spotify_runtime.logs import quiet_sdk_loggers
 
-from spotify_etl.local.messages import one_line
+from spotify_etl.messages import one_line
 
 COMMANDS = ("extract", "transform", "auth", "run_local", "query")
 LOCAL_QUIET_LOGGERS = ("moto", "werkzeug", "filelock", "asyncio")

@@ -143,7 +143,7 @@ def _environment_region(args: argparse.Namespace) -> str | None:
     """With --env, the region that environment deploys to (cdk.json), where its secret is."""
     if not args.env:
         return None
-    from spotify_etl.config import ConfigError, load_environment
+    from infra.config import ConfigError, load_environment
 
     try:
         return load_environment(args.env).region
@@ -156,7 +156,7 @@ def _secret_id(args: argparse.Namespace, cloudformation: Any = None) -> str | No
         return args.secret_id
     if not args.env:
         return None
-    from spotify_etl.config import ConfigError, load_environment
+    from infra.config import ConfigError, load_environment
 
     try:
         settings = load_environment(args.env)

@@ -1,7 +1,7 @@
 """`python -m spotify_etl query`: SQL on the local lake, with the same table names as in Athena.
 
 `query "SELECT ..."` runs any statement; `query --named NAME` runs one of the named queries
-(spotify_etl/queries/NAME.sql, the very text Athena runs). The lake is the folder `run-local`
+(infra/queries/NAME.sql, the very text Athena runs). The lake is the folder `run-local`
 writes (default ./.lake). `--format`: a table on a terminal, CSV when piped or redirected (or
 JSON); no value is ever cut.
 """
@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from spotify_runtime.layout import PROCESSED
 
+from infra.named_queries import UnknownQueryError, get_named_query, load_named_queries
 from spotify_etl.cli import CliError
-from spotify_etl.local.lake import LakeQueryError, open_lake, run_sql
-from spotify_etl.local.render import FORMATS, print_result, write_csv, write_json
-from spotify_etl.named_queries import UnknownQueryError, get_named_query, load_named_queries
+from spotify_etl.render import FORMATS, print_result, write_csv, write_json
+from spotify_etl.standins.duckdb_athena import LakeQueryError, open_lake, run_sql
 
 DEFAULT_LAKE = Path(".lake")
 

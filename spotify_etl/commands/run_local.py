@@ -22,11 +22,11 @@ from rich.console import Console
 from rich.table import Table
 from spotify_runtime.sources import InvalidSourceError, parse_source
 
+from infra.config import ConfigError, load_environment
 from spotify_etl.cli import CliError
-from spotify_etl.config import ConfigError, load_environment
-from spotify_etl_dev.pipeline import RunOptions, RunSummary, run_pipeline
-from spotify_etl_dev.progress import StageFailedError
-from spotify_etl_dev.spotify_endpoint import MissingCredentialsError, live_spotify
+from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
+from spotify_etl.progress import StageFailedError
+from spotify_etl.standins.spotify.endpoint import MissingCredentialsError, live_spotify
 
 DEFAULT_LAKE = Path(".lake")
 
@@ -34,7 +34,7 @@ DEFAULT_LAKE = Path(".lake")
 def _scale_sim() -> ModuleType | None:
     """The scale simulation (`--sources N`), if this checkout has it."""
     try:
-        return importlib.import_module("spotify_etl_dev.scale_sim")
+        return importlib.import_module("spotify_etl.scale_sim")
     except ImportError:
         return None
 

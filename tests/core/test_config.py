@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from spotify_etl.config import ConfigError, parse_config, sources_json
+from infra.config import ConfigError, parse_config, sources_json
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from spotify_etl.config import ConfigError, parse_config
-from spotify_etl.cron import CronError, check_cron
+from infra.config import ConfigError, parse_config
+from infra.cron import CronError, check_cron
 
 
 def _settings(**overrides):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from spotify_runtime.transform import parquet
 
-from spotify_etl.config import EnvironmentSettings
-from spotify_etl.layer_versions import LAYERS
+from infra.config import EnvironmentSettings
+from infra.layer_versions import LAYERS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from spotify_runtime.extract.errors import InvalidCredentialsError, SourceUnavai
 from spotify_runtime.extract.extraction import extract_source
 from spotify_runtime.sources import parse_source
 
-from spotify_etl_dev.catalogue import (
+from spotify_etl.standins.spotify.content import (
     ALBUM_ID,
     ARTIST_ID,
     EDITORIAL_PLAYLIST_ID,
@@ -15,7 +15,7 @@ from spotify_etl_dev.catalogue import (
     OTHER_USERS_PLAYLIST_ID,
     PLAYLIST_ID,
 )
-from spotify_etl_dev.spotify_rules import strip_dev_mode_fields
+from spotify_etl.standins.spotify.rules import strip_dev_mode_fields
 
 from .conftest import APP_CREDENTIALS
 
@@ -148,7 +148,7 @@ def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_goes_on(
     from spotify_runtime.extract.extract_run import extract_all
     from spotify_runtime.extract.raw_sink import DirectoryRawSink
 
-    from spotify_etl_dev.fake_spotify import FakeSpotify
+    from spotify_etl.standins.spotify.server import FakeSpotify
 
     now = [0.0]
 

@@ -19,7 +19,7 @@ from spotify_runtime.transform.pipeline import transform_raw_file
 
 from bench.listening_bench import landed_plays
 from spotify_etl.cli import main
-from spotify_etl_dev.fake_library import played_at_ms
+from spotify_etl.standins.spotify.library import played_at_ms
 
 SOURCE = Source("recently-played")
 

@@ -1,8 +1,8 @@
 import json
 import re
 
-from spotify_etl_dev import sample_data
-from spotify_etl_dev.catalogue import (
+from spotify_etl.standins.spotify import sample_data
+from spotify_etl.standins.spotify.content import (
     ALBUM_ID,
     ARTIST_ID,
     PLAYLIST_ID,

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from spotify_etl.constructs.nag import render
+from infra.constructs.nag import render
 
 
 def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:

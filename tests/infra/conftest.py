@@ -10,8 +10,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from spotify_etl.config import CONTEXT_KEY, AppConfig, parse_config
-from spotify_etl.stage import SpotifyEtlStage
+from infra.config import CONTEXT_KEY, AppConfig, parse_config
+from infra.stage import SpotifyEtlStage
 
 ROOT = Path(__file__).resolve().parents[2]
 

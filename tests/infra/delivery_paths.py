@@ -18,7 +18,7 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from spotify_etl.constructs.nag import render
+from infra.constructs.nag import render
 from tests.infra.cfn import as_list, role_statements
 
 ACCOUNT = {"Ref": "AWS::AccountId"}
@@ -420,8 +420,8 @@ def stage_templates(stage: Any) -> dict[str, Template]:
 if __name__ == "__main__":  # pragma: no cover - prints the doc's table
     import aws_cdk as cdk
 
-    from spotify_etl.config import CONTEXT_KEY, parse_config
-    from spotify_etl.stage import SpotifyEtlStage
+    from infra.config import CONTEXT_KEY, parse_config
+    from infra.stage import SpotifyEtlStage
     from tests.infra.conftest import cdk_json_context
 
     context = cdk_json_context()

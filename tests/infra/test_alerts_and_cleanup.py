@@ -9,10 +9,10 @@ import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 from spotify_runtime import layout
 
-from spotify_etl.config import parse_environment
-from spotify_etl.constructs.alerts import NO_ALERT_EMAIL_WARNING
-from spotify_etl.constructs.nag import render
-from spotify_etl.stage import SpotifyEtlStage
+from infra.config import parse_environment
+from infra.constructs.alerts import NO_ALERT_EMAIL_WARNING
+from infra.constructs.nag import render
+from infra.stage import SpotifyEtlStage
 from tests.infra.cfn import only, resources
 
 NAME_PROPERTIES = {

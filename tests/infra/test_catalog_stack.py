@@ -6,8 +6,8 @@ import json
 
 from spotify_runtime import layout
 
-from spotify_etl.constructs.nag import render
-from spotify_etl.named_queries import load_named_queries
+from infra.constructs.nag import render
+from infra.named_queries import load_named_queries
 from tests.infra.cfn import grants, only, resources, role_statements
 
 BUCKET = "spotify-etl-dev-<AWS::AccountId>-us-east-1"

@@ -12,7 +12,7 @@ from spotify_runtime import layout, run_log
 from spotify_runtime.transform.pipeline import transform_raw_file
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS
 
-from spotify_etl.constructs.nag import render
+from infra.constructs.nag import render
 from tests.infra.cfn import as_list, resources, role_statements
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"

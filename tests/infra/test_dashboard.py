@@ -7,7 +7,7 @@ import json
 import pytest
 from spotify_runtime import contract
 
-from spotify_etl.constructs.nag import render
+from infra.constructs.nag import render
 from tests.infra.cfn import only
 
 

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from spotify_etl_dev.pipeline import RunOptions, run_pipeline
+from spotify_etl.local_run import RunOptions, run_pipeline
 
 
 def deployed_python_handlers(environment) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from spotify_etl.config import EnvironmentSettings
+from infra.config import EnvironmentSettings
 from tests.infra.conftest import ROOT
 
 MARKER = re.compile(r"<!-- config:(?P<key>[a-z0-9_]+) -->(?P<text>.*?)<!-- /config -->")

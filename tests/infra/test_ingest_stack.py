@@ -7,7 +7,7 @@ import json
 from aws_cdk.assertions import Match
 from spotify_runtime import layout
 
-from spotify_etl.constructs.lambda_code import SOURCES_FILE_PATH
+from infra.constructs.lambda_code import SOURCES_FILE_PATH
 from tests.infra.cfn import actions_on, function, function_statements, grants, only, resources
 
 PLANNER = "spotify_runtime.extract.planner.handler"
@@ -187,8 +187,8 @@ def test_imported_secret_and_alert_email(tmp_path):
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
 
-    from spotify_etl.config import parse_environment
-    from spotify_etl.stacks.ingest import IngestStack
+    from infra.config import parse_environment
+    from infra.stacks.ingest import IngestStack
 
     settings = parse_environment(
         "byname", {"secret_name": "spotify/etl", "alert_email": "ops@example.com"}, {}
@@ -245,8 +245,8 @@ def test_refresh_token_alarm_fires_at_the_configured_days_left(dev, tmp_path):
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
 
-    from spotify_etl.config import parse_environment
-    from spotify_etl.stacks.ingest import IngestStack
+    from infra.config import parse_environment
+    from infra.stacks.ingest import IngestStack
 
     alarm = refresh_token_alarm(dev.ingest)
     bucket_id = next(k for k, r in resources(dev.ingest, "AWS::S3::Bucket").items()
@@ -284,8 +284,8 @@ def _listening_template(tmp_path, **overrides):
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
 
-    from spotify_etl.config import parse_environment
-    from spotify_etl.stacks.ingest import IngestStack
+    from infra.config import parse_environment
+    from infra.stacks.ingest import IngestStack
 
     settings = parse_environment(
         "listen", {"sources": ["recently-played", "top-tracks"], **overrides}, {})

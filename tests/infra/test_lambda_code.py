@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from spotify_runtime.extract.source_list import configured_sources
 
-from spotify_etl.constructs import lambda_code
-from spotify_etl.constructs.lambda_code import BundlingError, PipLocalBundling
+from infra.constructs import lambda_code
+from infra.constructs.lambda_code import BundlingError, PipLocalBundling
 
 
 @pytest.fixture

@@ -71,8 +71,8 @@ def test_nag_catches_a_non_compliant_resource(tmp_path):
 def test_an_environment_with_listening_sources_is_nag_clean(tmp_path):
     """The listening schedule and the state-prefix grant exist only when a listening source is
     configured (cdk.json has none): check them against the same rules."""
-    from spotify_etl.config import parse_environment
-    from spotify_etl.stage import SpotifyEtlStage
+    from infra.config import parse_environment
+    from infra.stage import SpotifyEtlStage
 
     settings = parse_environment("listen", {"sources": ["recently-played"]}, {})
     app = cdk.App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))

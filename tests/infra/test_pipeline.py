@@ -11,8 +11,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from spotify_etl.config import CONTEXT_KEY, ConfigError, parse_config
-from spotify_etl.stacks.pipeline import PipelineStack, approval_step_id
+from infra.config import CONTEXT_KEY, ConfigError, parse_config
+from infra.stacks.deployment_pipeline import PipelineStack, approval_step_id
 from tests.infra.cfn import only
 from tests.infra.conftest import cdk_json_context
 from tests.infra.test_app import run_app

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from spotify_runtime.layout import RAW_TO_PROCESS
 
-from spotify_etl_dev import catalogue
+from spotify_etl.standins.spotify import content as catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from spotify_runtime.layout import TABLES
 
-from spotify_etl.local.lake import (
+from spotify_etl.standins.duckdb_athena import (
     LakeQueryError,
     open_lake,
     rows_per_table,

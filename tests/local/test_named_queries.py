@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spotify_etl.named_queries import (
+from infra.named_queries import (
     UnknownQueryError,
     get_named_query,
     load_named_queries,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from spotify_etl.cli import main
-from spotify_etl.local.lake import open_lake, run_sql
+from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 SQL = ("SELECT song_id, song_name, url, artist_ids, song_added, popularity FROM songs "

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from infra.config import EnvironmentSettings
+from infra.named_queries import load_named_queries
 from spotify_etl.cli import build_parser
-from spotify_etl.config import EnvironmentSettings
-from spotify_etl.named_queries import load_named_queries
 
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from rich.console import Console
 from spotify_runtime.layout import RAW_FAILED, RAW_TO_PROCESS
 from spotify_runtime.transform.events import raw_objects
 
-from spotify_etl_dev.pipeline import RunOptions, run_pipeline
+from spotify_etl.local_run import RunOptions, run_pipeline
 
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 BROKEN = "playlist/0BrokenP1ayl1stXXXXXXX/20240501T181000Z.json"  # a well-formed raw key

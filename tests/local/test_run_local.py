@@ -19,12 +19,12 @@ import pytest
 from rich.console import Console
 from spotify_runtime.layout import RAW_PROCESSED, RAW_TIMESTAMP_FORMAT, RAW_TO_PROCESS, TABLES
 
+from infra.named_queries import get_named_query, load_named_queries
 from spotify_etl.cli import main
-from spotify_etl.local.lake import open_lake, run_sql
-from spotify_etl.named_queries import get_named_query, load_named_queries
-from spotify_etl_dev.catalogue import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
-from spotify_etl_dev.pipeline import RunOptions, RunSummary, run_pipeline
-from spotify_etl_dev.spotify_endpoint import sample_sources
+from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
+from spotify_etl.standins.duckdb_athena import open_lake, run_sql
+from spotify_etl.standins.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
+from spotify_etl.standins.spotify.endpoint import sample_sources
 
 
 def _run(lake: Path) -> tuple[RunSummary, str]:

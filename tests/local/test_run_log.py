@@ -21,10 +21,10 @@ from spotify_runtime.run_log import MemoryRunRecorder, S3RunRecorder
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.handler import handler as transform_handler
 
-from spotify_etl.catalog_tables import all_tables, duckdb_type
-from spotify_etl.local.lake import open_lake, run_sql
-from spotify_etl.named_queries import get_named_query
-from spotify_etl_dev.lake_sync import download_bucket
+from infra.catalog_tables import all_tables, duckdb_type
+from infra.named_queries import get_named_query
+from spotify_etl.standins.duckdb_athena import open_lake, run_sql
+from spotify_etl.standins.lake_sync import download_bucket
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 BUCKET = "lake"

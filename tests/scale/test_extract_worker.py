@@ -23,8 +23,8 @@ from spotify_runtime.extract.worker import (
 )
 from spotify_runtime.sources import parse_source
 
-from spotify_etl_dev.fake_spotify import FakeSpotify
-from spotify_etl_dev.sqs_event_source import to_lambda_records
+from spotify_etl.standins.spotify.server import FakeSpotify
+from spotify_etl.standins.sqs_event_source import to_lambda_records
 
 from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
 
@@ -228,7 +228,7 @@ def emf_values(output: str, metric: str) -> list[float]:
 def test_expired_refresh_token_dead_letters_each_user_source_once_and_albums_still_land(
     env, fake, capsys
 ) -> None:
-    from spotify_etl_dev.catalogue import ALBUM_ID
+    from spotify_etl.standins.spotify.content import ALBUM_ID
 
     fake.expire_refresh_tokens()
     user_sources = [parse_source("saved-tracks"), parse_source("recently-played"),

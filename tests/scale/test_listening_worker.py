@@ -16,9 +16,9 @@ from spotify_runtime.extract.messages import ExtractMessage, parse_body
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.pipeline import transform_raw_file
 
-from spotify_etl_dev import sample_data
-from spotify_etl_dev.catalogue import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
-from spotify_etl_dev.fake_library import played_at_ms
+from spotify_etl.standins.spotify import sample_data
+from spotify_etl.standins.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
+from spotify_etl.standins.spotify.library import played_at_ms
 
 from . import test_extract_worker as worker_tests
 from .conftest import RUN_AT, drain

@@ -17,8 +17,8 @@ from spotify_runtime.extract.messages import ExtractMessage
 from spotify_runtime.extract.pacing import PacingOverrunError
 from spotify_runtime.extract.queue_worker import Outcome, QueueWorker, RetryPolicy
 
-from spotify_etl_dev.sqs_event_source import to_lambda_records
-from spotify_etl_dev.sqs_standin import SQSStandIn
+from spotify_etl.standins.sqs_event_source import to_lambda_records
+from spotify_etl.standins.sqs_queue import SQSStandIn
 
 from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
 

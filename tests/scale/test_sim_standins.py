@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from spotify_etl_dev.sqs_standin import SQSStandIn, SQSStandInError
-from spotify_etl_dev.virtual_clock import VirtualClock
+from spotify_etl.standins.sqs_queue import SQSStandIn, SQSStandInError
+from spotify_etl.standins.virtual_clock import VirtualClock
 
 
 class Time:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spotify_etl.config import ConfigError, parse_config
+from infra.config import ConfigError, parse_config
 
 
 def config(**settings):

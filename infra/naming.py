@@ -1,0 +1,31 @@
+"""Physical names shared by the stacks of one environment."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from infra.config import EnvironmentSettings
+
+
+def resource_prefix(settings: EnvironmentSettings) -> str:
+    """`spotify-etl-<env>`: the start of every name we choose (workgroup, crawler, database)."""
+    return f"spotify-etl-{settings.name}"
+
+
+def data_lake_bucket_name(stack: cdk.Stack, settings: EnvironmentSettings) -> str:
+    """`spotify-etl-<env>-<account>-<region>`, computable in any stack of the environment.
+
+    A known name lets TransformStack and CatalogStack address the bucket without CloudFormation
+    exports, and keeps IAM resources (and their cdk-nag findings) readable.
+    """
+    return f"{resource_prefix(settings)}-{stack.account}-{stack.region}"
+
+
+def stack_instance_suffix(stack: cdk.Stack) -> str:
+    """The first 8 hex digits of the stack's id (a UUID CloudFormation assigns per creation).
+
+    Names built with it differ after `cdk destroy` and a new deploy, so a retained resource of
+    the old stack never blocks the new one's name.
+    """
+    uuid = cdk.Fn.select(2, cdk.Fn.split("/", stack.stack_id))
+    return cdk.Fn.select(0, cdk.Fn.split("-", uuid))

@@ -1,0 +1,69 @@
+"""TransformStack: raw JSON under `raw/to_process/` -> Parquet tables under `processed/`.
+
+Uses the bucket of IngestStack by its known name, so this stack depends on IngestStack and never
+the other way round.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+from spotify_runtime import layout
+
+from infra.components.dashboard import PipelineDashboard
+from infra.components.data_lake import grant_list, grant_objects, lake_bucket
+from infra.components.extraction import Extraction
+from infra.components.transformation import Transformation
+from infra.config import EnvironmentSettings
+from infra.constructs.alerts import Alarms
+
+
+class TransformStack(cdk.Stack):
+    """The transformation and its grants: it never writes where it is triggered."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: EnvironmentSettings,
+        alert_topic: sns.ITopic,
+        extraction: Extraction | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        bucket = lake_bucket(self, settings)
+        alarms = Alarms(self, "Alarms", topic=alert_topic, settings=settings)
+        transformation = Transformation(
+            self, "Transformation", settings=settings, bucket=bucket, alarms=alarms
+        )
+        role = transformation.transform.role
+        # Read and delete the file that triggered it; write only outside raw/to_process/.
+        grant_objects(bucket, role, ["s3:GetObject", "s3:DeleteObject"], layout.RAW_TO_PROCESS)
+        grant_objects(bucket, role, ["s3:PutObject"],
+                      layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED,
+                      layout.run_log_prefix("transform"))  # its own run-log rows only
+        # A write of the tables that fails half way removes the tables it did write, so a file
+        # that stays in to_process leaves no partial snapshot for Athena to read.
+        grant_objects(bucket, role, ["s3:DeleteObject"], layout.PROCESSED)
+        # A re-delivered event names a file an earlier delivery already moved. Whether S3
+        # answers that GetObject with 404 or 403 (a ListBucket conditioned on s3:prefix most
+        # likely does not make it 404), the transform then lists the exact archived key under
+        # raw/processed/ or raw/failed/ (transform/service.py, _archived): listing those two
+        # prefixes only, and no read of the archive, is all it takes.
+        grant_list(bucket, role, layout.RAW_PROCESSED, layout.RAW_FAILED)
+        self.transformation = transformation
+        # The environment's dashboard lives with the last stage of the pipeline, beside its
+        # alarms; it reads the extraction's metrics from IngestStack.
+        if extraction is not None:
+            self.dashboard = PipelineDashboard(
+                self, "Dashboard", settings=settings, bucket_name=bucket.bucket_name,
+                planner=extraction.planner.function, worker=extraction.worker.function,
+                transform=transformation.transform.function,
+                dead_letter_queues={
+                    "extract dead letters": extraction.dead_letters,
+                    "schedule dead letters": extraction.schedule_dead_letters,
+                    "transform failures": transformation.failures,
+                },
+            )

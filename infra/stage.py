@@ -1,0 +1,47 @@
+"""One environment: IngestStack, TransformStack and CatalogStack, wired one way.
+
+TransformStack and CatalogStack use the bucket of IngestStack (by its known name) and its alert
+topic, so both depend on it; IngestStack refers to neither of them.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from infra.config import EnvironmentSettings
+from infra.stacks.catalog import CatalogStack
+from infra.stacks.ingest import IngestStack
+from infra.stacks.transform import TransformStack
+
+
+class SpotifyEtlStage(cdk.Stage):
+    """`SpotifyEtl-<env>`: deploy it with `cdk deploy "SpotifyEtl-<env>/*"`."""
+
+    def __init__(self, scope: Construct, settings: EnvironmentSettings) -> None:
+        env = cdk.Environment(account=settings.account, region=settings.region)
+        super().__init__(scope, settings.stage_name, env=env)
+        cdk.Tags.of(self).add("project", "spotify-etl")
+        cdk.Tags.of(self).add("environment", settings.name)
+
+        self.ingest = IngestStack(
+            self, "Ingest", settings=settings, description="spotify-etl: data lake and extraction"
+        )
+        self.transform = TransformStack(
+            self,
+            "Transform",
+            settings=settings,
+            alert_topic=self.ingest.alert_topic,
+            extraction=self.ingest.extraction,
+            description="spotify-etl: raw JSON to Parquet tables",
+        )
+        self.catalog = CatalogStack(
+            self,
+            "Catalog",
+            settings=settings,
+            alert_topic=self.ingest.alert_topic,
+            description="spotify-etl: Glue catalog and Athena workgroup",
+        )
+        # Both read the bucket IngestStack creates.
+        self.transform.add_stack_dependency(self.ingest, "reads and writes the data-lake bucket")
+        self.catalog.add_stack_dependency(self.ingest, "crawls and queries the data-lake bucket")

@@ -1,1 +1,0 @@
-"""Local tooling (not deployed): a fake Spotify Web API, sample data, the local run."""

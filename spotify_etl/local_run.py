@@ -1,0 +1,442 @@
+"""The whole pipeline on one machine: the code that runs in AWS, over local stand-ins.
+
+Stages, each timed: a local AWS endpoint holding the bucket (seeded with the existing lake) and
+the extract queues, the Spotify API (bundled sample data or the real one), then the deployed
+path: the planner handler invoked with the schedule's payload, one message per source on the
+extract queue (moto's SQS), a local event source polling it with Lambda's SQS semantics into
+the extract worker handler, each resulting *Object Created* event delivered by the rule into the
+transform queue and from there, by the same local event source (at most
+`transform_max_concurrency` at once), to the transform handler, the catalog and every named
+query on DuckDB, and the lake copied back to its folder. Every handler the stacks deploy runs,
+and nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.markup import escape
+from spotify_runtime import contract, metrics
+from spotify_runtime.envelope import iso_utc
+from spotify_runtime.layout import (
+    PROCESSED,
+    RAW_FAILED,
+    RAW_TO_PROCESS,
+    failed_raw_key,
+    is_error_report,
+)
+from spotify_runtime.sources import parse_source
+
+from infra.config import EnvironmentSettings, sources_json
+from infra.named_queries import NamedQuery, load_named_queries
+from spotify_etl.progress import Progress, StageFailedError
+from spotify_etl.render import print_result
+from spotify_etl.standins.duckdb_athena import QueryResult, open_lake, rows_per_table, run_sql
+from spotify_etl.standins.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
+from spotify_etl.standins.lambda_context import FakeLambdaContext
+from spotify_etl.standins.moto_aws import (
+    LocalAws,
+    as_s3_sends_it,
+    local_aws,
+    patched_environ,
+    start_event_capture,
+)
+from spotify_etl.standins.spotify.endpoint import SpotifyEndpoint, live_spotify, sample_spotify
+from spotify_etl.standins.sqs_event_source import EventSourceMapping, EventSourceStats, RealClock
+
+PLANNER_FUNCTION = "spotify-etl-local-planner"
+WORKER_FUNCTION = "spotify-etl-local-extract-worker"
+TRANSFORM_FUNCTION = "spotify-etl-local-transform"
+IDLE_GRACE_SECONDS = 2.0
+"""The demo stops polling the extract queue once nothing has been visible for this long: a
+deferred or delayed message (hours, on a long Retry-After) is reported, not waited for."""
+
+STAGE_AWS = "Local AWS"
+STAGE_SPOTIFY = "Spotify Web API"
+STAGE_PLAN = "Plan"
+STAGE_EXTRACT = "Extract"
+STAGE_TRANSFORM = "Transform"
+STAGE_CATALOG = "Catalog + queries"
+STAGE_LAKE = "Lake folder"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to run: where the lake lives, which Spotify, which sources."""
+
+    lake_dir: Path
+    settings: EnvironmentSettings = field(default_factory=lambda: EnvironmentSettings("dev"))
+    """The environment whose queue and worker settings the local run uses (batch size, maximum
+    concurrency, attempts, redrive count, request budget)."""
+    live: bool = False
+    sources: tuple[str, ...] = ()
+    """Sources to extract; empty: the sample server's own (or, live, none: an error)."""
+    print_queries: bool = True
+    log_level: str = "WARNING"
+    """The handlers' LOG_LEVEL: their INFO lines would drown the stage lines (`-v`: DEBUG; the
+    CLI uses CRITICAL otherwise, since each stage line and the closing error say the cause)."""
+
+
+@dataclass
+class RunSummary:
+    """What one run did."""
+
+    lake_dir: Path
+    seeded_objects: int = 0
+    written: Counter[str] = field(default_factory=Counter)
+    """New objects in the bucket by top-level folder (raw/processed, processed/songs, ...)."""
+    events_delivered: int = 0
+    planned: int = 0
+    """Messages the planner put on the extract queue."""
+    landed: int = 0
+    deferred: int = 0
+    """Messages still on the extract queue when the run stopped (deferred or retry pending)."""
+    dead_lettered: int = 0
+    handlers_invoked: set[str] = field(default_factory=set)
+    """The handlers (`module.function`) this run invoked, as the stacks name them."""
+    metric_lines: list[str] = field(default_factory=list)
+    """The EMF records the handlers published (CloudWatch would extract them in AWS)."""
+    quarantined: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    """Rows per table in the whole lake, all snapshots."""
+    rows_added: Counter[str] = field(default_factory=Counter)
+    """Rows per table in the Parquet files this run wrote."""
+    snapshots: list[str] = field(default_factory=list)
+    query_results: dict[str, QueryResult] = field(default_factory=dict)
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    run_at: datetime | None = None
+    """The run's scheduled time (the planner's payload): names the run in the run log."""
+    metrics: dict[str, float] = field(default_factory=dict)
+    """The EMF metrics the handlers emitted (what CloudWatch would graph): counts summed, the
+    latest snapshot date as its maximum; `WorkerOutcome/landed` per Outcome dimension."""
+    failures: list[str] = field(default_factory=list)
+    """One line per failed stage; the run exits non-zero if any."""
+
+    def add_metric_record(self, line: str) -> None:
+        """Keep one EMF record and fold it into `metrics`."""
+        self.metric_lines.append(line)
+        record = json.loads(line)
+        for definition in record["_aws"]["CloudWatchMetrics"]:
+            for metric in definition["Metrics"]:
+                name, value = metric["Name"], float(record[metric["Name"]])
+                if contract.METRIC_DIMENSION_OUTCOME in record:
+                    name += f"/{record[contract.METRIC_DIMENSION_OUTCOME]}"
+                if metric["Name"] == contract.METRIC_LATEST_SNAPSHOT_DATE:
+                    self.metrics[name] = max(self.metrics.get(name, 0.0), value)
+                else:
+                    self.metrics[name] = self.metrics.get(name, 0.0) + value
+
+    def health(self) -> dict[str, Any] | None:
+        """This run's day in the `pipeline_health` named query (the run log), if it ran."""
+        result = self.query_results.get("pipeline_health")
+        if result is None or self.run_at is None:
+            return None
+        day = self.run_at.date().isoformat()
+        return next((row for row in result.as_dicts() if row["run_date"] == day), None)
+
+    @property
+    def objects_written(self) -> int:
+        """How many objects the run added to the lake."""
+        return sum(self.written.values())
+
+
+def _pending(key: str) -> bool:
+    return key.startswith(RAW_TO_PROCESS)
+
+
+def _written_by_folder(new_keys: list[str]) -> Counter[str]:
+    return Counter("/".join(key.split("/")[:2]) + "/" for key in new_keys)
+
+
+def _new_containers() -> None:
+    """Start the handlers as new Lambda containers would, with nothing cached.
+
+    Their container-level clients point at the endpoints of the run that created them; a second
+    run in the same process (tests) has new endpoints.
+    """
+    from spotify_runtime.extract.worker import forget_container
+    from spotify_runtime.transform.handler import forget_container as forget_transform
+
+    forget_container()
+    forget_transform()
+
+
+def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for key in new_keys:
+        if key.startswith(PROCESSED) and key.endswith(".parquet"):
+            table = key[len(PROCESSED):].split("/")[0]
+            counts[table] += pq.read_metadata(staging / key).num_rows
+    return counts
+
+
+def _invoke(summary: RunSummary, name: str) -> Any:
+    """The deployed handler `module.function`, recorded as invoked."""
+    module, function = name.rsplit(".", 1)
+    summary.handlers_invoked.add(name)
+    return getattr(importlib.import_module(module), function)
+
+
+def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> None:
+    """Invoke the planner as the schedule does: its payload, the sources in `SOURCES` (deployed,
+    a layer file `SOURCES_FILE`, which a local run must not inherit)."""
+    _new_containers()
+    planner = _invoke(summary, contract.PLANNER_HANDLER)
+    configured = {
+        contract.ENV_SOURCES: sources_json(tuple(map(parse_source, sources))),
+        contract.ENV_SOURCES_FILE: None,
+        contract.ENV_EXTRACT_QUEUE_URL: local.extract_queue_url,
+    }
+    summary.run_at = datetime.now(UTC).replace(microsecond=0)
+    with patched_environ(configured):
+        context = FakeLambdaContext(PLANNER_FUNCTION, contract.PLANNER_TIMEOUT_SECONDS)
+        result = planner({contract.RUN_AT_FIELD: iso_utc(summary.run_at)}, context)
+    summary.planned = int(result["messages_sent"])
+
+
+def _poll(local: LocalAws, queue_url: str, handler: Any, function_name: str,
+          timeout_seconds: int, concurrency: int, batch_size: int,
+          body: Any = None) -> EventSourceStats:
+    """Lambda's event source mapping over `queue_url` into `handler` (a deployed handler),
+    `concurrency` containers at once, as the stacks configure it; `body` rewrites a record's
+    body first (as the service in front of the queue would have sent it)."""
+
+    def invoke(records: list[dict[str, Any]], _deadline: Any) -> dict[str, Any]:
+        context = FakeLambdaContext(function_name, timeout_seconds)
+        if body is not None:
+            records = [{**record, "body": body(record["body"])} for record in records]
+        return handler({"Records": records}, context)
+
+    return EventSourceMapping(
+        sqs=local.client("sqs"),
+        queue_url=queue_url,
+        clock=RealClock(),
+        containers=[invoke] * concurrency,
+        batch_size=batch_size,
+        function_timeout_seconds=timeout_seconds,
+        idle_grace_seconds=IDLE_GRACE_SECONDS,
+    ).run()
+
+
+def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> None:
+    """The extract queue into the worker handler."""
+    worker = _invoke(summary, contract.WORKER_HANDLER)
+    with patched_environ(local.worker_environment(settings)):
+        _poll(local, local.extract_queue_url, worker, WORKER_FUNCTION,
+              contract.WORKER_TIMEOUT_SECONDS, settings.extract_max_concurrency,
+              settings.extract_batch_size)
+    summary.dead_lettered = local.queue_depth(local.extract_dlq_url)
+    summary.deferred = local.queue_depth(local.extract_queue_url)
+
+
+def _transform_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> int:
+    """The transform queue (where the rule delivered every Object Created event) into the
+    transform handler; returns the messages it left there."""
+    transform = _invoke(summary, contract.TRANSFORM_HANDLER)
+    stats = _poll(local, local.event_queue_url, transform, TRANSFORM_FUNCTION,
+                  contract.TRANSFORM_TIMEOUT_SECONDS, settings.transform_max_concurrency,
+                  contract.TRANSFORM_BATCH_SIZE, body=as_s3_sends_it)
+    summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]
+    return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)
+
+
+def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
+    connection = open_lake(staging)
+    summary.rows = rows_per_table(connection)
+    summary.snapshots = [
+        row[0]
+        for row in connection.execute(
+            "SELECT DISTINCT snapshot_date FROM songs ORDER BY 1"
+        ).fetchall()
+    ]
+    for query in queries:
+        summary.query_results[query.name] = run_sql(connection, query.sql)
+
+
+class _Stages:
+    """The stages of one run, sharing the run's state."""
+
+    def __init__(self, options: RunOptions, console: Console, stack: ExitStack) -> None:
+        self.options = options
+        self.console = console
+        self.stack = stack
+        self.progress = Progress(console)
+        self.summary = RunSummary(options.lake_dir)
+        self.seeded: set[str] = set()
+        self.local: LocalAws | None = None
+        self.spotify: SpotifyEndpoint | None = None
+        self.queries = load_named_queries()
+
+    def aws(self) -> None:
+        with self.progress.stage(STAGE_AWS) as report:
+            self.stack.enter_context(patched_environ({"LOG_LEVEL": self.options.log_level}))
+            # The handlers set the root level from LOG_LEVEL, as in Lambda; this process keeps
+            # its own once the run is over.
+            self.stack.callback(logging.getLogger().setLevel, logging.getLogger().level)
+            local = self.stack.enter_context(local_aws())
+            s3, lake = local.client("s3"), self.options.lake_dir
+            history = seed_bucket(s3, local.bucket, lake, lambda key: not _pending(key))
+            # An error report moved under to_process/ with its raw file (a replay by hand) goes
+            # back beside the failed file, before events are captured: it is never a raw file.
+            reports = seed_bucket(s3, local.bucket, lake,
+                                  lambda key: _pending(key) and is_error_report(key),
+                                  key_for=failed_raw_key)
+            start_event_capture(local)
+            # Raw files still waiting in the lake (an earlier run stopped, or files put there by
+            # hand, e.g. a backfill or a replay) trigger the transform like an upload to AWS.
+            pending = seed_bucket(s3, local.bucket, lake,
+                                  lambda key: _pending(key) and not is_error_report(key))
+            self.local = local
+            self.seeded = history | reports | pending
+            self.summary.seeded_objects = len(self.seeded)
+            host = local.endpoint_url.removeprefix("http://")
+            report.detail = f"moto server at {host}, {len(self.seeded)} objects seeded" + (
+                f" ({len(pending)} under {RAW_TO_PROCESS})" if pending else ""
+            )
+
+    def spotify_api(self) -> None:
+        assert self.local is not None
+        with self.progress.stage(STAGE_SPOTIFY) as report:
+            if self.options.live:
+                spotify = live_spotify(self.options.sources)
+            else:
+                spotify = self.stack.enter_context(sample_spotify(self.options.sources))
+            self.local.store_spotify_secret(spotify.credentials)
+            self.stack.enter_context(patched_environ(spotify.environment()))
+            self.spotify = spotify
+            report.detail = f"{spotify.description}, {len(spotify.sources)} source(s)"
+
+    def plan(self) -> None:
+        assert self.local is not None and self.spotify is not None
+        with self.progress.stage(STAGE_PLAN) as report:
+            self.local = self.local.with_extract_queues(
+                max_receive_count=self.options.settings.extract_max_receive_count
+            )
+            _plan(self.local, self.summary, self.spotify.sources)
+            report.detail = (f"planner handler: {self.summary.planned} message(s) on the "
+                             "extract queue")
+
+    def extract(self) -> None:
+        assert self.local is not None
+        summary = self.summary
+        with self.progress.stage(STAGE_EXTRACT) as report:
+            try:
+                _work_queue(self.local, summary, self.options.settings)
+            finally:
+                # Whatever succeeded is in the bucket even if a source failed, as on AWS.
+                s3 = self.local.client("s3")
+                summary.landed = len([
+                    key for key in list_keys(s3, self.local.bucket, RAW_TO_PROCESS)
+                    if key not in self.seeded
+                ])
+                report.detail = (
+                    f"worker handler: {summary.landed} landed, {summary.deferred} deferred, "
+                    f"{summary.dead_lettered} dead-lettered"
+                )
+            if summary.dead_lettered or summary.deferred:
+                raise StageFailedError(
+                    f"{STAGE_EXTRACT}: {summary.dead_lettered} source(s) dead-lettered, "
+                    f"{summary.deferred} deferred: {self.local.dead_letter_reasons()}"
+                )
+
+    def transform(self) -> None:
+        assert self.local is not None
+        with self.progress.stage(STAGE_TRANSFORM) as report:
+            self.local = self.local.with_transform_redrive(
+                max_receive_count=self.options.settings.transform_max_receive_count
+            )
+            left = _transform_queue(self.local, self.summary, self.options.settings)
+            delivered = self.summary.events_delivered
+            s3 = self.local.client("s3")
+            self.summary.quarantined = [
+                key for key in list_keys(s3, self.local.bucket, RAW_FAILED)
+                if key not in self.seeded and not is_error_report(key)
+            ]
+            report.detail = f"transform handler: {delivered} Object Created event(s)"
+            # Inside the stage: it is marked failed, not done.
+            if left:
+                raise StageFailedError(
+                    f"{STAGE_TRANSFORM}: the transform failed on {left} raw file(s); their "
+                    "events are still on the transform queue (run with -v for the handler's "
+                    "errors)"
+                )
+            if self.summary.quarantined:
+                raise StageFailedError(
+                    f"{STAGE_TRANSFORM}: {len(self.summary.quarantined)} raw file(s) quarantined "
+                    f"under {RAW_FAILED} (see the .error.json beside each), e.g. "
+                    f"{self.summary.quarantined[0]}"
+                )
+
+    def catalog(self) -> Path:
+        assert self.local is not None
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.options.lake_dir))
+        self.stack.callback(shutil.rmtree, staging, ignore_errors=True)
+        with self.progress.stage(STAGE_CATALOG) as report:
+            s3 = self.local.client("s3")
+            new_keys = [
+                key for key in download_bucket(s3, self.local.bucket, staging)
+                if key not in self.seeded
+            ]
+            self.summary.written = _written_by_folder(new_keys)
+            self.summary.rows_added = _rows_added(staging, new_keys)
+            _run_queries(staging, self.summary, self.queries)
+            report.detail = (
+                f"DuckDB: {len(self.summary.query_results)} named queries, "
+                f"{len(self.summary.snapshots)} snapshot(s)"
+            )
+        return staging
+
+    def print_query_results(self) -> None:
+        for query in self.queries:
+            self.console.print()
+            heading = f"[bold]{escape(query.name)}[/]: {escape(query.description)}"
+            print_result(self.console, self.summary.query_results[query.name], heading)
+
+    def lake(self, staging: Path) -> None:
+        with self.progress.stage(STAGE_LAKE) as report:
+            replace_lake(staging, self.options.lake_dir)
+            report.detail = str(self.options.lake_dir)
+
+
+def _guarded(summary: RunSummary, step: Callable[[], Any]) -> None:
+    """Run a stage whose failure should not stop the rest (its result is still kept)."""
+    try:
+        step()
+    except StageFailedError as error:
+        summary.failures.append(str(error))
+
+
+def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
+    """Run every stage; failures are listed in the summary (raised only if nothing can go on)."""
+    options.lake_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        stages = _Stages(options, console, stack)
+        # Lambda ships the handlers' EMF lines to CloudWatch; here they are counted instead.
+        stack.enter_context(metrics.collected(stages.summary.add_metric_record))
+        try:
+            stages.aws()
+            stages.spotify_api()
+            # A failing source or a quarantined file still leaves the rest to transform and keep.
+            stages.plan()
+            _guarded(stages.summary, stages.extract)
+            _guarded(stages.summary, stages.transform)
+            staging = stages.catalog()
+            stages.lake(staging)
+            if options.print_queries:
+                stages.print_query_results()
+        finally:
+            stages.summary.timings = stages.progress.timings
+        return stages.summary

@@ -1,0 +1,155 @@
+"""The Glue catalog and Athena stand-in: DuckDB views over the files of a local lake.
+
+On AWS each table is defined at deploy (infra.catalog_tables -> components/catalog.py) with
+a string day partition, and Athena reads the files with the declared types. Here each table is a
+DuckDB view with the same name, generated from the same definitions: every column cast to the
+DuckDB equivalent of its Glue type (a `timestamp` is the UTC wall clock, as in Athena), over
+`<lake>/processed/<table>/**/*.parquet` (or the JSON lines of `pipeline_runs/`), hive
+partitioning on and type inference off, so the partition is a VARCHAR as in Glue. A table with
+no files yet is still there, empty, with its types, so the named queries run on any lake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from spotify_runtime.layout import PROCESSED, TABLES
+
+from infra.catalog_tables import (
+    JSON_LINES,
+    ColumnDefinition,
+    TableDefinition,
+    duckdb_type,
+    glue_type,
+    processed_tables,
+    run_log_table,
+)
+from spotify_etl.messages import one_line
+
+PARTITION_COLUMN = "snapshot_date"
+JSON_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%g"
+"""How DuckDB reads the run log's timestamps (run_log.TIMESTAMP_FORMAT)."""
+
+
+class LakeQueryError(Exception):
+    """A query the engine rejected; the message is the engine's first line."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Column names and rows of one query."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """The rows as dictionaries keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def table_schemas() -> dict[str, pa.Schema]:
+    """The transform's Arrow schema of each table (without the partition column)."""
+    from spotify_runtime.transform.tables import SCHEMAS
+
+    return dict(SCHEMAS)
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def table_dir(lake_dir: Path, table: str) -> Path:
+    """The folder holding one table's partitions."""
+    return lake_dir / PROCESSED / table
+
+
+def _definitions(schemas: Mapping[str, pa.Schema] | None) -> list[TableDefinition]:
+    """The catalog's definitions (or, for tests, ones built from other schemas)."""
+    if schemas is None:
+        return [*processed_tables(), run_log_table()]
+    defaults = {definition.name: definition for definition in processed_tables()}
+    custom = [
+        TableDefinition(
+            name=table, description="", prefix=f"{PROCESSED}{table}/",
+            data_format=defaults[table].data_format,
+            columns=tuple(ColumnDefinition(f.name, glue_type(f.type), "", f.nullable)
+                          for f in schemas[table]),
+            partition_key=PARTITION_COLUMN, partition_comment="",
+        )
+        for table in TABLES
+    ]
+    return [*custom, run_log_table()]
+
+
+def _typed_columns(definition: TableDefinition) -> str:
+    casts = [f"CAST({c.name} AS {duckdb_type(c.glue_type)}) AS {c.name}"
+             for c in definition.columns]
+    return ", ".join([*casts, definition.partition_key])
+
+
+def _create_view(
+    connection: duckdb.DuckDBPyConnection, lake_dir: Path, definition: TableDefinition
+) -> None:
+    files = lake_dir / definition.prefix
+    table = definition.name
+    suffix = "json" if definition.data_format == JSON_LINES else "parquet"
+    if any(files.glob(f"**/*.{suffix}")):
+        pattern = _sql_string(str(files / "**" / f"*.{suffix}"))
+        if definition.data_format == JSON_LINES:
+            columns = ", ".join(f"{_sql_string(c.name)}: {_sql_string(duckdb_type(c.glue_type))}"
+                                for c in definition.columns)
+            source = (f"read_json({pattern}, format = 'newline_delimited', "
+                      f"columns = {{{columns}}}, "
+                      f"timestampformat = {_sql_string(JSON_TIMESTAMP_FORMAT)}, "
+                      "hive_partitioning = true, hive_types_autocast = false)")
+        else:
+            source = (f"read_parquet({pattern}, hive_partitioning = true, "
+                      "hive_types_autocast = false, union_by_name = true)")
+        connection.execute(
+            f"CREATE VIEW {table} AS SELECT {_typed_columns(definition)} FROM {source}"
+        )
+        return
+    nulls = [f"CAST(NULL AS {duckdb_type(c.glue_type)}) AS {c.name}" for c in definition.columns]
+    connection.execute(
+        f"CREATE VIEW {table} AS SELECT {', '.join(nulls)}, "
+        f"CAST(NULL AS VARCHAR) AS {definition.partition_key} WHERE false"
+    )
+
+
+def open_lake(
+    lake_dir: Path, schemas: Mapping[str, pa.Schema] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per catalog table of the lake at
+    `lake_dir` (the processed tables and the run log), typed as the Glue tables are."""
+    connection = duckdb.connect(":memory:")
+    # Athena's `timestamp` is the UTC wall clock: cast UTC-adjusted Parquet timestamps in UTC.
+    connection.execute("SET TimeZone = 'UTC'")
+    for definition in _definitions(schemas):
+        _create_view(connection, lake_dir, definition)
+    return connection
+
+
+def run_sql(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
+    """Run one statement; LakeQueryError carries the engine's message if it fails."""
+    try:
+        cursor = connection.execute(sql)
+        if cursor is None:  # DuckDB returns no cursor for blanks and comments
+            raise LakeQueryError("no statement (only blanks or comments)")
+        columns = [column[0] for column in cursor.description or []]
+        rows = cursor.fetchall() if columns else []
+    except duckdb.Error as error:
+        raise LakeQueryError(one_line(error)) from None
+    return QueryResult(columns, rows)
+
+
+def rows_per_table(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row count of every table, across all snapshots."""
+    return {
+        table: int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        for table in TABLES
+    }

@@ -1,0 +1,239 @@
+"""A local AWS endpoint for the local run: moto's HTTP server holding the pipeline's resources.
+
+The bucket and the secret are laid out as IngestStack lays them out (versioned bucket with
+EventBridge notifications, a secret holding `{"client_id", "client_secret", "refresh_token"}`),
+and an EventBridge rule with the TransformStack's pattern sends *Object Created* events under
+`raw/to_process/` to a queue, from which the local run delivers them to the transform handler.
+The handlers find the endpoint through the standard `AWS_ENDPOINT_URL`, set in the process
+environment for as long as the endpoint is up and restored afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+import requests
+from moto.server import ThreadedMotoServer
+from spotify_runtime import contract
+from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, SpotifyCredentials, utc_iso
+from spotify_runtime.layout import RAW_TO_PROCESS
+
+from spotify_etl.standins.identity import REGION
+
+BUCKET_NAME = "spotify-etl-local-data"
+SECRET_NAME = "spotify-etl/local/spotify-credentials"
+EVENT_QUEUE_NAME = "spotify-etl-local-object-created"
+EVENT_FAILURES_NAME = "spotify-etl-local-transform-failures"
+EVENT_RULE_NAME = "spotify-etl-local-raw-object-created"
+EXTRACT_QUEUE_NAME = "spotify-etl-local-extract"
+EXTRACT_DLQ_NAME = "spotify-etl-local-extract-dead-letters"
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+}
+
+
+def secret_string(credentials: SpotifyCredentials) -> str:
+    """The Spotify secret's JSON, in the documented shape."""
+    value = {"client_id": credentials.client_id, "client_secret": credentials.client_secret}
+    if credentials.refresh_token:
+        value["refresh_token"] = credentials.refresh_token
+    if credentials.authorized_at is not None:
+        value[AUTHORIZED_AT_KEY] = utc_iso(credentials.authorized_at)
+    return json.dumps(value)
+
+
+@dataclass(frozen=True)
+class LocalAws:
+    """A running local endpoint and the names of what it holds."""
+
+    endpoint_url: str
+    bucket: str
+    secret_id: str
+    """The secret's name (the handlers accept a name or an ARN); stored by store_spotify_secret."""
+    event_queue_url: str
+    """The transform queue: the rule delivers Object Created events into it, as deployed."""
+    extract_queue_url: str = ""
+    extract_dlq_url: str = ""
+    event_failures_url: str = ""
+    """The transform queue's dead-letter queue (TransformFailures)."""
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for `service` on this endpoint."""
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)
+
+    def handler_environment(self) -> dict[str, str]:
+        """The variables the CDK app gives the handlers, pointing at this endpoint."""
+        return {contract.ENV_DATA_BUCKET: self.bucket,
+                contract.ENV_SPOTIFY_SECRET_ID: self.secret_id}
+
+    def _redrive(self, dead_letter_name: str, timeout_seconds: int,
+                 max_receive_count: int) -> tuple[str, dict[str, str]]:
+        """A dead-letter queue, and the attributes of a queue that redrives into it as the
+        stacks shape theirs: visibility six times the consuming function's timeout."""
+        sqs = self.client("sqs")
+        dlq_url = sqs.create_queue(QueueName=dead_letter_name)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(
+            QueueUrl=dlq_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        return dlq_url, {
+            "VisibilityTimeout": str(contract.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout_seconds),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+            ),
+        }
+
+    def with_extract_queues(self, *, max_receive_count: int) -> LocalAws:
+        """The extract queue and its dead-letter queue, shaped as IngestStack shapes them."""
+        dlq_url, attributes = self._redrive(EXTRACT_DLQ_NAME, contract.WORKER_TIMEOUT_SECONDS,
+                                            max_receive_count)
+        queue_url = self.client("sqs").create_queue(
+            QueueName=EXTRACT_QUEUE_NAME, Attributes=attributes)["QueueUrl"]
+        return replace(self, extract_queue_url=queue_url, extract_dlq_url=dlq_url)
+
+    def worker_environment(self, settings: Any) -> dict[str, str]:
+        """The worker's variables as IngestStack sets them, for `settings` (EnvironmentSettings)."""
+        return {
+            contract.ENV_EXTRACT_QUEUE_URL: self.extract_queue_url,
+            contract.ENV_EXTRACT_DLQ_URL: self.extract_dlq_url,
+            contract.ENV_EXTRACT_MAX_ATTEMPTS: str(settings.extract_max_attempts),
+            contract.ENV_EXTRACT_REQUESTS_PER_30S: str(settings.extract_requests_per_30s),
+            contract.ENV_EXTRACT_MAX_CONCURRENCY: str(settings.extract_max_concurrency),
+        }
+
+    def queue_depth(self, queue_url: str) -> int:
+        """Messages on a queue: visible, in flight or delayed."""
+        from spotify_etl.standins.sqs_event_source import queue_counts
+
+        return sum(queue_counts(self.client("sqs"), queue_url))
+
+    def dead_letter_reasons(self) -> str:
+        """The last error of each dead-lettered source, one clause each (not removed)."""
+        sqs = self.client("sqs")
+        reasons: list[str] = []
+        answer = sqs.receive_message(
+            QueueUrl=self.extract_dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+            MessageAttributeNames=["All"],
+        )
+        for message in answer.get("Messages", []):
+            attributes = message.get("MessageAttributes", {})
+            reasons.append(attributes.get("LastError", {}).get("StringValue", message["Body"]))
+        return "; ".join(reasons) or "still on the extract queue (deferred or retry pending)"
+
+    def store_spotify_secret(self, credentials: SpotifyCredentials) -> None:
+        """Create the Spotify credentials secret in the documented JSON shape."""
+        self.client("secretsmanager").create_secret(
+            Name=self.secret_id, SecretString=secret_string(credentials)
+        )
+
+    def with_transform_redrive(self, *, max_receive_count: int) -> LocalAws:
+        """The transform queue shaped as TransformStack shapes it, redriving to its failure
+        queue after `max_receive_count` deliveries."""
+        failures_url, attributes = self._redrive(
+            EVENT_FAILURES_NAME, contract.TRANSFORM_TIMEOUT_SECONDS, max_receive_count)
+        self.client("sqs").set_queue_attributes(QueueUrl=self.event_queue_url,
+                                                Attributes=attributes)
+        return replace(self, event_failures_url=failures_url)
+
+
+def as_s3_sends_it(body: str) -> str:
+    """An Object Created event's JSON with its key URL-encoded as S3 sends it.
+
+    moto puts the key into the event as stored; S3 URL-encodes it (space as `+`), and the
+    transform decodes it.
+    """
+    event = json.loads(body)
+    obj = event["detail"]["object"]
+    obj["key"] = quote_plus(obj["key"], safe="/")
+    return json.dumps(event)
+
+
+def _set_environ(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@contextmanager
+def patched_environ(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, remove) environment variables; restore the previous ones afterwards."""
+    previous = {name: os.environ.get(name) for name in values}
+    try:
+        _set_environ(values)
+        yield
+    finally:
+        _set_environ(previous)
+
+
+def _create_resources(endpoint_url: str) -> LocalAws:
+    s3 = boto3.client("s3", endpoint_url=endpoint_url, region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET_NAME)
+    s3.put_bucket_versioning(Bucket=BUCKET_NAME, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET_NAME, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=REGION)
+    queue_url = sqs.create_queue(QueueName=EVENT_QUEUE_NAME)["QueueUrl"]
+    return LocalAws(endpoint_url, BUCKET_NAME, SECRET_NAME, queue_url)
+
+
+def start_event_capture(local: LocalAws) -> None:
+    """Route *Object Created* events under raw/to_process/ to the event queue.
+
+    The same pattern as the TransformStack's rule. Kept separate from creating the bucket so that
+    seeding the bucket with an earlier lake does not replay its events.
+    """
+    sqs = local.client("sqs")
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=local.event_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    events = local.client("events")
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [local.bucket]},
+            "object": {"key": [{"prefix": RAW_TO_PROCESS}]},
+        },
+    }
+    events.put_rule(Name=EVENT_RULE_NAME, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=EVENT_RULE_NAME, Targets=[{"Id": "transform", "Arn": queue_arn}])
+
+
+@contextmanager
+def local_aws() -> Iterator[LocalAws]:
+    """Start the endpoint with a fresh bucket; the process talks to it until the block ends."""
+    # werkzeug logs every request at INFO; the run's own progress is what the user should see.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint_url = f"http://{host}:{port}"
+        # moto's state lives in this process: start from nothing even if an earlier run left some.
+        requests.post(f"{endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+        environment = {
+            **DUMMY_CREDENTIALS,
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_PROFILE": None,
+        }
+        with patched_environ(environment):
+            local = _create_resources(endpoint_url)
+            with patched_environ(local.handler_environment()):
+                yield local
+    finally:
+        server.stop()
