@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from urllib.parse import quote_plus
 
 import boto3
 import requests
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 from spotify_runtime import contract
 from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, SpotifyCredentials, utc_iso
@@ -212,11 +214,34 @@ def start_event_capture(local: LocalAws) -> None:
     events.put_targets(Rule=EVENT_RULE_NAME, Targets=[{"Id": "transform", "Arn": queue_arn}])
 
 
+_CONDITIONAL_PUT_LOCK = threading.Lock()
+
+
+def serialize_conditional_writes() -> None:
+    """Make moto's conditional PutObject check-and-write one step, as S3's is.
+
+    moto compares `If-Match`/`If-None-Match` and then stores the object, with other request
+    threads free to run in between: two racing writers could both pass and one write be lost,
+    which S3 never allows (the loser gets 412 or 409). Idempotent.
+    """
+    original = S3Response.put_object
+    if getattr(original, "serialized", False):
+        return
+
+    def put_object(self: S3Response) -> Any:
+        with _CONDITIONAL_PUT_LOCK:
+            return original(self)
+
+    put_object.serialized = True  # type: ignore[attr-defined]
+    S3Response.put_object = put_object  # type: ignore[method-assign]
+
+
 @contextmanager
 def local_aws() -> Iterator[LocalAws]:
     """Start the endpoint with a fresh bucket; the process talks to it until the block ends."""
     # werkzeug logs every request at INFO; the run's own progress is what the user should see.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    serialize_conditional_writes()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
