@@ -151,7 +151,7 @@ def _named_paths(text: str) -> set[str]:
     """Repository paths a document names in backticks: a folder (`infra/queries/`) or a file of
     ours (`.py`, `.sql`, `.md`); S3 keys, run outputs and URLs are left alone."""
     return {name for name in PATH.findall(text)
-            if (name.endswith((".py", ".sql", ".md")) or name.endswith("/") and "*" not in name)
+            if (name.endswith((".py", ".sql", ".md")) or (name.endswith("/") and "*" not in name))
             and not name.startswith(NOT_IN_THE_REPOSITORY)}
 
 
