@@ -77,7 +77,7 @@ class Extraction(Construct):
             f"RefreshTokenExpiring: the Spotify refresh token expires in "
             f"{settings.refresh_token_alarm_days} days or fewer, or Spotify refused it; "
             "re-authorize with `python -m spotify_etl auth --env "
-            f"{settings.name}` (README: troubleshooting)",
+            f"{settings.name}` (docs/troubleshooting.md)",
         )
 
     def _planner(self, settings: EnvironmentSettings, code: lambda_.Code) -> PythonFunction:
