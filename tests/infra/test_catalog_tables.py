@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from spotify_runtime import layout, run_log
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS
 
 from infra.constructs.nag import render
