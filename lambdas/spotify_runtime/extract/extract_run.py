@@ -47,11 +47,17 @@ class SourceOutcome:
 
     @property
     def ok(self) -> bool:
+        """Whether the source was extracted (its envelope written, or expanded)."""
         return self.error is None
+
+    @property
+    def is_expansion(self) -> bool:
+        """Whether the source stands for others (`my-playlists`): `expanded` lists them."""
+        return self.source.type == "my-playlists"
 
     def describe(self) -> str:
         """One line: `TYPE:ID: N items -> location` or `TYPE:ID: <cause>`."""
-        if self.ok and self.source.type == "my-playlists":
+        if self.ok and self.is_expansion:
             return f"{self.source}: {len(self.expanded)} playlist(s) to extract"
         if self.ok and self.location is None:
             return f"{self.source}: {self.item_count} items ({self.note or 'nothing written'})"
@@ -136,6 +142,33 @@ def _listening(
     )
     logger.info("%s", outcome.describe())
     return outcome
+
+
+@dataclass(frozen=True)
+class SourceExtractor:
+    """How the extract worker extracts the source of one message: `extract_and_write` with this
+    container's Spotify client, raw sink and cursor store."""
+
+    client: SpotifyClient
+    sink: RawSink
+    cursors: CursorStore | None = None
+    """Keeps the listening sources' cursors (deployed: S3 under layout.STATE)."""
+    metric_bucket: str | None = None
+    """The listening gap metric's dimension (deployed runs)."""
+
+    def extract(self, source: Source, run_at: datetime, deadline: Deadline) -> SourceOutcome:
+        """The source's outcome, landed or expanded; raises the error that stopped it (the
+        worker decides the message's fate from it)."""
+        outcome = extract_and_write(self.client, source, self.sink, run_at=run_at,
+                                    deadline=deadline, cursors=self.cursors,
+                                    metric_bucket=self.metric_bucket)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome
+
+    def counters(self) -> tuple[int, int]:
+        """The Spotify client's running totals: (requests sent, 429 answers)."""
+        return self.client.requests_sent, self.client.rate_limited
 
 
 def extract_all(
