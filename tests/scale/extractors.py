@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.extract_run import SourceOutcome
+from spotify_runtime.extract.landing import SourceOutcome
 from spotify_runtime.sources import Source
 
 

@@ -13,9 +13,9 @@ import time
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError, TransientError
+from spotify_runtime.extract.message_outcomes import Outcome, QueueWorker, RetryPolicy
 from spotify_runtime.extract.messages import ExtractMessage
 from spotify_runtime.extract.pacing import PacingOverrunError
-from spotify_runtime.extract.queue_worker import Outcome, QueueWorker, RetryPolicy
 
 from spotify_etl.standins.sqs_event_source import to_lambda_records
 from spotify_etl.standins.sqs_queue import SQSStandIn
@@ -84,7 +84,7 @@ def test_long_retry_after_defers_with_visibility_from_the_header(sqs) -> None:
 
 
 def test_retry_after_beyond_twelve_hours_is_capped() -> None:
-    from spotify_runtime.extract.queue_worker import (
+    from spotify_runtime.extract.message_outcomes import (
         MAX_VISIBILITY_SECONDS,
         defer_visibility_seconds,
     )

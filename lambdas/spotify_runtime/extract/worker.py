@@ -1,4 +1,5 @@
-"""The extract queue's consumer: one source per message, partial batch responses.
+"""The extract worker function: the extract queue's consumer, one source per message, partial
+batch responses: its Lambda handler, and where its queue worker is assembled.
 
 Environment: `DATA_BUCKET`, `SPOTIFY_SECRET_ID`, `EXTRACT_DLQ_URL`, `EXTRACT_MAX_ATTEMPTS`,
 `EXTRACT_REQUESTS_PER_30S`, `EXTRACT_MAX_CONCURRENCY`, optional `EXTRACT_QUEUE_URL` (else the
@@ -7,7 +8,7 @@ queue is found from each record's ARN), `SPOTIFY_API_URL`, `SPOTIFY_ACCOUNTS_URL
 The container keeps its queue worker (Spotify client and token, pacer, rate-limit memory;
 spotify_runtime.container), built on the first invocation by `queue_worker` (the one place a
 worker is assembled: Lambda, the demo, the scale simulation and the tests all use it), so every
-message a container handles reuses them. spotify_runtime.extract.queue_worker decides what
+message a container handles reuses them. spotify_runtime.extract.message_outcomes decides what
 happens to each message.
 
 Every invocation publishes the days left before the refresh token expires (metric
@@ -48,9 +49,9 @@ from spotify_runtime.extract.credentials import (
     store_rotated_refresh_token,
 )
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.extract_run import SourceExtractor
+from spotify_runtime.extract.landing import SourceExtractor
+from spotify_runtime.extract.message_outcomes import QueueWorker, RetryPolicy
 from spotify_runtime.extract.pacing import Pacer
-from spotify_runtime.extract.queue_worker import QueueWorker, RetryPolicy
 from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
 from spotify_runtime.extract.spotify_client import (
     DEFAULT_ACCOUNTS_URL,

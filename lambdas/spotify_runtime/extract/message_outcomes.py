@@ -1,4 +1,5 @@
-"""What the extract worker does with each message of an SQS batch: land, defer, retry, dead-letter.
+"""The outcome of each message of an extract batch (`QueueWorker`): land, defer, retry,
+dead-letter.
 
 Outcomes per message (docs/scaling.md has the whole picture):
 
@@ -67,7 +68,7 @@ from spotify_runtime.extract.errors import (
     RefreshTokenExpiredError,
     SourceUnavailableError,
 )
-from spotify_runtime.extract.extract_run import SourceExtractor, SourceOutcome
+from spotify_runtime.extract.landing import SourceExtractor, SourceOutcome
 from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
 from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
 from spotify_runtime.extract.planner import plan_run
