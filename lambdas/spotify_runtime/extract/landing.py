@@ -199,10 +199,3 @@ def land_sources(
             break
         pending.extend(outcome.expanded)
     return outcomes
-
-
-def summarize(outcomes: list[SourceOutcome]) -> str:
-    """`extracted 3 of 4 sources (1 failed: playlist:ID)`."""
-    failed = [str(outcome.source) for outcome in outcomes if not outcome.ok]
-    text = f"extracted {len(outcomes) - len(failed)} of {len(outcomes)} sources"
-    return text + (f" ({len(failed)} failed: {', '.join(failed)})" if failed else "")
