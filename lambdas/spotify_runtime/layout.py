@@ -54,7 +54,8 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def streams_key(month: str) -> str:
-    """The one object of a month of `streams`: processed/streams/ended_month=YYYY-MM/streams.parquet."""
+    """The one object of a month of `streams`:
+    `processed/streams/ended_month=YYYY-MM/streams.parquet`."""
     if not _MONTH.fullmatch(month):
         raise ValueError(f"not a month (YYYY-MM): {month!r}")
     return f"{STREAMS}{STREAMS_PARTITION}={month}/streams.parquet"

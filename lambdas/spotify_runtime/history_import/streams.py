@@ -120,15 +120,19 @@ def write_streams(store: ObjectStore, rows: pa.Table,
     """
     total = MergeCounts()
     for month, part in month_partitions(rows).items():
-        outcome: list[MergeCounts] = []
-
-        def update(old: bytes | None, part: pa.Table = part) -> bytes | None:
-            body, counts = merge_rows(old, part)
-            outcome[:] = [counts]
-            return body
-
-        update_object(store, streams_key(month), update)
-        total += outcome[0]
+        counts = _merge_month(store, month, part)
+        total += counts
         if on_month:
-            on_month(month, outcome[0])
+            on_month(month, counts)
     return total
+
+
+def _merge_month(store: ObjectStore, month: str, part: pa.Table) -> MergeCounts:
+    outcome = [MergeCounts()]
+
+    def update(old: bytes | None) -> bytes | None:
+        body, outcome[0] = merge_rows(old, part)
+        return body
+
+    update_object(store, streams_key(month), update)
+    return outcome[0]
