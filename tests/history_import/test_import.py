@@ -110,6 +110,7 @@ def test_command_line_refuses_a_file_that_is_not_an_export(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a Spotify streaming-history file" in err
     assert main(["import", str(tmp_path / "missing.zip"), "--lake", str(tmp_path)]) == 1
+    assert "missing.zip: no such file or folder" in capsys.readouterr().err
     bad_zip = tmp_path / "broken.zip"
     bad_zip.write_bytes(b"PK\x03\x04 truncated")
     assert main(["import", str(bad_zip), "--lake", str(tmp_path)]) == 1
