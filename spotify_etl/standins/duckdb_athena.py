@@ -6,7 +6,8 @@ DuckDB view with the same name, generated from the same definitions: every colum
 DuckDB equivalent of its Glue type (a `timestamp` is the UTC wall clock, as in Athena), over
 `<lake>/processed/<table>/**/*.parquet` (or the JSON lines of `pipeline_runs/`), hive
 partitioning on and type inference off, so the partition is a VARCHAR as in Glue. A table with
-no files yet is still there, empty, with its types, so the named queries run on any lake.
+no files yet is still there, empty, with its types, so the named queries run on any lake. The
+catalog's views (`listening`) are created over them from the very SQL Athena's view holds.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from infra.catalog_tables import (
     JSON_LINES,
     ColumnDefinition,
     TableDefinition,
+    all_tables,
     duckdb_type,
     glue_type,
     processed_tables,
     run_log_table,
+    streams_table,
 )
+from infra.catalog_views import all_views
 from spotify_etl.messages import one_line
 
 PARTITION_COLUMN = "snapshot_date"
@@ -71,7 +75,7 @@ def table_dir(lake_dir: Path, table: str) -> Path:
 def _definitions(schemas: Mapping[str, pa.Schema] | None) -> list[TableDefinition]:
     """The catalog's definitions (or, for tests, ones built from other schemas)."""
     if schemas is None:
-        return [*processed_tables(), run_log_table()]
+        return all_tables()
     defaults = {definition.name: definition for definition in processed_tables()}
     custom = [
         TableDefinition(
@@ -83,7 +87,7 @@ def _definitions(schemas: Mapping[str, pa.Schema] | None) -> list[TableDefinitio
         )
         for table in TABLES
     ]
-    return [*custom, run_log_table()]
+    return [*custom, streams_table(), run_log_table()]
 
 
 def _typed_columns(definition: TableDefinition) -> str:
@@ -131,6 +135,8 @@ def open_lake(
     connection.execute("SET TimeZone = 'UTC'")
     for definition in _definitions(schemas):
         _create_view(connection, lake_dir, definition)
+    for view in all_views():  # the catalog's views, from the same SQL Athena runs
+        connection.execute(f"CREATE VIEW {view.name} AS {view.sql}")
     return connection
 
 
