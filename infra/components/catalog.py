@@ -211,7 +211,8 @@ class Catalog(Construct):
                 description=view.description,
                 table_type="VIRTUAL_VIEW",
                 parameters={"presto_view": "true", "comment": "Presto View"},
-                view_original_text=view.presto_view_text(database.database_name),
+                # The plain name: a token would be base64-encoded as its placeholder text.
+                view_original_text=view.presto_view_text(self.database_name),
                 view_expanded_text="/* Presto View */",
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
                     columns=[glue.CfnTable.ColumnProperty(name=name, type=type_)

@@ -135,8 +135,9 @@ def open_lake(
     connection.execute("SET TimeZone = 'UTC'")
     for definition in _definitions(schemas):
         _create_view(connection, lake_dir, definition)
-    for view in all_views():  # the catalog's views, from the same SQL Athena runs
-        connection.execute(f"CREATE VIEW {view.name} AS {view.sql}")
+    if schemas is None:  # the catalog's views, from the same SQL Athena runs (over the
+        for view in all_views():  # catalog's own tables: other schemas may lack their columns)
+            connection.execute(f"CREATE VIEW {view.name} AS {view.sql}")
     return connection
 
 
