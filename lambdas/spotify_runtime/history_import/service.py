@@ -30,6 +30,25 @@ memory next to its plays, and is refused unread."""
 RUN_LOG_SOURCE = "history-import"
 
 
+class StreamsObjectStore(S3ObjectStore):
+    """The month objects, for a role that may not list the bucket (least privilege).
+
+    Without s3:ListBucket, S3 answers a GetObject of a missing key with 403, not 404: read as
+    "absent". Safe whatever the cause: the write that follows is conditional on the object not
+    existing (If-None-Match: *), so it can never replace a month it could not read; it fails
+    with 412 instead and the import stops (PartitionContentionError) with nothing lost.
+    """
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        """The object and its ETag, or None when absent (404, or 403 without ListBucket)."""
+        try:
+            return super().get(key)
+        except self.s3.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("AccessDenied", "403"):
+                return None
+            raise
+
+
 @dataclass(frozen=True)
 class UploadOutcome:
     """What became of one upload."""
@@ -69,7 +88,7 @@ def _import(s3: Any, bucket: str, key: str, now: datetime) -> ImportReport:
     if not members.files:
         raise NotAnExportError(f"{key}: no streaming-history file in the upload "
                                f"({len(members.ignored)} other files)")
-    return import_files(members.files, S3ObjectStore(s3, bucket), ignored=members.ignored,
+    return import_files(members.files, StreamsObjectStore(s3, bucket), ignored=members.ignored,
                         now=now)
 
 
