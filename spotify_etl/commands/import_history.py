@@ -14,10 +14,12 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from spotify_runtime.history_import.importer import ImportReport, import_files
+from spotify_runtime.history_import.importer import ImportReport, import_files, run_record
 from spotify_runtime.history_import.members import NotAnExportError, path_members
+from spotify_runtime.history_import.service import IMPORTED
 from spotify_runtime.layout import IMPORTS, STREAMS
 from spotify_runtime.partition_files import LocalObjectStore
+from spotify_runtime.run_log import encode, record_key
 
 from spotify_etl.cli import CliError
 
@@ -52,9 +54,19 @@ def run(args: argparse.Namespace) -> int:
                               ignored=members.ignored)
     except NotAnExportError as error:
         raise CliError(str(error)) from None
+    _record(args.lake, args.paths, report)
     for line in report_lines(report, args.lake / STREAMS):
         print(line)
     return 0
+
+
+def _record(lake: Path, paths: list[Path], report: ImportReport) -> None:
+    """The import's run-log row in the local lake, where the deployed import writes its own."""
+    now = datetime.now(UTC)
+    record = run_record(now, "local:" + ",".join(p.name for p in paths)[:200], IMPORTED, report)
+    path = lake / record_key(record, f"{now.isoformat()}{paths}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(encode(record))
 
 
 def report_lines(report: ImportReport, where: Path | str) -> list[str]:

@@ -17,7 +17,7 @@ from infra.named_queries import (
 EXPECTED = {
     "most_featured_artists", "new_tracks_since_previous_snapshot", "top_songs_of_day",
     "listening_per_day", "top_artists_last_7_days", "first_plays_of_latest_day",
-    "pipeline_health",
+    "pipeline_health", "plays_by_30_second_rule", "plays_per_reason_end", "history_imports",
 }
 
 

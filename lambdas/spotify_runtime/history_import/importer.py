@@ -15,6 +15,7 @@ from spotify_runtime.history_import.export_files import read_export_file, unique
 from spotify_runtime.history_import.members import ExportFile
 from spotify_runtime.history_import.streams import MergeCounts, write_streams
 from spotify_runtime.partition_files import ObjectStore
+from spotify_runtime.run_log import HISTORY_IMPORT, RunRecord
 
 PARSE_THREADS = 2
 
@@ -92,3 +93,21 @@ def import_files(files: list[ExportFile], store: ObjectStore, *, ignored: list[s
     report.imported, report.already_present, report.months = (
         counts.imported, counts.already_present, len(months))
     return report
+
+
+RUN_LOG_SOURCE = "history-import"
+
+
+def run_record(now: datetime, key: str, status: str, report: ImportReport | None,
+               error: str | None = None) -> RunRecord:
+    """The run-log row of one import (`stage` import): files, rows imported, already present,
+    skipped per reason and the time range covered."""
+    record = RunRecord(run_at=now, stage=HISTORY_IMPORT, source=RUN_LOG_SOURCE, outcome=status,
+                       raw_key=key, error=error)
+    if report is not None:
+        record.items = report.rows_in_files
+        record.rows = {"files": len(report.files), "imported": report.imported,
+                       "already_present": report.already_present, "months": report.months}
+        record.skipped = dict(report.skipped)
+        record.covered_from, record.covered_to = report.first_play, report.last_play
+    return record

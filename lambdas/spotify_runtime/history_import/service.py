@@ -15,11 +15,11 @@ from typing import Any
 
 from spotify_runtime import metrics
 from spotify_runtime.contract import METRIC_IMPORTS_QUARANTINED
-from spotify_runtime.history_import.importer import ImportReport, import_files
+from spotify_runtime.history_import.importer import ImportReport, import_files, run_record
 from spotify_runtime.history_import.members import NotAnExportError, upload_members
 from spotify_runtime.layout import ERROR_REPORT_SUFFIX, failed_import_key
 from spotify_runtime.partition_files import S3ObjectStore
-from spotify_runtime.run_log import HISTORY_IMPORT, RunRecord, RunRecorder
+from spotify_runtime.run_log import RunRecorder
 
 LOG = logging.getLogger(__name__)
 IMPORTED = "imported"
@@ -27,7 +27,6 @@ QUARANTINED = "quarantined"
 MAX_UPLOAD_BYTES = 600 * 1024 * 1024
 """A heavy listener's zip is tens of MB; an upload above this would not fit the function's
 memory next to its plays, and is refused unread."""
-RUN_LOG_SOURCE = "history-import"
 
 
 class StreamsObjectStore(S3ObjectStore):
@@ -66,12 +65,12 @@ def import_upload(s3: Any, bucket: str, key: str, *, recorder: RunRecorder,
     try:
         report = _import(s3, bucket, key, now)
         outcome = UploadOutcome(key, IMPORTED, report.summary())
-        record = _record(now, key, IMPORTED, report)
+        record = run_record(now, key, IMPORTED, report)
     except NotAnExportError as error:
         failed = _quarantine(s3, bucket, key, str(error), now)
         metrics.emit(METRIC_IMPORTS_QUARANTINED, 1, bucket=bucket)
         outcome = UploadOutcome(key, QUARANTINED, {"message": str(error), "copied_to": failed})
-        record = _record(now, key, QUARANTINED, None, error=str(error))
+        record = run_record(now, key, QUARANTINED, None, error=str(error))
     record.duration_ms = round((time.monotonic() - began) * 1000)
     recorder.record(record, discriminator)
     LOG.info("upload s3://%s/%s %s: %s", bucket, key, outcome.status, outcome.summary)
@@ -101,16 +100,3 @@ def _quarantine(s3: Any, bucket: str, key: str, message: str, now: datetime) -> 
     s3.put_object(Bucket=bucket, Key=f"{failed}.{now:%Y%m%dT%H%M%S.%fZ}{ERROR_REPORT_SUFFIX}",
                   Body=json.dumps(report).encode(), ContentType="application/json")
     return failed
-
-
-def _record(now: datetime, key: str, status: str, report: ImportReport | None,
-            error: str | None = None) -> RunRecord:
-    record = RunRecord(run_at=now, stage=HISTORY_IMPORT, source=RUN_LOG_SOURCE, outcome=status,
-                       raw_key=key, error=error)
-    if report is not None:
-        record.items = report.rows_in_files
-        record.rows = {"files": len(report.files), "imported": report.imported,
-                       "already_present": report.already_present, "months": report.months}
-        record.skipped = dict(report.skipped)
-        record.covered_from, record.covered_to = report.first_play, report.last_play
-    return record
