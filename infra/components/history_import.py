@@ -38,8 +38,6 @@ from infra.constructs.queues import secure_queue
 
 MAX_RECEIVE_COUNT = 3
 """Deliveries of one upload before its message goes to the failure queue."""
-MAX_CONCURRENCY = 2
-"""Imports at once (the least an SQS event source allows): uploads are rare and large."""
 
 
 class HistoryImport(Construct):
@@ -76,7 +74,8 @@ class HistoryImport(Construct):
         )
         self.function.function.add_event_source(event_sources.SqsEventSource(
             self.queue, batch_size=contract.HISTORY_IMPORT_BATCH_SIZE,
-            max_concurrency=MAX_CONCURRENCY, report_batch_item_failures=True))
+            max_concurrency=contract.HISTORY_IMPORT_MAX_CONCURRENCY,
+            report_batch_item_failures=True))
         self.rule = events.Rule(
             self, "UploadCreated",
             description=f"Object Created under {layout.IMPORTS} -> history import queue",

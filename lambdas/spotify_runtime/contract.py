@@ -83,6 +83,8 @@ HISTORY_IMPORT_MEMORY_MB = 1024
 proportion to memory, which the parse uses."""
 HISTORY_IMPORT_BATCH_SIZE = 1
 """Uploads per invocation (its SQS event source's batch size): one export per invocation."""
+HISTORY_IMPORT_MAX_CONCURRENCY = 2
+"""Imports at once (the least an SQS event source allows): uploads are rare and large."""
 WORKER_MEMORY_MB = 512
 PLANNER_MEMORY_MB = 256
 

@@ -175,3 +175,40 @@ def heavy_listener(plays: int = 300_000, years: int = 10, seed: int = 7) -> dict
     catalogue = Catalogue(rng, tracks=5_000)
     start = datetime(2026 - years, 1, 1, tzinfo=UTC)
     return extended_files(list(listening(rng, catalogue, start, plays, night_hours=(2, 16))))
+
+
+def _track_of(item: dict[str, Any]) -> tuple[str, str, str, str]:
+    track = item["track"]
+    return (track["id"], track["name"], track["album"]["artists"][0]["name"],
+            track["album"]["name"])
+
+
+def demo_export(api_history: list[dict[str, Any]], seed: int = 11) -> bytes:
+    """`my_spotify_data.zip` for the demo: three months of a listener's plays of the sample API's
+    tracks before the API's morning (tracks played out and skipped, podcasts, a two-week gap
+    in October), and the morning's first plays the API also returns (so the `listening` view
+    has export, API and both). The export was requested that morning: the API's later plays
+    are not in it."""
+    rng = random.Random(seed)
+    morning = sorted(api_history, key=lambda item: item["played_at"])
+    catalogue = Catalogue(rng, tracks=0, shows=3)
+    catalogue.tracks = sorted({_track_of(item) for item in morning})
+    first_api_play = datetime.fromisoformat(morning[0]["played_at"].replace("Z", "+00:00"))
+    rows = []
+    for days_before in range(91, 1, -7):  # a week's listening at a time, on and off
+        start = first_api_play - timedelta(days=days_before)
+        rows += list(listening(rng, catalogue, start, 50, night_hours=(8, 16)))
+    gap_from = first_api_play - timedelta(days=60)
+    rows = [row for row in rows
+            if not gap_from <= datetime.fromisoformat(row["ts"][:-1] + "+00:00")
+            < gap_from + timedelta(days=14)]
+    rows = [row for row in rows if row["ts"] < stamp(first_api_play)]
+    for n, item in enumerate(morning[: len(morning) // 2]):
+        played_at = datetime.fromisoformat(item["played_at"].replace("Z", "+00:00"))
+        ms = item["track"]["duration_ms"]
+        # Half as if played_at were the start, half as if it were the end (docs/history-import.md).
+        ended = played_at + timedelta(milliseconds=ms) if n % 2 else played_at
+        rows.append(extended_row(ended.replace(microsecond=0), ms, track=_track_of(item),
+                                 platform="android"))
+    rng.shuffle(rows)  # Spotify's files are not sorted either
+    return export_zip({f"Streaming_History_Audio_{rows[0]['ts'][:4]}_0.json": dump(rows)})

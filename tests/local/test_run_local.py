@@ -136,9 +136,9 @@ def test_rows_per_table_match_the_parquet_files(first_run) -> None:
 
 def test_progress_names_every_stage_and_prints_every_query(first_run) -> None:
     _, summary, output = first_run
-    assert len(summary.timings) == 7
+    assert len(summary.timings) == 8
     marks = [line[0] for line in output.splitlines() if line.startswith(("✓", "✗"))]
-    assert marks == ["✓"] * 7
+    assert marks == ["✓"] * 8
     assert "Plan " in output and "9 message(s) on the extract queue" in output
     assert "9 landed, 0 deferred, 0 dead-lettered" in output
     for query in load_named_queries():
