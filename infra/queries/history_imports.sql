@@ -1,4 +1,5 @@
--- Every import of the personal-data export: rows imported, already present and skipped, the time range covered, and how many API plays in that range the export also holds (from the run log and the listening view).
+-- Every import of the personal-data export: rows imported, already present, skipped, the time covered, and the API plays in it the export also holds.
+-- From the run log (stage import) and the listening view.
 -- Portable subset of Athena engine v3 (Trino) and DuckDB: map subscripts (rows['key'] on import rows, which always hold the key), CTEs, conditional aggregates (CASE).
 WITH imports AS (
     SELECT run_at, raw_key, outcome, items, covered_from, covered_to, error,

@@ -1,4 +1,4 @@
--- Plays per month (UTC) by Spotify's 30-second rule: what counts as a play (at least 30 s heard) and what was only started, from the listening view.
+-- Plays per month (UTC) by Spotify's 30-second rule: played (30 s or more) or only started, from the listening view.
 -- Plays only the API saw have no ms_played (Spotify's recently-played does not say): they are counted apart as api_only.
 -- Portable subset of Athena engine v3 (Trino) and DuckDB: date_trunc, conditional aggregates (CASE).
 SELECT

@@ -1,4 +1,5 @@
--- Plays per reason_end (trackdone = played to the end, fwdbtn = skipped forward, ...), with how many were under 30 s, from the listening view (docs/history-import.md lists the reasons).
+-- Plays per reason_end (trackdone: played to the end, fwdbtn: skipped forward, ...) and how many were under 30 s, from the listening view.
+-- docs/history-import.md lists the reasons.
 -- Lets each user choose a definition of a play: Koito counts only trackdone, ListenBrainz drops short skips.
 -- Portable subset of Athena engine v3 (Trino) and DuckDB: coalesce, conditional aggregates (CASE).
 SELECT

@@ -76,10 +76,12 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
         "processed/plays/": 1, "processed/top_tracks/": 1, "processed/top_artists/": 1,
         "processed/saved_albums/": 1, "processed/followed_artists/": 1,
         "state/recently-played/": 1,
-        # the run log: one row per message handled, one per raw file transformed
-        f"pipeline_runs/run_date={run_day}/": 19,
+        # the run log: one row per message handled, one per raw file transformed, one import
+        f"pipeline_runs/run_date={run_day}/": 20,
+        # the sample export as uploaded, and its plays: one object per month (Aug-Nov 2026)
+        "imports/demo/": 1, "processed/streams/": 4,
     })
-    assert summary.objects_written == 58
+    assert summary.objects_written == 64
 
 
 def test_the_workers_publish_the_refresh_tokens_days_left(first_run) -> None:
