@@ -27,6 +27,14 @@ SPEED, MEMORY, LAMBDA = TARGETS = (
 )
 
 
+SPEED_LIMIT = ("the reference is pandas 3 read_json (ujson in C) on 2-space JSON; ours is bound "
+               "by Arrow's JSON parse (single-threaded per file, two files at "
+               "a time) plus interpreter and pyarrow start-up")
+MEMORY_LIMIT = ("Python with pyarrow imported is about 80 MiB before any work (0.3x the "
+                "reference is about 115 MiB); the parse of each 12 MiB file and the 300,000 "
+                "plays held until the months are written take the rest")
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """Every run's cost per implementation, and the input."""
@@ -103,8 +111,10 @@ def to_section(result: ImportResult, runs: int, memory_mb: int, timeout_s: int) 
         f"{memory_mb} MB and a {timeout_s} s timeout (lambdas/spotify_runtime/contract.py).")
     fits = (ours.peak_rss_bytes <= memory_mb * 2**20 / 2 and ours.wall_seconds <= timeout_s / 2)
     section.targets = [
-        Target(*SPEED, f"{ratio(speed)} faster", speed >= 5),
-        Target(*MEMORY, f"{ratio(memory)}", memory <= 0.3),
+        Target(*SPEED, f"{ratio(speed)} faster", speed >= 5,
+               limit="" if speed >= 5 else SPEED_LIMIT),
+        Target(*MEMORY, f"{ratio(memory)}", memory <= 0.3,
+               limit="" if memory <= 0.3 else MEMORY_LIMIT),
         Target(*LAMBDA, f"{mib(ours.peak_rss_bytes)} of {memory_mb} MB, "
                f"{seconds(ours.wall_seconds)} of {timeout_s} s", fits),
     ]
