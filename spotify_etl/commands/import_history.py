@@ -15,7 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from spotify_runtime.history_import.importer import ImportReport, import_files, run_record
-from spotify_runtime.history_import.members import NotAnExportError, path_members
+from spotify_runtime.history_import.members import (
+    NotAnExportError,
+    is_history_name,
+    path_members,
+)
 from spotify_runtime.history_import.service import IMPORTED
 from spotify_runtime.layout import IMPORTS, STREAMS
 from spotify_runtime.partition_files import LocalObjectStore
@@ -99,6 +103,9 @@ def upload(paths: list[Path], env: str) -> int:
     except ConfigError as error:
         raise CliError(f"--env {env}: {error}") from None
     files = [file for path in paths for file in _upload_files(path)]
+    if not files:
+        raise CliError("nothing to upload: no zip or streaming-history file in "
+                       + ", ".join(map(str, paths)))
     account = settings.account or aws_client("sts", settings.region).get_caller_identity()[
         "Account"]
     bucket = bucket_name_in(settings, account, settings.region)
@@ -112,9 +119,10 @@ def upload(paths: list[Path], env: str) -> int:
 
 
 def _upload_files(path: Path) -> list[Path]:
+    """The files to upload for PATH: itself, or a folder's zips and streaming-history files."""
     if path.is_dir():
-        members = path_members([path])
-        return [Path(file.name) for file in members.files if Path(file.name).is_file()]
+        return sorted(file for file in path.rglob("*") if file.is_file() and (
+            file.suffix.lower() == ".zip" or is_history_name(file.name)))
     if not path.is_file():
         raise CliError(f"{path}: no such file or folder")
     return [path]
