@@ -1,4 +1,6 @@
 -- Every play once, whether the personal-data export, the API (plays) or both recorded it (docs/history-import.md)
+-- Literals are cast to VARCHAR: Athena checks a view's declared column types (varchar) against
+-- what its SQL yields, and a bare literal is a varchar(n).
 WITH api_plays AS (
     SELECT DISTINCT played_at, song_id FROM plays
 ),
@@ -39,17 +41,18 @@ artist_names AS (
 SELECT s.ended_at, s.ms_played, s.content_type, s.song_id, s.episode_id, s.track_name,
        s.artist_name, s.album_name, s.episode_name, s.show_name, s.reason_start, s.reason_end,
        s.skipped, s.shuffle, s.platform, s.conn_country,
-       CASE WHEN m.play_id IS NULL THEN 'export' ELSE 'both' END AS origin
+       CAST(CASE WHEN m.play_id IS NULL THEN 'export' ELSE 'both' END AS VARCHAR) AS origin
 FROM streams s
 LEFT JOIN matched m ON m.play_id = s.play_id
 UNION ALL
-SELECT a.played_at AS ended_at, CAST(NULL AS BIGINT) AS ms_played, 'track' AS content_type,
+SELECT a.played_at AS ended_at, CAST(NULL AS BIGINT) AS ms_played,
+       CAST('track' AS VARCHAR) AS content_type,
        a.song_id, CAST(NULL AS VARCHAR) AS episode_id, n.track_name, ar.artist_name,
        al.album_name, CAST(NULL AS VARCHAR) AS episode_name, CAST(NULL AS VARCHAR) AS show_name,
        CAST(NULL AS VARCHAR) AS reason_start, CAST(NULL AS VARCHAR) AS reason_end,
        CAST(NULL AS BOOLEAN) AS skipped, CAST(NULL AS BOOLEAN) AS shuffle,
        CAST(NULL AS VARCHAR) AS platform, CAST(NULL AS VARCHAR) AS conn_country,
-       'api' AS origin
+       CAST('api' AS VARCHAR) AS origin
 FROM api_plays a
 LEFT JOIN matched m ON m.played_at = a.played_at AND m.song_id = a.song_id
 LEFT JOIN song_names n ON n.song_id = a.song_id
