@@ -19,12 +19,12 @@ from spotify_etl.cli import main
 from spotify_etl.standins.spotify_export import dump, export_zip, extended_row
 
 REAL_EXPORTS = Path("/work/shared/real-spotify/exports")
-T0 = datetime(2025, 11, 30, 22, 0, tzinfo=UTC)
+T0 = datetime(2025, 12, 31, 22, 0, tzinfo=UTC)
 TRACKS = [(f"{n:022d}", f"Track {n}", "Artist", "Album") for n in range(30)]
 
 
 def export(first: int, last: int) -> ExportFile:
-    """Plays first..last-1 (one every 20 minutes from T0: November into December)."""
+    """Plays first..last-1 (one every 20 minutes from T0: across the new year)."""
     rows = [extended_row(T0 + timedelta(minutes=20 * n), 100_000, track=TRACKS[n % 30])
             for n in range(first, last)]
     data = dump(rows)
@@ -58,9 +58,9 @@ def test_overlapping_exports_and_an_old_one_after_a_newer_lose_nothing(tmp_path)
 
 
 def test_one_object_per_month_of_the_end_time(tmp_path):
-    import_files([export(0, 10)], LocalObjectStore(tmp_path))  # 22:00 Nov 30 .. Dec 1
+    import_files([export(0, 10)], LocalObjectStore(tmp_path))  # 22:00 Dec 31 .. Jan 1
     months = sorted(p.parent.name for p in (tmp_path / STREAMS).rglob("*.parquet"))
-    assert months == ["ended_month=2025-11", "ended_month=2025-12"]
+    assert months == ["ended_month=2025-12", "ended_month=2026-01"]
     assert [p.name for p in (tmp_path / STREAMS).rglob("*.parquet")] == ["streams.parquet"] * 2
 
 
