@@ -96,12 +96,12 @@ def _extract(fake, source: str, out: Path, repo_root: Path) -> int:
 def run(playlist_sizes: list[int], work_dir: Path, repo_root: Path) -> list[RequestCount]:
     """Extract playlists of each size, an album and an artist; count the requests of each."""
     from spotify_etl.standins.spotify import sample_data
-    from spotify_etl.standins.spotify.content import Catalogue
+    from spotify_etl.standins.spotify.content import SpotifyContent
     from spotify_etl.standins.spotify.server import FakeSpotify
 
     results = []
     out = work_dir / "api-out"
-    with FakeSpotify(catalogue=Catalogue()) as fake:
+    with FakeSpotify(content=SpotifyContent()) as fake:
         cases = []
         for n in playlist_sizes:
             playlist_id = f"benchPlaylist{n:09d}"
@@ -110,11 +110,11 @@ def run(playlist_sizes: list[int], work_dir: Path, repo_root: Path) -> list[Requ
                           playlist_lower_bound(n, fake.embedded_page_size),
                           2 + math.ceil(n / PAGE_LIMIT)))
         album_id = "benchAlbum" + "0" * 12
-        fake.catalogue.add_album(sample_data.generate_album(album_id, ALBUM_TRACKS, seed=SEED))
+        fake.content.add_album(sample_data.generate_album(album_id, ALBUM_TRACKS, seed=SEED))
         cases.append((f"album:{album_id}", ALBUM_TRACKS, album_lower_bound(ALBUM_TRACKS), None))
         artist_id = "benchArtist" + "0" * 11
         artist, albums = sample_data.generate_artist(artist_id, ARTIST_ALBUM_TRACKS, seed=SEED)
-        fake.catalogue.add_artist(artist, albums)
+        fake.content.add_artist(artist, albums)
         cases.append((f"artist:{artist_id}", sum(ARTIST_ALBUM_TRACKS),
                       artist_lower_bound(ARTIST_ALBUM_TRACKS), None))
         for source, items, bound, issue_formula in cases:

@@ -123,17 +123,17 @@ def run_cadence(name: str, run_times: list[datetime], history: list[dict], work:
 def run(work: Path) -> list[CadenceResult]:
     """The day once, every cadence over it."""
     from spotify_etl.standins.spotify import sample_data
-    from spotify_etl.standins.spotify.content import Catalogue
+    from spotify_etl.standins.spotify.content import SpotifyContent
     from spotify_etl.standins.spotify.server import FakeSpotify
 
     history = sample_data.generate_listening_day(DAY, SEED)
-    catalogue = Catalogue(recently_played=history)
+    content = SpotifyContent(recently_played=history)
     work = work / "listening"
     runtime_log = logging.getLogger("spotify_runtime")
     previous = runtime_log.level
     runtime_log.setLevel(logging.ERROR)  # the gap lines are counted in the table instead
     try:
-        with FakeSpotify(catalogue=catalogue) as fake:
+        with FakeSpotify(content=content) as fake:
             return [run_cadence(name, times, history, work, fake)
                     for name, times in cadences().items()]
     finally:

@@ -15,6 +15,7 @@ import typing
 
 from spotify_runtime.logs import quiet_sdk_loggers
 
+from spotify_etl.errors import CliError
 from spotify_etl.messages import one_line
 
 COMMANDS = ("extract", "transform", "auth", "run_local", "query", "import_history")
@@ -23,14 +24,6 @@ COMMAND_MODULES = {"import": "import_history"}
 LOCAL_QUIET_LOGGERS = ("moto", "werkzeug", "filelock", "asyncio")
 """The local AWS endpoint's loggers (run-local; at DEBUG they echo request bodies, a
 PutSecretValue's secret included) and other libraries' noise."""
-
-
-class CliError(Exception):
-    """A failure to report as one line on stderr; `exit_code` is the process status."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,14 +1,14 @@
 """`python -m spotify_etl.readme_demo`: rewrite the README's sample `make demo` output from a
 real run, so the sample stays what a user sees (tests/local/test_run_local.py checks it).
 
-The run goes to a temporary lake; its path is shown as a user's `./.lake`, and only the first
-named query's table is kept (the others are summarised in one line).
+The README shows an excerpt, short enough to read at a glance: the command, every stage line and
+the summary rows of SHOWN_SUMMARY_ROWS; the named queries' tables and the other summary rows are
+left out (docs/local-run.md says what they hold).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,13 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 COMMAND = ".venv/bin/python -m spotify_etl run-local"
-SHOWN_LAKE = "/home/you/spotify-etl/.lake"
 WIDTH = "100"
+SHOWN_SUMMARY_ROWS = ("rows added", "run log")
+"""The summary rows the README shows: what the run produced, and what its run log recorded."""
 
 
 def sample_output() -> str:
-    """The demo's output at the README's width, as a user's checkout would show it: run in a
-    scratch folder holding this checkout's cdk.json, with the default lake `./.lake`."""
+    """The README's excerpt of the demo's output at the README's width, as a user's checkout
+    would show it: run in a scratch folder holding this checkout's cdk.json."""
     with tempfile.TemporaryDirectory() as scratch:
         shutil.copy(ROOT / "cdk.json", scratch)
         env = {**os.environ, "COLUMNS": WIDTH, "TERM": "dumb",
@@ -33,23 +34,25 @@ def sample_output() -> str:
             [sys.executable, "-m", "spotify_etl", "run-local"],
             cwd=scratch, env=env, capture_output=True, text=True, check=True,
         )
-        lake = str((Path(scratch) / ".lake").resolve())
-    # Same width as what it replaces, so the summary's box stays aligned.
-    text = re.sub(re.escape(lake) + " *",
-                  lambda m: SHOWN_LAKE.ljust(len(m.group(0))), done.stdout)
-    return _shorten(text.replace("Query it: python ", "Query it: .venv/bin/python ")
-                    .replace("          python -m", "          .venv/bin/python -m"))
+    return excerpt(done.stdout)
 
 
-def _shorten(text: str) -> str:
-    lines = text.rstrip("\n").splitlines()
-    summary = next(i for i, line in enumerate(lines) if line.startswith("Summary"))
-    stages_end = next(i for i, line in enumerate(lines) if not line.startswith(("✓", "✗")))
-    queries = lines[stages_end:summary]
-    first_query_end = next(i for i, line in enumerate(queries) if line.endswith("row(s)")) + 1
-    kept = [*lines[:stages_end], *queries[:first_query_end], "",
-            "(the other named queries follow)", "", *lines[summary:]]
-    return "\n".join(line.rstrip() for line in [COMMAND, *kept])
+def excerpt(output: str) -> str:
+    """The command, the stage lines, and the summary box with only SHOWN_SUMMARY_ROWS (each with
+    its wrapped continuation lines), trailing spaces stripped."""
+    lines = output.rstrip("\n").splitlines()
+    stages = [line for line in lines if line.startswith(("✓", "✗"))]
+    summary = next(i for i, line in enumerate(lines) if line.strip() == "Summary")
+    top, *rows = lines[summary + 1:]
+    bottom = next(i for i, line in enumerate(rows) if line.startswith("└"))
+    kept, keep = [], False
+    for line in rows[:bottom]:
+        label = line.split("│")[1].strip() if line.startswith("│") else ""
+        keep = label in SHOWN_SUMMARY_ROWS if label else keep
+        if keep:
+            kept.append(line)
+    return "\n".join(line.rstrip() for line in
+                     [COMMAND, *stages, "Summary", top, *kept, rows[bottom]])
 
 
 def rewrite(readme: Path = README) -> None:

@@ -39,7 +39,7 @@ from spotify_runtime.extract.worker import (
 from spotify_runtime.run_log import MemoryRunRecorder
 from spotify_runtime.sources import Source
 
-from spotify_etl.cli import CliError
+from spotify_etl.errors import CliError
 from spotify_etl.standins.spotify import sample_data
 from spotify_etl.standins.spotify.server import FakeSpotify
 from spotify_etl.standins.sqs_event_source import EventSourceMapping, Invoke

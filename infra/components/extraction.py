@@ -28,7 +28,7 @@ from infra.constructs.lambda_code import (
 )
 from infra.constructs.nag import DLQ_REASON, acknowledge, acknowledge_wildcard_resource
 from infra.constructs.python_function import PythonFunction
-from infra.constructs.queues import secure_queue
+from infra.constructs.queues import queue_with_dead_letters, secure_queue
 
 SCHEDULE_RETRY_ATTEMPTS = 2
 SCHEDULE_MAX_EVENT_AGE = cdk.Duration.hours(1)
@@ -51,17 +51,14 @@ class Extraction(Construct):
         alarms: Alarms,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = secure_queue(self, "ExtractDeadLetters", settings=settings)
-        self.queue = secure_queue(
+        self.queue, self.dead_letters = queue_with_dead_letters(
             self,
             "ExtractQueue",
+            "ExtractDeadLetters",
             settings=settings,
-            visibility_timeout=cdk.Duration.seconds(
-                contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.WORKER_TIMEOUT_SECONDS
-            ),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dead_letters, max_receive_count=settings.extract_max_receive_count
-            ),
+            visibility_timeout_seconds=(contract.SQS_VISIBILITY_TIMEOUT_FACTOR
+                                        * contract.WORKER_TIMEOUT_SECONDS),
+            max_receive_count=settings.extract_max_receive_count,
         )
         code = extract_code()
         self.planner = self._planner(settings, code)
@@ -80,7 +77,7 @@ class Extraction(Construct):
             f"RefreshTokenExpiring: the Spotify refresh token expires in "
             f"{settings.refresh_token_alarm_days} days or fewer, or Spotify refused it; "
             "re-authorize with `python -m spotify_etl auth --env "
-            f"{settings.name}` (README: troubleshooting)",
+            f"{settings.name}` (docs/troubleshooting.md)",
         )
 
     def _planner(self, settings: EnvironmentSettings, code: lambda_.Code) -> PythonFunction:

@@ -18,7 +18,6 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from spotify_runtime import contract, layout
@@ -34,7 +33,7 @@ from infra.constructs.alerts import Alarms, pipeline_metric
 from infra.constructs.lambda_code import history_import_code
 from infra.constructs.nag import DLQ_REASON, acknowledge
 from infra.constructs.python_function import PythonFunction
-from infra.constructs.queues import secure_queue
+from infra.constructs.queues import queue_with_dead_letters
 
 MAX_RECEIVE_COUNT = 3
 """Deliveries of one upload before its message goes to the failure queue."""
@@ -48,15 +47,13 @@ class HistoryImport(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings,
                  bucket: s3.IBucket, alarms: Alarms) -> None:
         super().__init__(scope, construct_id)
-        self.failures = secure_queue(self, "ImportFailures", settings=settings)
-        acknowledge(self.failures, "AwsSolutions-SQS3", DLQ_REASON)
-        self.queue = secure_queue(
-            self, "ImportQueue", settings=settings,
-            visibility_timeout=cdk.Duration.seconds(
-                contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.HISTORY_IMPORT_TIMEOUT_SECONDS),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.failures,
-                                                  max_receive_count=MAX_RECEIVE_COUNT),
+        self.queue, self.failures = queue_with_dead_letters(
+            self, "ImportQueue", "ImportFailures", settings=settings,
+            visibility_timeout_seconds=(contract.SQS_VISIBILITY_TIMEOUT_FACTOR
+                                        * contract.HISTORY_IMPORT_TIMEOUT_SECONDS),
+            max_receive_count=MAX_RECEIVE_COUNT,
         )
+        acknowledge(self.failures, "AwsSolutions-SQS3", DLQ_REASON)
         pandas_layer = lambda_.LayerVersion.from_layer_version_arn(
             self, "AwsSdkPandasLayer",
             ssm.StringParameter.value_for_string_parameter(

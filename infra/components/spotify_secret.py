@@ -16,7 +16,7 @@ from infra.constructs.stable_ids import keep_logical_id
 SECRET_TEMPLATE = {"client_id": "REPLACE_ME"}
 """Documented shape `{"client_id", "client_secret", "refresh_token"?}`. The stack creates a
 placeholder (client_secret generated) and never holds a real credential; put the real values
-with `aws secretsmanager put-secret-value` (see README)."""
+with `aws secretsmanager put-secret-value` (docs/deploying.md)."""
 
 
 class SpotifySecret(Construct):

@@ -18,7 +18,6 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from spotify_runtime import contract, layout
@@ -28,7 +27,7 @@ from infra.constructs.alerts import Alarms, pipeline_metric
 from infra.constructs.lambda_code import RUNTIME_PYTHON_VERSION, transform_code
 from infra.constructs.nag import DLQ_REASON, acknowledge
 from infra.constructs.python_function import PythonFunction
-from infra.constructs.queues import secure_queue
+from infra.constructs.queues import queue_with_dead_letters
 
 RETRY_ATTEMPTS = 2
 """EventBridge's delivery retries into the transform queue before the event goes to the
@@ -58,19 +57,16 @@ class Transformation(Construct):
         alarms: Alarms,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.failures = secure_queue(self, "TransformFailures", settings=settings)
-        acknowledge(self.failures, "AwsSolutions-SQS3", DLQ_REASON)
-        self.queue = secure_queue(
+        self.queue, self.failures = queue_with_dead_letters(
             self,
             "TransformQueue",
+            "TransformFailures",
             settings=settings,
-            visibility_timeout=cdk.Duration.seconds(
-                contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.TRANSFORM_TIMEOUT_SECONDS
-            ),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.failures, max_receive_count=settings.transform_max_receive_count
-            ),
+            visibility_timeout_seconds=(contract.SQS_VISIBILITY_TIMEOUT_FACTOR
+                                        * contract.TRANSFORM_TIMEOUT_SECONDS),
+            max_receive_count=settings.transform_max_receive_count,
         )
+        acknowledge(self.failures, "AwsSolutions-SQS3", DLQ_REASON)
         pandas_layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
             "AwsSdkPandasLayer",

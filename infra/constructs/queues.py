@@ -32,3 +32,30 @@ def secure_queue(
         dead_letter_queue=dead_letter_queue,
         removal_policy=removal_policy(settings),
     )
+
+
+def queue_with_dead_letters(
+    scope: Construct,
+    queue_id: str,
+    dead_letters_id: str,
+    *,
+    settings: EnvironmentSettings,
+    visibility_timeout_seconds: int,
+    max_receive_count: int,
+) -> tuple[sqs.Queue, sqs.Queue]:
+    """A work queue and the secure queue it redrives to after `max_receive_count` receives.
+
+    The visibility timeout is a multiple of the consuming function's timeout (AWS's guidance for
+    SQS event sources, `contract.SQS_VISIBILITY_TIMEOUT_FACTOR`), so a message is not handed to a
+    second invocation while the first still runs.
+    """
+    dead_letters = secure_queue(scope, dead_letters_id, settings=settings)
+    queue = secure_queue(
+        scope,
+        queue_id,
+        settings=settings,
+        visibility_timeout=cdk.Duration.seconds(visibility_timeout_seconds),
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters,
+                                              max_receive_count=max_receive_count),
+    )
+    return queue, dead_letters

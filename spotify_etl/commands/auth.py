@@ -35,7 +35,7 @@ from spotify_runtime.extract.credentials import (
 )
 from spotify_runtime.extract.spotify_client import DEFAULT_ACCOUNTS_URL, USER_SCOPES
 
-from spotify_etl.cli import CliError
+from spotify_etl.errors import CliError
 
 SECRET_RESOURCE_TYPE = "AWS::SecretsManager::Secret"
 CALLBACK_TIMEOUT_SECONDS = 300.0

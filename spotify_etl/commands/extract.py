@@ -32,7 +32,7 @@ from spotify_runtime.extract.spotify_client import (
 from spotify_runtime.extract.state import DirectoryCursorStore
 from spotify_runtime.sources import InvalidSourceError, parse_source
 
-from spotify_etl.cli import CliError
+from spotify_etl.errors import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -25,7 +25,7 @@ from spotify_runtime.layout import IMPORTS, STREAMS
 from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.run_log import encode, record_key
 
-from spotify_etl.cli import CliError
+from spotify_etl.errors import CliError
 
 DEFAULT_LAKE = Path(".lake")
 

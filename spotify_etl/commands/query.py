@@ -17,7 +17,7 @@ from rich.markup import escape
 from spotify_runtime.layout import PROCESSED
 
 from infra.named_queries import UnknownQueryError, get_named_query, load_named_queries
-from spotify_etl.cli import CliError
+from spotify_etl.errors import CliError
 from spotify_etl.render import FORMATS, print_result, write_csv, write_json
 from spotify_etl.standins.duckdb_athena import LakeQueryError, open_lake, run_sql
 

@@ -11,32 +11,23 @@ next run adds a snapshot.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 from rich.console import Console
 from rich.table import Table
 from spotify_runtime.sources import InvalidSourceError, parse_source
 
 from infra.config import ConfigError, load_environment
-from spotify_etl.cli import CliError
+from spotify_etl import scale_sim
+from spotify_etl.errors import CliError
 from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
 from spotify_etl.progress import StageFailedError
 from spotify_etl.standins.spotify.endpoint import MissingCredentialsError, live_spotify
 
 DEFAULT_LAKE = Path(".lake")
-
-
-def _scale_sim() -> ModuleType | None:
-    """The scale simulation (`--sources N`), if this checkout has it."""
-    try:
-        return importlib.import_module("spotify_etl.scale_sim")
-    except ImportError:
-        return None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,9 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the cdk.json environment whose queue and worker settings the run uses, and with "
         "--live and no --source whose sources (default: dev)"
     )
-    scale_sim = _scale_sim()
-    if scale_sim is not None:
-        scale_sim.add_arguments(parser)
+    scale_sim.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -156,8 +145,7 @@ def _check_lake_folder(lake: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the pipeline; exit non-zero with one line if any stage failed."""
-    scale_sim = _scale_sim()
-    if scale_sim is not None and getattr(args, "sources", None) is not None:
+    if getattr(args, "sources", None) is not None:
         demo_only = [flag for flag, given in (("--live", args.live), ("--source", args.source),
                                               ("--lake", args.lake), ("--env", args.env))
                      if given]
@@ -165,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{demo_only[0]} does not apply to the simulation (--sources N "
                            "generates its own playlists and keeps no lake)", exit_code=2)
         return int(scale_sim.run_from_args(args) or 0)
-    if scale_sim is not None and (sim_only := scale_sim.given_simulation_options(args)):
+    if sim_only := scale_sim.given_simulation_options(args):
         raise CliError(f"{sim_only[0]} applies only to the simulation: add --sources N",
                        exit_code=2)
     args.lake = DEFAULT_LAKE if args.lake is None else args.lake

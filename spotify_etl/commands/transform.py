@@ -25,7 +25,7 @@ from spotify_runtime.transform.pipeline import (
     transform_raw_file,
 )
 
-from spotify_etl.cli import CliError
+from spotify_etl.errors import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

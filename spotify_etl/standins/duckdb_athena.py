@@ -67,11 +67,6 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def table_dir(lake_dir: Path, table: str) -> Path:
-    """The folder holding one table's partitions."""
-    return lake_dir / PROCESSED / table
-
-
 def _definitions(schemas: Mapping[str, pa.Schema] | None) -> list[TableDefinition]:
     """The catalog's definitions (or, for tests, ones built from other schemas)."""
     if schemas is None:

@@ -71,8 +71,8 @@ def test_secret_name_by_format(name):
         _settings(secret_name=name)
 
 
-@pytest.mark.parametrize(("doc", "cron"), [("README.md", "10 25 * * ? *"),
-                                           ("docs/infrastructure.md", "10 18 * * *")])
+@pytest.mark.parametrize(("doc", "cron"), [("docs/configuration.md", "10 25 * * ? *"),
+                                           ("docs/configuration.md", "10 18 * * *")])
 def test_the_docs_example_errors_are_the_real_ones(doc, cron):
     from pathlib import Path
 

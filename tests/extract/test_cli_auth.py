@@ -7,8 +7,9 @@ import pytest
 import requests
 from moto import mock_aws
 
-from spotify_etl.cli import CliError, build_parser
+from spotify_etl.cli import build_parser
 from spotify_etl.commands import auth
+from spotify_etl.errors import CliError
 
 
 def browser(results: list):

@@ -43,7 +43,7 @@ def test_playlist_takes_the_lower_bound_of_requests(fake, make_client, n_items, 
 
 def test_playlist_envelope_holds_every_item_in_order(fake, make_client):
     envelope = extract(make_client(), f"playlist:{PLAYLIST_ID}")
-    _, items = fake.catalogue.playlists[PLAYLIST_ID]
+    _, items = fake.content.playlists[PLAYLIST_ID]
     assert envelope["items"] == strip_dev_mode_fields(items)
     assert envelope["source"] == {"type": "playlist", "id": PLAYLIST_ID,
                                   "name": 'Road trip, "2026" edition ✨'}
@@ -52,7 +52,7 @@ def test_playlist_envelope_holds_every_item_in_order(fake, make_client):
 
 
 def test_playlist_accepts_the_older_track_key_and_tracks_page(fake, make_client):
-    metadata, items = fake.catalogue.playlists[PLAYLIST_ID]
+    metadata, items = fake.content.playlists[PLAYLIST_ID]
     old_items = [{**{k: v for k, v in i.items() if k != "item"}, "track": i["item"]}
                  for i in items[:30]]
     fake.add_playlist({**metadata, "id": "T" * 22}, old_items)
@@ -73,8 +73,8 @@ def test_album_uses_the_embedded_tracks_page(fake, make_client):
 
 def test_artist_items_pair_each_track_with_its_album(fake, make_client):
     envelope = extract(make_client(), f"artist:{ARTIST_ID}")
-    album_ids = fake.catalogue.artist_album_ids[ARTIST_ID]
-    expected = sum(len(fake.catalogue.albums[a]["tracks"]["items"]) for a in album_ids)
+    album_ids = fake.content.artist_album_ids[ARTIST_ID]
+    expected = sum(len(fake.content.albums[a]["tracks"]["items"]) for a in album_ids)
     assert len(envelope["items"]) == expected == 27
     assert {i["album"]["id"] for i in envelope["items"]} == set(album_ids)
     assert all(set(i) == {"album", "track"} for i in envelope["items"])
@@ -84,8 +84,8 @@ def test_artist_items_pair_each_track_with_its_album(fake, make_client):
 
 def test_artist_with_23_albums_takes_3_album_pages_of_10(fake, make_client):
     envelope = extract(make_client(), f"artist:{MANY_ALBUMS_ARTIST_ID}")
-    album_ids = fake.catalogue.artist_album_ids[MANY_ALBUMS_ARTIST_ID]
-    tracks = [t["id"] for a in album_ids for t in fake.catalogue.albums[a]["tracks"]["items"]]
+    album_ids = fake.content.artist_album_ids[MANY_ALBUMS_ARTIST_ID]
+    tracks = [t["id"] for a in album_ids for t in fake.content.albums[a]["tracks"]["items"]]
     assert len(album_ids) == 23
     assert [i["track"]["id"] for i in envelope["items"]] == tracks
     album_pages = [r for r in fake.requests if r.path.endswith("/albums")]
@@ -97,9 +97,9 @@ def test_artist_with_23_albums_takes_3_album_pages_of_10(fake, make_client):
 def test_user_sources(fake, make_client):
     client = make_client()
     saved = extract(client, "saved-tracks")
-    assert saved["items"] == strip_dev_mode_fields(fake.catalogue.saved_tracks)
+    assert saved["items"] == strip_dev_mode_fields(fake.content.saved_tracks)
     assert saved["metadata"] is None
-    assert fake.count("/v1/me/tracks") == math.ceil(len(fake.catalogue.saved_tracks) / 50)
+    assert fake.count("/v1/me/tracks") == math.ceil(len(fake.content.saved_tracks) / 50)
     played = extract(client, "recently-played")
     assert len(played["items"]) == 50 and fake.count("/v1/me/player/recently-played") == 1
     assert played["source"] == {"type": "recently-played", "id": None, "name": "Recently played"}

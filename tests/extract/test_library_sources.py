@@ -70,7 +70,7 @@ def test_top_artists_feed_artists_with_rank(make_client, fake):
 
 def test_followed_artists_are_cursor_paged(make_client, fake):
     rng = random.Random(5)
-    fake.catalogue.followed_artists = [sample_data.make_artist(rng, full=True)
+    fake.content.followed_artists = [sample_data.make_artist(rng, full=True)
                                        for _ in range(120)]
     fake.clear_log()
     envelope = _extract(make_client(), "followed-artists")
@@ -90,7 +90,7 @@ def test_following_needs_type_artist(make_client):
 def test_saved_albums_feed_albums_and_artists(make_client, fake):
     envelope = _extract(make_client(), "saved-albums")
     tables = _tables(envelope)
-    assert len(tables["saved_albums"]) == len(fake.catalogue.albums) == len(tables["albums"])
+    assert len(tables["saved_albums"]) == len(fake.content.albums) == len(tables["albums"])
     assert all(row["added_at"] is not None for row in tables["saved_albums"])
     assert "songs" not in tables  # a saved album's embedded tracks are not plays or saves
 
@@ -107,7 +107,7 @@ def test_my_playlists_keeps_owned_and_collaborative_ones(make_client, fake):
 def test_a_playlist_source_fills_the_playlists_table(make_client, fake):
     envelope = extract_source(make_client(), Source("playlist", PLAYLIST_ID), run_at=RUN_AT,
                               deadline=Deadline.unlimited())
-    metadata, items = fake.catalogue.playlists[PLAYLIST_ID]
+    metadata, items = fake.content.playlists[PLAYLIST_ID]
     (row,) = _tables(envelope)["playlists"]
     assert row == {
         "playlist_id": PLAYLIST_ID, "name": metadata["name"], "owner_id": fake.user_id,

@@ -41,7 +41,7 @@ def _extract(fake, out: Path) -> int:
 
 
 def _history(fake) -> list[str]:
-    return sorted(play["played_at"] for play in fake.catalogue.recently_played)
+    return sorted(play["played_at"] for play in fake.content.recently_played)
 
 
 def test_the_cli_keeps_its_cursor_under_out_and_fetches_only_newer_plays(env, fake, tmp_path,
@@ -139,7 +139,7 @@ def test_the_stand_in_refuses_what_spotify_refuses(make_client, fake):
         with pytest.raises(ExtractError, match="HTTP 400"):
             client.get("me/player/recently-played", params, deadline=Deadline.unlimited())
     page = client.get("me/player/recently-played", {"limit": 50}, deadline=Deadline.unlimited())
-    assert len(page["items"]) == 50 < len(fake.catalogue.recently_played)  # the last 50 only
+    assert len(page["items"]) == 50 < len(fake.content.recently_played)  # the last 50 only
     served = [_ms(item["played_at"]) for item in page["items"]]
     assert served == sorted(served, reverse=True)
     assert page["cursors"] == {"after": str(served[0]), "before": str(served[-1])}

@@ -7,7 +7,7 @@ from spotify_etl.standins.spotify.content import (
     ARTIST_ID,
     PLAYLIST_ID,
     build_fixture_documents,
-    load_catalogue,
+    load_content,
 )
 
 ID = re.compile(r"^[0-9A-Za-z]{22}$")
@@ -41,18 +41,18 @@ def test_other_seed_gives_other_playlist():
 
 
 def test_bundled_fixtures_match_the_generator_and_hold_the_awkward_cases():
-    catalogue = load_catalogue()
+    content = load_content()
     documents = build_fixture_documents()
     stored = json.loads(json.dumps(documents[f"playlists/{PLAYLIST_ID}.json"]))
-    _, items = catalogue.playlists[PLAYLIST_ID]
+    _, items = content.playlists[PLAYLIST_ID]
     assert stored["items"]["items"] == items
     assert len(items) >= 120
     assert any(item["item"] is None for item in items)
     assert any(item["item"] and item["item"]["type"] == "episode" for item in items)
     assert any(item["is_local"] and item["item"]["id"] is None for item in items)
-    assert len(catalogue.albums[ALBUM_ID]["tracks"]["items"]) > 50
-    assert len(catalogue.artist_album_ids[ARTIST_ID]) == 3
+    assert len(content.albums[ALBUM_ID]["tracks"]["items"]) > 50
+    assert len(content.artist_album_ids[ARTIST_ID]) == 3
     # A listening history longer than the 50 plays Spotify keeps (the server serves the last 50).
-    assert catalogue.saved_tracks and len(catalogue.recently_played) > 50
-    ids = [PLAYLIST_ID, ALBUM_ID, ARTIST_ID, *catalogue.albums, *catalogue.playlists]
+    assert content.saved_tracks and len(content.recently_played) > 50
+    ids = [PLAYLIST_ID, ALBUM_ID, ARTIST_ID, *content.albums, *content.playlists]
     assert all(ID.match(ident) for ident in ids)

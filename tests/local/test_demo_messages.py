@@ -13,7 +13,7 @@ from pathlib import Path
 
 from spotify_runtime.layout import RAW_TO_PROCESS
 
-from spotify_etl.standins.spotify import content as catalogue
+from spotify_etl.standins.spotify import content as sample
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ def test_an_id_not_in_the_sample_data_says_so_once(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith("error: Spotify Web API: playlist:AAAAAAAAAAAAAAAAAAAAAA: "
                                   "not in the sample data; it has: ")
-    assert f"playlist:{catalogue.PLAYLIST_ID}" in done.stderr
+    assert f"playlist:{sample.PLAYLIST_ID}" in done.stderr
     assert "development-mode" not in done.stderr + done.stdout
     assert "✗ Spotify Web API" in done.stdout
     # A stage the run cannot go on without: the lake is left as it was.
@@ -49,7 +49,7 @@ def test_failures_are_said_once_in_their_stage_without_metric_records(tmp_path: 
     broken = lake / RAW_TO_PROCESS / "playlist" / "0BrokenP1ayl1stXXXXXXX" / "20240501T181000Z.json"
     broken.parent.mkdir(parents=True)
     broken.write_text("null", encoding="utf-8")
-    editorial = f"playlist:{catalogue.EDITORIAL_PLAYLIST_ID}"
+    editorial = f"playlist:{sample.EDITORIAL_PLAYLIST_ID}"
     done = _run_local("run-local", "--lake", str(lake), "--source", editorial,
                       "--source", "saved-tracks")
     assert done.returncode == 1

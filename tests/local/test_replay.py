@@ -1,4 +1,4 @@
-"""Replaying failed raw files keeps every error report: the README's commands, as written.
+"""Replaying failed raw files keeps every error report: docs/operations.md's commands, as written.
 
 A report moved along with its raw file is never transformed (it went back beside the file),
 and a second failure adds a report instead of replacing the first.
@@ -19,13 +19,13 @@ from spotify_runtime.transform.events import raw_objects
 
 from spotify_etl.local_run import RunOptions, run_pipeline
 
-README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+OPERATIONS = (Path(__file__).parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
 BROKEN = "playlist/0BrokenP1ayl1stXXXXXXX/20240501T181000Z.json"  # a well-formed raw key
 
 
 def _local_replay_commands() -> list[str]:
-    """The README's local replay block, as a user would paste it."""
-    blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
+    """The docs' local replay block, as a user would paste it."""
+    blocks = re.findall(r"```sh\n(.*?)```", OPERATIONS, flags=re.DOTALL)
     (block,) = [b for b in blocks if ".lake/raw/failed" in b]
     return [line for line in block.splitlines() if line.strip()]
 
@@ -55,7 +55,7 @@ def test_local_replay_as_written_keeps_every_report(tmp_path: Path,
     for line in shell:
         subprocess.run(["bash", "-ec", line], check=True)
     assert (lake / RAW_TO_PROCESS / BROKEN).exists() and not (lake / RAW_FAILED).exists()
-    _run_local(lake)  # what the README's last line runs
+    _run_local(lake)  # what the block's last line runs
 
     reports = _reports(lake)
     assert len(reports) == 2, sorted(reports)

@@ -43,7 +43,7 @@ def _send(env, source: Source, run_at: datetime, copies: int = 1) -> None:
 
 
 def _history(fake) -> list[str]:
-    return sorted(play["played_at"] for play in fake.catalogue.recently_played)
+    return sorted(play["played_at"] for play in fake.content.recently_played)
 
 
 def _listening_plays() -> list:
@@ -110,7 +110,7 @@ def test_my_playlists_expands_into_the_users_own_and_collaborative_playlists(env
     assert poll(env, via_handler) == {"batchItemFailures": []}
     sqs = boto3.client("sqs", region_name="us-east-1")
     queued = [parse_body(m["Body"]) for m in drain(sqs, env["queue"])]
-    owned = [ident for ident, (metadata, _) in fake.catalogue.playlists.items()
+    owned = [ident for ident, (metadata, _) in fake.content.playlists.items()
              if metadata["owner"]["id"] == fake.user_id]
     assert PLAYLIST_ID in owned and collaborative not in owned
     assert sorted(str(m.source) for m in queued) == sorted(

@@ -1,4 +1,4 @@
-"""What the fake Spotify Web API serves: an in-memory catalogue, loadable from the bundled
+"""What the fake Spotify Web API serves: an in-memory collection, loadable from the bundled
 sample documents under spotify_etl/standins/spotify/sample/ (regenerate them with
 `python -m spotify_etl.standins.spotify.content`).
 
@@ -49,7 +49,7 @@ plays, the last one before 10:00 UTC)."""
 
 
 @dataclass
-class Catalogue:
+class SpotifyContent:
     """Spotify objects by ID, plus the sample user's library."""
 
     playlists: dict[str, tuple[dict[str, Any], list[Any]]] = field(default_factory=dict)
@@ -65,7 +65,7 @@ class Catalogue:
     saved_albums: list[dict[str, Any]] | None = None
     """Saved album objects; None: derived from the albums."""
     followed_artists: list[dict[str, Any]] | None = None
-    """Full artist objects; None: every artist of the catalogue."""
+    """Full artist objects; None: every artist held."""
 
     def add_playlist(self, metadata: dict[str, Any], items: list[Any]) -> None:
         """Serve a playlist: `metadata` without an items page, `items` in order."""
@@ -87,22 +87,22 @@ def _read(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load_catalogue(directory: Path = FIXTURE_DIR) -> Catalogue:
-    """The catalogue held by the fixture files under `directory`."""
-    catalogue = Catalogue()
+def load_content(directory: Path = FIXTURE_DIR) -> SpotifyContent:
+    """The content held by the fixture files under `directory`."""
+    held = SpotifyContent()
     for path in sorted((directory / "playlists").glob("*.json")):
         playlist = _read(path)
         page = playlist.pop("items")
-        catalogue.add_playlist(playlist, page["items"])
+        held.add_playlist(playlist, page["items"])
     for path in sorted((directory / "albums").glob("*.json")):
-        catalogue.add_album(_read(path))
+        held.add_album(_read(path))
     for path in sorted((directory / "artists").glob("*.json")):
         artist = _read(path)
-        catalogue.artist_album_ids[artist["id"]] = artist.pop("album_ids")
-        catalogue.artists[artist["id"]] = artist
-    catalogue.saved_tracks = _read(directory / "me" / "tracks.json")["items"]
-    catalogue.recently_played = _read(directory / "me" / "recently-played.json")["items"]
-    return catalogue
+        held.artist_album_ids[artist["id"]] = artist.pop("album_ids")
+        held.artists[artist["id"]] = artist
+    held.saved_tracks = _read(directory / "me" / "tracks.json")["items"]
+    held.recently_played = _read(directory / "me" / "recently-played.json")["items"]
+    return held
 
 
 def _sample_playlist(playlist_id: str, n_items: int, seed: int, owner: str, name: str):

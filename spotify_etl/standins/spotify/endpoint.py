@@ -42,12 +42,12 @@ def sample_sources() -> tuple[str, ...]:
     """One source of every type the bundled sample data serves; the sample playlist comes
     through `my-playlists` (the sample user owns it; the other bundled playlist is someone
     else's, which my-playlists leaves out)."""
-    from spotify_etl.standins.spotify import content as catalogue
+    from spotify_etl.standins.spotify import content as sample
 
     return (
         "my-playlists",
-        f"album:{catalogue.ALBUM_ID}",
-        f"artist:{catalogue.ARTIST_ID}",
+        f"album:{sample.ALBUM_ID}",
+        f"artist:{sample.ARTIST_ID}",
         "saved-tracks",
         "recently-played",
         "top-tracks",
@@ -61,7 +61,7 @@ class NotInSampleDataError(ValueError):
     """A source the sample server does not hold (the real API's 404 would blame Spotify)."""
 
 
-def check_in_sample_data(sources: Sequence[str], catalogue: Any) -> None:
+def check_in_sample_data(sources: Sequence[str], sample: Any) -> None:
     """Raise NotInSampleDataError naming the first source the sample data cannot serve.
 
     Spotify-owned editorial playlists stay allowed: the sample server answers them 404 as
@@ -70,24 +70,24 @@ def check_in_sample_data(sources: Sequence[str], catalogue: Any) -> None:
     from spotify_runtime.extract.extraction import EDITORIAL_PREFIX
     from spotify_runtime.sources import parse_source
 
-    held = {"playlist": catalogue.playlists, "album": catalogue.albums,
-            "artist": catalogue.artists}
+    held = {"playlist": sample.playlists, "album": sample.albums,
+            "artist": sample.artists}
     for text in sources:
         source = parse_source(text)
         if source.type not in held or (source.id or "").startswith(EDITORIAL_PREFIX):
             continue
         if source.id not in held[source.type]:
             has = [f"{kind}:{ident}" for kind, objects in held.items() for ident in objects
-                   if kind != "album" or ident not in _artist_albums(catalogue)]
+                   if kind != "album" or ident not in _artist_albums(sample)]
             raise NotInSampleDataError(
                 f"{source}: not in the sample data; it has: {', '.join(has)}, saved-tracks, "
                 "recently-played (or use --live for the real Spotify)"
             )
 
 
-def _artist_albums(catalogue: Any) -> set[str]:
+def _artist_albums(sample: Any) -> set[str]:
     # An artist's albums are served too, but listing them all would bury the sample sources.
-    return {album for albums in catalogue.artist_album_ids.values() for album in albums}
+    return {album for albums in sample.artist_album_ids.values() for album in albums}
 
 
 @contextmanager
@@ -103,7 +103,7 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
     from spotify_etl.standins.spotify.server import FakeSpotify
 
     with FakeSpotify() as server:
-        check_in_sample_data(sources, server.catalogue)
+        check_in_sample_data(sources, server.content)
         yield SpotifyEndpoint(
             description=f"sample data at {server.base_url.removeprefix('http://')}",
             credentials=SpotifyCredentials(

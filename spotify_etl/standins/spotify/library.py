@@ -13,12 +13,12 @@ Spotify documents them. FakeSpotify routes every such request here.
 - `GET /me/following?type=artist`: `type` is required and must be `artist`; `limit` 1-50;
   cursor-paged by `after` (the last artist ID of the previous page); answers
   `{"artists": {items, next, cursors: {after}, limit, total, href}}`.
-- `GET /me/playlists`: the playlists the user owns or follows (every catalogue playlist),
+- `GET /me/playlists`: the playlists the user owns or follows (every sample playlist),
   simplified (metadata with `items: {href, total}`), `limit` 1-50, `offset`.
 
-The library is derived from the catalogue unless a test sets it: top tracks and artists rank what
-the history played most (then the saved tracks), saved albums are the catalogue's albums, the
-followed artists every catalogue artist.
+The library is derived from the sample content unless a test sets it: top tracks and artists
+rank what the history played most (then the saved tracks), saved albums are the sample albums,
+the followed artists every sample artist.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 from spotify_etl.standins.spotify.rules import PAGE_LIMITS, ApiError
 
 if TYPE_CHECKING:
-    from spotify_etl.standins.spotify.content import Catalogue
+    from spotify_etl.standins.spotify.content import SpotifyContent
 
 EMBEDDED_TRACKS = 50
 """Tracks an album object embeds (its first `tracks` page)."""
@@ -45,7 +45,7 @@ class LibraryHost(Protocol):
 
     user_id: str
     api_url: str
-    catalogue: Catalogue
+    content: SpotifyContent
     _lock: Any
 
     def listening_now(self) -> int | None: ...
@@ -111,7 +111,7 @@ def retained_plays(fake: LibraryHost) -> list[dict[str, Any]]:
     """The plays Spotify still has now: the newest 50 at or before `fake.listening_now()`."""
     now = fake.listening_now()
     with fake._lock:
-        history = list(fake.catalogue.recently_played)
+        history = list(fake.content.recently_played)
     visible = [play for play in history if now is None or played_at_ms(play["played_at"]) <= now]
     visible.sort(key=lambda play: played_at_ms(play["played_at"]), reverse=True)
     return visible[:RETAINED_PLAYS]
@@ -142,13 +142,13 @@ def recently_played(fake: LibraryHost, query: dict[str, str]) -> dict[str, Any]:
 
 
 def top_items(fake: LibraryHost, kind: str, time_range: str) -> list[dict[str, Any]]:
-    """Top tracks or artists for a time range, from the catalogue unless a test set them."""
+    """Top tracks or artists for a time range, from the sample content unless a test set them."""
     with fake._lock:
-        explicit = fake.catalogue.top.get((kind, time_range))
+        explicit = fake.content.top.get((kind, time_range))
         if explicit is not None:
             return list(explicit)
-        history = [play["track"] for play in fake.catalogue.recently_played]
-        saved = [entry["track"] for entry in fake.catalogue.saved_tracks]
+        history = [play["track"] for play in fake.content.recently_played]
+        saved = [entry["track"] for entry in fake.content.saved_tracks]
     # Shorter ranges weigh recent listening, longer ones the library: three distinct rankings.
     pools = {"short_term": history, "medium_term": history + saved, "long_term": saved + history}
     counts: Counter[str] = Counter()
@@ -171,9 +171,9 @@ def top_items(fake: LibraryHost, kind: str, time_range: str) -> list[dict[str, A
 def saved_albums(fake: LibraryHost) -> list[dict[str, Any]]:
     """Saved album objects `{added_at, album}` (full albums, first 50 tracks embedded)."""
     with fake._lock:
-        if fake.catalogue.saved_albums is not None:
-            return list(fake.catalogue.saved_albums)
-        albums = list(fake.catalogue.albums.values())
+        if fake.content.saved_albums is not None:
+            return list(fake.content.saved_albums)
+        albums = list(fake.content.albums.values())
     saved = []
     for index, album in enumerate(albums):
         tracks = album["tracks"]["items"]
@@ -188,9 +188,9 @@ def saved_albums(fake: LibraryHost) -> list[dict[str, Any]]:
 def followed_artists(fake: LibraryHost) -> list[dict[str, Any]]:
     """Full artist objects the user follows, in Spotify's order (by ID)."""
     with fake._lock:
-        if fake.catalogue.followed_artists is not None:
-            return list(fake.catalogue.followed_artists)
-        return sorted(fake.catalogue.artists.values(), key=lambda artist: artist["id"])
+        if fake.content.followed_artists is not None:
+            return list(fake.content.followed_artists)
+        return sorted(fake.content.artists.values(), key=lambda artist: artist["id"])
 
 
 def following(fake: LibraryHost, query: dict[str, str]) -> dict[str, Any]:
@@ -216,9 +216,9 @@ def following(fake: LibraryHost, query: dict[str, str]) -> dict[str, Any]:
 
 
 def my_playlists(fake: LibraryHost) -> list[dict[str, Any]]:
-    """Every catalogue playlist (owned, collaborative or followed), simplified."""
+    """Every sample playlist (owned, collaborative or followed), simplified."""
     with fake._lock:
-        playlists = list(fake.catalogue.playlists.values())
+        playlists = list(fake.content.playlists.values())
     listed = []
     for metadata, items in playlists:
         ident = metadata["id"]

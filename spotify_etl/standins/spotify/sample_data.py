@@ -215,7 +215,7 @@ def _user(ident: str, name: str | None = None) -> dict[str, Any]:
     return user
 
 
-class _Catalogue:
+class _TrackMaker:
     """Pools of artists and albums sized for `n_items`, drawn with a skew like real playlists."""
 
     def __init__(self, rng: random.Random, n_items: int) -> None:
@@ -261,7 +261,7 @@ def generate_playlist_items(
     """`n_items` playlist item objects (`item` key), including null tracks, episodes and local
     files at the given rates. Deterministic for a given seed."""
     rng = random.Random(seed)
-    catalogue = _Catalogue(rng, n_items)
+    maker = _TrackMaker(rng, n_items)
     adder = _user(added_by)
     base = datetime(2026, 11, 1, tzinfo=UTC)
     items: list[dict[str, Any]] = []
@@ -275,7 +275,7 @@ def generate_playlist_items(
         elif roll < null_rate + episode_rate + local_rate:
             content, is_local = make_local_track(rng), True
         else:
-            content = catalogue.track()
+            content = maker.track()
         items.append({
             "added_at": _added_at(rng, base),
             "added_by": adder,
@@ -378,21 +378,21 @@ def generate_artist(
 def generate_saved_tracks(n_items: int, seed: int = 0) -> list[dict[str, Any]]:
     """Saved track objects `{added_at, track}` as `/me/tracks` returns them."""
     rng = random.Random(seed)
-    catalogue = _Catalogue(rng, n_items)
+    maker = _TrackMaker(rng, n_items)
     base = datetime(2026, 11, 20, tzinfo=UTC)
-    saved = [{"added_at": _added_at(rng, base), "track": catalogue.track()} for _ in range(n_items)]
+    saved = [{"added_at": _added_at(rng, base), "track": maker.track()} for _ in range(n_items)]
     return sorted(saved, key=lambda entry: entry["added_at"], reverse=True)
 
 
 def generate_recently_played(n_items: int = 50, seed: int = 0) -> list[dict[str, Any]]:
     """Play history objects `{track, played_at, context}`, most recent first."""
     rng = random.Random(seed)
-    catalogue = _Catalogue(rng, n_items)
+    maker = _TrackMaker(rng, n_items)
     moment = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     history = []
     for _ in range(n_items):
         moment -= timedelta(seconds=rng.randint(120, 900), milliseconds=rng.randint(0, 999))
-        track = catalogue.track()
+        track = maker.track()
         context = None
         if rng.random() < 0.7:
             album = track["album"]
@@ -428,15 +428,15 @@ def generate_listening_day(
     half the plays.
     """
     rng = random.Random(seed)
-    catalogue = _Catalogue(rng, 120)
-    favourites = [catalogue.track() for _ in range(15)]
+    maker = _TrackMaker(rng, 120)
+    favourites = [maker.track() for _ in range(15)]
     start_of_day = day.replace(hour=0, minute=0, second=0, microsecond=0)
     plays = []
     for start_hour, minutes in sessions:
         moment = start_of_day + timedelta(hours=start_hour, seconds=rng.randint(0, 300))
         end = moment + timedelta(minutes=minutes)
         while moment < end:
-            track = rng.choice(favourites) if rng.random() < 0.3 else catalogue.track()
+            track = rng.choice(favourites) if rng.random() < 0.3 else maker.track()
             roll = rng.random()
             if context_uri and roll < 0.5:
                 context = {"type": "playlist", "uri": context_uri,

@@ -54,7 +54,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from spotify_etl.standins.spotify import library, sample_data
-from spotify_etl.standins.spotify.content import Catalogue, load_catalogue
+from spotify_etl.standins.spotify.content import SpotifyContent, load_content
 from spotify_etl.standins.spotify.rules import (
     EMBEDDED_PAGE_LIMITS,
     PAGE_LIMITS,
@@ -137,7 +137,7 @@ class FakeSpotify:
     def __init__(
         self,
         *,
-        catalogue: Catalogue | None = None,
+        content: SpotifyContent | None = None,
         client_id: str = FAKE_CLIENT_ID,
         client_secret: str = FAKE_CLIENT_SECRET,
         refresh_token: str = FAKE_REFRESH_TOKEN,
@@ -152,7 +152,7 @@ class FakeSpotify:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.catalogue = catalogue if catalogue is not None else load_catalogue()
+        self.content = content if content is not None else load_content()
         self.client_id = client_id
         self.client_secret = client_secret
         self.refresh_token = refresh_token
@@ -216,7 +216,7 @@ class FakeSpotify:
     def add_playlist(self, metadata: dict[str, Any], items: list[Any]) -> None:
         """Serve a playlist (metadata without an items page, and its items)."""
         with self._lock:
-            self.catalogue.add_playlist(metadata, items)
+            self.content.add_playlist(metadata, items)
 
     def add_generated_playlist(
         self, playlist_id: str, n_items: int, *, seed: int = 0, owner_id: str | None = None
@@ -536,7 +536,7 @@ class FakeSpotify:
     def _playlist(self, ident: str, sub: str | None, query: dict[str, str],
                   token: _Token) -> dict[str, Any]:
         with self._lock:
-            found = self.catalogue.playlists.get(ident)
+            found = self.content.playlists.get(ident)
         if found is None:
             raise ApiError(404, "Resource not found")
         metadata, items = found
@@ -559,7 +559,7 @@ class FakeSpotify:
 
     def _album(self, ident: str, sub: str | None, query: dict[str, str]) -> dict[str, Any]:
         with self._lock:
-            album = self.catalogue.albums.get(ident)
+            album = self.content.albums.get(ident)
         if album is None:
             raise ApiError(404, "Resource not found")
         tracks_path = f"/albums/{ident}/tracks"
@@ -573,9 +573,9 @@ class FakeSpotify:
 
     def _artist(self, ident: str, sub: str | None, query: dict[str, str]) -> dict[str, Any]:
         with self._lock:
-            artist = self.catalogue.artists.get(ident)
-            album_ids = self.catalogue.artist_album_ids.get(ident, [])
-            albums = [self.catalogue.albums[a] for a in album_ids if a in self.catalogue.albums]
+            artist = self.content.artists.get(ident)
+            album_ids = self.content.artist_album_ids.get(ident, [])
+            albums = [self.content.albums[a] for a in album_ids if a in self.content.albums]
         if artist is None:
             raise ApiError(404, "Resource not found")
         if sub == "albums":
@@ -594,7 +594,7 @@ class FakeSpotify:
         if token.kind != "user":
             raise ApiError(403, "Forbidden: this endpoint needs a user authorization")
         if parts == ["tracks"]:
-            return self._page(self.catalogue.saved_tracks, "/me/tracks", query)
+            return self._page(self.content.saved_tracks, "/me/tracks", query)
         return library.me_get(self, parts, query)
 
 
