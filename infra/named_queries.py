@@ -3,6 +3,11 @@
 The file's stem is the query's name and its first line, a `--` comment, its description. The
 CatalogStack creates one Athena named query per file; the local run and `query --named` execute
 the very same text on DuckDB, so every query sticks to SQL both engines accept.
+
+A query may take execution parameters as Athena does: positional `?` markers, named in order by
+a `-- parameters: a, b (...)` comment line. Athena receives them as StartQueryExecution's
+ExecutionParameters (SQL literals), DuckDB as bound values. The report's queries live in
+`queries/report/` (REPORT_QUERIES_DIR) and all take the period: start and end day.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 QUERIES_DIR = Path(__file__).with_name("queries")
+REPORT_QUERIES_DIR = QUERIES_DIR / "report"
+"""The listening report's queries (spotify_etl/report): named queries over `listening`."""
+PARAMETERS_PREFIX = "-- parameters:"
 
 
 class UnknownQueryError(KeyError):
@@ -27,15 +35,44 @@ class NamedQuery:
     name: str
     description: str
     sql: str
+    parameters: tuple[str, ...] = ()
+    """The names of its `?` execution parameters, in order (none for most queries)."""
+
+
+def parameter_markers(sql: str) -> int:
+    """How many `?` markers `sql` holds outside comments and string literals."""
+    count, in_string = 0, False
+    for line in sql.splitlines():
+        for index, char in enumerate(line):
+            if char == "'":
+                in_string = not in_string
+            elif not in_string and line.startswith("--", index):
+                break
+            elif not in_string and char == "?":
+                count += 1
+    return count
+
+
+def _declared_parameters(sql: str) -> tuple[str, ...]:
+    for line in sql.splitlines():
+        if line.startswith(PARAMETERS_PREFIX):
+            names = line.removeprefix(PARAMETERS_PREFIX).split("(")[0]
+            return tuple(name.strip() for name in names.split(",") if name.strip())
+    return ()
 
 
 def read_named_query(path: Path) -> NamedQuery:
-    """Read one `.sql` file; its first line must be a `--` description comment."""
+    """Read one `.sql` file; its first line must be a `--` description comment, and its `?`
+    markers as many as the names of its `-- parameters:` line."""
     sql = path.read_text(encoding="utf-8").strip()
     first_line = sql.splitlines()[0] if sql else ""
     if not first_line.startswith("--"):
         raise ValueError(f"{path}: the first line must be a '-- description' comment")
-    return NamedQuery(path.stem, first_line.removeprefix("--").strip(), sql)
+    parameters = _declared_parameters(sql)
+    if parameter_markers(sql) != len(parameters):
+        raise ValueError(f"{path}: {parameter_markers(sql)} '?' marker(s) but "
+                         f"{len(parameters)} declared on its '{PARAMETERS_PREFIX}' line")
+    return NamedQuery(path.stem, first_line.removeprefix("--").strip(), sql, parameters)
 
 
 def load_named_queries(directory: Path = QUERIES_DIR) -> list[NamedQuery]:

@@ -11,7 +11,7 @@ no files yet is still there, empty, with its types, so the named queries run on 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,10 +129,14 @@ def open_lake(
     return connection
 
 
-def run_sql(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
-    """Run one statement; LakeQueryError carries the engine's message if it fails."""
+def run_sql(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()
+) -> QueryResult:
+    """Run one statement (its `?` markers bound to `parameters`, as Athena's execution
+    parameters are); LakeQueryError carries the engine's message if it fails."""
     try:
-        cursor = connection.execute(sql)
+        cursor = connection.execute(sql, list(parameters)) if parameters else (
+            connection.execute(sql))
         if cursor is None:  # DuckDB returns no cursor for blanks and comments
             raise LakeQueryError("no statement (only blanks or comments)")
         columns = [column[0] for column in cursor.description or []]

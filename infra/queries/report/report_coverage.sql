@@ -1,0 +1,19 @@
+-- Report: per UTC day of the period with a play, how many plays come from the export only, the API only, or both.
+-- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+WITH period AS (
+    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
+),
+in_period AS (
+    SELECT l.*
+    FROM listening AS l
+    CROSS JOIN period AS p
+    WHERE CAST(l.ended_at AS DATE) BETWEEN p.start_day AND p.end_day
+)
+SELECT
+    CAST(ended_at AS DATE) AS day,
+    sum(CASE WHEN origin = 'export' THEN 1 ELSE 0 END) AS export_plays,
+    sum(CASE WHEN origin = 'api' THEN 1 ELSE 0 END) AS api_plays,
+    sum(CASE WHEN origin = 'both' THEN 1 ELSE 0 END) AS both_plays
+FROM in_period
+GROUP BY CAST(ended_at AS DATE)
+ORDER BY day

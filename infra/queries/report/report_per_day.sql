@@ -1,0 +1,19 @@
+-- Report: plays and minutes listened per UTC day of the period, oldest first (days without a play are absent).
+-- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+WITH period AS (
+    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
+),
+in_period AS (
+    SELECT l.*
+    FROM listening AS l
+    CROSS JOIN period AS p
+    WHERE CAST(l.ended_at AS DATE) BETWEEN p.start_day AND p.end_day
+)
+SELECT
+    CAST(ended_at AS DATE) AS day,
+    count(*) AS plays,
+    round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes,
+    count(DISTINCT song_id) AS tracks
+FROM in_period
+GROUP BY CAST(ended_at AS DATE)
+ORDER BY day

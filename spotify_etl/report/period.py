@@ -1,0 +1,41 @@
+"""The period a report covers: whole UTC days, first and last included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `start` to `end`, both included (UTC days)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        """The calendar year `year`."""
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def last_12_months(cls, today: date) -> Period:
+        """The 365 days up to and including `today`."""
+        return cls(today - timedelta(days=364), today)
+
+    @property
+    def parameters(self) -> tuple[str, str]:
+        """The report queries' execution parameters: start and end day as `YYYY-MM-DD`."""
+        return self.start.isoformat(), self.end.isoformat()
+
+    @property
+    def days(self) -> int:
+        """How many days the period has."""
+        return (self.end - self.start).days + 1
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
