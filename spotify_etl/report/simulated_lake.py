@@ -63,7 +63,8 @@ def _plays(rng: random.Random, songs: list[dict], first_day: date, days: int,
             moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
                 minutes=minute, seconds=rng.randrange(60))
             plays.append({"played_at": moment, "song_id": song["song_id"],
-                          "context_type": "album", "context_uri": f"spotify:album:{song['album_id']}"})
+                          "context_type": "album",
+                          "context_uri": f"spotify:album:{song['album_id']}"})
     # One play per instant, as Spotify's played_at identifies a play.
     return list({play["played_at"]: play for play in plays}.values())
 
