@@ -15,6 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import duckdb
+
 from infra.named_queries import QUERIES_DIR, REPORT_QUERIES_DIR, NamedQuery, load_named_queries
 from spotify_etl.report.period import Period
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
@@ -47,10 +49,12 @@ def run_all(runner: QueryRunner, period: Period) -> dict[str, Rows]:
 
 
 class LakeQueries:
-    """The report queries on DuckDB over the local lake (the catalog's tables as views)."""
+    """The report queries on DuckDB over the local lake (the catalog's tables as views), or on
+    `connection` when given (one that already has a `listening` relation)."""
 
-    def __init__(self, lake_dir: Path) -> None:
-        self.connection = open_lake(lake_dir)
+    def __init__(self, lake_dir: Path, connection: duckdb.DuckDBPyConnection | None = None,
+                 ) -> None:
+        self.connection = open_lake(lake_dir) if connection is None else connection
         tables = {row[0] for row in self.connection.execute("SHOW TABLES").fetchall()}
         if "listening" not in tables:
             sql = LISTENING_STOPGAP.read_text(encoding="utf-8")
