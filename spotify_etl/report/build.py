@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from spotify_etl.report.page import PageInfo, render_page
 from spotify_etl.report.period import Period
-from spotify_etl.report.queries import QueryRunner, run_all
+from spotify_etl.report.queries import LakeQueries, QueryRunner, run_all
 from spotify_etl.report.sections import build_sections
 
 
@@ -34,3 +34,11 @@ def build_report(runner: QueryRunner, period: Period, zone: ZoneInfo, out: Path,
     out.write_text(render_page(info, summary, sections), encoding="utf-8")
     return BuiltReport(out, len(sections), [s.title for s in sections if s.hidden],
                        int(summary.get("plays") or 0))
+
+
+def write_lake_report(lake: Path, out: Path, zone: ZoneInfo, today: date) -> BuiltReport:
+    """The report of everything in the local lake (from its first play to `today`), written
+    to `out`: what `make demo` ends with."""
+    runner = LakeQueries(lake)
+    period = Period(min(runner.history_start() or today, today), today)
+    return build_report(runner, period, zone, out, source=f"the local lake {lake}")

@@ -60,6 +60,13 @@ class LakeQueries:
             sql = LISTENING_STOPGAP.read_text(encoding="utf-8")
             self.connection.execute(sql)
 
+    def history_start(self) -> date | None:
+        """The UTC day of the lake's first play (None: no play yet); it chooses a period only,
+        no number of the page comes from here."""
+        row = self.connection.execute(
+            "SELECT min(CAST(ended_at AS DATE)) FROM listening").fetchone()
+        return row[0] if row else None
+
     def run(self, query: NamedQuery, period: Period) -> Rows:
         """Run `query` with the period bound to its `?` markers."""
         try:

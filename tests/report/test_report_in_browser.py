@@ -1,4 +1,4 @@
-"""The demo's report in a real headless Chromium with the network blocked.
+"""The demo's report (`make demo` writes it) in a real headless Chromium with the network blocked.
 
 The page must load with no console error and no request off disk, every chart must have drawn
 its marks, and the numbers of the top artists table must be those of `report_top` run directly.
@@ -7,34 +7,38 @@ A screenshot is kept in test-artifacts/ (gitignored) for a human to look at.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
-from datetime import date
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from plotly.offline import get_plotlyjs
-from rich.console import Console
 
 from spotify_etl.cli import main
-from spotify_etl.local_run import RunOptions, run_pipeline
 from spotify_etl.report.browser import chart_marks, offline_page, open_report
 from spotify_etl.report.period import Period
 from spotify_etl.report.queries import LakeQueries, report_queries
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-FIRST_DAY = "2000-01-01"
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The demo lake (the local run on the bundled sample) and its report."""
+    """`make demo` in a folder of its own: the local run on the bundled sample, which ends by
+    writing the demo lake's report to ./report.html."""
     folder = tmp_path_factory.mktemp("demo")
-    lake, out = folder / "lake", folder / "report.html"
-    run_pipeline(RunOptions(lake_dir=lake, print_queries=False),
-                 Console(file=io.StringIO(), width=200))
-    assert main(["report", "--lake", str(lake), "--out", str(out), "--from", FIRST_DAY]) == 0
-    return lake, out
+    shutil.copy(REPO / "cdk.json", folder / "cdk.json")  # the demo's environment settings
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            assert main(["run-local", "--lake", "lake"]) == 0
+    assert f"Listening report: {folder / 'report.html'}" in output.getvalue()
+    return folder / "lake", folder / "report.html"
 
 
 def _table(page, query: str, caption: str) -> list[list[str]]:
@@ -56,8 +60,9 @@ def test_the_demo_report_draws_offline_and_shows_the_queries_numbers(demo_report
     assert log.console_errors == []
     assert len(marks) >= 8, marks  # activity x2, top x3, heatmap, discoveries, streaks, ...
     assert all(count > 0 for count in marks.values()), marks
-    period = Period(date.fromisoformat(FIRST_DAY), date.today())
-    rows = LakeQueries(lake).run(report_queries()["report_top"], period)
+    runner = LakeQueries(lake)
+    period = Period(runner.history_start(), datetime.now(UTC).date())  # as make demo chose it
+    rows = runner.run(report_queries()["report_top"], period)
     artists = sorted((r for r in rows if r["kind"] == "artist" and r["rank_by_plays"] <= 10),
                      key=lambda r: r["rank_by_plays"])
     assert shown == [[str(r["rank_by_plays"]), r["name"], str(r["plays"]), f"{r['minutes']:g}"]
