@@ -21,6 +21,7 @@ from bench import (
     e2e_bench,
     figures,
     listening_bench,
+    report_bench,
     scale_bench,
     storage,
     suite_bench,
@@ -36,7 +37,8 @@ from bench.report import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "suite")
+BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "report",
+              "suite")
 
 
 def _int_list(text: str) -> list[int]:
@@ -82,6 +84,7 @@ TARGETS = {
     "e2e": (),
     "scale": scale_bench.TARGETS,
     "listening": listening_bench.TARGETS,
+    "report": report_bench.TARGETS,
     "suite": (),
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
@@ -131,6 +134,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             scale_bench.run(options.scale_sources, options.scale_rate))),
         "listening": ("Listening history", lambda: listening_bench.to_section(
             listening_bench.run(work))),
+        "report": ("Listening report", lambda: report_bench.to_section(
+            report_bench.run(work, options.runs))),
         "suite": ("Development loop", lambda: suite_bench.to_section(
             suite_bench.run(REPO_ROOT))),
     }
