@@ -10,16 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from spotify_runtime.layout import PROCESSED
 
 from spotify_etl.report.browser import BrowserMissingError, offline_page, open_report
-from spotify_etl.report.build import build_report
-from spotify_etl.report.period import Period
-from spotify_etl.report.queries import LakeQueries
+from spotify_etl.report.build import write_lake_report
 
 WIDTH, HEIGHT = 1280, 1700
 
@@ -41,18 +39,15 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__)
     parser.add_argument("--lake", type=Path, default=Path(".lake"))
     parser.add_argument("--out", type=Path, default=Path("docs/report.png"))
-    parser.add_argument("--from", dest="start", default="2000-01-01",
-                        help="first day of the period (default: everything up to today)")
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)
-    period = Period(date.fromisoformat(args.start), datetime.now(UTC).date())
     if not (args.lake / PROCESSED).is_dir():
         print(f"error: no lake at {args.lake}: run `make demo` first", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as folder:
         html_file = Path(folder) / "report.html"
-        build_report(LakeQueries(args.lake), period, ZoneInfo(args.time_zone), html_file,
-                     source=f"the demo lake ({args.lake})")
+        write_lake_report(args.lake, html_file, ZoneInfo(args.time_zone),
+                          datetime.now(UTC).date())
         try:
             screenshot(html_file, args.out)
         except BrowserMissingError as error:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,8 @@ Rows = list[dict[str, Any]]
 Data = dict[str, Rows]
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ACCENT = "#1db954"
+DAY_MS = 86_400_000
+LEGEND_ON_TOP = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,30 @@ def _bars(title: str, labels: list[Any], values: list[Any], value_title: str,
         return figure
     figure = _figure(title, label_title, value_title)
     figure.add_trace(go.Bar(x=labels, y=values, marker_color=ACCENT))
+    if labels and isinstance(labels[0], date):
+        _day_axis(figure, labels)
     return figure
+
+
+def _day_axis(figure: go.Figure, days: list[date], *, grouped: bool = False) -> None:
+    """Ticks on whole days and bars one step wide (Plotly would stretch a lone day's bar across
+    the chart and tick it in milliseconds)."""
+    ordered = sorted(set(days))
+    steps = [(b - a).days for a, b in pairwise(ordered)]
+    step = DAY_MS * (min(steps) if steps else 1)
+    span = (ordered[-1] - ordered[0]).days
+    if not grouped:  # grouped bars share the step between them
+        figure.update_traces(width=step * 0.8)
+    figure.update_xaxes(
+        type="date", tickformat="%Y-%m-%d" if span <= 62 else "%b %Y",
+        tick0=ordered[0].isoformat(),
+        dtick=step * max(1, round(span * DAY_MS / step / 6)) if span <= 62 else "M1",
+        range=[_at(ordered[0], -step), _at(ordered[-1], step)])
+
+
+def _at(day: date, offset_ms: float) -> str:
+    moment = datetime.combine(day, time(), UTC).timestamp() * 1000 + offset_ms
+    return datetime.fromtimestamp(moment / 1000, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _summary(data: Data) -> dict[str, Any]:
@@ -242,7 +268,8 @@ def coverage(data: Data, days_in_period: int) -> Section:
             figure.add_trace(go.Bar(x=[r["day"] for r in rows], y=[r[key] for r in rows],
                                     name=name, marker_color=colour))
         figure.update_layout(barmode="stack", showlegend=True,
-                             legend={"orientation": "h", "y": -0.25})
+                             legend=LEGEND_ON_TOP)
+        _day_axis(figure, [r["day"] for r in rows])
         section.figures.append(figure)
     section.tables.append(Table("Runs that may have lost plays", "report_listening_gaps",
                                 ("run (UTC)", "finding", "plays fetched", "error"),
@@ -265,7 +292,8 @@ def health(data: Data) -> Section:
                               ("files_quarantined", "files quarantined", "#e17055")):
         figure.add_trace(go.Bar(x=[r["run_day"] for r in rows], y=[r[key] for r in rows],
                                 name=name, marker_color=colour))
-    figure.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.25})
+    figure.update_layout(barmode="group", showlegend=True, legend=LEGEND_ON_TOP)
+    _day_axis(figure, [r["run_day"] for r in rows], grouped=True)
     section.figures.append(figure)
     section.tables.append(Table(
         "Per run day", "report_pipeline_health",
