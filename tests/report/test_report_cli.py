@@ -55,3 +55,11 @@ def test_athena_text_becomes_python_values() -> None:
     assert athena_value("2026-05-01 10:00:00.000", "timestamp") == datetime(2026, 5, 1, 10)
     assert athena_value(None, "bigint") is None
     assert athena_value("x", "varchar") == "x"
+
+
+def test_every_report_query_is_documented() -> None:
+    from spotify_etl.report.queries import report_queries
+
+    doc = (REPO / "docs" / "report.md").read_text(encoding="utf-8")
+    for name in report_queries():
+        assert f"| `{name}` |" in doc, name
