@@ -47,6 +47,20 @@ class Section:
     tables: list[Table] = field(default_factory=list)
 
 
+Key = str | Callable[[dict[str, Any]], Any]
+"""A cell of a row: a column name of the query, or a function of the row."""
+
+
+def _value(row: dict[str, Any], key: Key) -> Any:
+    return key(row) if callable(key) else row[key]
+
+
+def _table(caption: str, query: str, rows: Rows, columns: Sequence[tuple[str, Key]]) -> Table:
+    """A table of `rows` with one column per (heading, key)."""
+    return Table(caption, query, [heading for heading, _ in columns],
+                 [[_value(row, key) for _, key in columns] for row in rows])
+
+
 def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
     figure = go.Figure()
     figure.update_layout(
@@ -57,19 +71,38 @@ def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
     return figure
 
 
-def _bars(title: str, labels: list[Any], values: list[Any], value_title: str,
-          label_title: str, horizontal: bool = False) -> go.Figure:
-    if horizontal:  # the first item on top
-        figure = _figure(title, value_title, "")
-        figure.add_trace(go.Bar(x=values[::-1], y=[str(label) for label in labels[::-1]],
-                                orientation="h", marker_color=ACCENT))
-        figure.update_layout(height=max(240, 60 + 28 * len(labels)),
-                             margin={"l": 160, "r": 12, "t": 48, "b": 48})
-        return figure
+def _bars(title: str, rows: Rows, label: Key, value: Key, value_title: str,
+          label_title: str = "") -> go.Figure:
+    """Vertical bars: over days when `label` gives dates, else over categories."""
+    labels = [_value(row, label) for row in rows]
     figure = _figure(title, label_title, value_title)
-    figure.add_trace(go.Bar(x=labels, y=values, marker_color=ACCENT))
+    figure.add_trace(go.Bar(x=labels, y=[_value(row, value) for row in rows],
+                            marker_color=ACCENT))
     if labels and isinstance(labels[0], date):
         _day_axis(figure, labels)
+    return figure
+
+
+def _ranking(title: str, rows: Rows, label: Key, value: Key, value_title: str) -> go.Figure:
+    """Horizontal bars, the first row on top."""
+    figure = _figure(title, value_title, "")
+    figure.add_trace(go.Bar(x=[_value(row, value) for row in rows[::-1]],
+                            y=[str(_value(row, label)) for row in rows[::-1]],
+                            orientation="h", marker_color=ACCENT))
+    figure.update_layout(height=max(240, 60 + 28 * len(rows)),
+                         margin={"l": 160, "r": 12, "t": 48, "b": 48})
+    return figure
+
+
+def _series(title: str, rows: Rows, day: str, y_title: str,
+            series: Sequence[tuple[str, str, str]], barmode: str) -> go.Figure:
+    """Bars per day for several (column, name, colour) series, stacked or grouped."""
+    figure = _figure(title, f"{day.replace('_', ' ')} (UTC)", y_title)
+    for key, name, colour in series:
+        figure.add_trace(go.Bar(x=[row[day] for row in rows], y=[row[key] for row in rows],
+                                name=name, marker_color=colour))
+    figure.update_layout(barmode=barmode, showlegend=True, legend=LEGEND_ON_TOP)
+    _day_axis(figure, [row[day] for row in rows], grouped=barmode == "group")
     return figure
 
 
@@ -98,27 +131,42 @@ def _summary(data: Data) -> dict[str, Any]:
     return (data.get("report_summary") or [{}])[0]
 
 
+def _hidden(key: str, title: str, reason: str) -> Section:
+    return Section(key, title, hidden=reason)
+
+
+NO_PLAYS = "No plays in this period."
+
+
 def activity(data: Data) -> Section:
     """Minutes and plays per day and per week, with the busiest day."""
-    section = Section("activity", "Listening per day and per week")
     days, weeks = data["report_per_day"], data["report_per_week"]
+    title = "Listening per day and per week"
     if not days:
-        section.hidden = "No plays in this period."
-        return section
+        return _hidden("activity", title, NO_PLAYS)
     busiest = max(days, key=lambda row: (row["minutes"] or 0, row["plays"]))
-    section.lead = (f"Busiest day: {busiest['day'].isoformat()}, {busiest['minutes']} minutes "
-                    f"in {busiest['plays']} plays. Days are UTC days.")
-    section.figures.append(_bars("Minutes listened per day", [r["day"] for r in days],
-                                 [r["minutes"] for r in days], "minutes", "day (UTC)"))
-    section.figures.append(_bars("Plays per week", [r["week_start"] for r in weeks],
-                                 [r["plays"] for r in weeks], "plays", "week starting Monday"))
-    section.tables.append(Table(
-        "Weeks", "report_per_week", ("week from", "plays", "minutes", "days listened"),
-        [(r["week_start"], r["plays"], r["minutes"], r["days_listened"]) for r in weeks]))
-    return section
+    return Section(
+        "activity", title,
+        lead=(f"Busiest day: {busiest['day'].isoformat()}, {busiest['minutes']} minutes "
+              f"in {busiest['plays']} plays. Days are UTC days."),
+        figures=[_bars("Minutes listened per day", days, "day", "minutes", "minutes",
+                       "day (UTC)"),
+                 _bars("Plays per week", weeks, "week_start", "plays", "plays",
+                       "week starting Monday")],
+        tables=[_table("Weeks", "report_per_week", weeks, [
+            ("week from", "week_start"), ("plays", "plays"), ("minutes", "minutes"),
+            ("days listened", "days_listened")])])
 
 
 TOP_KINDS = (("artist", "Artists"), ("track", "Tracks"), ("album", "Albums"))
+
+
+def _item_name(row: dict[str, Any]) -> str:
+    return f"{row['name']} ({row['artist_name']})" if row.get("artist_name") else row["name"]
+
+
+def _top_ten(items: Rows, rank: str) -> Rows:
+    return sorted((r for r in items if r[rank] <= 10), key=lambda r: r[rank])
 
 
 def top_lists(data: Data) -> Section:
@@ -132,32 +180,22 @@ def top_lists(data: Data) -> Section:
         items = [r for r in rows if r["kind"] == kind]
         if not items:
             continue
-        by_minutes = sorted((r for r in items if r["rank_by_minutes"] <= 10),
-                            key=lambda r: r["rank_by_minutes"])
-        by_plays = sorted((r for r in items if r["rank_by_plays"] <= 10),
-                          key=lambda r: r["rank_by_plays"])
-        section.figures.append(_bars(f"{label} by minutes", [_item_name(r) for r in by_minutes],
-                                     [r["minutes"] for r in by_minutes], "minutes", "",
-                                     horizontal=True))
-        for order, ranked, rank_key in (("minutes", by_minutes, "rank_by_minutes"),
-                                        ("plays", by_plays, "rank_by_plays")):
-            section.tables.append(Table(
-                f"{label} by {order}", "report_top", ("#", "name", "plays", "minutes"),
-                [(r[rank_key], _item_name(r), r["plays"], r["minutes"]) for r in ranked]))
+        by_minutes = _top_ten(items, "rank_by_minutes")
+        section.figures.append(_ranking(f"{label} by minutes", by_minutes, _item_name,
+                                        "minutes", "minutes"))
+        for order, rank in (("minutes", "rank_by_minutes"), ("plays", "rank_by_plays")):
+            section.tables.append(_table(f"{label} by {order}", "report_top",
+                                         _top_ten(items, rank), [
+                ("#", rank), ("name", _item_name), ("plays", "plays"), ("minutes", "minutes")]))
     return section
-
-
-def _item_name(row: dict[str, Any]) -> str:
-    return f"{row['name']} ({row['artist_name']})" if row.get("artist_name") else row["name"]
 
 
 def heatmap(data: Data, zone: ZoneInfo) -> Section:
     """Minutes listened per weekday and hour of day in `zone`."""
-    section = Section("heatmap", f"When you listen ({zone.key})")
+    title = f"When you listen ({zone.key})"
     slots = data["report_hour_slots"]
     if not slots:
-        section.hidden = "No plays in this period."
-        return section
+        return _hidden("heatmap", title, NO_PLAYS)
     grid = [[0.0] * 24 for _ in WEEKDAYS]
     for slot in slots:
         utc = datetime.combine(slot["day"], time(slot["hour"], 15 * slot["quarter"]), UTC)
@@ -171,8 +209,7 @@ def heatmap(data: Data, zone: ZoneInfo) -> Section:
                                 hovertemplate="%{y} %{x}:00: %{z} minutes<extra></extra>"))
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(dtick=3)
-    section.figures.append(figure)
-    return section
+    return Section("heatmap", title, figures=[figure])
 
 
 def discoveries(data: Data) -> Section:
@@ -187,120 +224,101 @@ def discoveries(data: Data) -> Section:
                     "played for the first time in this period.")
     tracks = [r for r in rows if r["kind"] == "track"]
     if tracks:
-        section.figures.append(_bars("New tracks most played", [_item_name(r) for r in tracks],
-                                     [r["plays_in_period"] for r in tracks], "plays", "",
-                                     horizontal=True))
+        section.figures.append(_ranking("New tracks most played", tracks, _item_name,
+                                        "plays_in_period", "plays"))
     for kind, label in (("track", "New tracks"), ("artist", "New artists")):
         ranked = [r for r in rows if r["kind"] == kind]
         if ranked:
-            section.tables.append(Table(label, "report_discoveries",
-                                        ("#", "name", "first played (UTC)", "plays"),
-                                        [(r["rank"], _item_name(r), r["first_played_at"],
-                                          r["plays_in_period"]) for r in ranked]))
+            section.tables.append(_table(label, "report_discoveries", ranked, [
+                ("#", "rank"), ("name", _item_name), ("first played (UTC)", "first_played_at"),
+                ("plays", "plays_in_period")]))
     return section
 
 
 def endings(data: Data) -> Section:
     """How plays ended and how many were skipped (export columns)."""
-    section = Section("endings", "Skips and how plays end")
-    rows, summary = data["report_endings"], _summary(data)
+    title, summary = "Skips and how plays end", _summary(data)
     if not summary.get("plays_with_reason_end") and not summary.get("plays_with_skipped"):
-        section.hidden = ("No play in this period says how it ended: reason_end and skipped "
-                          "come only from Spotify's export (import it to see them).")
-        return section
-    section.figures.append(_bars("Plays by how they ended", [r["reason_end"] for r in rows],
-                                 [r["plays"] for r in rows], "plays", "reason_end"))
-    section.tables.append(Table("How plays ended", "report_endings",
-                                ("reason_end", "plays", "skipped", "minutes"),
-                                [(r["reason_end"], r["plays"], r["skipped_plays"], r["minutes"])
-                                 for r in rows]))
-    return section
+        return _hidden("endings", title,
+                       "No play in this period says how it ended: reason_end and skipped come "
+                       "only from Spotify's export (import it to see them).")
+    rows = data["report_endings"]
+    return Section("endings", title, figures=[
+        _bars("Plays by how they ended", rows, "reason_end", "plays", "plays", "reason_end")],
+        tables=[_table("How plays ended", "report_endings", rows, [
+            ("reason_end", "reason_end"), ("plays", "plays"), ("skipped", "skipped_plays"),
+            ("minutes", "minutes")])])
 
 
 def shows(data: Data) -> Section:
     """Podcasts and shows."""
-    section = Section("shows", "Podcasts and shows")
-    rows = data["report_shows"]
+    title, rows = "Podcasts and shows", data["report_shows"]
     if not rows:
-        section.hidden = ("No podcast episodes in this period: the API records tracks only; "
-                          "Spotify's export has the episodes.")
-        return section
-    section.figures.append(_bars("Shows by minutes", [r["show_name"] for r in rows],
-                                 [r["minutes"] for r in rows], "minutes", "", horizontal=True))
-    section.tables.append(Table("Shows", "report_shows", ("show", "episodes", "plays", "minutes"),
-                                [(r["show_name"], r["episodes"], r["plays"], r["minutes"])
-                                 for r in rows]))
-    return section
+        return _hidden("shows", title, "No podcast episodes in this period: the API records "
+                       "tracks only; Spotify's export has the episodes.")
+    return Section("shows", title, figures=[
+        _ranking("Shows by minutes", rows, "show_name", "minutes", "minutes")],
+        tables=[_table("Shows", "report_shows", rows, [
+            ("show", "show_name"), ("episodes", "episodes"), ("plays", "plays"),
+            ("minutes", "minutes")])])
+
+
+def _streak_label(row: dict[str, Any]) -> str:
+    return f"{row['streak_start'].isoformat()} → {row['streak_end'].isoformat()}"
 
 
 def streaks(data: Data) -> Section:
     """The longest runs of consecutive days with a play."""
-    section = Section("streaks", "Listening streaks")
-    rows = data["report_streaks"]
+    title, rows = "Listening streaks", data["report_streaks"]
     if not rows:
-        section.hidden = "No plays in this period."
-        return section
+        return _hidden("streaks", title, NO_PLAYS)
     longest = rows[0]
-    section.lead = (f"Longest streak: {longest['days']} days in a row, from "
-                    f"{longest['streak_start'].isoformat()} to "
-                    f"{longest['streak_end'].isoformat()}.")
-    labels = [f"{r['streak_start'].isoformat()} → {r['streak_end'].isoformat()}" for r in rows]
-    section.figures.append(_bars("Longest streaks", labels, [r["days"] for r in rows], "days",
-                                 "", horizontal=True))
-    section.tables.append(Table("Streaks", "report_streaks", ("from", "to", "days"),
-                                [(r["streak_start"], r["streak_end"], r["days"]) for r in rows]))
-    return section
+    return Section(
+        "streaks", title,
+        lead=(f"Longest streak: {longest['days']} days in a row, from "
+              f"{longest['streak_start'].isoformat()} to {longest['streak_end'].isoformat()}."),
+        figures=[_ranking("Longest streaks", rows, _streak_label, "days", "days")],
+        tables=[_table("Streaks", "report_streaks", rows, [
+            ("from", "streak_start"), ("to", "streak_end"), ("days", "days")])])
+
+
+ORIGINS = (("export_plays", "export", "#6c5ce7"), ("api_plays", "API", ACCENT),
+           ("both_plays", "both", "#fdcb6e"))
+HEALTH_SERIES = (("sources_landed", "sources landed", ACCENT),
+                 ("sources_failed", "sources failed", "#d63031"),
+                 ("files_quarantined", "files quarantined", "#e17055"))
 
 
 def coverage(data: Data, days_in_period: int) -> Section:
     """Which days come from the export, which from the API, and the gaps the pipeline saw."""
-    section = Section("coverage", "Coverage: where each day's plays come from")
+    title = "Coverage: where each day's plays come from"
     rows, gaps = data["report_coverage"], data["report_listening_gaps"]
     if not rows and not gaps:
-        section.hidden = "No plays and no pipeline runs in this period."
-        return section
-    section.lead = (f"{len(rows)} of {days_in_period} days have plays; a day without plays may be "
-                    f"silence or a gap. {len(gaps)} run(s) may have lost plays.")
-    if rows:
-        figure = _figure("Plays per day by origin", "day (UTC)", "plays")
-        for key, name, colour in (("export_plays", "export", "#6c5ce7"),
-                                  ("api_plays", "API", ACCENT), ("both_plays", "both", "#fdcb6e")):
-            figure.add_trace(go.Bar(x=[r["day"] for r in rows], y=[r[key] for r in rows],
-                                    name=name, marker_color=colour))
-        figure.update_layout(barmode="stack", showlegend=True,
-                             legend=LEGEND_ON_TOP)
-        _day_axis(figure, [r["day"] for r in rows])
-        section.figures.append(figure)
-    section.tables.append(Table("Runs that may have lost plays", "report_listening_gaps",
-                                ("run (UTC)", "finding", "plays fetched", "error"),
-                                [(r["run_at"], r["finding"], r["items"], r["error"])
-                                 for r in gaps]))
-    return section
+        return _hidden("coverage", title, "No plays and no pipeline runs in this period.")
+    figures = [_series("Plays per day by origin", rows, "day", "plays", ORIGINS, "stack")
+               ] if rows else []
+    return Section(
+        "coverage", title,
+        lead=(f"{len(rows)} of {days_in_period} days have plays; a day without plays may be "
+              f"silence or a gap. {len(gaps)} run(s) may have lost plays."),
+        figures=figures,
+        tables=[_table("Runs that may have lost plays", "report_listening_gaps", gaps, [
+            ("run (UTC)", "run_at"), ("finding", "finding"), ("plays fetched", "items"),
+            ("error", "error")])])
 
 
 def health(data: Data) -> Section:
     """The pipeline's runs, sources landed and failed, files quarantined."""
-    section = Section("health", "Pipeline health")
-    rows = data["report_pipeline_health"]
+    title, rows = "Pipeline health", data["report_pipeline_health"]
     if not rows:
-        section.hidden = "The run log has no runs in this period."
-        return section
-    figure = _figure("Sources landed and failed, files quarantined, per run day", "run day (UTC)",
-                     "count")
-    for key, name, colour in (("sources_landed", "sources landed", ACCENT),
-                              ("sources_failed", "sources failed", "#d63031"),
-                              ("files_quarantined", "files quarantined", "#e17055")):
-        figure.add_trace(go.Bar(x=[r["run_day"] for r in rows], y=[r[key] for r in rows],
-                                name=name, marker_color=colour))
-    figure.update_layout(barmode="group", showlegend=True, legend=LEGEND_ON_TOP)
-    _day_axis(figure, [r["run_day"] for r in rows], grouped=True)
-    section.figures.append(figure)
-    section.tables.append(Table(
-        "Per run day", "report_pipeline_health",
-        ("day", "runs", "landed", "failed", "transformed", "quarantined", "429s"),
-        [(r["run_day"], r["runs"], r["sources_landed"], r["sources_failed"],
-          r["files_transformed"], r["files_quarantined"], r["rate_limited_429s"]) for r in rows]))
-    return section
+        return _hidden("health", title, "The run log has no runs in this period.")
+    return Section("health", title, figures=[
+        _series("Sources landed and failed, files quarantined, per run day", rows, "run_day",
+                "count", HEALTH_SERIES, "group")],
+        tables=[_table("Per run day", "report_pipeline_health", rows, [
+            ("day", "run_day"), ("runs", "runs"), ("landed", "sources_landed"),
+            ("failed", "sources_failed"), ("transformed", "files_transformed"),
+            ("quarantined", "files_quarantined"), ("429s", "rate_limited_429s")])])
 
 
 def build_sections(data: Data, zone: ZoneInfo, days_in_period: int) -> list[Section]:
