@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,10 +28,15 @@ class Period:
         """The 365 days up to and including `today`."""
         return cls(today - timedelta(days=364), today)
 
-    @property
-    def parameters(self) -> tuple[str, str]:
-        """The report queries' execution parameters: start and end day as `YYYY-MM-DD`."""
-        return self.start.isoformat(), self.end.isoformat()
+    def parameters(self, names: Sequence[str]) -> list[str]:
+        """The values of a report query's execution parameters, named on its `-- parameters:`
+        line (`start_day`, `end_day`), as `YYYY-MM-DD`."""
+        values = {"start_day": self.start.isoformat(), "end_day": self.end.isoformat()}
+        unknown = [name for name in names if name not in values]
+        if unknown:
+            raise ValueError(f"unknown report query parameter(s) {unknown}; known: "
+                             f"{', '.join(values)}")
+        return [values[name] for name in names]
 
     @property
     def days(self) -> int:

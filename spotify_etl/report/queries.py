@@ -19,7 +19,7 @@ import duckdb
 
 from infra.named_queries import QUERIES_DIR, REPORT_QUERIES_DIR, NamedQuery, load_named_queries
 from spotify_etl.report.period import Period
-from spotify_etl.standins.duckdb_athena import open_lake, run_sql
+from spotify_etl.standins.duckdb_athena import LakeQueryError, open_lake, run_sql
 
 Rows = list[dict[str, Any]]
 LISTENING_STOPGAP = QUERIES_DIR / "views" / "listening_stopgap.sql"
@@ -69,9 +69,10 @@ class LakeQueries:
 
     def run(self, query: NamedQuery, period: Period) -> Rows:
         """Run `query` with the period bound to its `?` markers."""
+        values = period.parameters(query.parameters)
         try:
-            return run_sql(self.connection, query.sql, period.parameters).as_dicts()
-        except Exception as error:
+            return run_sql(self.connection, query.sql, values).as_dicts()
+        except LakeQueryError as error:
             raise ReportQueryError(f"{query.name}: {error}") from None
 
 
@@ -113,7 +114,7 @@ class AthenaQueries:
             QueryExecutionContext={"Database": self.database},
             WorkGroup=self.workgroup,
             # Athena substitutes the values as SQL literals: strings in quotes.
-            ExecutionParameters=[f"'{value}'" for value in period.parameters],
+            ExecutionParameters=[f"'{value}'" for value in period.parameters(query.parameters)],
         )["QueryExecutionId"]
         status = self._wait(execution_id)
         if status["State"] != "SUCCEEDED":

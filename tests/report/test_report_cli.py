@@ -44,7 +44,11 @@ def test_writes_report_html_here_by_default(simulated_lake: Path, tmp_path: Path
 def test_period_options() -> None:
     assert Period.year(2026) == Period(date(2026, 1, 1), date(2026, 12, 31))
     assert Period.last_12_months(date(2026, 12, 4)).days == 365
-    assert Period(date(2026, 3, 1), date(2026, 3, 31)).parameters == ("2026-03-01", "2026-03-31")
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    assert march.parameters(["start_day", "end_day", "end_day"]) == [
+        "2026-03-01", "2026-03-31", "2026-03-31"]
+    with pytest.raises(ValueError, match="unknown report query parameter"):
+        march.parameters(["month"])
 
 
 def test_athena_text_becomes_python_values() -> None:

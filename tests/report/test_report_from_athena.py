@@ -72,10 +72,13 @@ def test_report_env_queries_the_workgroup_and_builds_from_its_results(
         executions = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"]
                       for i in ids]
     assert sorted(e["Query"] for e in executions) == sorted(q.sql for q in queries.values())
+    by_text = {query.sql: query for query in queries.values()}
+    year = {"start_day": "'2026-01-01'", "end_day": "'2026-12-31'"}
     for execution in executions:
         assert execution["WorkGroup"] == WORKGROUP
         assert execution["QueryExecutionContext"]["Database"] == DATABASE
-        assert execution["ExecutionParameters"] == ["'2026-01-01'", "'2026-12-31'"]
+        named = by_text[execution["Query"]]
+        assert execution["ExecutionParameters"] == [year[name] for name in named.parameters]
     page = out.read_text(encoding="utf-8")
     assert "Canned Artist" in page
     assert "Busiest day: 2026-05-01, 9.5 minutes in 3 plays." in page

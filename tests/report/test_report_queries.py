@@ -11,7 +11,12 @@ import pytest
 from spotify_runtime.contract import LISTENING_PAGE_SIZE
 from spotify_runtime.layout import RUN_LOG
 
-from infra.named_queries import REPORT_QUERIES_DIR, parameter_markers, read_named_query
+from infra.named_queries import (
+    REPORT_QUERIES_DIR,
+    markers_outside_where,
+    parameter_markers,
+    read_named_query,
+)
 from spotify_etl.report.period import Period
 from spotify_etl.report.queries import LakeQueries, report_queries, run_all
 from spotify_etl.report.sections import build_sections, heatmap
@@ -24,7 +29,8 @@ def test_every_report_query_takes_the_period() -> None:
     queries = report_queries()
     assert len(queries) >= 10
     for query in queries.values():
-        assert query.parameters == ("start_day", "end_day"), query.name
+        assert query.parameters[:2] == ("start_day", "end_day"), query.name
+        assert set(query.parameters) == {"start_day", "end_day"}, query.name
         assert query.name.startswith("report_")
         assert not query.sql.rstrip().endswith(";")
 
@@ -32,8 +38,20 @@ def test_every_report_query_takes_the_period() -> None:
 def test_markers_in_comments_and_strings_do_not_count(tmp_path: Path) -> None:
     assert parameter_markers("SELECT '?' AS q, ? -- why?\nFROM t WHERE x = ?") == 2
     path = tmp_path / "one.sql"
-    path.write_text("-- One.\n-- parameters: a, b\nSELECT ? AS a\n", encoding="utf-8")
+    path.write_text("-- One.\n-- parameters: a, b\nSELECT * FROM t WHERE a = ?\n",
+                    encoding="utf-8")
     with pytest.raises(ValueError, match="1 '\\?' marker"):
+        read_named_query(path)
+
+
+def test_markers_only_in_where_clauses_as_athena_requires(tmp_path: Path) -> None:
+    assert markers_outside_where("SELECT CAST(? AS DATE) AS d FROM t") == 1
+    assert markers_outside_where("WITH p AS (SELECT * FROM t WHERE d BETWEEN ? AND ?)\n"
+                                 "SELECT * FROM p WHERE '?' <> x") == 0
+    assert markers_outside_where("SELECT * FROM t JOIN u ON u.d = ? WHERE t.x = ?") == 1
+    path = tmp_path / "select.sql"
+    path.write_text("-- Select.\n-- parameters: a\nSELECT ? AS a\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="outside a WHERE clause"):
         read_named_query(path)
 
 

@@ -1,13 +1,9 @@
 -- Report: per UTC day of the period with a play, how many plays come from the export only, the API only, or both.
 -- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
-WITH period AS (
-    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
-),
-in_period AS (
-    SELECT l.*
-    FROM listening AS l
-    CROSS JOIN period AS p
-    WHERE CAST(l.ended_at AS DATE) BETWEEN p.start_day AND p.end_day
+WITH in_period AS (
+    SELECT *
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
 )
 SELECT
     CAST(ended_at AS DATE) AS day,

@@ -1,44 +1,44 @@
 -- Report: tracks and artists first played (ever, in the whole history) during the period: how many, and the 10 most played of each.
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
-WITH period AS (
-    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
-),
-tracks AS (
+-- parameters: start_day, end_day, end_day (inclusive UTC days, 'YYYY-MM-DD'; the end bounds both the first play and the plays counted)
+-- Athena takes `?` only in WHERE clauses, so the period is given where each comparison needs it.
+WITH plays AS (
     SELECT
         'track' AS kind,
         coalesce(song_id, concat(artist_name, ' - ', track_name)) AS item,
-        max(track_name) AS name,
-        max(artist_name) AS artist_name,
+        track_name AS name,
+        artist_name,
         ended_at
     FROM listening
     WHERE content_type = 'track' AND (song_id IS NOT NULL OR track_name IS NOT NULL)
-    GROUP BY coalesce(song_id, concat(artist_name, ' - ', track_name)), ended_at
-),
-artists AS (
+    UNION ALL
     SELECT 'artist' AS kind, artist_name AS item, artist_name AS name,
            CAST(NULL AS VARCHAR) AS artist_name, ended_at
     FROM listening
     WHERE content_type = 'track' AND artist_name IS NOT NULL
 ),
 firsts AS (
-    SELECT
-        e.kind, e.item, max(e.name) AS name, max(e.artist_name) AS artist_name,
-        min(e.ended_at) AS first_played_at,
-        sum(CASE WHEN CAST(e.ended_at AS DATE) BETWEEN p.start_day AND p.end_day THEN 1 ELSE 0 END) AS plays_in_period
-    FROM (SELECT * FROM tracks UNION ALL SELECT * FROM artists) AS e
-    CROSS JOIN period AS p
-    GROUP BY e.kind, e.item
+    SELECT kind, item, max(name) AS name, max(artist_name) AS artist_name,
+           min(ended_at) AS first_played_at
+    FROM plays
+    GROUP BY kind, item
 ),
 discovered AS (
-    SELECT
-        f.kind, f.name, f.artist_name, f.first_played_at, f.plays_in_period,
-        count(*) OVER (PARTITION BY f.kind) AS discoveries,
-        row_number() OVER (PARTITION BY f.kind ORDER BY f.plays_in_period DESC, f.first_played_at, f.name) AS rank
+    SELECT f.kind, f.item, f.name, f.artist_name, f.first_played_at,
+           count(*) AS plays_in_period
     FROM firsts AS f
-    CROSS JOIN period AS p
-    WHERE CAST(f.first_played_at AS DATE) BETWEEN p.start_day AND p.end_day
+    JOIN plays AS p ON p.kind = f.kind AND p.item = f.item
+    WHERE CAST(f.first_played_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+        AND CAST(p.ended_at AS DATE) <= CAST(? AS DATE)
+    GROUP BY f.kind, f.item, f.name, f.artist_name, f.first_played_at
+),
+ranked AS (
+    SELECT
+        kind, name, artist_name, first_played_at, plays_in_period,
+        count(*) OVER (PARTITION BY kind) AS discoveries,
+        row_number() OVER (PARTITION BY kind ORDER BY plays_in_period DESC, first_played_at, name) AS rank
+    FROM discovered
 )
 SELECT kind, name, artist_name, first_played_at, plays_in_period, discoveries, rank
-FROM discovered
+FROM ranked
 WHERE rank <= 10
 ORDER BY kind, rank

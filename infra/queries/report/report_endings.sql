@@ -1,13 +1,9 @@
 -- Report: how the period's plays ended (the export's reason_end) and how many were skipped; API plays say neither.
 -- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
-WITH period AS (
-    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
-),
-in_period AS (
-    SELECT l.*
-    FROM listening AS l
-    CROSS JOIN period AS p
-    WHERE CAST(l.ended_at AS DATE) BETWEEN p.start_day AND p.end_day
+WITH in_period AS (
+    SELECT *
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
 )
 SELECT
     coalesce(reason_end, 'not recorded') AS reason_end,

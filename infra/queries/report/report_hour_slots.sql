@@ -2,14 +2,10 @@
 -- Quarter hours because every time zone's offset is a multiple of 15 minutes, so each slot falls in one local hour;
 -- the zone is applied outside SQL because Athena's AT TIME ZONE takes only a literal and DuckDB's means the reverse.
 -- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
-WITH period AS (
-    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
-),
-in_period AS (
-    SELECT l.*
-    FROM listening AS l
-    CROSS JOIN period AS p
-    WHERE CAST(l.ended_at AS DATE) BETWEEN p.start_day AND p.end_day
+WITH in_period AS (
+    SELECT *
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
 )
 SELECT
     CAST(ended_at AS DATE) AS day,

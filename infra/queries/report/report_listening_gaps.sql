@@ -1,10 +1,7 @@
 -- Report: runs of the period that may have lost plays: a recently-played run that failed, or that found a full page of 50 plays newer than its cursor (the ListeningHistoryGaps rule).
 -- 50 is contract.LISTENING_PAGE_SIZE; a source's first landing has no cursor, so a full page then is not a gap.
 -- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
-WITH period AS (
-    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
-),
-listening_runs AS (
+WITH listening_runs AS (
     SELECT run_at, run_date, outcome, items, error,
            min(CASE WHEN outcome = 'landed' THEN run_at END) OVER () AS first_landing
     FROM pipeline_runs
@@ -16,7 +13,6 @@ SELECT
     r.items,
     r.error
 FROM listening_runs AS r
-CROSS JOIN period AS p
-WHERE CAST(r.run_date AS DATE) BETWEEN p.start_day AND p.end_day
+WHERE CAST(r.run_date AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
     AND (r.outcome = 'dead_lettered' OR (r.outcome = 'landed' AND r.items >= 50 AND r.run_at > r.first_landing))
 ORDER BY r.run_at

@@ -1,8 +1,5 @@
 -- Report: the pipeline's own health per run day of the period: runs, sources landed and failed, raw files transformed and quarantined.
 -- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
-WITH period AS (
-    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
-)
 SELECT
     CAST(r.run_date AS DATE) AS run_day,
     count(DISTINCT r.run_at) AS runs,
@@ -12,7 +9,6 @@ SELECT
     sum(CASE WHEN r.stage = 'transform' AND r.outcome = 'quarantined' THEN 1 ELSE 0 END) AS files_quarantined,
     coalesce(sum(r.rate_limited), 0) AS rate_limited_429s
 FROM pipeline_runs AS r
-CROSS JOIN period AS p
-WHERE CAST(r.run_date AS DATE) BETWEEN p.start_day AND p.end_day
+WHERE CAST(r.run_date AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
 GROUP BY CAST(r.run_date AS DATE)
 ORDER BY run_day

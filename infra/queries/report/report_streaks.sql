@@ -1,14 +1,10 @@
 -- Report: the 5 longest listening streaks of the period (runs of consecutive UTC days with at least one play).
 -- Gaps and islands: consecutive days share (day number - row number).
 -- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
-WITH period AS (
-    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
-),
-in_period AS (
-    SELECT l.*
-    FROM listening AS l
-    CROSS JOIN period AS p
-    WHERE CAST(l.ended_at AS DATE) BETWEEN p.start_day AND p.end_day
+WITH in_period AS (
+    SELECT *
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
 ),
 days AS (
     SELECT DISTINCT CAST(ended_at AS DATE) AS day FROM in_period

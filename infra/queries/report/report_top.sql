@@ -1,13 +1,9 @@
 -- Report: the top 10 artists, tracks and albums of the period by minutes and by plays (a row is in either top 10).
 -- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
-WITH period AS (
-    SELECT CAST(? AS DATE) AS start_day, CAST(? AS DATE) AS end_day
-),
-in_period AS (
-    SELECT l.*
-    FROM listening AS l
-    CROSS JOIN period AS p
-    WHERE CAST(l.ended_at AS DATE) BETWEEN p.start_day AND p.end_day
+WITH in_period AS (
+    SELECT *
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
 ),
 items AS (
     SELECT 'artist' AS kind, artist_name AS name, CAST(NULL AS VARCHAR) AS artist_name,
