@@ -4,7 +4,7 @@
 WITH plays AS (
     SELECT
         'track' AS kind,
-        coalesce(song_id, concat(artist_name, ' - ', track_name)) AS item,
+        coalesce(song_id, artist_name || ' - ' || track_name) AS item,
         track_name AS name,
         artist_name,
         ended_at
