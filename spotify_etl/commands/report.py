@@ -88,6 +88,8 @@ def _zone(name: str | None, settings: EnvironmentSettings | None) -> ZoneInfo:
 
 def athena_runner(settings: EnvironmentSettings) -> AthenaQueries:
     """The environment's Athena workgroup and Glue database (named as the CDK app names them)."""
+    # Imported here, not at the top: infra.naming loads aws_cdk (about a second), which a
+    # report of the local lake does not need. No cycle: neither module imports this one.
     import boto3
 
     from infra.naming import glue_database_name, resource_prefix
