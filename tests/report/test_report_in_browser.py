@@ -77,3 +77,20 @@ def test_the_page_is_self_contained(demo_report) -> None:
     ours = text.replace(get_plotlyjs(), "")
     assert re.findall(r"<(?:script|link|img|iframe)[^>]*(?:src|href)=", ours) == []
     assert 'name="viewport"' in ours
+
+
+PHONE_WIDTH = 390
+
+
+def test_the_report_fits_a_phone(demo_report) -> None:
+    _, html_file = demo_report
+    with offline_page(PHONE_WIDTH, 844) as (page, log):
+        open_report(page, html_file)
+        page_width = page.evaluate("() => document.documentElement.scrollWidth")
+        chart_widths = page.evaluate("() => Array.from(document.querySelectorAll("
+                                     "'.js-plotly-plot')).map(d => d.getBoundingClientRect()"
+                                     ".right)")
+        page.screenshot(path=str(ARTIFACTS / "report-demo-phone.png"), full_page=True)
+    assert page_width == PHONE_WIDTH  # nothing scrolls sideways
+    assert chart_widths and max(chart_widths) <= PHONE_WIDTH
+    assert log.console_errors == [] and log.network_requests == []
