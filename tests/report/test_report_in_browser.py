@@ -38,6 +38,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         with contextlib.redirect_stdout(output):
             assert main(["run-local", "--lake", "lake"]) == 0
     assert f"Listening report: {folder / 'report.html'}" in output.getvalue()
+    ARTIFACTS.mkdir(exist_ok=True)
     return folder / "lake", folder / "report.html"
 
 
@@ -50,7 +51,6 @@ def _table(page, query: str, caption: str) -> list[list[str]]:
 
 def test_the_demo_report_draws_offline_and_shows_the_queries_numbers(demo_report) -> None:
     lake, html_file = demo_report
-    ARTIFACTS.mkdir(exist_ok=True)
     with offline_page() as (page, log):
         open_report(page, html_file)
         marks = chart_marks(page)
