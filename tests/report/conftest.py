@@ -40,6 +40,7 @@ PLAYS = [
 def export_listening(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     """An empty lake whose `listening` is a table holding PLAYS (as issue 20's view would)."""
     connection = open_lake(tmp_path)
+    connection.execute("DROP VIEW IF EXISTS listening")  # the lake's own, once it has one
     connection.execute(f"CREATE TABLE listening ({LISTENING_COLUMNS})")
     for (ended, ms, kind, song, track, artist, album, show, reason, skipped,
          origin) in PLAYS:

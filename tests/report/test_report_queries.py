@@ -20,7 +20,6 @@ from infra.named_queries import (
 from spotify_etl.report.period import Period
 from spotify_etl.report.queries import LakeQueries, report_queries, run_all
 from spotify_etl.report.sections import build_sections, heatmap
-from spotify_etl.standins.duckdb_athena import open_lake
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
@@ -114,10 +113,8 @@ def test_listening_gaps_follow_the_pipelines_rule(tmp_path: Path) -> None:
             {"run_at": run_at, "stage": "extract", "source": "recently-played",
              "outcome": outcome, "items": items, "error": "boom" if items is None else None,
              "recorded_at": run_at}) + "\n", encoding="utf-8")
-    connection = open_lake(tmp_path)
-    connection.execute("CREATE TABLE listening AS SELECT * FROM (SELECT 1) WHERE false")
     query = report_queries()["report_listening_gaps"]
-    found = LakeQueries(tmp_path, connection).run(query, MARCH)
+    found = LakeQueries(tmp_path).run(query, MARCH)
     assert [(r["run_at"], r["finding"]) for r in found] == [
         (datetime(2026, 3, 2, 18, 10), "possible gap: 50 plays newer than the cursor"),
         (datetime(2026, 3, 4, 18, 10), "dead_lettered")]
