@@ -24,6 +24,7 @@ from bench import (
     figures,
     import_bench,
     listening_bench,
+    report_bench,
     scale_bench,
     storage,
     suite_bench,
@@ -40,6 +41,7 @@ from bench.report import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "import",
+              "report",
               "suite")
 
 
@@ -87,6 +89,7 @@ TARGETS = {
     "scale": scale_bench.TARGETS,
     "listening": listening_bench.TARGETS,
     "import": import_bench.TARGETS,
+    "report": report_bench.TARGETS,
     "suite": (),
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
@@ -139,6 +142,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
         "import": ("History import", lambda: import_bench.to_section(
             import_bench.run(work, options.runs), options.runs,
             contract.HISTORY_IMPORT_MEMORY_MB, contract.HISTORY_IMPORT_TIMEOUT_SECONDS)),
+        "report": ("Listening report", lambda: report_bench.to_section(
+            report_bench.run(work, options.runs))),
         "suite": ("Development loop", lambda: suite_bench.to_section(
             suite_bench.run(REPO_ROOT))),
     }

@@ -12,6 +12,12 @@ def resource_prefix(settings: EnvironmentSettings) -> str:
     return f"spotify-etl-{settings.name}"
 
 
+def glue_database_name(settings: EnvironmentSettings) -> str:
+    """`spotify_etl_<env>`: the Glue database of the catalog's tables (Athena's default
+    database for the environment's queries)."""
+    return resource_prefix(settings).replace("-", "_")
+
+
 def data_lake_bucket_name(stack: cdk.Stack, settings: EnvironmentSettings) -> str:
     """`spotify-etl-<env>-<account>-<region>`, computable in any stack of the environment.
 

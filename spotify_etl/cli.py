@@ -18,7 +18,8 @@ from spotify_runtime.logs import quiet_sdk_loggers
 from spotify_etl.errors import CliError
 from spotify_etl.messages import one_line
 
-COMMANDS = ("extract", "transform", "auth", "run_local", "query", "import_history")
+COMMANDS = ("extract", "transform", "auth", "run_local", "query", "import_history",
+            "report")
 COMMAND_MODULES = {"import": "import_history"}
 """Commands whose name is not a module name (`import` is a Python keyword)."""
 LOCAL_QUIET_LOGGERS = ("moto", "werkzeug", "filelock", "asyncio")

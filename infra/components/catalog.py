@@ -36,7 +36,7 @@ from infra.constructs.keys import environment_key
 from infra.constructs.nag import acknowledge_wildcard_resource
 from infra.constructs.retention import log_retention, removal_policy
 from infra.constructs.stable_ids import keep_logical_id
-from infra.naming import resource_prefix, stack_instance_suffix
+from infra.naming import glue_database_name, resource_prefix, stack_instance_suffix
 
 CRAWLER_TABLE_ACTIONS = [
     "glue:GetTable",
@@ -81,7 +81,7 @@ class Catalog(Construct):
         super().__init__(scope, construct_id)
         self._stack = cdk.Stack.of(self)
         prefix = resource_prefix(settings)
-        self.database_name = database_name = prefix.replace("-", "_")
+        self.database_name = database_name = glue_database_name(settings)
         self.database = database = glue.Database(
             self,
             "Database",

@@ -12,7 +12,7 @@ catalog's views (`listening`) are created over them from the very SQL Athena's v
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,10 +136,14 @@ def open_lake(
     return connection
 
 
-def run_sql(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
-    """Run one statement; LakeQueryError carries the engine's message if it fails."""
+def run_sql(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()
+) -> QueryResult:
+    """Run one statement (its `?` markers bound to `parameters`, as Athena's execution
+    parameters are); LakeQueryError carries the engine's message if it fails."""
     try:
-        cursor = connection.execute(sql)
+        cursor = connection.execute(sql, list(parameters)) if parameters else (
+            connection.execute(sql))
         if cursor is None:  # DuckDB returns no cursor for blanks and comments
             raise LakeQueryError("no statement (only blanks or comments)")
         columns = [column[0] for column in cursor.description or []]

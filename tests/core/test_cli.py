@@ -15,8 +15,10 @@ def registered(parser: argparse.ArgumentParser) -> set[str]:
     [
         (["transform", "x.json", "--out", "d"], {"transform"}),
         (["-v", "run-local"], {"run-local"}),
-        (["--help"], {"extract", "transform", "auth", "run-local", "query", "import"}),
-        (["bogus"], {"extract", "transform", "auth", "run-local", "query", "import"}),
+        (["--help"], {"extract", "transform", "auth", "run-local", "query", "import",
+                     "report"}),
+        (["bogus"], {"extract", "transform", "auth", "run-local", "query", "import",
+                     "report"}),
         (["import", "x.zip"], {"import"}),
     ],
 )
@@ -28,6 +30,7 @@ def test_an_unknown_command_lists_the_known_ones(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["bogus"])
     assert exit_info.value.code == 2
-    assert "choose from 'extract', 'transform', 'auth', 'run-local', 'query', 'import'" in (
+    known = "'extract', 'transform', 'auth', 'run-local', 'query', 'import', 'report'"
+    assert f"choose from {known}" in (
         capsys.readouterr().err
     )

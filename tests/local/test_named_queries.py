@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.named_queries import (
+    REPORT_QUERIES_DIR,
     UnknownQueryError,
     get_named_query,
     load_named_queries,
@@ -57,7 +58,8 @@ DUCKDB_ONLY = {
 }
 
 
-@pytest.mark.parametrize("query", load_named_queries(), ids=lambda query: query.name)
+@pytest.mark.parametrize("query", [*load_named_queries(), *load_named_queries(REPORT_QUERIES_DIR)],
+                         ids=lambda query: query.name)
 def test_named_queries_avoid_duckdb_only_syntax(query) -> None:
     sql = "\n".join(line.split("--")[0] for line in query.sql.splitlines()).lower()
     found = [why for pattern, why in DUCKDB_ONLY.items() if re.search(pattern, sql)]
