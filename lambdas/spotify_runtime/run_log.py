@@ -39,11 +39,12 @@ DuckDB both read as a `timestamp` (UTC, no zone suffix)."""
 
 EXTRACT = "extract"
 TRANSFORM = "transform"
+HISTORY_IMPORT = "import"
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("run_at", "timestamp", "The run's scheduled time (UTC): names the run."),
-    ("stage", "string", "`extract` (one handling of a source's queue message) or `transform` "
-                        "(one raw file)."),
+    ("stage", "string", "`extract` (one handling of a source's queue message), `transform` "
+                        "(one raw file) or `import` (one upload of the personal-data export)."),
     ("source", "string", "The source, `type:id` (or `saved-tracks`, `recently-played`)."),
     ("outcome", "string", "extract: landed, deferred, retry_scheduled, paced_out, "
                           "dead_lettered, not_started, returned; transform: processed, "
@@ -58,13 +59,18 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("rate_limited", "bigint", "429 answers Spotify gave this handling."),
     ("duration_ms", "bigint", "How long the handling took, in milliseconds."),
     ("raw_key", "string", "The source's raw object key (under raw/to_process/)."),
-    ("rows", "map<string,bigint>", "transform: rows written per table."),
-    ("skipped", "map<string,bigint>", "transform: items that produced no row, per reason."),
+    ("rows", "map<string,bigint>", "transform: rows written per table; import: files, "
+                                   "imported, already_present, months."),
+    ("skipped", "map<string,bigint>", "transform: items that produced no row, per reason; "
+                                      "import: rows skipped, per reason."),
     ("recorded_at", "timestamp", "When the row was written (UTC)."),
+    ("covered_from", "timestamp", "import: the end of the first play the upload holds (UTC)."),
+    ("covered_to", "timestamp", "import: the end of its last play (UTC); the named query "
+                                "history_imports counts the API plays in that range."),
 )
 """(name, Glue type, description) of each column, in order; `run_date` is the partition."""
-DESCRIPTION = ("The run log: one row per handling of a source's extract message and one per "
-               "raw file transformed.")
+DESCRIPTION = ("The run log: one row per handling of a source's extract message, one per "
+               "raw file transformed and one per upload of the personal-data export imported.")
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -93,12 +99,15 @@ class RunRecord:
     rows: dict[str, int] | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    covered_from: datetime | None = None
+    covered_to: datetime | None = None
 
     def as_row(self) -> dict[str, Any]:
         """The JSON object written: every column of `COLUMNS`, timestamps as text."""
         row = asdict(self)
-        row["run_at"] = format_timestamp(self.run_at)
-        row["recorded_at"] = format_timestamp(self.recorded_at)
+        for name in ("run_at", "recorded_at", "covered_from", "covered_to"):
+            moment = getattr(self, name)
+            row[name] = format_timestamp(moment) if moment is not None else None
         return {name: row[name] for name, _type, _description in COLUMNS}
 
 

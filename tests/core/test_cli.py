@@ -15,8 +15,11 @@ def registered(parser: argparse.ArgumentParser) -> set[str]:
     [
         (["transform", "x.json", "--out", "d"], {"transform"}),
         (["-v", "run-local"], {"run-local"}),
-        (["--help"], {"extract", "transform", "auth", "run-local", "query"}),
-        (["bogus"], {"extract", "transform", "auth", "run-local", "query"}),
+        (["--help"], {"extract", "transform", "auth", "run-local", "query", "import",
+                     "report"}),
+        (["bogus"], {"extract", "transform", "auth", "run-local", "query", "import",
+                     "report"}),
+        (["import", "x.zip"], {"import"}),
     ],
 )
 def test_only_the_named_subcommand_is_loaded(argv, expected):
@@ -27,6 +30,7 @@ def test_an_unknown_command_lists_the_known_ones(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["bogus"])
     assert exit_info.value.code == 2
-    assert "choose from 'extract', 'transform', 'auth', 'run-local', 'query'" in (
+    known = "'extract', 'transform', 'auth', 'run-local', 'query', 'import', 'report'"
+    assert f"choose from {known}" in (
         capsys.readouterr().err
     )
