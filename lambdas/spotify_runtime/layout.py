@@ -76,14 +76,9 @@ def failed_import_key(key: str) -> str:
     return IMPORTS_FAILED + key[len(IMPORTS):]
 
 
-TABLES = (
-    "songs", "albums", "artists", "playlist_tracks", "plays", "top_tracks", "top_artists",
-    "saved_albums", "followed_artists", "playlists",
-)
-"""The tables the transform writes, one folder (and one Glue table) each under PROCESSED."""
-
 RAW_IMPORTS = RAW_TO_PROCESS + "tutorial/"
-"""Raw files brought from the seed tutorial (README, "Migrating"): one folder, any file name."""
+"""Raw files brought from the tutorial this project started from (docs/migrating.md): one folder,
+any file name."""
 
 RAW_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -212,8 +207,7 @@ def processed_file_stem(key: str) -> str:
 
 
 def processed_key(table: str, snapshot_date: date, key: str) -> str:
-    """Key of one table of a raw file: processed/<table>/snapshot_date=<d>/<stem>.parquet."""
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}")
+    """Key of one table of a raw file: processed/<table>/snapshot_date=<d>/<stem>.parquet
+    (`table` one of `transform.tables.TABLES`)."""
     return (f"{PROCESSED}{table}/snapshot_date={snapshot_date.isoformat()}/"
             f"{processed_file_stem(key)}.parquet")

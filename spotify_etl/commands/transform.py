@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from spotify_runtime.transform.errors import InvalidRawFileError
-from spotify_runtime.transform.pipeline import (
+from spotify_runtime.transform.raw_to_parquet import (
     TransformedFile,
     source_run_key,
     transform_raw_file,

@@ -19,7 +19,8 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from spotify_runtime.layout import PROCESSED, TABLES
+from spotify_runtime.layout import PROCESSED
+from spotify_runtime.transform.tables import TABLES
 
 from infra.catalog_tables import (
     JSON_LINES,
@@ -54,13 +55,6 @@ class QueryResult:
     def as_dicts(self) -> list[dict[str, Any]]:
         """The rows as dictionaries keyed by column name."""
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
-
-def table_schemas() -> dict[str, pa.Schema]:
-    """The transform's Arrow schema of each table (without the partition column)."""
-    from spotify_runtime.transform.tables import SCHEMAS
-
-    return dict(SCHEMAS)
 
 
 def _sql_string(text: str) -> str:

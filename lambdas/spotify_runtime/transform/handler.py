@@ -11,51 +11,23 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-import time
 from typing import Any
 
-import boto3
-
-from spotify_runtime import metrics
+from spotify_runtime import container, metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.logs import configure_logging, required_env
-from spotify_runtime.run_log import S3RunRecorder
 from spotify_runtime.transform.events import (
     is_sqs_event,
     raw_objects,
     sqs_message_event,
 )
 from spotify_runtime.transform.no_pandas import keep_pandas_out
-from spotify_runtime.transform.run_record import record_outcome
-from spotify_runtime.transform.service import process_raw_object
+from spotify_runtime.transform.raw_object import Outcome, process_raw_object
 
 LOG = logging.getLogger(__name__)
 
 if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # a Lambda container runs only this handler
     keep_pandas_out()
-
-
-class _Container(threading.local):
-    # One S3 client per container, made on first use. The local event source runs each
-    # concurrent container in a thread of its own, so each thread gets its own (from its own
-    # session: creating clients from boto3's shared default session is not thread-safe).
-    s3: Any = None
-
-
-_CONTAINER = _Container()
-
-
-def container_s3() -> Any:
-    """This container's S3 client (standard AWS configuration: `AWS_ENDPOINT_URL` works)."""
-    if _CONTAINER.s3 is None:
-        _CONTAINER.s3 = boto3.session.Session().client("s3")
-    return _CONTAINER.s3
-
-
-def forget_container() -> None:
-    """Drop this container's client (the local run starts new containers per run)."""
-    _CONTAINER.s3 = None
 
 
 def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict[str, Any]:
@@ -67,12 +39,13 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     """
     configure_logging()
     bucket = required_env(ENV_DATA_BUCKET)
-    s3 = s3 or container_s3()
+    s3 = s3 or container.aws_client("s3")
     if not isinstance(event, dict):
         LOG.warning("dropping an event that is not a JSON object")
         return {"results": []}
-    if not is_sqs_event(event):
-        return {"results": _transform(s3, event, bucket)}
+    if not is_sqs_event(event):  # invoked directly: errors raise
+        return {"results": [_result(process_raw_object(s3, ref.bucket, ref.key), ref.bucket)
+                            for ref in raw_objects(event, bucket)]}
     results: list[dict[str, Any]] = []
     failures: list[dict[str, str]] = []
     for record in event["Records"]:
@@ -80,7 +53,8 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
         if message_event is None:
             continue  # dropped (logged): another delivery would not make it readable
         try:
-            results += _transform(s3, message_event, bucket)
+            results += [_result(process_raw_object(s3, ref.bucket, ref.key), ref.bucket)
+                        for ref in raw_objects(message_event, bucket)]
         except Exception:
             LOG.exception("raw file of message %s failed; it stays on the queue",
                           record.get("messageId"))
@@ -89,13 +63,6 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     return {"results": results, "batchItemFailures": failures}
 
 
-def _transform(s3: Any, event: dict[str, Any], bucket: str) -> list[dict[str, Any]]:
-    results = []
-    for ref in raw_objects(event, bucket):
-        began = time.monotonic()
-        outcome = process_raw_object(s3, ref.bucket, ref.key)
-        duration_ms = round((time.monotonic() - began) * 1000)
-        record_outcome(S3RunRecorder(s3, ref.bucket), ref.bucket, outcome, duration_ms)
-        results.append({"bucket": ref.bucket, "key": outcome.key, "status": outcome.status,
-                        **outcome.summary})
-    return results
+def _result(outcome: Outcome, bucket: str) -> dict[str, Any]:
+    """The handler's answer for one raw file."""
+    return {"bucket": bucket, "key": outcome.key, "status": outcome.status, **outcome.summary}

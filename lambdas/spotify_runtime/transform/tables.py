@@ -2,16 +2,15 @@
 
 Each table is a pyarrow schema whose fields carry a one-line description (field metadata,
 also stored in the Parquet files). `docs/tables.md` is generated from here (`render_markdown`)
-and a test keeps it in sync. Column names follow the seed tutorial where it had them, so
-existing Athena queries keep working. `snapshot_date` is the hive partition (the folder
-`snapshot_date=YYYY-MM-DD`), not a column inside the files.
+and a test keeps it in sync. Column names follow the tutorial this project started from
+(docs/migrating.md) where it had them, so existing Athena queries keep working.
+`snapshot_date` is the hive partition (the folder `snapshot_date=YYYY-MM-DD`), not a column
+inside the files.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
-
-from spotify_runtime.layout import TABLES
 
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
 """All timestamps: UTC, millisecond precision."""
@@ -72,7 +71,8 @@ ARTISTS = pa.schema([
             unique=True),
     _column("artist_name", pa.string(), "Artist name, exactly as Spotify returned it."),
     _column("external_url", pa.string(),
-            "open.spotify.com URL of the artist (the seed wrote the API href here).", False),
+            "open.spotify.com URL of the artist (the tutorial this project started from "
+            "wrote the API href here).", False),
 ])
 
 PLAYLIST_TRACKS = pa.schema([
@@ -151,7 +151,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     "followed_artists": FOLLOWED_ARTISTS,
     "playlists": PLAYLISTS,
 }
-assert tuple(SCHEMAS) == TABLES, "tables.SCHEMAS must match layout.TABLES"
+TABLES = tuple(SCHEMAS)
+"""The tables the transform writes, in order: one folder each under `layout.PROCESSED` and one
+Glue table each (infra/catalog_tables.py)."""
 assert all(SCHEMAS[table].field(column).nullable
            for table, columns in DEV_MODE_NULL_COLUMNS.items() for column in columns), (
     "a column development mode empties must be nullable")
