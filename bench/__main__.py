@@ -25,6 +25,7 @@ from bench import (
     storage,
     suite_bench,
     transform_bench,
+    year_bench,
 )
 from bench.report import (
     Section,
@@ -36,7 +37,9 @@ from bench.report import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "suite")
+BENCHMARKS = (
+    "transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "year", "suite",
+)
 
 
 def _int_list(text: str) -> list[int]:
@@ -63,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="playlist sizes for the request-count benchmark")
     parser.add_argument("--scale-sources", type=int, default=1_000)
     parser.add_argument("--scale-rate", type=int, default=100, help="requests per 30 s")
+    parser.add_argument("--year-quick", action="store_true",
+                        help="simulate a few days instead of a year (the smoke test)")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / ".work",
                         help="scratch directory (inputs are generated once and kept here)")
     parser.add_argument("--doc", type=Path,
@@ -82,6 +87,7 @@ TARGETS = {
     "e2e": (),
     "scale": scale_bench.TARGETS,
     "listening": listening_bench.TARGETS,
+    "year": year_bench.TARGETS,
     "suite": (),
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
@@ -131,6 +137,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             scale_bench.run(options.scale_sources, options.scale_rate))),
         "listening": ("Listening history", lambda: listening_bench.to_section(
             listening_bench.run(work))),
+        "year": ("A year of runs", lambda: year_bench.to_section(year_bench.run(
+            work, year_bench.QUICK if options.year_quick else year_bench.YearShape()))),
         "suite": ("Development loop", lambda: suite_bench.to_section(
             suite_bench.run(REPO_ROOT))),
     }
