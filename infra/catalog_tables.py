@@ -21,8 +21,6 @@ from spotify_runtime import layout, run_log
 PARQUET = "parquet"
 JSON_LINES = "json"
 SNAPSHOT_PARTITION = "snapshot_date"
-PROJECTION_START = "2020-01-01"
-"""First day partition projection considers (the seed tutorial's data starts after it)."""
 
 
 @dataclass(frozen=True)

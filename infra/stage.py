@@ -39,9 +39,8 @@ class SpotifyEtlStage(cdk.Stage):
             self,
             "Catalog",
             settings=settings,
-            alert_topic=self.ingest.alert_topic,
             description="spotify-etl: Glue catalog and Athena workgroup",
         )
         # Both read the bucket IngestStack creates.
         self.transform.add_stack_dependency(self.ingest, "reads and writes the data-lake bucket")
-        self.catalog.add_stack_dependency(self.ingest, "crawls and queries the data-lake bucket")
+        self.catalog.add_stack_dependency(self.ingest, "queries the data-lake bucket")

@@ -13,7 +13,7 @@ ALLOWED_PREFIXES = (
     layout.RAW_PROCESSED,
     layout.RAW_FAILED,
     layout.PROCESSED,
-    layout.RUN_LOG,  # the crawler reads it; writers hold only their own names (below)
+    layout.RUN_LOG,  # writers hold only their own names (below)
     layout.run_log_prefix("extract"),
     layout.run_log_prefix("transform"),
 )
