@@ -6,11 +6,11 @@ serving the demo's sample data (one per demo source; `my-playlists` expands to t
 playlist). Each simulated run then re-dates them: a daily run at 06:00 writes every source's
 envelope with that run's time, and each hourly listening run writes a recently-played envelope
 holding the plays of the hour before it (tracks taken in turn from the sample history, played_at
-moved into that hour, named by the cursor as the worker names it). Every raw file goes through
-the deployed transform handler (`spotify_runtime.transform.handler.handler`, one S3 Object Created
-event per file, as the queue delivers them) over `FolderS3`, an S3 client on the lake folder;
-the extraction's run-log row goes through the worker's recorder. So the lake holds whatever the
-transform writes today, with no copying of files.
+moved into that hour, named by the cursor as the worker names it). Every raw file goes through the
+deployed transform handler (`spotify_runtime.transform.handler.handler`, one queued Object Created
+event per file, in an SQS batch of one as the event source delivers them) over `FolderS3`, an S3
+client on the lake folder; the extraction's run-log row goes through the worker's recorder. So the
+lake holds whatever the transform writes today, with no copying of files.
 
 The reference is the same lake rewritten with every partition folder's files concatenated into
 one (Parquet row groups concatenated; JSON lines appended): same rows, one file per table and
@@ -244,14 +244,22 @@ def _land(s3: FolderS3, source: Source, key: str, body: bytes, run_at: datetime,
     S3RunRecorder(s3, BUCKET).record(
         RunRecord(run_at=run_at, stage=EXTRACT, source=str(source), outcome="landed",
                   items=items, requests=1, duration_ms=0, raw_key=key),
-        discriminator=f"{key}/1",
+        f"{key}/1",  # one delivery of the source's message
     )
-    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                          "s3": {"bucket": {"name": BUCKET}, "object": {"key": key}}}]}
-    result = handler(event, s3=s3)
+    result = handler(_queued_event(key), s3=s3)
     statuses = {item["status"] for item in result["results"]}
-    if statuses != {"processed"}:
-        raise RuntimeError(f"{key}: the transform answered {result['results']}")
+    if statuses != {"processed"} or result["batchItemFailures"]:
+        raise RuntimeError(f"{key}: the transform answered {result}")
+
+
+def _queued_event(key: str) -> dict[str, Any]:
+    """The transform queue's batch of one: the bucket's Object Created event for `key`, as the
+    EventBridge rule puts it on the queue and the event source delivers it."""
+    created = {"source": "aws.s3", "detail-type": "Object Created",
+               "detail": {"bucket": {"name": BUCKET}, "object": {"key": key}}}
+    return {"Records": [{"eventSource": "aws:sqs", "messageId": f"message-{key}",
+                         "attributes": {"ApproximateReceiveCount": "1"},
+                         "body": json.dumps(created)}]}
 
 
 def simulate_year(lake: Path, templates: list[RawTemplate], shape: YearShape
