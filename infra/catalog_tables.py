@@ -3,8 +3,10 @@ the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.p
 
 - Every table of `layout.TABLES` from `transform/tables.py` (Parquet under `processed/<table>/`,
   partition `snapshot_date`), with no per-table code: a table added there is catalogued here.
-- The run log `pipeline_runs` from `run_log.COLUMNS` (JSON lines under `pipeline_runs/`,
-  partition `run_date`).
+- The run log `pipeline_runs` from `run_log.COLUMNS` (Parquet under `pipeline_runs/`, partition
+  `run_date`).
+
+Every table is Parquet (docs/storage.md: one object per table and day).
 
 Types are Glue (Hive DDL) type names, which Athena applies when it reads the files; `duckdb_type`
 gives the local equivalent, so a query meets the same types in both engines.
@@ -19,7 +21,6 @@ import pyarrow as pa
 from spotify_runtime import layout, run_log
 
 PARQUET = "parquet"
-JSON_LINES = "json"
 SNAPSHOT_PARTITION = "snapshot_date"
 PROJECTION_START = "2020-01-01"
 """First day partition projection considers (the seed tutorial's data starts after it)."""
@@ -145,7 +146,7 @@ def run_log_table() -> TableDefinition:
         name=run_log.TABLE,
         description=run_log.DESCRIPTION,
         prefix=layout.RUN_LOG,
-        data_format=JSON_LINES,
+        data_format=PARQUET,
         columns=tuple(ColumnDefinition(name, type_, comment)
                       for name, type_, comment in run_log.COLUMNS),
         partition_key=run_log.PARTITION_COLUMN,

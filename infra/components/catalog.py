@@ -25,7 +25,6 @@ from constructs import Construct
 from spotify_runtime import layout
 
 from infra.catalog_tables import (
-    JSON_LINES,
     PROJECTION_START,
     TableDefinition,
     all_tables,
@@ -166,8 +165,6 @@ class Catalog(Construct):
                         comment=column.comment)
             for column in definition.columns
         ]
-        data_format = (glue.DataFormat.JSON if definition.data_format == JSON_LINES
-                       else glue.DataFormat.PARQUET)
         location = f"s3://{bucket.bucket_name}/{definition.prefix}"
         return glue.S3Table(
             self,
@@ -182,7 +179,7 @@ class Catalog(Construct):
                 glue.Column(name=definition.partition_key, type=glue.Schema.STRING,
                             comment=definition.partition_comment)
             ],
-            data_format=data_format,
+            data_format=glue.DataFormat.PARQUET,
             # SSE-S3 is transparent to readers; `true` would claim client-side (CSE-KMS) data.
             has_encrypted_data=False,
             partition_projection={

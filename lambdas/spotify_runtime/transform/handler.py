@@ -5,6 +5,11 @@ EventBridge Object Created event) and the handler answers with a partial batch r
 message whose file failed stays on the queue for another delivery, then goes to the failure
 queue. An EventBridge event or a classic S3 notification invoked directly is handled too
 (errors raise). Only objects of `DATA_BUCKET` under the raw-key layout are touched.
+
+Every delivery is written to the run log, a repeated one too (`already_done`), as the row of
+that delivery (SQS message id and receive count). When the row cannot be written, the message
+is reported as a batch item failure: its next delivery finds the file archived and records
+itself and, as `unrecorded`, the earlier deliveries with no row (spotify_runtime.run_log).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -20,7 +26,12 @@ import boto3
 from spotify_runtime import metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.logs import configure_logging, required_env
-from spotify_runtime.run_log import S3RunRecorder
+from spotify_runtime.run_log import (
+    RunLogWriteError,
+    S3RunRecorder,
+    delivery_id,
+    earlier_delivery_ids,
+)
 from spotify_runtime.transform.events import (
     is_sqs_event,
     raw_objects,
@@ -72,30 +83,40 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
         LOG.warning("dropping an event that is not a JSON object")
         return {"results": []}
     if not is_sqs_event(event):
-        return {"results": _transform(s3, event, bucket)}
+        return {"results": _transform(s3, event, bucket, None, ())}
     results: list[dict[str, Any]] = []
     failures: list[dict[str, str]] = []
     for record in event["Records"]:
         message_event = sqs_message_event(record) if isinstance(record, dict) else None
         if message_event is None:
             continue  # dropped (logged): another delivery would not make it readable
+        message_id = record.get("messageId", "")
+        receives = record.get("attributes", {}).get("ApproximateReceiveCount", "")
         try:
-            results += _transform(s3, message_event, bucket)
+            results += _transform(s3, message_event, bucket, delivery_id(message_id, receives),
+                                  earlier_delivery_ids(message_id, receives))
+        except RunLogWriteError:
+            LOG.warning("message %s: its run-log row could not be written; it stays on the "
+                        "queue so that its next delivery records it", message_id)
+            failures.append({"itemIdentifier": message_id})
         except Exception:
-            LOG.exception("raw file of message %s failed; it stays on the queue",
-                          record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
+            LOG.exception("raw file of message %s failed; it stays on the queue", message_id)
+            failures.append({"itemIdentifier": message_id})
             metrics.emit(metrics.RAW_FILE_FAILURES, 1, bucket=bucket)
     return {"results": results, "batchItemFailures": failures}
 
 
-def _transform(s3: Any, event: dict[str, Any], bucket: str) -> list[dict[str, Any]]:
+def _transform(s3: Any, event: dict[str, Any], bucket: str, record_id: str | None,
+               earlier_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Handle the event's raw objects; `record_id` names the run-log row (None: the raw key,
+    for a direct invocation)."""
     results = []
     for ref in raw_objects(event, bucket):
         began = time.monotonic()
         outcome = process_raw_object(s3, ref.bucket, ref.key)
         duration_ms = round((time.monotonic() - began) * 1000)
-        record_outcome(S3RunRecorder(s3, ref.bucket), ref.bucket, outcome, duration_ms)
+        record_outcome(S3RunRecorder(s3, ref.bucket), ref.bucket, outcome, duration_ms,
+                       record_id or ref.key, earlier_ids)
         results.append({"bucket": ref.bucket, "key": outcome.key, "status": outcome.status,
                         **outcome.summary})
     return results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from spotify_runtime.contract import (
 from spotify_runtime.layout import RAW_TIMESTAMP_FORMAT, relative_raw_key
 from spotify_runtime.run_log import TRANSFORM, RunRecord, RunRecorder
 from spotify_runtime.sources import USER_KEY_ID
-from spotify_runtime.transform.service import ALREADY_DONE, PROCESSED, Outcome
+from spotify_runtime.transform.service import PROCESSED, Outcome
 
 
 def source_and_run(key: str, snapshot_date: str | None) -> tuple[str, datetime]:
@@ -61,17 +62,19 @@ def run_record(outcome: Outcome, duration_ms: int) -> RunRecord:
 
 
 def record_outcome(
-    recorder: RunRecorder | None, bucket: str, outcome: Outcome, duration_ms: int
-) -> RunRecord | None:
-    """Write the file's run-log row and emit its metrics; nothing for a repeated delivery
-    (`already_done`: its row was written by the delivery that did the work)."""
-    if outcome.status == ALREADY_DONE:
-        return None
+    recorder: RunRecorder | None, bucket: str, outcome: Outcome, duration_ms: int,
+    record_id: str, earlier_ids: Sequence[str] = (),
+) -> RunRecord:
+    """Write the delivery's run-log row (as `record_id`, with `unrecorded` rows for those of
+    `earlier_ids` that have none) and emit the file's metrics. Raises RunLogWriteError when the
+    row cannot be written."""
     row = run_record(outcome, duration_ms)
-    if recorder is not None:
-        recorder.record(row, outcome.key)
+    # Metrics first: a delivery whose row fails is redelivered as `already_done`, which emits
+    # none, so the file still counts once.
     if outcome.status == PROCESSED:
         day = int(str(outcome.summary["snapshot_date"]).replace("-", ""))
         metrics.emit_record({METRIC_RAW_FILES_TRANSFORMED: 1}, bucket=bucket)
         metrics.emit_record({METRIC_LATEST_SNAPSHOT_DATE: day}, bucket=bucket, unit="None")
+    if recorder is not None:
+        recorder.record(row, record_id, earlier_ids)
     return row

@@ -6,15 +6,17 @@
    there, an earlier delivery finished (succeed, do nothing); not there, a 403 is a real denial
    (raise) and a 404 a file deleted by hand (logged, nothing to do).
 2. Build and serialize every table in memory (bad input stops here, before any write).
-3. Write every table to `processed/...`; if a write fails, remove what this attempt wrote
-   (best effort) and raise: the raw object stays and Lambda retries.
+3. Put every table's rows into its partition object (`processed/<table>/snapshot_date=<d>/
+   <table>.parquet`) as this file's source, under S3 conditional writes (docs/storage.md); if a
+   write fails, take this file's rows out of the partitions already written (best effort) and
+   raise: the raw object stays and Lambda retries.
 4. Only then copy the raw object to `raw/processed/<rel>` and delete the original.
 
 Bad input (not JSON, not an accepted shape, missing fields) moves the raw object to
 `raw/failed/<rel>` with `<rel>.<failed at>.error.json` beside it (never replacing an older
 report) and emits the RawFilesQuarantined metric;
-the invocation succeeds so it is not retried forever. Output names are deterministic, so a
-retry or a re-delivered event overwrites instead of duplicating.
+the invocation succeeds so it is not retried forever. A file's rows are named by its raw key in
+each partition, so a retry or a re-delivered event replaces them instead of duplicating.
 """
 
 from __future__ import annotations
@@ -30,8 +32,14 @@ from botocore.exceptions import ClientError
 from spotify_runtime import metrics
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import error_report_key, failed_raw_key, processed_raw_key
+from spotify_runtime.partition_files import (
+    ObjectStore,
+    S3ObjectStore,
+    remove_source,
+    replace_source_rows,
+)
 from spotify_runtime.transform.errors import InvalidRawFileError
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.pipeline import TransformedFile, transform_raw_file
 
 LOG = logging.getLogger(__name__)
 
@@ -81,7 +89,7 @@ def process_raw_object(s3: Any, bucket: str, key: str) -> Outcome:
         )
     except InvalidRawFileError as error:
         return _quarantine(s3, bucket, key, error)
-    written = _write_all(s3, bucket, transformed.outputs)
+    written = write_partitions(S3ObjectStore(s3, bucket), transformed)
     _move(s3, bucket, key, processed_raw_key(key))
     summary = {**transformed.summary(), "outputs": written}
     LOG.info("transformed s3://%s/%s: %s", bucket, key, json.dumps(summary))
@@ -102,21 +110,21 @@ def _archived(s3: Any, bucket: str, key: str) -> bool:
     return False
 
 
-def _write_all(s3: Any, bucket: str, outputs: dict[str, bytes]) -> list[str]:
+def write_partitions(store: ObjectStore, transformed: TransformedFile) -> list[str]:
+    """Make `transformed`'s rows its source's rows in each partition object; on a failure, take
+    them out of the partitions already written (best effort: a retry writes them all again) and
+    raise. Returns the partition keys."""
     written: list[str] = []
     try:
-        for out_key, body in outputs.items():
-            s3.put_object(Bucket=bucket, Key=out_key, Body=body,
-                          ContentType="application/vnd.apache.parquet")
-            written.append(out_key)
+        for key, table in transformed.tables.items():
+            replace_source_rows(store, key, transformed.source, table)
+            written.append(key)
     except Exception:
-        # Leave no half set of tables behind for a file that stays in to_process (best effort:
-        # a retry overwrites the same keys anyway).
-        for out_key in written:
+        for key in written:
             try:
-                s3.delete_object(Bucket=bucket, Key=out_key)
-            except ClientError:
-                LOG.warning("could not remove partial output s3://%s/%s", bucket, out_key)
+                remove_source(store, key, transformed.source)
+            except Exception:  # the retry of the whole file rewrites the same rows anyway
+                LOG.warning("could not take %s out of %s", transformed.source, key)
         raise
     return written
 
