@@ -1,7 +1,7 @@
 """The catalog's table definitions, generated from the runtime's schemas: the one source of both
 the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.py).
 
-- Every table of `layout.TABLES` from `transform/tables.py` (Parquet under `processed/<table>/`,
+- Every table of `transform/tables.py` (`TABLES`) (Parquet under `processed/<table>/`,
   partition `snapshot_date`), with no per-table code: a table added there is catalogued here.
 - The run log `pipeline_runs` from `run_log.COLUMNS` (Parquet under `pipeline_runs/`, partition
   `run_date`).
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 from spotify_runtime import layout, run_log
+from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
 PARQUET = "parquet"
 SNAPSHOT_PARTITION = "snapshot_date"
@@ -118,9 +119,7 @@ def _description(field: pa.Field) -> str:
 
 
 def processed_tables() -> list[TableDefinition]:
-    """One definition per table the transform writes, in `layout.TABLES` order."""
-    from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS
-
+    """One definition per table the transform writes, in `tables.TABLES` order."""
     return [
         TableDefinition(
             name=name,
@@ -136,7 +135,7 @@ def processed_tables() -> list[TableDefinition]:
             partition_comment="UTC day of the snapshot (yyyy-MM-dd): the raw file's extraction "
                               "day.",
         )
-        for name in layout.TABLES
+        for name in TABLES
     ]
 
 

@@ -52,7 +52,7 @@ class TransformStack(cdk.Stack):
         # A re-delivered event names a file an earlier delivery already moved. Whether S3
         # answers that GetObject with 404 or 403 (a ListBucket conditioned on s3:prefix most
         # likely does not make it 404), the transform then lists the exact archived key under
-        # raw/processed/ or raw/failed/ (transform/service.py, _archived): listing those two
+        # raw/processed/ or raw/failed/ (transform/raw_object.py, _archived): listing those two
         # prefixes only, and no read of the archive, is all it takes.
         grant_list(bucket, role, layout.RAW_PROCESSED, layout.RAW_FAILED)
         self.transformation = transformation

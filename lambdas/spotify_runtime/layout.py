@@ -48,12 +48,6 @@ def run_log_prefix(stage: str) -> str:
     a grant on `<this>*` covers that writer's rows and nothing else."""
     return f"{RUN_LOG}run_date=*/{RUN_LOG_WRITERS[stage]}"
 
-TABLES = (
-    "songs", "albums", "artists", "playlist_tracks", "plays", "top_tracks", "top_artists",
-    "saved_albums", "followed_artists", "playlists",
-)
-"""The tables the transform writes, one folder (and one Glue table) each under PROCESSED."""
-
 RAW_IMPORTS = RAW_TO_PROCESS + "tutorial/"
 """Raw files brought from the seed tutorial (README, "Migrating"): one folder, any file name."""
 
@@ -188,18 +182,17 @@ def processed_file_stem(key: str) -> str:
 
 
 def partition_key(table: str, snapshot_date: date) -> str:
-    """The one object of a table and day: processed/<table>/snapshot_date=<d>/<table>.parquet.
+    """The one object of a table and day: processed/<table>/snapshot_date=<d>/<table>.parquet
+    (`table` one of `transform.tables.TABLES`).
 
     Every raw file of that day adds its rows to it as its own source (`processed_file_stem`),
     through `partition_files.replace_source_rows` (docs/storage.md).
     """
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}")
     return f"{PROCESSED}{table}/snapshot_date={snapshot_date.isoformat()}/{table}.parquet"
 
 
 def is_partition_key(key: str) -> bool:
     """Whether `key` is a partition object (`partition_key`), not an old per-raw-file one."""
     parts = key.removeprefix(PROCESSED).split("/")
-    return (key.startswith(PROCESSED) and len(parts) == 3 and parts[0] in TABLES
+    return (key.startswith(PROCESSED) and len(parts) == 3
             and parts[1].startswith("snapshot_date=") and parts[2] == f"{parts[0]}.parquet")

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from spotify_runtime.partition_files import LocalObjectStore, source_rows
 from spotify_runtime.transform.errors import InvalidRawFileError
-from spotify_runtime.transform.pipeline import (
+from spotify_runtime.transform.raw_object import write_partitions
+from spotify_runtime.transform.raw_to_parquet import (
     TransformedFile,
     source_run_key,
     transform_raw_file,
 )
-from spotify_runtime.transform.service import write_partitions
 
 from spotify_etl.errors import CliError
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from spotify_runtime.layout import PROCESSED, TABLES
+from spotify_runtime.layout import PROCESSED
+from spotify_runtime.transform.tables import TABLES
 
 from infra.catalog_tables import (
     ColumnDefinition,

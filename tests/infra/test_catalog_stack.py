@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from spotify_runtime import layout
+from spotify_runtime.transform.tables import TABLES
 
 from infra.constructs.nag import render
 from infra.named_queries import load_named_queries
@@ -18,7 +19,7 @@ def test_crawler_crawls_the_defined_tables_weekly(dev, config):
     assert "S3Targets" not in crawler["Targets"]  # it never makes a table of its own
     (target,) = crawler["Targets"]["CatalogTargets"]
     assert target["DatabaseName"] == "spotify_etl_dev"
-    assert target["Tables"] == [*layout.TABLES, "pipeline_runs"]
+    assert target["Tables"] == [*TABLES, "pipeline_runs"]
     assert crawler["Schedule"]["ScheduleExpression"] == (
         f"cron({config.environments['dev'].crawler_cron})"
     )
@@ -56,7 +57,7 @@ def test_crawler_role_is_least_privilege(dev):
     tables = {r for r in glue_resources if ":table/" in r}
     assert tables == {
         f"arn:<AWS::Partition>:glue:us-east-1:<AWS::AccountId>:table/spotify_etl_dev/{t}"
-        for t in [*layout.TABLES, "pipeline_runs"]
+        for t in [*TABLES, "pipeline_runs"]
     }
     assert all(":catalog" in r or ":database/" in r or ":table/" in r for r in glue_resources)
     log_resources = {r for a, r in allowed if a.startswith("logs:")}

@@ -78,7 +78,7 @@ def test_transform_grants_exactly_its_prefixes(dev):
 
 
 def test_list_bucket_only_on_the_archive_prefixes(dev):
-    # What decides "already processed" (transform/service.py): a listing of the archived key.
+    # What decides "already processed" (transform/raw_object.py): a listing of the archived key.
     statements = function_statements(dev.transform, TRANSFORM)
     (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
     assert listing["Condition"] == {

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from spotify_runtime.layout import raw_key
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 from spotify_runtime.transform.tables import SCHEMAS
 
 PLAYLIST = "37i9dQZF1DXcBWIGoYBM5M"

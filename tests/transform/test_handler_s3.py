@@ -34,7 +34,7 @@ def s3(monkeypatch):
 
 def objects(s3, prefix=""):
     """{key: bytes} of everything under prefix (the run log only when asked for by prefix;
-    tests/transform/test_run_record.py covers it)."""
+    tests/local/test_run_log.py covers it)."""
     keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
         Bucket=BUCKET, Prefix=prefix) for o in page.get("Contents", [])]
     return {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys

@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
-from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -26,20 +24,14 @@ import boto3
 from spotify_runtime import metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.logs import configure_logging, required_env
-from spotify_runtime.run_log import (
-    RunLogWriteError,
-    S3RunRecorder,
-    delivery_id,
-    earlier_delivery_ids,
-)
+from spotify_runtime.run_log import RunLogWriteError, delivery_id, earlier_delivery_ids
 from spotify_runtime.transform.events import (
     is_sqs_event,
     raw_objects,
     sqs_message_event,
 )
 from spotify_runtime.transform.no_pandas import keep_pandas_out
-from spotify_runtime.transform.run_record import record_outcome
-from spotify_runtime.transform.service import process_raw_object
+from spotify_runtime.transform.raw_object import Outcome, process_raw_object
 
 LOG = logging.getLogger(__name__)
 
@@ -82,8 +74,9 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     if not isinstance(event, dict):
         LOG.warning("dropping an event that is not a JSON object")
         return {"results": []}
-    if not is_sqs_event(event):
-        return {"results": _transform(s3, event, bucket, None, ())}
+    if not is_sqs_event(event):  # invoked directly: errors raise
+        return {"results": [_result(process_raw_object(s3, ref.bucket, ref.key), ref.bucket)
+                            for ref in raw_objects(event, bucket)]}
     results: list[dict[str, Any]] = []
     failures: list[dict[str, str]] = []
     for record in event["Records"]:
@@ -93,8 +86,15 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
         message_id = record.get("messageId", "")
         receives = record.get("attributes", {}).get("ApproximateReceiveCount", "")
         try:
-            results += _transform(s3, message_event, bucket, delivery_id(message_id, receives),
-                                  earlier_delivery_ids(message_id, receives))
+            refs = raw_objects(message_event, bucket)
+            for ref in refs:
+                # An EventBridge event names one object; a message naming several (an S3
+                # notification) gives each its own row id.
+                message = message_id if len(refs) == 1 else f"{message_id}:{ref.key}"
+                outcome = process_raw_object(s3, ref.bucket, ref.key,
+                                             delivery_id(message, receives),
+                                             earlier_delivery_ids(message, receives))
+                results.append(_result(outcome, ref.bucket))
         except RunLogWriteError:
             LOG.warning("message %s: its run-log row could not be written; it stays on the "
                         "queue so that its next delivery records it", message_id)
@@ -106,17 +106,6 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     return {"results": results, "batchItemFailures": failures}
 
 
-def _transform(s3: Any, event: dict[str, Any], bucket: str, record_id: str | None,
-               earlier_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Handle the event's raw objects; `record_id` names the run-log row (None: the raw key,
-    for a direct invocation)."""
-    results = []
-    for ref in raw_objects(event, bucket):
-        began = time.monotonic()
-        outcome = process_raw_object(s3, ref.bucket, ref.key)
-        duration_ms = round((time.monotonic() - began) * 1000)
-        record_outcome(S3RunRecorder(s3, ref.bucket), ref.bucket, outcome, duration_ms,
-                       record_id or ref.key, earlier_ids)
-        results.append({"bucket": ref.bucket, "key": outcome.key, "status": outcome.status,
-                        **outcome.summary})
-    return results
+def _result(outcome: Outcome, bucket: str) -> dict[str, Any]:
+    """The handler's answer for one raw file."""
+    return {"bucket": bucket, "key": outcome.key, "status": outcome.status, **outcome.summary}
