@@ -97,7 +97,8 @@ class RunSummary:
     lake_dir: Path
     seeded_objects: int = 0
     written: Counter[str] = field(default_factory=Counter)
-    """New objects in the bucket by top-level folder (raw/processed, processed/songs, ...)."""
+    """Objects the run created or changed, by top-level folder (raw/processed, processed/songs,
+    ...): a table's day object rewritten with more rows counts once."""
     events_delivered: int = 0
     planned: int = 0
     """Messages the planner put on the extract queue."""
@@ -113,7 +114,7 @@ class RunSummary:
     rows: dict[str, int] = field(default_factory=dict)
     """Rows per table in the whole lake, all snapshots."""
     rows_added: Counter[str] = field(default_factory=Counter)
-    """Rows per table in the Parquet files this run wrote."""
+    """Rows per table this run added (its objects' rows less what they held before)."""
     snapshots: list[str] = field(default_factory=list)
     query_results: dict[str, QueryResult] = field(default_factory=dict)
     timings: list[tuple[str, float]] = field(default_factory=list)
@@ -149,7 +150,7 @@ class RunSummary:
 
     @property
     def objects_written(self) -> int:
-        """How many objects the run added to the lake."""
+        """How many objects the run created or changed in the lake."""
         return sum(self.written.values())
 
 
@@ -174,12 +175,22 @@ def _new_containers() -> None:
     forget_transform()
 
 
-def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
+def _changed(staging: Path, lake: Path, key: str, seeded: set[str]) -> bool:
+    """Whether the run created `key` or changed it (a seeded object it rewrote); a seeded
+    object the lake keeps elsewhere (an error report moved back beside its file) is not."""
+    if key not in seeded:
+        return True
+    before = lake / key
+    return before.is_file() and before.read_bytes() != (staging / key).read_bytes()
+
+
+def _rows_added(staging: Path, lake: Path, written: list[str], seeded: set[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for key in new_keys:
+    for key in written:
         if key.startswith(PROCESSED) and key.endswith(".parquet"):
             table = key[len(PROCESSED):].split("/")[0]
-            counts[table] += pq.read_metadata(staging / key).num_rows
+            before = pq.read_metadata(lake / key).num_rows if key in seeded else 0
+            counts[table] += pq.read_metadata(staging / key).num_rows - before
     return counts
 
 
@@ -386,12 +397,11 @@ class _Stages:
         self.stack.callback(shutil.rmtree, staging, ignore_errors=True)
         with self.progress.stage(STAGE_CATALOG) as report:
             s3 = self.local.client("s3")
-            new_keys = [
-                key for key in download_bucket(s3, self.local.bucket, staging)
-                if key not in self.seeded
-            ]
-            self.summary.written = _written_by_folder(new_keys)
-            self.summary.rows_added = _rows_added(staging, new_keys)
+            lake = self.options.lake_dir
+            written = [key for key in download_bucket(s3, self.local.bucket, staging)
+                       if _changed(staging, lake, key, self.seeded)]
+            self.summary.written = _written_by_folder(written)
+            self.summary.rows_added = _rows_added(staging, lake, written, self.seeded)
             _run_queries(staging, self.summary, self.queries)
             report.detail = (
                 f"DuckDB: {len(self.summary.query_results)} named queries, "
