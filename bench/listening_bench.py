@@ -26,7 +26,7 @@ from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.state import DirectoryCursorStore
 from spotify_runtime.layout import RAW_TO_PROCESS, state_key
 from spotify_runtime.sources import Source
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 from bench.report import Section, Target
 

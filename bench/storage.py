@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from spotify_runtime.layout import TABLES
+from spotify_runtime.transform.tables import TABLES
 
 from bench.report import Section, Target
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
-from spotify_runtime.layout import TABLES
+from spotify_runtime.transform.tables import TABLES
 
 from bench.inputs import raw_playlist_file
 from bench.measure import CommandFailedError, ProcessCost, measure_process, median_cost

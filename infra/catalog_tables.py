@@ -1,10 +1,12 @@
 """The catalog's table definitions, generated from the runtime's schemas: the one source of both
 the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.py).
 
-- Every table of `layout.TABLES` from `transform/tables.py` (Parquet under `processed/<table>/`,
+- Every table of `transform/tables.py` (`TABLES`) (Parquet under `processed/<table>/`,
   partition `snapshot_date`), with no per-table code: a table added there is catalogued here.
-- The run log `pipeline_runs` from `run_log.COLUMNS` (JSON lines under `pipeline_runs/`,
-  partition `run_date`).
+- The run log `pipeline_runs` from `run_log.COLUMNS` (Parquet under `pipeline_runs/`, partition
+  `run_date`).
+
+Every table is Parquet (docs/storage.md: one object per table and day).
 
 Types are Glue (Hive DDL) type names, which Athena applies when it reads the files; `duckdb_type`
 gives the local equivalent, so a query meets the same types in both engines.
@@ -17,9 +19,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 from spotify_runtime import layout, run_log
+from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
 PARQUET = "parquet"
-JSON_LINES = "json"
 SNAPSHOT_PARTITION = "snapshot_date"
 
 
@@ -115,9 +117,7 @@ def _description(field: pa.Field) -> str:
 
 
 def processed_tables() -> list[TableDefinition]:
-    """One definition per table the transform writes, in `layout.TABLES` order."""
-    from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS
-
+    """One definition per table the transform writes, in `tables.TABLES` order."""
     return [
         TableDefinition(
             name=name,
@@ -133,7 +133,7 @@ def processed_tables() -> list[TableDefinition]:
             partition_comment="UTC day of the snapshot (yyyy-MM-dd): the raw file's extraction "
                               "day.",
         )
-        for name in layout.TABLES
+        for name in TABLES
     ]
 
 
@@ -143,7 +143,7 @@ def run_log_table() -> TableDefinition:
         name=run_log.TABLE,
         description=run_log.DESCRIPTION,
         prefix=layout.RUN_LOG,
-        data_format=JSON_LINES,
+        data_format=PARQUET,
         columns=tuple(ColumnDefinition(name, type_, comment)
                       for name, type_, comment in run_log.COLUMNS),
         partition_key=run_log.PARTITION_COLUMN,

@@ -18,7 +18,7 @@ from spotify_runtime.logs import quiet_sdk_loggers
 from spotify_etl.errors import CliError
 from spotify_etl.messages import one_line
 
-COMMANDS = ("extract", "transform", "auth", "run_local", "query")
+COMMANDS = ("extract", "transform", "auth", "run_local", "query", "migrate_storage")
 LOCAL_QUIET_LOGGERS = ("moto", "werkzeug", "filelock", "asyncio")
 """The local AWS endpoint's loggers (run-local; at DEBUG they echo request bodies, a
 PutSecretValue's secret included) and other libraries' noise."""

@@ -15,7 +15,7 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.catalog_tables import JSON_LINES, TableDefinition, all_tables
+from infra.catalog_tables import TableDefinition, all_tables
 from infra.config import EnvironmentSettings
 from infra.constructs.retention import removal_policy
 from infra.constructs.stable_ids import keep_logical_id
@@ -66,8 +66,6 @@ class Catalog(Construct):
                         comment=column.comment)
             for column in definition.columns
         ]
-        data_format = (glue.DataFormat.JSON if definition.data_format == JSON_LINES
-                       else glue.DataFormat.PARQUET)
         location = f"s3://{bucket.bucket_name}/{definition.prefix}"
         return glue.S3Table(
             self,
@@ -82,7 +80,7 @@ class Catalog(Construct):
                 glue.Column(name=definition.partition_key, type=glue.Schema.STRING,
                             comment=definition.partition_comment)
             ],
-            data_format=data_format,
+            data_format=glue.DataFormat.PARQUET,
             # SSE-S3 is transparent to readers; `true` would claim client-side (CSE-KMS) data.
             has_encrypted_data=False,
             partition_projection={

@@ -14,7 +14,7 @@ from spotify_runtime.extract.errors import ExtractError
 from spotify_runtime.extract.extraction import extract_source
 from spotify_runtime.extract.library import TIME_RANGES, my_playlists
 from spotify_runtime.sources import Source
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 from spotify_etl.standins.spotify import sample_data
 from spotify_etl.standins.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID

@@ -15,7 +15,7 @@ from spotify_runtime.extract.raw_sink import DirectoryRawSink
 from spotify_runtime.extract.state import DirectoryCursorStore, StateError
 from spotify_runtime.layout import RAW_TO_PROCESS, state_key
 from spotify_runtime.sources import Source
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 from bench.listening_bench import landed_plays
 from spotify_etl.cli import main

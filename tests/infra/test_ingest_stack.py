@@ -312,14 +312,15 @@ def test_listening_sources_get_an_hourly_schedule_through_the_same_planner(tmp_p
                                        ["Input"])
 
 
-def test_the_worker_may_read_and_write_only_the_state_prefix_for_cursors(tmp_path, dev):
+def test_the_worker_may_read_only_the_state_prefix_and_its_run_log_objects(tmp_path, dev):
     statements = function_statements(_listening_template(tmp_path), WORKER)
     assert actions_on(statements, f"/{layout.STATE}*") == {"s3:GetObject", "s3:PutObject"}
     listing = [s for s in statements if "s3:ListBucket" in str(s["Action"])]
     assert len(listing) == 1
     assert listing[0]["Condition"] == {"StringLike": {"s3:prefix": [f"{layout.STATE}*"]}}
     reads = {r for a, r in grants(statements) if a == "s3:GetObject"}
-    assert reads and all(r.endswith(f"/{layout.STATE}*") for r in reads)
+    assert reads and all(r.endswith((f"/{layout.STATE}*", f"/{layout.run_log_prefix('extract')}*"))
+                         for r in reads)
     # no listening source configured: no state grant at all
     assert actions_on(function_statements(dev.ingest, WORKER), f"/{layout.STATE}*") == set()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from spotify_runtime.layout import TABLES
+from spotify_runtime.transform.tables import TABLES
 
 from spotify_etl.standins.duckdb_athena import (
     LakeQueryError,

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from spotify_runtime.transform.errors import InvalidRawFileError
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 
 def error_for(data: bytes) -> InvalidRawFileError:

@@ -13,7 +13,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "raw" / "playlist_envelope.json"
 PROBE = """
 import hashlib, json, sys
 {guard}
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 out = transform_raw_file(open(sys.argv[1], "rb").read(), "raw/to_process/playlist/x/y.json")
 digests = {{key: hashlib.sha256(data).hexdigest() for key, data in out.outputs.items()}}
 print(json.dumps({{"pandas": "pandas" in sys.modules, "outputs": digests}}))

@@ -36,7 +36,7 @@ ODD_DOCUMENTS = [
 _CHILD = r"""
 import json, sys
 from spotify_runtime.transform.errors import InvalidRawFileError
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 for line in sys.stdin:
     data = bytes.fromhex(line.strip())

@@ -9,11 +9,11 @@ import boto3
 import pyarrow as pa
 import pytest
 from moto import mock_aws
-from spotify_runtime.transform import pipeline
+from spotify_runtime.transform import raw_to_parquet
 from spotify_runtime.transform.build import BuiltTables, build_tables
 from spotify_runtime.transform.quality import QualityCheckError, check_tables
+from spotify_runtime.transform.raw_object import process_raw_object
 from spotify_runtime.transform.reader import read_document
-from spotify_runtime.transform.service import process_raw_object
 
 KEY = "raw/to_process/playlist/37i9dQZF1DXcBWIGoYBM5M/20261124T181000Z.json"
 
@@ -63,14 +63,14 @@ def test_rows_beyond_the_items_kept_fail_row_counts(built):
 
 def test_a_failed_check_quarantines_with_its_name_and_numbers(raw_fixture, monkeypatch):
     # A regression in build_tables (a repeated song) is what the checks exist to catch.
-    real = pipeline.build_tables
+    real = raw_to_parquet.build_tables
 
     def regressed(document):
         result = real(document)
         songs = result.tables["songs"]
         return with_table(result, "songs", pa.concat_tables([songs, songs.slice(0, 1)]))
 
-    monkeypatch.setattr(pipeline, "build_tables", regressed)
+    monkeypatch.setattr(raw_to_parquet, "build_tables", regressed)
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="lake")

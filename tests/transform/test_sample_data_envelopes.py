@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from spotify_runtime.envelope import build_envelope
-from spotify_runtime.transform.pipeline import transform_raw_file
+from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 from spotify_etl.standins.spotify import sample_data
 

@@ -3,6 +3,8 @@
 - `tables`: the table and column definitions (the one place they live).
 - `reader`: bytes to a typed raw document (native pyarrow JSON reader, plain-json fallback).
 - `build`: raw document to the four tables, with skipped items counted per reason.
-- `service`: one raw S3 object end to end (write tables, then archive; quarantine bad input).
+- `raw_to_parquet`: one raw file's bytes to its Parquet files, in memory (the Lambda and the CLI).
+- `raw_object`: one raw S3 object end to end (write tables, then archive; quarantine bad input;
+  its run-log row).
 - `events`: S3 / EventBridge events to (bucket, key) pairs.
 """

@@ -1,6 +1,7 @@
 """A raw document to the tables (`tables.SCHEMAS`), column by column with pyarrow.
 
-The track tables are built here; the listening and library tables in library_tables.py.
+The track tables are built here; the listening and library tables in library_tables.py; what
+both use in columns.py.
 
 Items whose track is null, episodes and local files produce no rows; so do damaged items (no
 track ID or name, no album, an artist without an ID, a date that does not parse): one bad item
@@ -16,6 +17,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spotify_runtime.transform import library_tables, values
+from spotify_runtime.transform.columns import (
+    albums_table,
+    artists_table,
+    nested,
+    require_list_ids,
+    table,
+)
 from spotify_runtime.transform.errors import InvalidRawFileError
 from spotify_runtime.transform.raw_schema import TRACK
 from spotify_runtime.transform.reader import RawDocument
@@ -47,7 +55,7 @@ class BuiltTables:
     """The tables for one raw file and what was left out of them."""
 
     tables: dict[str, pa.Table]
-    """Every table in `layout.TABLES` order; a table may have no rows."""
+    """Every table in `tables.TABLES` order; a table may have no rows."""
     items: int
     skipped: dict[str, int] = field(default_factory=dict)
     """Items that produced no songs row, per reason (only reasons that occurred)."""
@@ -60,13 +68,6 @@ class BuiltTables:
         return {name: table.num_rows for name, table in self.tables.items()}
 
 
-def _get(array: pa.Array, *names: str) -> pa.Array:
-    """A nested struct field; null wherever any parent is null."""
-    for name in names:
-        array = pc.struct_field(array, name)
-    return array
-
-
 class _Tracks:
     """The playable tracks of a document, with where each came from (for error paths)."""
 
@@ -75,18 +76,18 @@ class _Tracks:
         self.album_source = doc.source_type == "album"
         if self.album_source:  # album items are the tracks themselves
             tracks = pa.StructArray.from_arrays(
-                [_get(items, f.name) for f in TRACK], fields=list(TRACK), mask=items.is_null()
+                [nested(items, f.name) for f in TRACK], fields=list(TRACK), mask=items.is_null()
             )
             self.from_item = None
         else:  # current API: `item`; before 2026 and in other sources: `track`
-            self.from_item = pc.is_valid(_get(items, "item"))
-            tracks = _choose(self.from_item, _get(items, "item"), _get(items, "track"))
+            self.from_item = pc.is_valid(nested(items, "item"))
+            tracks = _choose(self.from_item, nested(items, "item"), nested(items, "track"))
         reasons = {
             NULL_TRACK: pc.is_null(tracks),
-            LOCAL_FILE: pc.or_kleene(pc.fill_null(_get(tracks, "is_local"), False),
-                                     pc.fill_null(_get(items, "is_local"), False)),
-            EPISODE: pc.equal(pc.fill_null(_get(tracks, "type"), "track"), "episode"),
-            NOT_A_TRACK: pc.not_equal(pc.fill_null(_get(tracks, "type"), "track"), "track"),
+            LOCAL_FILE: pc.or_kleene(pc.fill_null(nested(tracks, "is_local"), False),
+                                     pc.fill_null(nested(items, "is_local"), False)),
+            EPISODE: pc.equal(pc.fill_null(nested(tracks, "type"), "track"), "episode"),
+            NOT_A_TRACK: pc.not_equal(pc.fill_null(nested(tracks, "type"), "track"), "track"),
             **_damage(tracks, items, self.album_source),
         }
         drop = pc.is_null(tracks)
@@ -103,7 +104,7 @@ class _Tracks:
         # Only what the tables need from the item around the track: taking whole items would
         # copy every nested track twice.
         self.items = pa.StructArray.from_arrays(
-            [_get(items, name) for name in ("added_at", "added_by", "album")],
+            [nested(items, name) for name in ("added_at", "added_by", "album")],
             names=["added_at", "added_by", "album"],
         )
         self.tracks, self.from_item_kept = tracks, self.from_item
@@ -125,19 +126,19 @@ def _damage(tracks: pa.StructArray, items: pa.StructArray,
             album_source: bool) -> dict[str, pa.Array | None]:
     """Per damage reason, which items have it (None where none has)."""
     found: dict[str, pa.Array | None] = {
-        MISSING_ID: _any_null(_get(tracks, "id")),
-        MISSING_NAME: _any_null(_get(tracks, "name")),
-        MISSING_ARTISTS: _any_null(_get(tracks, "artists")),
-        ARTIST_WITHOUT_ID: _entries_without_id(_get(tracks, "artists")),
+        MISSING_ID: _any_null(nested(tracks, "id")),
+        MISSING_NAME: _any_null(nested(tracks, "name")),
+        MISSING_ARTISTS: _any_null(nested(tracks, "artists")),
+        ARTIST_WITHOUT_ID: _entries_without_id(nested(tracks, "artists")),
     }
     if not album_source:  # an album source's album is the file's metadata: file-level
-        own = _get(tracks, "album")
-        album = _choose(pc.is_valid(own), own, _get(items, "album"))
+        own = nested(tracks, "album")
+        album = _choose(pc.is_valid(own), own, nested(items, "album"))
         found[MISSING_ALBUM] = _any_null(album)
-        found[ALBUM_WITHOUT_ID] = _any_null(_get(album, "id"))
-        found[ALBUM_ARTIST_WITHOUT_ID] = _entries_without_id(_get(album, "artists"))
-        found[BAD_RELEASE_DATE] = values.bad_release_dates(_get(album, "release_date"))
-    found[BAD_ADDED_AT] = values.bad_timestamps(_get(items, "added_at"))
+        found[ALBUM_WITHOUT_ID] = _any_null(nested(album, "id"))
+        found[ALBUM_ARTIST_WITHOUT_ID] = _entries_without_id(nested(album, "artists"))
+        found[BAD_RELEASE_DATE] = values.bad_release_dates(nested(album, "release_date"))
+    found[BAD_ADDED_AT] = values.bad_timestamps(nested(items, "added_at"))
     return found
 
 
@@ -149,7 +150,7 @@ def _any_null(array: pa.Array) -> pa.Array | None:
 def _entries_without_id(lists: pa.Array) -> pa.Array | None:
     """Rows whose list holds a null entry or an entry without `id`; None if there are none."""
     entries = pc.list_flatten(lists)
-    bad = pc.or_(pc.is_null(entries), pc.is_null(_get(entries, "id")))
+    bad = pc.or_(pc.is_null(entries), pc.is_null(nested(entries, "id")))
     if not pc.any(bad).as_py():
         return None
     rows = pc.filter(pc.list_parent_indices(lists), bad)
@@ -165,39 +166,25 @@ def _choose(condition: pa.Array, when_true: pa.Array, when_false: pa.Array) -> p
     return pc.if_else(condition, when_true, when_false)
 
 
-def _require(present: pa.Array, where: values.Where, what: str) -> None:
-    """InvalidRawFileError at the first row where `present` is false (library_tables' checks
-    of fields whose absence damages the file, not one item)."""
-    missing = pc.indices_nonzero(pc.invert(pc.fill_null(present, False)))
-    if len(missing):
-        raise InvalidRawFileError(where(missing[0].as_py()), what)
-
-
-def _require_list_ids(lists: pa.Array, where: values.Where, name: str) -> None:
-    if not pc.any(pc.is_null(_get(pc.list_flatten(lists), "id"))).as_py():
-        return
-    for row, entries in enumerate(lists.to_pylist()):  # error path only
-        for position, entry in enumerate(entries or []):
-            if entry is None or entry.get("id") is None:
-                raise InvalidRawFileError(f"{where(row)}.{name}[{position}]", 'missing "id"')
-
-
 def build_tables(doc: RawDocument) -> BuiltTables:
     """Build every table of `tables.SCHEMAS` for one document. Raises InvalidRawFileError."""
-    if doc.source_type in library_tables.NON_TRACK_SOURCES:
-        return library_tables.build_non_track(doc)
+    if doc.source_type in library_tables.NON_TRACK_ITEM_TABLES:
+        skipped = {NULL_TRACK: doc.items.null_count} if doc.items.null_count else {}
+        return BuiltTables(tables=library_tables.non_track_tables(doc), items=len(doc.items),
+                           skipped=skipped,
+                           item_table=library_tables.NON_TRACK_ITEM_TABLES[doc.source_type])
     kept = _Tracks(doc)  # damaged items are skipped there: what is kept can be converted
     tracks = kept.tracks
     albums, album_where = _track_albums(doc, kept)
     added_at = values.timestamps(
-        _get(kept.items, "added_at"), lambda row: f"items[{kept.index[row].as_py()}].added_at"
+        nested(kept.items, "added_at"), lambda row: f"items[{kept.index[row].as_py()}].added_at"
     )
     tables = {
         "songs": _songs(kept, albums, added_at),
-        "albums": _albums(albums, album_where),
-        "artists": _artists(_get(tracks, "artists"), _get(albums, "artists")),
+        "albums": albums_table(albums, album_where),
+        "artists": artists_table(nested(tracks, "artists"), nested(albums, "artists")),
         "playlist_tracks": _playlist_tracks(doc, kept, added_at),
-        **library_tables.track_source_tables(doc, kept),
+        **library_tables.track_source_tables(doc, kept.index, kept.tracks),
     }
     tables = {name: tables.get(name, SCHEMAS[name].empty_table()) for name in SCHEMAS}
     return BuiltTables(tables=tables, items=len(doc.items), skipped=kept.skipped)
@@ -208,14 +195,14 @@ def _track_albums(doc: RawDocument, kept: _Tracks) -> tuple[pa.StructArray, valu
     if kept.album_source:
         if not doc.metadata.is_valid()[0].as_py():
             raise InvalidRawFileError("top level", 'missing "metadata" (the album)')
-        if not _get(doc.metadata, "id").is_valid()[0].as_py():
+        if not nested(doc.metadata, "id").is_valid()[0].as_py():
             raise InvalidRawFileError("metadata", 'missing "id"')
-        _require_list_ids(_get(doc.metadata, "artists"), lambda row: "metadata", "artists")
+        require_list_ids(nested(doc.metadata, "artists"), lambda row: "metadata", "artists")
         albums = doc.metadata.take(pa.array([0] * len(kept.tracks), pa.int64()))
         return albums, lambda row: "metadata"
-    own = _get(kept.tracks, "album")
+    own = nested(kept.tracks, "album")
     own_valid = pc.is_valid(own)
-    albums = _choose(own_valid, own, _get(kept.items, "album"))
+    albums = _choose(own_valid, own, nested(kept.items, "album"))
 
     def where(row: int) -> str:
         if own_valid[row].as_py():
@@ -227,78 +214,35 @@ def _track_albums(doc: RawDocument, kept: _Tracks) -> tuple[pa.StructArray, valu
 
 def _songs(kept: _Tracks, albums: pa.StructArray, added_at: pa.Array) -> pa.Table:
     tracks = kept.tracks
-    ids = _get(tracks, "id")
-    artist_ids = values.list_of_ids(_get(tracks, "artists"))
+    ids = nested(tracks, "id")
+    artist_ids = values.list_of_ids(nested(tracks, "artists"))
     columns = {
         "song_id": ids,
-        "song_name": _get(tracks, "name"),
-        "duration_ms": _get(tracks, "duration_ms"),
+        "song_name": nested(tracks, "name"),
+        "duration_ms": nested(tracks, "duration_ms"),
         "url": values.open_urls(ids, "track"),
-        "popularity": _get(tracks, "popularity"),
+        "popularity": nested(tracks, "popularity"),
         "song_added": added_at,
-        "album_id": _get(albums, "id"),
+        "album_id": nested(albums, "id"),
         "artist_id": values.first_in_lists(artist_ids),
         "artist_ids": artist_ids,
-        "explicit": _get(tracks, "explicit"),
-        "isrc": _get(tracks, "external_ids", "isrc"),
-        "track_number": _get(tracks, "track_number"),
-        "disc_number": _get(tracks, "disc_number"),
+        "explicit": nested(tracks, "explicit"),
+        "isrc": nested(tracks, "external_ids", "isrc"),
+        "track_number": nested(tracks, "track_number"),
+        "disc_number": nested(tracks, "disc_number"),
     }
-    return _table("songs", columns).take(values.first_occurrences(ids))
-
-
-def _albums(albums: pa.StructArray, where: values.Where) -> pa.Table:
-    first = values.first_occurrences(_get(albums, "id"))
-    unique = albums.take(first)
-    ids = _get(unique, "id")
-    text = _get(unique, "release_date")
-
-    def date_where(row: int) -> str:
-        return f"{where(first[row].as_py())}.release_date"
-
-    columns = {
-        "album_id": ids,
-        "name": _get(unique, "name"),
-        "release_date": values.release_dates(text, date_where),
-        "release_date_precision": values.release_date_precisions(
-            _get(unique, "release_date_precision"), text
-        ),
-        "total_tracks": _get(unique, "total_tracks"),
-        "url": values.open_urls(ids, "album"),
-        "album_type": _get(unique, "album_type"),
-        "artist_ids": values.list_of_ids(_get(unique, "artists")),
-    }
-    return _table("albums", columns)
-
-
-def _artists(*credit_lists: pa.Array) -> pa.Table:
-    credited = pa.concat_arrays([pc.list_flatten(lists) for lists in credit_lists])
-    unique = credited.take(values.first_occurrences(_get(credited, "id")))
-    ids = _get(unique, "id")
-    columns = {
-        "artist_id": ids,
-        "artist_name": _get(unique, "name"),
-        "external_url": values.open_urls(ids, "artist"),
-    }
-    return _table("artists", columns)
+    return table("songs", columns).take(values.first_occurrences(ids))
 
 
 def _playlist_tracks(doc: RawDocument, kept: _Tracks, added_at: pa.Array) -> pa.Table:
     if doc.source_type != "playlist":
         return SCHEMAS["playlist_tracks"].empty_table()
-    playlist_id = doc.source_id or _get(doc.metadata, "id")[0].as_py()
+    playlist_id = doc.source_id or nested(doc.metadata, "id")[0].as_py()
     columns = {
         "playlist_id": pa.array([playlist_id] * len(kept.tracks), pa.string()),
-        "song_id": _get(kept.tracks, "id"),
+        "song_id": nested(kept.tracks, "id"),
         "position": pc.add(kept.index, doc.first_position),
         "added_at": added_at,
-        "added_by": _get(kept.items, "added_by", "id"),
+        "added_by": nested(kept.items, "added_by", "id"),
     }
-    return _table("playlist_tracks", columns)
-
-
-def _table(name: str, columns: dict[str, pa.Array]) -> pa.Table:
-    """Columns cast to the table's schema (order and types from `tables.SCHEMAS`)."""
-    schema = SCHEMAS[name]
-    arrays = [pc.cast(columns[f.name], f.type) for f in schema]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return table("playlist_tracks", columns)

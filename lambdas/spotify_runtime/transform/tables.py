@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from spotify_runtime.layout import TABLES
-
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
 """All timestamps: UTC, millisecond precision."""
 
@@ -151,7 +149,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     "followed_artists": FOLLOWED_ARTISTS,
     "playlists": PLAYLISTS,
 }
-assert tuple(SCHEMAS) == TABLES, "tables.SCHEMAS must match layout.TABLES"
+TABLES = tuple(SCHEMAS)
+"""The tables the transform writes, in order: one folder each under `layout.PROCESSED` and one
+Glue table each (infra/catalog_tables.py)."""
 assert all(SCHEMAS[table].field(column).nullable
            for table, columns in DEV_MODE_NULL_COLUMNS.items() for column in columns), (
     "a column development mode empties must be nullable")

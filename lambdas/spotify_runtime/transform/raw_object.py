@@ -1,0 +1,262 @@
+"""One raw S3 object end to end, with no data lost on any path, and its run-log row.
+
+1. Read `raw/to_process/<rel>`. If S3 answers 404 or 403 (without s3:ListBucket on a key, S3
+   answers 403 for a missing object, and ListBucket under an s3:prefix condition most likely
+   does not change that for GetObject), look for `raw/processed/<rel>` or `raw/failed/<rel>`:
+   there, an earlier delivery finished (succeed, do nothing); not there, a 403 is a real denial
+   (raise) and a 404 a file deleted by hand (logged, nothing to do).
+2. Build and serialize every table in memory (bad input stops here, before any write).
+3. Put every table's rows into its partition object (`processed/<table>/snapshot_date=<d>/
+   <table>.parquet`) as this file's source, under S3 conditional writes (docs/storage.md); if a
+   write fails, take this file's rows out of the partitions already written (best effort) and
+   raise: the raw object stays and Lambda retries.
+4. Only then copy the raw object to `raw/processed/<rel>` and delete the original.
+
+Bad input (not JSON, not an accepted shape, missing fields) moves the raw object to
+`raw/failed/<rel>` with `<rel>.<failed at>.error.json` beside it (never replacing an older
+report) and emits the RawFilesQuarantined metric;
+the invocation succeeds so it is not retried forever. A file's rows are named by its raw key in
+each partition, so a retry or a re-delivered event replaces them instead of duplicating.
+
+5. Each delivery gets its row in the run log (`pipeline_runs`), a repeated one too
+   (`already_done`), named by `record_id`, with an `unrecorded` row for each of `earlier_ids`
+   (earlier deliveries of the same message) that has none; a processed file emits its metrics.
+   A row that cannot be written raises RunLogWriteError (spotify_runtime.run_log).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from spotify_runtime import metrics
+from spotify_runtime.contract import (
+    METRIC_LATEST_SNAPSHOT_DATE,
+    METRIC_RAW_FILES_TRANSFORMED,
+)
+from spotify_runtime.envelope import iso_utc
+from spotify_runtime.layout import (
+    RAW_TIMESTAMP_FORMAT,
+    error_report_key,
+    failed_raw_key,
+    processed_raw_key,
+    relative_raw_key,
+)
+from spotify_runtime.partition_files import (
+    ObjectStore,
+    S3ObjectStore,
+    remove_source,
+    replace_source_rows,
+)
+from spotify_runtime.run_log import TRANSFORM, RunRecord, S3RunRecorder
+from spotify_runtime.sources import USER_KEY_ID
+from spotify_runtime.transform.errors import InvalidRawFileError
+from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_raw_file
+
+LOG = logging.getLogger(__name__)
+
+PROCESSED = "processed"
+QUARANTINED = "quarantined"
+ALREADY_DONE = "already_done"
+GONE = "gone"
+_MISSING = ("NoSuchKey", "404", "NotFound")
+_DENIED = ("AccessDenied", "403", "Forbidden")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one raw object."""
+
+    status: str
+    """`processed`, `quarantined`, `already_done` (archived by an earlier delivery) or `gone`
+    (neither there nor archived: deleted by someone else)."""
+    key: str
+    summary: dict[str, Any] = field(default_factory=dict)
+    """Rows per table, skipped items and written keys (processed); the error report
+    (quarantined)."""
+
+
+def process_raw_object(s3: Any, bucket: str, key: str, record_id: str | None = None,
+                       earlier_ids: Sequence[str] = ()) -> Outcome:
+    """Transform `s3://bucket/key` (under raw/to_process/), archive or quarantine it, and write
+    the delivery's run-log row (as `record_id`; default: the raw key) and metrics.
+
+    Raises botocore errors (and anything unexpected) so the caller's retries take over; the raw
+    object is still in place, and no row written, whenever this raises, except RunLogWriteError
+    (the file's work is done, its row is not).
+    """
+    began = time.monotonic()
+    try:
+        response = s3.get_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        outcome = _absent(s3, bucket, key, error)
+    else:
+        try:  # the body is read inside, so the raw bytes are freed once parsed
+            transformed = transform_raw_file(
+                response["Body"].read, key, last_modified=response.get("LastModified")
+            )
+        except InvalidRawFileError as error:
+            outcome = _quarantine(s3, bucket, key, error)
+        else:
+            outcome = _write_and_archive(s3, bucket, key, transformed)
+    _record(s3, bucket, outcome, round((time.monotonic() - began) * 1000), record_id or key,
+            earlier_ids)
+    return outcome
+
+
+def _absent(s3: Any, bucket: str, key: str, error: ClientError) -> Outcome:
+    """`already_done` or `gone` for a raw object S3 did not give; raises a real failure."""
+    code = error.response.get("Error", {}).get("Code")
+    if code not in _MISSING + _DENIED:
+        raise error
+    if _archived(s3, bucket, key):
+        LOG.info("s3://%s/%s was archived by an earlier delivery: nothing to do", bucket, key)
+        return Outcome(ALREADY_DONE, key)
+    if code in _DENIED:
+        raise error
+    LOG.warning("s3://%s/%s is gone and was never archived (deleted by hand?)", bucket, key)
+    return Outcome(GONE, key)
+
+
+def _write_and_archive(s3: Any, bucket: str, key: str, transformed: TransformedFile) -> Outcome:
+    written = write_partitions(S3ObjectStore(s3, bucket), transformed)
+    _move(s3, bucket, key, processed_raw_key(key))
+    summary = {**transformed.summary(), "outputs": written}
+    LOG.info("transformed s3://%s/%s: %s", bucket, key, json.dumps(summary))
+    return Outcome(PROCESSED, key, summary)
+
+
+def _archived(s3: Any, bucket: str, key: str) -> bool:
+    """Whether an earlier delivery moved `key` to raw/processed/ or raw/failed/.
+
+    A listing with the exact key as prefix: it needs only s3:ListBucket on those two prefixes
+    (no read of the archived objects), and a listing answers the same whatever the caller may
+    read, unlike a GetObject or HeadObject of a missing key (403 or 404).
+    """
+    for target in (processed_raw_key(key), failed_raw_key(key)):
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=target, MaxKeys=1)
+        if any(item["Key"] == target for item in listed.get("Contents", [])):
+            return True
+    return False
+
+
+def write_partitions(store: ObjectStore, transformed: TransformedFile) -> list[str]:
+    """Make `transformed`'s rows its source's rows in each partition object; on a failure, take
+    them out of the partitions already written (best effort: a retry writes them all again) and
+    raise. Returns the partition keys."""
+    written: list[str] = []
+    try:
+        for key, table in transformed.tables.items():
+            replace_source_rows(store, key, transformed.source, table)
+            written.append(key)
+    except Exception:
+        for key in written:
+            try:
+                remove_source(store, key, transformed.source)
+            except Exception:  # the retry of the whole file rewrites the same rows anyway
+                LOG.warning("could not take %s out of %s", transformed.source, key)
+        raise
+    return written
+
+
+def _move(s3: Any, bucket: str, source: str, target: str) -> None:
+    """Copy then delete; if the delete fails the retry repeats the (idempotent) whole."""
+    s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source})
+    s3.delete_object(Bucket=bucket, Key=source)
+
+
+def error_report(bucket: str, key: str, error: InvalidRawFileError,
+                 failed_at: datetime | None = None) -> dict[str, Any]:
+    """The `<key>.<failed at>.error.json` written beside a quarantined raw file."""
+    failed_at = failed_at or datetime.now(UTC)
+    return {
+        "bucket": bucket,
+        "key": key,
+        "moved_to": failed_raw_key(key),
+        "error": type(error).__name__,
+        "where": error.where,
+        "what": error.what,
+        "message": str(error),
+        "failed_at": iso_utc(failed_at),
+        **getattr(error, "details", {}),  # a failed data-quality check: its name and numbers
+    }
+
+
+def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> Outcome:
+    failed_at = datetime.now(UTC)
+    report = error_report(bucket, key, error, failed_at)
+    s3.put_object(
+        Bucket=bucket,
+        Key=error_report_key(key, failed_at),
+        Body=json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
+        ContentType="application/json",
+    )
+    _move(s3, bucket, key, failed_raw_key(key))
+    LOG.error("quarantined s3://%s/%s: %s", bucket, key, error)
+    metrics.emit(metrics.RAW_FILES_QUARANTINED, 1, bucket=bucket)
+    return Outcome(QUARANTINED, key, report)
+
+
+def _record(s3: Any, bucket: str, outcome: Outcome, duration_ms: int, record_id: str,
+            earlier_ids: Sequence[str]) -> None:
+    """Emit the file's metrics and write the delivery's run-log row.
+
+    Metrics first: a delivery whose row fails is redelivered as `already_done`, which emits
+    none, so the file still counts once.
+    """
+    if outcome.status == PROCESSED:
+        day = int(str(outcome.summary["snapshot_date"]).replace("-", ""))
+        metrics.emit_record({METRIC_RAW_FILES_TRANSFORMED: 1}, bucket=bucket)
+        metrics.emit_record({METRIC_LATEST_SNAPSHOT_DATE: day}, bucket=bucket, unit="None")
+    S3RunRecorder(s3, bucket).record(run_record(outcome, duration_ms), record_id, earlier_ids)
+
+
+def source_and_run(key: str, snapshot_date: str | None) -> tuple[str, datetime]:
+    """The source (`type:id`) and run time a raw key names (`<type>/<id>/<run ts>.json`).
+
+    A key of another shape (a seed file, a backfill) names the file itself as the source; a key
+    without a run time (those, and a listening key named by its cursor) gives the run by its
+    snapshot date (midnight UTC), else now.
+    """
+    try:
+        relative = relative_raw_key(key)
+    except ValueError:
+        relative = key
+    parts = relative.removesuffix(".json").split("/")
+    source = relative
+    if len(parts) == 3:
+        source = parts[0] if parts[1] == USER_KEY_ID else f"{parts[0]}:{parts[1]}"
+        try:
+            return source, datetime.strptime(parts[2], RAW_TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        except ValueError:  # a listening key (`after-<cursor>`) names its cursor, not its run
+            pass
+    if snapshot_date:
+        return source, datetime.fromisoformat(snapshot_date).replace(tzinfo=UTC)
+    return source, datetime.now(UTC)
+
+
+def run_record(outcome: Outcome, duration_ms: int) -> RunRecord:
+    """The row for one handled raw file."""
+    summary: dict[str, Any] = outcome.summary
+    source, run_at = source_and_run(outcome.key, summary.get("snapshot_date"))
+    if summary.get("run_at"):  # the envelope names its run (a listening key names its cursor)
+        run_at = datetime.fromisoformat(summary["run_at"].replace("Z", "+00:00"))
+    row = RunRecord(run_at=run_at, stage=TRANSFORM, source=source, outcome=outcome.status,
+                    duration_ms=duration_ms, raw_key=outcome.key)
+    if outcome.status == PROCESSED:
+        row.items = summary.get("items")
+        row.rows = dict(summary.get("rows") or {})
+        row.skipped = dict(summary.get("skipped") or {})
+    else:  # quarantined: the error report (already_done, gone: none)
+        row.error = summary.get("message")
+        row.quality_check = summary.get("check")
+        numbers = summary.get("numbers") or {}
+        row.items = numbers.get("items")
+    return row
