@@ -2,9 +2,10 @@
 
 Each table is a pyarrow schema whose fields carry a one-line description (field metadata,
 also stored in the Parquet files). `docs/tables.md` is generated from here (`render_markdown`)
-and a test keeps it in sync. Column names follow the seed tutorial where it had them, so
-existing Athena queries keep working. `snapshot_date` is the hive partition (the folder
-`snapshot_date=YYYY-MM-DD`), not a column inside the files.
+and a test keeps it in sync. Column names follow the tutorial this project started from
+(docs/migrating.md) where it had them, so existing Athena queries keep working.
+`snapshot_date` is the hive partition (the folder `snapshot_date=YYYY-MM-DD`), not a column
+inside the files.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ ARTISTS = pa.schema([
             unique=True),
     _column("artist_name", pa.string(), "Artist name, exactly as Spotify returned it."),
     _column("external_url", pa.string(),
-            "open.spotify.com URL of the artist (the seed wrote the API href here).", False),
+            "open.spotify.com URL of the artist (the tutorial this project started from "
+            "wrote the API href here).", False),
 ])
 
 PLAYLIST_TRACKS = pa.schema([
