@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.extract_run import extract_and_write
+from spotify_runtime.extract.landing import land_source
 from spotify_runtime.extract.raw_sink import DirectoryRawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.state import DirectoryCursorStore
@@ -105,8 +105,8 @@ def run_cadence(name: str, run_times: list[datetime], history: list[dict], work:
     warnings = most = 0
     for run_at in run_times:
         fake.listening_clock = lambda run_at=run_at: _ms(run_at)
-        outcome = extract_and_write(client, SOURCE, sink, run_at=run_at,
-                                    deadline=Deadline.unlimited(), cursors=cursors)
+        outcome = land_source(client, SOURCE, sink, run_at=run_at,
+                              deadline=Deadline.unlimited(), cursors=cursors)
         if outcome.error is not None:
             raise outcome.error
         warnings += outcome.warning is not None
@@ -159,7 +159,7 @@ def to_section(results: list[CadenceResult]) -> Section:
     )
     section.notes.append(
         _hourly_density(results[0].plays_in_day, results) + " Each cadence runs "
-        "`extract_and_write` on recently-played with a cursor (as the worker does) against the "
+        "`land_source` on recently-played with a cursor (as the worker does) against the "
         "local Spotify, whose clock is set to each run time and which, like Spotify, answers "
         "only from the last 50 plays. Captured, lost and duplicates count the `plays` rows the "
         "transform makes of every raw file. Gap warnings: runs that found a full page of 50 "

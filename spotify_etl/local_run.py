@@ -29,7 +29,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.markup import escape
-from spotify_runtime import contract, metrics
+from spotify_runtime import container, contract, metrics
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import (
     PROCESSED,
@@ -183,11 +183,7 @@ def _new_containers() -> None:
     Their container-level clients point at the endpoints of the run that created them; a second
     run in the same process (tests) has new endpoints.
     """
-    from spotify_runtime.extract.worker import forget_container
-    from spotify_runtime.transform.handler import forget_container as forget_transform
-
-    forget_container()
-    forget_transform()
+    container.forget()
 
 
 def _changed(staging: Path, lake: Path, key: str, seeded: set[str]) -> bool:

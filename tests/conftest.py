@@ -19,8 +19,8 @@ import pytest
 @pytest.fixture(autouse=True)
 def new_lambda_container():
     """Every test starts as a new Lambda container: no client kept from another test's endpoint."""
-    from spotify_runtime.extract.worker import forget_container
+    from spotify_runtime import container
 
-    forget_container()
+    container.forget()
     yield
-    forget_container()
+    container.forget()

@@ -49,7 +49,8 @@ def run_log_prefix(stage: str) -> str:
     return f"{RUN_LOG}run_date=*/{RUN_LOG_WRITERS[stage]}"
 
 RAW_IMPORTS = RAW_TO_PROCESS + "tutorial/"
-"""Raw files brought from the seed tutorial (README, "Migrating"): one folder, any file name."""
+"""Raw files brought from the tutorial this project started from (docs/migrating.md): one folder,
+any file name."""
 
 RAW_TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 

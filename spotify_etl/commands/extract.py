@@ -22,7 +22,7 @@ from spotify_runtime.extract.errors import (
     QuotaExceededError,
     RefreshTokenExpiredError,
 )
-from spotify_runtime.extract.extract_run import extract_all
+from spotify_runtime.extract.landing import land_sources
 from spotify_runtime.extract.raw_sink import DirectoryRawSink
 from spotify_runtime.extract.spotify_client import (
     DEFAULT_ACCOUNTS_URL,
@@ -84,8 +84,8 @@ def _extract(args: argparse.Namespace) -> int:
     client = SpotifyClient(credentials, api_url=args.api_url, accounts_url=args.accounts_url)
     deadline = Deadline.after(args.deadline)
     run_at = datetime.now(UTC).replace(microsecond=0)
-    outcomes = extract_all(client, sources, DirectoryRawSink(args.out), run_at=run_at,
-                           deadline=deadline, cursors=DirectoryCursorStore(args.out))
+    outcomes = land_sources(client, sources, DirectoryRawSink(args.out), run_at=run_at,
+                            deadline=deadline, cursors=DirectoryCursorStore(args.out))
     expired: list[str] = []
     for outcome in outcomes:
         if outcome.ok:

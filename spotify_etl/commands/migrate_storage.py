@@ -78,7 +78,8 @@ class _Lake:
         self.store, self.keys, self.delete = store, keys, delete
 
 
-def _local_lake(root: Path) -> _Lake:
+def old_lake_folder(root: Path) -> _Lake:
+    """A local lake folder to migrate."""
     if not root.is_dir():
         raise CliError(f"--lake {root}: not a folder")
     keys = sorted(path.relative_to(root).as_posix()
@@ -123,7 +124,8 @@ def old_table_files(keys: list[str]) -> Iterator[tuple[str, str, date, str]]:
             yield key, parts[0], day, parts[2].removesuffix(".parquet")
 
 
-def fold_table_file(store: ObjectStore, key: str, table: str, day: date, stem: str) -> int:
+def fold_table_file(store: ObjectStore, key: str, table: str, day: date, stem: str,
+                    **options: Any) -> int:
     """Put one old table object's rows into its partition object as the source `stem`; returns
     its row count once the partition holds them (raises if it does not)."""
     old = store.get(key)
@@ -131,7 +133,7 @@ def fold_table_file(store: ObjectStore, key: str, table: str, day: date, stem: s
         return 0
     rows = _aligned(pq.read_table(pa.BufferReader(old[0])), SCHEMAS[table])
     target = partition_key(table, day)
-    replace_source_rows(store, target, stem, rows)
+    replace_source_rows(store, target, stem, rows, **options)
     held = store.get(target)
     if held is None or not source_rows(held[0]).get(stem, pa.table({})).equals(rows):
         raise CliError(f"{target}: does not hold the rows of {key} after the write; {key} kept")
@@ -172,11 +174,12 @@ def fold_run_log_file(store: ObjectStore, key: str) -> int:
     return len(records)
 
 
-def migrate(lake: _Lake) -> Migration:
-    """Fold every old object of `lake` and delete it once its rows are in the new one."""
+def migrate(lake: _Lake, **options: Any) -> Migration:
+    """Fold every old object of `lake` and delete it once its rows are in the new one
+    (`options` go to the conditional writes: `max_attempts`, `sleep`)."""
     done = Migration()
     for key, table, day, stem in old_table_files(lake.keys):
-        done.rows += fold_table_file(lake.store, key, table, day, stem)
+        done.rows += fold_table_file(lake.store, key, table, day, stem, **options)
         lake.delete(key)
         done.table_files += 1
     for key in lake.keys:
@@ -189,7 +192,7 @@ def migrate(lake: _Lake) -> Migration:
 
 def run(args: argparse.Namespace) -> int:
     """Migrate the lake; print what was folded."""
-    lake = _local_lake(args.lake) if args.lake is not None else _s3_lake(args.env)
+    lake = old_lake_folder(args.lake) if args.lake is not None else _s3_lake(args.env)
     done = migrate(lake)
     print(f"folded {done.table_files} table file(s) and {done.run_log_files} run-log file(s) "
           f"({done.rows} rows) into one object per table and day")

@@ -50,13 +50,6 @@ class QueryResult:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
-def table_schemas() -> dict[str, pa.Schema]:
-    """The transform's Arrow schema of each table (without the partition column)."""
-    from spotify_runtime.transform.tables import SCHEMAS
-
-    return dict(SCHEMAS)
-
-
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

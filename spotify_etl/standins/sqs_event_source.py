@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from spotify_runtime.extract.deadline import SAFETY_MARGIN_SECONDS, Deadline
-from spotify_runtime.extract.queue_worker import BatchResult, Outcome
+from spotify_runtime.extract.message_outcomes import BatchResult, Outcome
 
 LOG = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from spotify_runtime import contract, layout, run_log
-from spotify_runtime.extract.queue_worker import Outcome
+from spotify_runtime.extract.message_outcomes import Outcome
 from spotify_runtime.transform.quality import CHECKS
 
 ROOT = Path(__file__).resolve().parents[2]

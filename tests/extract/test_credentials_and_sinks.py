@@ -3,7 +3,7 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
-from spotify_runtime.extract import credentials
+from spotify_runtime import container
 from spotify_runtime.extract.credentials import (
     CredentialsConfigError,
     credentials_from_env,
@@ -35,7 +35,7 @@ def test_credentials_hide_secrets_from_repr():
 
 def test_secret_is_read_once_per_container(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    credentials.clear_secret_cache()
+    container.forget()
     calls = []
     with mock_aws():
         client = boto3.client("secretsmanager")
@@ -52,7 +52,7 @@ def test_secret_is_read_once_per_container(monkeypatch):
         assert not first.has_user and first.origin == "secret 's'"
         with pytest.raises(CredentialsConfigError, match="cannot read secret 'missing'"):
             credentials_from_secret("missing", client)
-    credentials.clear_secret_cache()
+    container.forget()
 
 
 def test_env_credentials():

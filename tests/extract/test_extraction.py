@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import InvalidCredentialsError, SourceUnavailableError
-from spotify_runtime.extract.extraction import extract_source
+from spotify_runtime.extract.fetch import fetch_envelope
 from spotify_runtime.sources import parse_source
 
 from spotify_etl.standins.spotify.content import (
@@ -23,7 +23,7 @@ RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
 
 
 def extract(client, text):
-    return extract_source(client, parse_source(text), run_at=RUN_AT, deadline=Deadline.unlimited())
+    return fetch_envelope(client, parse_source(text), run_at=RUN_AT, deadline=Deadline.unlimited())
 
 
 @pytest.mark.parametrize("embedded", [50, 100])
@@ -145,7 +145,7 @@ def test_album_and_artist_work_with_client_credentials(make_client):
 
 def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_goes_on(make_client,
                                                                                tmp_path):
-    from spotify_runtime.extract.extract_run import extract_all
+    from spotify_runtime.extract.landing import land_sources
     from spotify_runtime.extract.raw_sink import DirectoryRawSink
 
     from spotify_etl.standins.spotify.server import FakeSpotify
@@ -157,10 +157,10 @@ def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_goes_on(
 
     with FakeSpotify(clock=lambda: now[0]) as fake:
         client = make_client(api_url=fake.api_url, accounts_url=fake.accounts_url, throttle=tick)
-        outcomes = extract_all(client, [parse_source(f"album:{ALBUM_ID}"),
-                                        parse_source("saved-tracks")],
-                               DirectoryRawSink(tmp_path), run_at=RUN_AT,
-                               deadline=Deadline.unlimited())
+        outcomes = land_sources(client, [parse_source(f"album:{ALBUM_ID}"),
+                                         parse_source("saved-tracks")],
+                                DirectoryRawSink(tmp_path), run_at=RUN_AT,
+                                deadline=Deadline.unlimited())
         assert [o.ok for o in outcomes] == [True, True]
         assert fake.count("/v1/", status=401) == 1
         assert fake.count("/api/token") == 2  # the first token and one refresh

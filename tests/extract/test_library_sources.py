@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import ExtractError
-from spotify_runtime.extract.extraction import extract_source
+from spotify_runtime.extract.fetch import fetch_envelope
 from spotify_runtime.extract.library import TIME_RANGES, my_playlists
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
@@ -23,7 +23,7 @@ RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
 
 
 def _extract(client, kind: str) -> dict:
-    return extract_source(client, Source(kind), run_at=RUN_AT, deadline=Deadline.unlimited())
+    return fetch_envelope(client, Source(kind), run_at=RUN_AT, deadline=Deadline.unlimited())
 
 
 def _tables(envelope: dict) -> dict[str, list[dict]]:
@@ -105,7 +105,7 @@ def test_my_playlists_keeps_owned_and_collaborative_ones(make_client, fake):
 
 
 def test_a_playlist_source_fills_the_playlists_table(make_client, fake):
-    envelope = extract_source(make_client(), Source("playlist", PLAYLIST_ID), run_at=RUN_AT,
+    envelope = fetch_envelope(make_client(), Source("playlist", PLAYLIST_ID), run_at=RUN_AT,
                               deadline=Deadline.unlimited())
     metadata, items = fake.content.playlists[PLAYLIST_ID]
     (row,) = _tables(envelope)["playlists"]
@@ -117,7 +117,7 @@ def test_a_playlist_source_fills_the_playlists_table(make_client, fake):
 
 
 def test_app_only_credentials_are_refused_for_library_sources(make_client):
-    from spotify_runtime.extract.extraction import UserAuthorizationRequiredError
+    from spotify_runtime.extract.fetch import UserAuthorizationRequiredError
 
     from .conftest import APP_CREDENTIALS
 

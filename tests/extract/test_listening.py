@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.extract_run import extract_and_write
+from spotify_runtime.extract.landing import land_source
 from spotify_runtime.extract.raw_sink import DirectoryRawSink
 from spotify_runtime.extract.state import DirectoryCursorStore, StateError
 from spotify_runtime.layout import RAW_TO_PROCESS, state_key
@@ -98,20 +98,20 @@ def test_a_retry_before_the_cursor_moved_overwrites_the_same_files(make_client, 
     cursors = DirectoryCursorStore(tmp_path)
     run_at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     fake.listening_clock = lambda: _ms(history[20])
-    extract_and_write(client, SOURCE, sink, run_at=run_at, deadline=Deadline.unlimited(),
-                      cursors=cursors)
+    land_source(client, SOURCE, sink, run_at=run_at, deadline=Deadline.unlimited(),
+                cursors=cursors)
     fake.listening_clock = lambda: _ms(history[30])
 
     class FailingCursors(DirectoryCursorStore):
         def advance(self, key, after_ms):
             raise StateError("cannot write state: disk full")
 
-    failed = extract_and_write(client, SOURCE, sink, run_at=run_at, deadline=Deadline.unlimited(),
-                               cursors=FailingCursors(tmp_path))
+    failed = land_source(client, SOURCE, sink, run_at=run_at, deadline=Deadline.unlimited(),
+                         cursors=FailingCursors(tmp_path))
     assert isinstance(failed.error, StateError)
     fake.listening_clock = lambda: _ms(history[35])  # the retry comes later, with more plays
-    retried = extract_and_write(client, SOURCE, sink, run_at=run_at,
-                                deadline=Deadline.unlimited(), cursors=cursors)
+    retried = land_source(client, SOURCE, sink, run_at=run_at,
+                          deadline=Deadline.unlimited(), cursors=cursors)
     assert retried.ok and retried.item_count == 15
     raws = list((tmp_path / RAW_TO_PROCESS / "recently-played" / "me").glob("*.json"))
     assert len(raws) == 2  # the first run's, and one from the cursor (the retry overwrote it)
@@ -123,10 +123,10 @@ def test_a_damaged_cursor_fails_the_run_instead_of_starting_over(make_client, fa
     path = tmp_path / state_key("recently-played", "me")
     path.parent.mkdir(parents=True)
     path.write_text("not json")
-    outcome = extract_and_write(make_client(), SOURCE, DirectoryRawSink(tmp_path),
-                                run_at=datetime(2026, 11, 24, tzinfo=UTC),
-                                deadline=Deadline.unlimited(),
-                                cursors=DirectoryCursorStore(tmp_path))
+    outcome = land_source(make_client(), SOURCE, DirectoryRawSink(tmp_path),
+                          run_at=datetime(2026, 11, 24, tzinfo=UTC),
+                          deadline=Deadline.unlimited(),
+                          cursors=DirectoryCursorStore(tmp_path))
     assert isinstance(outcome.error, StateError) and "not a cursor document" in str(outcome.error)
     assert not (tmp_path / RAW_TO_PROCESS).exists()
 

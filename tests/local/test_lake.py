@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from spotify_runtime.transform import tables
 from spotify_runtime.transform.tables import TABLES
 
 from spotify_etl.standins.duckdb_athena import (
@@ -14,11 +15,10 @@ from spotify_etl.standins.duckdb_athena import (
     open_lake,
     rows_per_table,
     run_sql,
-    table_schemas,
 )
 
 SCHEMAS = {
-    **table_schemas(),
+    **tables.SCHEMAS,
     "songs": pa.schema([("song_id", pa.string()), ("popularity", pa.int32())]),
     "albums": pa.schema([("album_id", pa.string()), ("release_date", pa.date32())]),
     "artists": pa.schema([("artist_id", pa.string()), ("artist_name", pa.string())]),

@@ -5,7 +5,6 @@ freshly landed tables with the catalog's types, with no crawler and no partition
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +13,9 @@ import pytest
 from moto import mock_aws
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError
+from spotify_runtime.extract.landing import SourceOutcome
+from spotify_runtime.extract.message_outcomes import Outcome, QueueWorker
 from spotify_runtime.extract.messages import ExtractMessage
-from spotify_runtime.extract.queue_worker import Outcome, QueueWorker
 from spotify_runtime.layout import RUN_LOG, failed_raw_key, raw_key
 from spotify_runtime.run_log import MemoryRunRecorder, S3RunRecorder
 from spotify_runtime.sources import Source
@@ -25,6 +25,7 @@ from infra.catalog_tables import all_tables, duckdb_type
 from infra.named_queries import get_named_query
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 from spotify_etl.standins.lake_sync import download_bucket
+from tests.scale.extractors import FunctionExtractor
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 BUCKET = "lake"
@@ -33,13 +34,6 @@ LANDS = Source("playlist", "3cEYpjA9oz9GiPac4AsH4n")
 DEFERRED = Source("album", "4aawyAB9vmqN3uQ7FjRGTy")
 GONE = Source("playlist", "1mUtFZdF9Lkd6ZIGm4XxUw")
 DAMAGED = Source("album", "S8eth2z0JUW7Pq0kihj9Ao")
-
-
-@dataclass
-class Landed:
-    key: str
-    location: str
-    item_count: int
 
 
 @pytest.fixture
@@ -74,11 +68,12 @@ def _run_worker(s3, sqs, recorder) -> dict[str, Outcome]:
         if source == DAMAGED:  # damage to the file itself (not one item): quarantined
             document["schema_version"] = 99
         s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(document).encode())
-        return Landed(key, f"s3://{BUCKET}/{key}", len(document["items"]))
+        return SourceOutcome(source, key, f"s3://{BUCKET}/{key}", len(document["items"]))
 
-    worker = QueueWorker(sqs=sqs, dlq_url=dlq, extract=extract, queue_url=queue,
-                         recorder=recorder,
-                         counters=lambda: (counters["requests"], counters["rate_limited"]))
+    extractor = FunctionExtractor(
+        extract, counters=lambda: (counters["requests"], counters["rate_limited"]))
+    worker = QueueWorker(sqs=sqs, dlq_url=dlq, extractor=extractor, queue_url=queue,
+                         recorder=recorder)
     for source in (LANDS, GONE, DAMAGED, DEFERRED):  # a 429 defers whatever follows it
         sqs.send_message(QueueUrl=queue, MessageBody=ExtractMessage(source, RUN_AT).to_body())
     received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,

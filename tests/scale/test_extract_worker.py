@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from spotify_runtime import layout
-from spotify_runtime.extract import credentials as credentials_module
+from spotify_runtime import container, layout
 from spotify_runtime.extract import worker as extract_worker
 from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.extract.deadline import Deadline
@@ -18,7 +17,7 @@ from spotify_runtime.extract.raw_sink import S3RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.worker import (
     WorkerSettings,
-    build_container,
+    queue_worker,
     worker_pacer,
 )
 from spotify_runtime.sources import parse_source
@@ -66,10 +65,9 @@ def env(aws, fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    extract_worker.forget_container()
-    credentials_module.clear_secret_cache()
+    container.forget()
     yield {**values, "queue": queue, "arn": arn["Attributes"]["QueueArn"]}
-    extract_worker.forget_container()
+    container.forget()
 
 
 def send(env: dict[str, str], *sources, attempt: int = 0) -> None:
@@ -107,7 +105,7 @@ def paced_worker(settings: WorkerSettings, sqs, fake: FakeSpotify):
         api_url=fake.api_url, accounts_url=fake.accounts_url, throttle=pacer,
         sleep=lambda _seconds: None,
     )
-    return build_container(
+    return queue_worker(
         settings, sqs=sqs, sink=S3RawSink(boto3.client("s3", region_name="us-east-1"), BUCKET),
         client=client, pacer=pacer, rng=random.Random(3),
     )
@@ -278,7 +276,7 @@ def test_rotated_refresh_token_is_written_back_and_the_next_container_uses_it(
     [days] = emf_values(capsys.readouterr().out, "RefreshTokenDaysLeft")
     assert 11.9 < days < 12.1  # 182 - 170
 
-    extract_worker.forget_container()  # a new container reads the secret again
+    container.forget()  # a new container reads the secret again
     send(env, parse_source("recently-played"))
     assert poll(env, via_handler) == {"batchItemFailures": []}
     assert len(raw_keys()) == 2 and fake.count("^/api/token", status=400) == 0
@@ -333,7 +331,7 @@ def test_quota_429_defers_every_message_without_another_request_until_retry_afte
             sleep=lambda _seconds: None, now=now,
             clock=lambda: time.monotonic() + shift[0],
         )
-        worker = build_container(
+        worker = queue_worker(
             settings, sqs=sqs, client=client, pacer=pacer, rng=random.Random(3),
             sink=S3RawSink(boto3.client("s3", region_name="us-east-1"), BUCKET),
             metric=lambda name, value: metrics.append((name, value)),

@@ -13,14 +13,15 @@ import time
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError, TransientError
+from spotify_runtime.extract.message_outcomes import Outcome, QueueWorker, RetryPolicy
 from spotify_runtime.extract.messages import ExtractMessage
 from spotify_runtime.extract.pacing import PacingOverrunError
-from spotify_runtime.extract.queue_worker import Outcome, QueueWorker, RetryPolicy
 
 from spotify_etl.standins.sqs_event_source import to_lambda_records
 from spotify_etl.standins.sqs_queue import SQSStandIn
 
 from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
+from .extractors import FunctionExtractor
 
 
 @pytest.fixture(params=["moto", "standin"])
@@ -68,7 +69,8 @@ def test_long_retry_after_defers_with_visibility_from_the_header(sqs) -> None:
         raise RateLimitedError("Spotify asked to wait 3600 s", retry_after_seconds=3600)
 
     recording = RecordingSQS(sqs)
-    worker = QueueWorker(sqs=recording, dlq_url=dlq, extract=rate_limited, rng=random.Random(1))
+    worker = QueueWorker(sqs=recording, dlq_url=dlq, extractor=FunctionExtractor(rate_limited),
+                         rng=random.Random(1))
 
     assert deliver(sqs, worker, queue, arn) == [Outcome.DEFERRED, Outcome.DEFERRED]
 
@@ -82,7 +84,7 @@ def test_long_retry_after_defers_with_visibility_from_the_header(sqs) -> None:
 
 
 def test_retry_after_beyond_twelve_hours_is_capped() -> None:
-    from spotify_runtime.extract.queue_worker import (
+    from spotify_runtime.extract.message_outcomes import (
         MAX_VISIBILITY_SECONDS,
         defer_visibility_seconds,
     )
@@ -101,7 +103,7 @@ def test_failing_source_is_retried_then_dead_lettered_with_its_last_error(sqs) -
         attempts.append(src)
         raise TransientError(f"{src}: HTTP 503 after 3 tries (attempt {len(attempts)})")
 
-    worker = QueueWorker(sqs=sqs, dlq_url=dlq, extract=failing,
+    worker = QueueWorker(sqs=sqs, dlq_url=dlq, extractor=FunctionExtractor(failing),
                          policy=RetryPolicy(max_attempts=3, base_delay_seconds=0))
 
     outcomes = [outcome for _ in range(3) for outcome in deliver(sqs, worker, queue, arn)]
@@ -127,7 +129,7 @@ def test_unavailable_source_and_malformed_message_are_dead_lettered_at_once(sqs)
     def unavailable(src, run_at, deadline):
         raise SourceUnavailableError(f"{src}: 404, not found")
 
-    worker = QueueWorker(sqs=sqs, dlq_url=dlq, extract=unavailable)
+    worker = QueueWorker(sqs=sqs, dlq_url=dlq, extractor=FunctionExtractor(unavailable))
 
     assert deliver(sqs, worker, queue, arn) == [Outcome.DEAD_LETTERED] * 2
     errors = sorted(m["MessageAttributes"]["ErrorType"]["StringValue"] for m in drain(sqs, dlq))
@@ -140,7 +142,8 @@ def test_landed_message_is_deleted(sqs) -> None:
     landed = []
     worker = QueueWorker(
         sqs=sqs, dlq_url=dlq,
-        extract=lambda src, run_at, deadline: landed.append((src, run_at)) or "key",
+        extractor=FunctionExtractor(
+            lambda src, run_at, deadline: landed.append((src, run_at)) or "key"),
     )
 
     assert deliver(sqs, worker, queue, arn) == [Outcome.LANDED]
@@ -165,7 +168,8 @@ def test_a_failing_sqs_call_returns_only_that_message_to_the_queue(sqs) -> None:
             raise SourceUnavailableError(f"{src}: 404")
         return "key"
 
-    worker = QueueWorker(sqs=BrokenDLQ(sqs), dlq_url=dlq, extract=first_unavailable)
+    worker = QueueWorker(sqs=BrokenDLQ(sqs), dlq_url=dlq,
+                         extractor=FunctionExtractor(first_unavailable))
 
     assert deliver(sqs, worker, queue, arn) == [Outcome.RETURNED, Outcome.LANDED]
 
@@ -174,7 +178,8 @@ def test_a_message_is_not_started_with_the_invocation_nearly_over(sqs) -> None:
     queue, dlq, arn = make_queues(sqs)
     send(sqs, queue, ExtractMessage(playlist_sources(1)[0], RUN_AT))
     recording = RecordingSQS(sqs)
-    worker = QueueWorker(sqs=recording, dlq_url=dlq, extract=lambda *args: "never called")
+    worker = QueueWorker(sqs=recording, dlq_url=dlq,
+                         extractor=FunctionExtractor(lambda *args: "never called"))
     received = sqs.receive_message(QueueUrl=queue, AttributeNames=["All"])["Messages"]
 
     result = worker.handle_batch(to_lambda_records(received, arn), Deadline.after(2))
@@ -203,7 +208,7 @@ def test_a_source_that_outruns_two_invocations_of_its_own_is_dead_lettered(sqs) 
             return self.client.send_message(**kwargs)
 
     recording = RecordingSends(sqs)
-    worker = QueueWorker(sqs=recording, dlq_url=dlq, extract=out_of_pace)
+    worker = QueueWorker(sqs=recording, dlq_url=dlq, extractor=FunctionExtractor(out_of_pace))
 
     # One batch: the first source uses the invocation up (an overrun that counts), the second
     # is not started (it comes back in 1 s, its count untouched).

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pyarrow.compute as pc
 from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.extraction import extract_source
+from spotify_runtime.extract.fetch import fetch_envelope
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.sources import parse_source
 from spotify_runtime.transform.build import build_tables
@@ -31,7 +31,7 @@ def all_null_columns(extended_quota: bool) -> set[tuple[str, str]]:
             api_url=fake.api_url, accounts_url=fake.accounts_url,
         )
         built = [
-            build_tables(read_document(json.dumps(extract_source(
+            build_tables(read_document(json.dumps(fetch_envelope(
                 client, parse_source(text), run_at=RUN_AT, deadline=Deadline.unlimited()
             )).encode()))
             for text in SOURCES

@@ -74,7 +74,8 @@ def test_artist_envelope(rows_of):
 
 @pytest.mark.parametrize(("source_type", "generate"), [
     ("saved-tracks", sample_data.generate_saved_tracks),
-    ("recently-played", sample_data.generate_recently_played),
+    ("recently-played",
+     lambda n_items, seed: sample_data.generate_listening_day(NOW, seed)[:n_items]),
 ])
 def test_user_library_envelopes(rows_of, source_type, generate):
     items = generate(40, seed=7)

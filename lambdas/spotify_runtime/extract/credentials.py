@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from spotify_runtime import container
 from spotify_runtime.aws_errors import aws_error_code
 from spotify_runtime.extract.errors import InvalidCredentialsError
 
@@ -114,26 +115,24 @@ def parse_secret(text: str | None, secret_id: str) -> SpotifyCredentials:
     )
 
 
-_SECRET_CACHE: dict[str, SpotifyCredentials] = {}
+def _secret_key(secret_id: str) -> tuple[str, str]:
+    return ("spotify secret", secret_id)
 
 
 def credentials_from_secret(secret_id: str, secrets_client: Any = None) -> SpotifyCredentials:
     """The credentials in Secrets Manager secret `secret_id`, fetched once per container."""
-    cached = _SECRET_CACHE.get(secret_id)
-    if cached is not None:
-        return cached
-    if secrets_client is None:
-        import boto3
+    return container.kept(_secret_key(secret_id),
+                          lambda: _read_secret(secret_id, secrets_client))
 
-        secrets_client = boto3.client("secretsmanager")
+
+def _read_secret(secret_id: str, secrets_client: Any) -> SpotifyCredentials:
+    client = secrets_client or container.aws_client("secretsmanager")
     try:
-        response = secrets_client.get_secret_value(SecretId=secret_id)
+        response = client.get_secret_value(SecretId=secret_id)
     except Exception as error:
         code = aws_error_code(error)
         raise CredentialsConfigError(f"cannot read secret {secret_id!r}: {code}") from None
-    credentials = parse_secret(response.get("SecretString"), secret_id)
-    _SECRET_CACHE[secret_id] = credentials
-    return credentials
+    return parse_secret(response.get("SecretString"), secret_id)
 
 
 def store_rotated_refresh_token(secret_id: str, token: str, secrets_client: Any) -> None:
@@ -143,14 +142,9 @@ def store_rotated_refresh_token(secret_id: str, token: str, secrets_client: Any)
     data = json.loads(response.get("SecretString") or "{}")
     data["refresh_token"] = token
     secrets_client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(data))
-    cached = _SECRET_CACHE.get(secret_id)
+    cached = container.find(_secret_key(secret_id))
     if cached is not None:
-        _SECRET_CACHE[secret_id] = replace(cached, refresh_token=token)
-
-
-def clear_secret_cache() -> None:
-    """Forget cached secrets (tests; a rotated secret is picked up by the next container)."""
-    _SECRET_CACHE.clear()
+        container.keep(_secret_key(secret_id), replace(cached, refresh_token=token))
 
 
 def credentials_from_env(environ: Mapping[str, str] | None = None) -> SpotifyCredentials:

@@ -32,10 +32,6 @@ class TransientError(ExtractError):
     """5xx or connection errors that outlasted the bounded retries."""
 
 
-class SourcesFailedError(ExtractError):
-    """Raised at the end of a run in which some sources failed (after writing the others)."""
-
-
 class RefreshTokenExpiredError(InvalidCredentialsError):
     """The token endpoint answered `invalid_grant` to the refresh token: it expired (six months
     after the authorization) or was revoked. Permanent until someone re-authorizes: no retry."""

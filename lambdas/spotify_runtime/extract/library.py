@@ -85,7 +85,7 @@ EXTRACTORS = {
     "saved-albums": _saved_albums,
     "followed-artists": _followed_artists,
 }
-"""Extractors of this module, registered in extraction.py's table."""
+"""Extractors of this module, registered in fetch.py's table."""
 
 
 def my_playlists(client: SpotifyClient, deadline: Deadline) -> list[Source]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from spotify_runtime import container
 from spotify_runtime.contract import (
     ENV_EXTRACT_QUEUE_URL,
     RUN_AT_FIELD,
@@ -24,7 +25,6 @@ from spotify_runtime.contract import (
     SOURCE_GROUPS,
 )
 from spotify_runtime.envelope import iso_utc
-from spotify_runtime.extract.container import container_aws_client
 from spotify_runtime.extract.messages import ExtractMessage, parse_run_at
 from spotify_runtime.extract.source_list import configured_sources
 from spotify_runtime.logs import configure_logging, required_env
@@ -130,5 +130,5 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     group = source_group_from_event(event)
     sources = select_sources(configured_sources(), group)
     run_at = run_time_from_event(event)
-    count = plan_run(container_aws_client("sqs"), queue_url, sources, run_at)
+    count = plan_run(container.aws_client("sqs"), queue_url, sources, run_at)
     return {"run_at": iso_utc(run_at), "sources": group, "messages_sent": count}

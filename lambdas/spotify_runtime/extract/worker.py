@@ -1,14 +1,15 @@
-"""The extract queue's consumer: one source per message, partial batch responses.
+"""The extract worker function: the extract queue's consumer, one source per message, partial
+batch responses: its Lambda handler, and where its queue worker is assembled.
 
 Environment: `DATA_BUCKET`, `SPOTIFY_SECRET_ID`, `EXTRACT_DLQ_URL`, `EXTRACT_MAX_ATTEMPTS`,
 `EXTRACT_REQUESTS_PER_30S`, `EXTRACT_MAX_CONCURRENCY`, optional `EXTRACT_QUEUE_URL` (else the
 queue is found from each record's ARN), `SPOTIFY_API_URL`, `SPOTIFY_ACCOUNTS_URL`.
 
-The container (Spotify client and token, pacer, rate-limit memory) is built on the first
-invocation by `build_container` (the one place a worker is assembled: Lambda, the demo, the
-scale simulation and the tests all use it) and kept, so every message a container handles
-reuses them.
-spotify_runtime.extract.queue_worker decides what happens to each message.
+The container keeps its queue worker (Spotify client and token, pacer, rate-limit memory;
+spotify_runtime.container), built on the first invocation by `queue_worker` (the one place a
+worker is assembled: Lambda, the demo, the scale simulation and the tests all use it), so every
+message a container handles reuses them. spotify_runtime.extract.message_outcomes decides what
+happens to each message.
 
 Every invocation publishes the days left before the refresh token expires (metric
 RefreshTokenDaysLeft, 0 once Spotify refused it), from `authorized_at` in the secret; a refresh
@@ -20,14 +21,14 @@ from __future__ import annotations
 import logging
 import os
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from spotify_runtime import metrics
+from spotify_runtime import container, metrics
+from spotify_runtime.aws_errors import aws_error_code
 from spotify_runtime.contract import (
     DEFAULT_EXTRACT_MAX_ATTEMPTS,
     DEFAULT_EXTRACT_MAX_CONCURRENCY,
@@ -38,24 +39,28 @@ from spotify_runtime.contract import (
     ENV_EXTRACT_MAX_CONCURRENCY,
     ENV_EXTRACT_QUEUE_URL,
     ENV_EXTRACT_REQUESTS_PER_30S,
+    ENV_SPOTIFY_ACCOUNTS_URL,
+    ENV_SPOTIFY_API_URL,
+    ENV_SPOTIFY_SECRET_ID,
     METRIC_REFRESH_TOKEN_DAYS_LEFT,
 )
-from spotify_runtime.extract.container import (
-    container_aws_client,
-    container_client,
-    forget_container_state,
+from spotify_runtime.extract.credentials import (
+    credentials_from_secret,
+    store_rotated_refresh_token,
 )
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.extract_run import extract_and_write
+from spotify_runtime.extract.landing import SourceExtractor
+from spotify_runtime.extract.message_outcomes import QueueWorker, RetryPolicy
 from spotify_runtime.extract.pacing import Pacer
-from spotify_runtime.extract.queue_worker import Expansion, QueueWorker, RetryPolicy
 from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
-from spotify_runtime.extract.spotify_client import SpotifyClient
+from spotify_runtime.extract.spotify_client import (
+    DEFAULT_ACCOUNTS_URL,
+    DEFAULT_API_URL,
+    SpotifyClient,
+)
 from spotify_runtime.extract.state import CursorStore, S3CursorStore
-from spotify_runtime.extract.worker_metrics import outcome_metrics
 from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.run_log import RunRecorder, S3RunRecorder
-from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
 
@@ -99,7 +104,7 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def build_container(
+def queue_worker(
     settings: WorkerSettings,
     *,
     sqs: Any,
@@ -113,7 +118,8 @@ def build_container(
     recorder: RunRecorder | None = None,
     metrics_bucket: str | None = None,
 ) -> QueueWorker:
-    """One worker container: the queue decisions over a paced client and a raw sink.
+    """One worker container's queue worker: the queue decisions over a paced client and a raw
+    sink.
 
     `pacer` must be the client's `throttle`; `metric(name, value)` publishes a metric.
     `cursors` keeps the listening sources' cursors (deployed: S3 under layout.STATE).
@@ -121,23 +127,12 @@ def build_container(
     is also emitted as EMF metrics (dimension Bucket), and it is the listening gap metric's
     dimension. The Lambda handler and the local simulation both build their workers here.
     """
-
-    def extract(source: Source, run_at: datetime, deadline: Deadline) -> Any:
-        # The error of the one source decides the message's fate (queue_worker).
-        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline,
-                                    cursors=cursors, metric_bucket=metrics_bucket)
-        if outcome.error is not None:
-            raise outcome.error
-        if outcome.source.type == "my-playlists":
-            return Expansion(outcome.expanded)
-        return outcome
-
     return QueueWorker(
-        sqs=sqs, dlq_url=settings.dlq_url, extract=extract,
+        sqs=sqs, dlq_url=settings.dlq_url,
+        extractor=SourceExtractor(client, sink, cursors=cursors, metric_bucket=metrics_bucket),
         policy=RetryPolicy(settings.max_attempts, settings.retry_base_delay_seconds),
         queue_url=settings.queue_url, pacer=pacer, clock=clock, rng=rng, metric=metric,
-        recorder=recorder, counters=lambda: (client.requests_sent, client.rate_limited),
-        on_outcome=outcome_metrics(metrics_bucket) if metrics_bucket else None,
+        recorder=recorder, metrics_bucket=metrics_bucket,
     )
 
 
@@ -175,63 +170,71 @@ def publish_refresh_token_days_left(
                     client.credentials.reauthorize_command)
 
 
-class _Containers(threading.local):
-    # One worker per thread. Lambda runs one invocation at a time per container, so in AWS this
-    # is one worker per container; the local event source runs each concurrent container in a
-    # thread of its own, and needs each to have its own client and pacer as in AWS.
-    worker: QueueWorker | None = None
-    client: SpotifyClient | None = None
-    metric: Callable[[str, float], None] | None = None
-    invocations: int = 0
+WORKER = "extract queue worker"
+"""What the worker's container keeps its queue worker under (spotify_runtime.container)."""
 
 
-_CONTAINERS = _Containers()
+def queue_worker_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
+    """A queue worker built from the environment the stack sets, on this container's clients."""
+    env = os.environ if environ is None else environ
+    settings = WorkerSettings.from_env(env)
+    pacer = worker_pacer(settings)
+    client = spotify_client_from_env(env, throttle=pacer)
+    client.throttle = pacer  # a client kept before this worker was built is paced too
+    bucket = required_env(ENV_DATA_BUCKET, env)
+    s3 = container.aws_client("s3")
+
+    def metric(name: str, value: float) -> None:
+        metrics.emit(name, value, bucket=bucket)
+
+    return queue_worker(
+        settings,
+        sqs=container.aws_client("sqs"),
+        sink=S3RawSink(s3, bucket),
+        client=client,
+        pacer=pacer,
+        metric=metric,
+        cursors=S3CursorStore(s3, bucket),
+        recorder=S3RunRecorder(s3, bucket),
+        metrics_bucket=bucket,
+    )
 
 
-def container_from_env(environ: Mapping[str, str] | None = None) -> QueueWorker:
-    """This container's worker, built from the environment the stack sets on first use."""
-    if _CONTAINERS.worker is None:
-        env = os.environ if environ is None else environ
-        settings = WorkerSettings.from_env(env)
-        pacer = worker_pacer(settings)
-        client = container_client(env, throttle=pacer)
-        client.throttle = pacer  # a client cached before this worker was built is paced too
-        bucket = required_env(ENV_DATA_BUCKET, env)
-        s3 = container_aws_client("s3")
+def spotify_client_from_env(
+    environ: Mapping[str, str], *, throttle: Callable[[], None] | None = None,
+) -> SpotifyClient:
+    """The Spotify client this container keeps: credentials from SPOTIFY_SECRET_ID (read once),
+    optional SPOTIFY_API_URL / SPOTIFY_ACCOUNTS_URL; its token is reused across invocations.
+    `throttle` is used when the client is first created. A refresh token Spotify rotates is
+    written back to the secret (before its access token is used) so later containers read it."""
+    secret_id = required_env(ENV_SPOTIFY_SECRET_ID, environ)
+    api_url = environ.get(ENV_SPOTIFY_API_URL) or DEFAULT_API_URL
+    accounts_url = environ.get(ENV_SPOTIFY_ACCOUNTS_URL) or DEFAULT_ACCOUNTS_URL
 
-        def metric(name: str, value: float) -> None:
-            metrics.emit(name, value, bucket=bucket)
+    def keep_rotated(token: str) -> None:
+        try:
+            store_rotated_refresh_token(secret_id, token, container.aws_client("secretsmanager"))
+        except Exception as error:  # this container goes on with the new token in memory
+            LOG.error("could not store the rotated refresh token in secret %r (%s): the "
+                      "next container may be refused; run `python -m spotify_etl auth "
+                      "--secret-id %s`", secret_id, aws_error_code(error), secret_id)
+        else:
+            LOG.info("stored the refresh token Spotify rotated in secret %r", secret_id)
 
-        _CONTAINERS.worker = build_container(
-            settings,
-            sqs=container_aws_client("sqs"),
-            sink=S3RawSink(s3, bucket),
-            client=client,
-            pacer=pacer,
-            metric=metric,
-            cursors=S3CursorStore(s3, bucket),
-            recorder=S3RunRecorder(s3, bucket),
-            metrics_bucket=bucket,
-        )
-        _CONTAINERS.client, _CONTAINERS.metric = client, metric
-    return _CONTAINERS.worker
+    return container.kept(("spotify client", secret_id, api_url, accounts_url), lambda: (
+        SpotifyClient(credentials_from_secret(secret_id), api_url=api_url,
+                      accounts_url=accounts_url, throttle=throttle,
+                      on_refresh_token_rotated=keep_rotated)
+    ))
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS event source target: handle each record; failures listed for redelivery."""
     configure_logging()
-    result = container_from_env().handle_batch(
-        event["Records"], Deadline.from_lambda_context(context)
-    )
-    if _CONTAINERS.client is not None and _CONTAINERS.metric is not None:
-        publish_refresh_token_days_left(_CONTAINERS.client, _CONTAINERS.metric, datetime.now(UTC),
-                                        warn=_CONTAINERS.invocations == 0)  # once per container
-        _CONTAINERS.invocations += 1
+    new_container = container.find(WORKER) is None
+    worker = container.kept(WORKER, queue_worker_from_env)
+    result = worker.handle_batch(event["Records"], Deadline.from_lambda_context(context))
+    if worker.metric is not None:
+        publish_refresh_token_days_left(worker.extractor.client, worker.metric, datetime.now(UTC),
+                                        warn=new_container)  # once per container
     return result.response
-
-
-def forget_container() -> None:
-    """Drop this container's worker and clients (tests simulate a new container)."""
-    _CONTAINERS.worker = _CONTAINERS.client = _CONTAINERS.metric = None
-    _CONTAINERS.invocations = 0
-    forget_container_state()

@@ -1,4 +1,5 @@
-"""Raw Spotify JSON (envelopes and seed-style paging objects) to the Parquet tables.
+"""Raw Spotify JSON (envelopes, and bare paging objects as the tutorial this project started
+from wrote them: docs/migrating.md) to the Parquet tables.
 
 - `tables`: the table and column definitions (the one place they live).
 - `reader`: bytes to a typed raw document (native pyarrow JSON reader, plain-json fallback).

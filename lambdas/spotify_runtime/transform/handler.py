@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Any
 
-import boto3
-
-from spotify_runtime import metrics
+from spotify_runtime import container, metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.run_log import RunLogWriteError, delivery_id, earlier_delivery_ids
@@ -39,28 +36,6 @@ if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # a Lambda container runs only thi
     keep_pandas_out()
 
 
-class _Container(threading.local):
-    # One S3 client per container, made on first use. The local event source runs each
-    # concurrent container in a thread of its own, so each thread gets its own (from its own
-    # session: creating clients from boto3's shared default session is not thread-safe).
-    s3: Any = None
-
-
-_CONTAINER = _Container()
-
-
-def container_s3() -> Any:
-    """This container's S3 client (standard AWS configuration: `AWS_ENDPOINT_URL` works)."""
-    if _CONTAINER.s3 is None:
-        _CONTAINER.s3 = boto3.session.Session().client("s3")
-    return _CONTAINER.s3
-
-
-def forget_container() -> None:
-    """Drop this container's client (the local run starts new containers per run)."""
-    _CONTAINER.s3 = None
-
-
 def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict[str, Any]:
     """Transform every raw object the event names.
 
@@ -70,7 +45,7 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     """
     configure_logging()
     bucket = required_env(ENV_DATA_BUCKET)
-    s3 = s3 or container_s3()
+    s3 = s3 or container.aws_client("s3")
     if not isinstance(event, dict):
         LOG.warning("dropping an event that is not a JSON object")
         return {"results": []}

@@ -221,9 +221,9 @@ def _record(s3: Any, bucket: str, outcome: Outcome, duration_ms: int, record_id:
 def source_and_run(key: str, snapshot_date: str | None) -> tuple[str, datetime]:
     """The source (`type:id`) and run time a raw key names (`<type>/<id>/<run ts>.json`).
 
-    A key of another shape (a seed file, a backfill) names the file itself as the source; a key
-    without a run time (those, and a listening key named by its cursor) gives the run by its
-    snapshot date (midnight UTC), else now.
+    A key of another shape (a tutorial file backfilled under raw/to_process/tutorial/) names the
+    file itself as the source; a key without a run time (those, and a listening key named by its
+    cursor) gives the run by its snapshot date (midnight UTC), else now.
     """
     try:
         relative = relative_raw_key(key)

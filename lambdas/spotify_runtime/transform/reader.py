@@ -36,7 +36,8 @@ class RawDocument:
     """What the tables are built from, whichever shape the file had."""
 
     shape: str
-    """`envelope` or `paging` (a bare seed-style playlist-items paging object)."""
+    """`envelope` or `paging` (a bare playlist-items paging object, as the tutorial
+    this project started from wrote it: docs/migrating.md)."""
     source_type: str
     source_id: str | None
     extracted_at: datetime | None

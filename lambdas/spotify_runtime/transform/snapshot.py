@@ -12,7 +12,8 @@ _DATE_IN_KEY = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
 
 
 def date_in_key(key: str) -> date | None:
-    """The first valid calendar date written in a key (seed files are named by date)."""
+    """The first valid calendar date written in a key (the files of the tutorial this project
+    started from, docs/migrating.md, are named by date)."""
     for match in _DATE_IN_KEY.finditer(key):
         try:
             return date(*(int(part) for part in match.groups()))

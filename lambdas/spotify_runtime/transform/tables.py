@@ -2,9 +2,10 @@
 
 Each table is a pyarrow schema whose fields carry a one-line description (field metadata,
 also stored in the Parquet files). `docs/tables.md` is generated from here (`render_markdown`)
-and a test keeps it in sync. Column names follow the seed tutorial where it had them, so
-existing Athena queries keep working. `snapshot_date` is the hive partition (the folder
-`snapshot_date=YYYY-MM-DD`), not a column inside the files.
+and a test keeps it in sync. Column names follow the tutorial this project started from
+(docs/migrating.md) where it had them, so existing Athena queries keep working.
+`snapshot_date` is the hive partition (the folder `snapshot_date=YYYY-MM-DD`), not a column
+inside the files.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ ARTISTS = pa.schema([
             unique=True),
     _column("artist_name", pa.string(), "Artist name, exactly as Spotify returned it."),
     _column("external_url", pa.string(),
-            "open.spotify.com URL of the artist (the seed wrote the API href here).", False),
+            "open.spotify.com URL of the artist (the tutorial this project started from "
+            "wrote the API href here).", False),
 ])
 
 PLAYLIST_TRACKS = pa.schema([
@@ -194,8 +196,9 @@ def render_markdown() -> str:
         "Generated from `lambdas/spotify_runtime/transform/tables.py` "
         "(`python -m spotify_runtime.transform.tables > docs/tables.md`); a test keeps it in sync.",
         "",
-        "Parquet (Snappy) under `processed/<table>/snapshot_date=YYYY-MM-DD/<name>.parquet`, "
-        "one file per raw file. `snapshot_date` is the partition column (from the folder). "
+        "Parquet (Snappy), one object per table and day: "
+        "`processed/<table>/snapshot_date=YYYY-MM-DD/<table>.parquet` ([storage.md](storage.md)). "
+        "`snapshot_date` is the partition column (from the folder). "
         "Types are as Athena shows them.",
         "",
         "**dev mode: null** marks the columns that are always null for a development-mode "

@@ -67,7 +67,7 @@ def check_in_sample_data(sources: Sequence[str], sample: Any) -> None:
     Spotify-owned editorial playlists stay allowed: the sample server answers them 404 as
     Spotify does, which shows the Nov 2024 rule at work.
     """
-    from spotify_runtime.extract.extraction import EDITORIAL_PREFIX
+    from spotify_runtime.extract.fetch import EDITORIAL_PREFIX
     from spotify_runtime.sources import parse_source
 
     held = {"playlist": sample.playlists, "album": sample.albums,

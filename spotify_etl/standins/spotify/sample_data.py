@@ -384,26 +384,6 @@ def generate_saved_tracks(n_items: int, seed: int = 0) -> list[dict[str, Any]]:
     return sorted(saved, key=lambda entry: entry["added_at"], reverse=True)
 
 
-def generate_recently_played(n_items: int = 50, seed: int = 0) -> list[dict[str, Any]]:
-    """Play history objects `{track, played_at, context}`, most recent first."""
-    rng = random.Random(seed)
-    maker = _TrackMaker(rng, n_items)
-    moment = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
-    history = []
-    for _ in range(n_items):
-        moment -= timedelta(seconds=rng.randint(120, 900), milliseconds=rng.randint(0, 999))
-        track = maker.track()
-        context = None
-        if rng.random() < 0.7:
-            album = track["album"]
-            context = {"type": "album", "href": album["href"],
-                       "external_urls": album["external_urls"], "uri": album["uri"]}
-        millis = f"{moment.microsecond // 1000:03d}"
-        played_at = moment.strftime("%Y-%m-%dT%H:%M:%S.") + millis + "Z"
-        history.append({"track": track, "played_at": played_at, "context": context})
-    return history
-
-
 LISTENING_SESSIONS = (
     # (start hour, minutes): past midnight, a commute, the working day, lunch, the way home
     # and a long evening.

@@ -1,5 +1,6 @@
-"""Extract and write sources, one outcome each: shared by the extract handler, the queue
-worker (per SQS message) and the local CLI.
+"""Land sources: fetch each (fetch.py) and write its raw file as soon as it is complete, one
+outcome each; the extract worker lands one source per SQS message (`SourceExtractor`), the local
+CLI a list of them (`land_sources`).
 
 A failing source never stops the others; its error is kept in its outcome so the caller can
 decide (the worker defers on RateLimitedError, retries TransientError, dead-letters the rest).
@@ -15,7 +16,7 @@ from datetime import datetime
 from spotify_runtime.extract import listening
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import ExtractError, QuotaExceededError
-from spotify_runtime.extract.extraction import extract_source, require_authorization
+from spotify_runtime.extract.fetch import fetch_envelope, require_authorization
 from spotify_runtime.extract.library import my_playlists
 from spotify_runtime.extract.raw_sink import RawSink
 from spotify_runtime.extract.spotify_client import ResourceUnavailableError, SpotifyClient
@@ -47,11 +48,17 @@ class SourceOutcome:
 
     @property
     def ok(self) -> bool:
+        """Whether the source was extracted (its envelope written, or expanded)."""
         return self.error is None
+
+    @property
+    def is_expansion(self) -> bool:
+        """Whether the source stands for others (`my-playlists`): `expanded` lists them."""
+        return self.source.type == "my-playlists"
 
     def describe(self) -> str:
         """One line: `TYPE:ID: N items -> location` or `TYPE:ID: <cause>`."""
-        if self.ok and self.source.type == "my-playlists":
+        if self.ok and self.is_expansion:
             return f"{self.source}: {len(self.expanded)} playlist(s) to extract"
         if self.ok and self.location is None:
             return f"{self.source}: {self.item_count} items ({self.note or 'nothing written'})"
@@ -61,7 +68,7 @@ class SourceOutcome:
         return message if message.startswith(str(self.source)) else f"{self.source}: {message}"
 
 
-def extract_and_write(
+def land_source(
     client: SpotifyClient,
     source: Source,
     sink: RawSink,
@@ -87,7 +94,7 @@ def extract_and_write(
         if source.type in LISTENING_SOURCE_TYPES and cursors is not None:
             return _listening(client, source, sink, cursors, run_at, deadline, sent_before,
                               metric_bucket)
-        envelope = extract_source(client, source, run_at=run_at, deadline=deadline)
+        envelope = fetch_envelope(client, source, run_at=run_at, deadline=deadline)
         location = sink.write(key, envelope)
     except ExtractError as error:
         logger.warning("%s", SourceOutcome(source, key, error=error).describe())
@@ -138,7 +145,34 @@ def _listening(
     return outcome
 
 
-def extract_all(
+@dataclass(frozen=True)
+class SourceExtractor:
+    """How the extract worker extracts the source of one message: `land_source` with this
+    container's Spotify client, raw sink and cursor store."""
+
+    client: SpotifyClient
+    sink: RawSink
+    cursors: CursorStore | None = None
+    """Keeps the listening sources' cursors (deployed: S3 under layout.STATE)."""
+    metric_bucket: str | None = None
+    """The listening gap metric's dimension (deployed runs)."""
+
+    def extract(self, source: Source, run_at: datetime, deadline: Deadline) -> SourceOutcome:
+        """The source's outcome, landed or expanded; raises the error that stopped it (the
+        worker decides the message's fate from it)."""
+        outcome = land_source(self.client, source, self.sink, run_at=run_at,
+                              deadline=deadline, cursors=self.cursors,
+                              metric_bucket=self.metric_bucket)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome
+
+    def counters(self) -> tuple[int, int]:
+        """The Spotify client's running totals: (requests sent, 429 answers)."""
+        return self.client.requests_sent, self.client.rate_limited
+
+
+def land_sources(
     client: SpotifyClient,
     sources: Iterable[Source],
     sink: RawSink,
@@ -147,7 +181,7 @@ def extract_all(
     deadline: Deadline,
     cursors: CursorStore | None = None,
 ) -> list[SourceOutcome]:
-    """`extract_and_write` for each source in turn; every source is attempted, and the playlists
+    """`land_source` for each source in turn; every source is attempted, and the playlists
     `my-playlists` expands into are extracted after it (each once), unless Spotify says the
     quota is spent: then the run stops (each further request would prolong it)."""
     outcomes: list[SourceOutcome] = []
@@ -158,17 +192,10 @@ def extract_all(
         if source in seen:
             continue
         seen.add(source)
-        outcome = extract_and_write(client, source, sink, run_at=run_at, deadline=deadline,
-                                    cursors=cursors)
+        outcome = land_source(client, source, sink, run_at=run_at, deadline=deadline,
+                              cursors=cursors)
         outcomes.append(outcome)
         if isinstance(outcome.error, QuotaExceededError):
             break
         pending.extend(outcome.expanded)
     return outcomes
-
-
-def summarize(outcomes: list[SourceOutcome]) -> str:
-    """`extracted 3 of 4 sources (1 failed: playlist:ID)`."""
-    failed = [str(outcome.source) for outcome in outcomes if not outcome.ok]
-    text = f"extracted {len(outcomes) - len(failed)} of {len(outcomes)} sources"
-    return text + (f" ({len(failed)} failed: {', '.join(failed)})" if failed else "")

@@ -1,4 +1,5 @@
-"""What the extract worker does with each message of an SQS batch: land, defer, retry, dead-letter.
+"""The outcome of each message of an extract batch (`QueueWorker`): land, defer, retry,
+dead-letter.
 
 Outcomes per message (docs/scaling.md has the whole picture):
 
@@ -55,7 +56,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from spotify_runtime.contract import METRIC_QUOTA_DEFERRALS
+from spotify_runtime import metrics
+from spotify_runtime.contract import (
+    METRIC_DIMENSION_OUTCOME,
+    METRIC_QUOTA_DEFERRALS,
+    METRIC_SPOTIFY_RATE_LIMITED,
+    METRIC_SPOTIFY_REQUESTS,
+    METRIC_WORKER_OUTCOME,
+)
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import (
     ExtractError,
@@ -64,6 +72,7 @@ from spotify_runtime.extract.errors import (
     RefreshTokenExpiredError,
     SourceUnavailableError,
 )
+from spotify_runtime.extract.landing import SourceExtractor, SourceOutcome
 from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
 from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
 from spotify_runtime.extract.planner import plan_run
@@ -75,24 +84,9 @@ from spotify_runtime.run_log import (
     delivery_id,
     earlier_delivery_ids,
 )
-from spotify_runtime.sources import Source
 
 LOG = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class Expansion:
-    """What a source that stands for other sources (`my-playlists`) extracts to: those sources,
-    each sent to the extract queue as a message of the same run."""
-
-    sources: tuple[Source, ...]
-
-
-ExtractFn = Callable[[Source, datetime, Deadline], Any]
-"""Extract one source for one run and write its raw file; returns the key written (a str), an
-object with `key`, `location` and `item_count` (extract_run.SourceOutcome), or the Expansion of
-a source that stands for others."""
-Counters = Callable[[], tuple[int, int]]
-"""The container's Spotify client's running totals: (requests sent, 429 answers)."""
 
 MAX_VISIBILITY_SECONDS = 43_200
 """SQS's ceiling for a visibility timeout (12 hours, counted from the receive)."""
@@ -198,18 +192,16 @@ class _Facts:
 
 
 class QueueWorker:
-    """One worker container: its SQS client, extract function and rate-limit memory.
-
-    Built once per container (module level in the handler) so the Spotify client and token in
-    `extract` are reused for every message the container handles.
-    """
+    """One worker container's handling of extract messages: its SQS client, its extractor (the
+    Spotify client and token, reused for every message the container handles) and its
+    rate-limit memory. The worker's Lambda handler keeps one per container (worker.py)."""
 
     def __init__(
         self,
         *,
         sqs: Any,
         dlq_url: str,
-        extract: ExtractFn,
+        extractor: SourceExtractor,
         policy: RetryPolicy | None = None,
         queue_url: str | None = None,
         pacer: Pacer | None = None,
@@ -218,14 +210,14 @@ class QueueWorker:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         metric: Callable[[str, float], None] | None = None,
         recorder: RunRecorder | None = None,
-        counters: Counters | None = None,
-        on_outcome: Callable[[RunRecord], None] | None = None,
+        metrics_bucket: str | None = None,
     ) -> None:
         """`now` dates quota waits (`not_before`, compared across containers); `metric(name,
-        value)` publishes a metric (EMF in Lambda)."""
+        value)` publishes a metric (EMF in Lambda); with `metrics_bucket`, each handling is also
+        emitted as EMF metrics (dimension Bucket)."""
         self.sqs = sqs
         self.dlq_url = dlq_url
-        self.extract = extract
+        self.extractor = extractor
         self.policy = policy or RetryPolicy()
         self._queue_urls: dict[str, str] = {}
         self._queue_url = queue_url
@@ -233,7 +225,7 @@ class QueueWorker:
         self._clock = clock
         self._rng = rng or random.Random()
         self._now = now
-        self._metric = metric
+        self.metric = metric
         self.quota_deferrals = 0
         """Messages this container deferred because Spotify's quota was spent."""
         self.blocked_until = 0.0
@@ -241,9 +233,7 @@ class QueueWorker:
         self._extractions = 0
         """Extractions started in the current invocation."""
         self._recorder = recorder
-        self._counters = counters or (lambda: (0, 0))
-        self._on_outcome = on_outcome
-        """Called with each handling's row (the worker emits its metrics here)."""
+        self._metrics_bucket = metrics_bucket
         self._facts = _Facts()
 
     def handle_batch(self, records: list[dict[str, Any]], deadline: Deadline) -> BatchResult:
@@ -255,14 +245,14 @@ class QueueWorker:
         self._extractions = 0
         for record in records:
             self._facts = _Facts()
-            began, (requests, rate_limited) = self._clock(), self._counters()
+            began, (requests, rate_limited) = self._clock(), self.extractor.counters()
             try:
                 outcome = self._handle(record, deadline, started)
             except Exception:  # an SQS call failed: leave the message to SQS, go on with the rest
                 LOG.exception("could not record the outcome of message %s", record["messageId"])
                 outcome = Outcome.RETURNED
             result.outcomes[record["messageId"]] = outcome
-            requests_after, rate_limited_after = self._counters()
+            requests_after, rate_limited_after = self.extractor.counters()
             try:
                 self._log_run(record, outcome, RunRecord(
                     run_at=datetime.now(UTC), stage=EXTRACT, source="", outcome=str(outcome),
@@ -289,8 +279,8 @@ class QueueWorker:
         # One row per delivery: a deferred message comes back with the same id and a higher
         # receive count, a retried one with a new id.
         receives = record.get("attributes", {}).get("ApproximateReceiveCount", "")
-        if self._on_outcome is not None:
-            self._on_outcome(row)
+        if self._metrics_bucket is not None:
+            emit_outcome_metrics(row, self._metrics_bucket)
         if self._recorder is not None:
             self._recorder.record(row, delivery_id(record["messageId"], receives),
                                   earlier_delivery_ids(record["messageId"], receives))
@@ -315,7 +305,7 @@ class QueueWorker:
         first = self._extractions == 0
         self._extractions += 1
         try:
-            extracted = self.extract(message.source, message.run_at, deadline)
+            extracted = self.extractor.extract(message.source, message.run_at, deadline)
         except PacingOverrunError as error:
             return self._paced_out(record, message, error, counts=first)
         except QuotaExceededError as error:
@@ -332,21 +322,19 @@ class QueueWorker:
             LOG.warning("extract %s failed (attempt %d): %s", message.source,
                         message.attempt + 1, error)
             return self._retry_or_dead_letter(record, message, error)
-        if isinstance(extracted, Expansion):
+        if extracted.is_expansion:
             return self._expand(record, message, extracted)
-        key = extracted if isinstance(extracted, str) else extracted.location or extracted.key
-        self._facts.items = None if isinstance(extracted, str) else extracted.item_count
-        self._facts.raw_key = extracted if isinstance(extracted, str) else extracted.key
-        LOG.info("landed %s at %s", message.source, key)
+        self._facts.items, self._facts.raw_key = extracted.item_count, extracted.key
+        LOG.info("landed %s at %s", message.source, extracted.location or extracted.key)
         return Outcome.LANDED
 
     def _expand(self, record: dict[str, Any], message: ExtractMessage,
-                expansion: Expansion) -> Outcome:
+                expansion: SourceOutcome) -> Outcome:
         """One message per expanded source, same run: a redelivery re-sends them, and each
         lands on the same raw key as before."""
-        plan_run(self.sqs, self._source_queue_url(record), list(expansion.sources),
+        plan_run(self.sqs, self._source_queue_url(record), list(expansion.expanded),
                  message.run_at)
-        LOG.info("expanded %s into %d source(s)", message.source, len(expansion.sources))
+        LOG.info("expanded %s into %d source(s)", message.source, len(expansion.expanded))
         return Outcome.EXPANDED
 
     def _source_queue_url(self, record: dict[str, Any]) -> str:
@@ -376,8 +364,8 @@ class QueueWorker:
 
     def _count_quota_deferral(self) -> None:
         self.quota_deferrals += 1
-        if self._metric is not None:
-            self._metric(METRIC_QUOTA_DEFERRALS, 1)
+        if self.metric is not None:
+            self.metric(METRIC_QUOTA_DEFERRALS, 1)
 
     def _quota_deferred(
         self, record: dict[str, Any], message: ExtractMessage, error: QuotaExceededError
@@ -458,3 +446,11 @@ class QueueWorker:
 def _error_text(error: Exception) -> str:
     """`Type: message`, bounded (a dead-letter attribute and a run-log column)."""
     return f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]
+
+
+def emit_outcome_metrics(row: RunRecord, bucket: str) -> None:
+    """One handling as EMF metrics for `bucket`: its outcome, requests and 429s."""
+    metrics.emit_record({METRIC_WORKER_OUTCOME: 1}, bucket=bucket,
+                        dimensions={METRIC_DIMENSION_OUTCOME: row.outcome})
+    metrics.emit_record({METRIC_SPOTIFY_REQUESTS: row.requests or 0,
+                         METRIC_SPOTIFY_RATE_LIMITED: row.rate_limited or 0}, bucket=bucket)

@@ -1,4 +1,5 @@
-"""Extract one source into a raw envelope (envelope.py), with the fewest requests.
+"""Fetch one source from Spotify as a raw envelope (envelope.py), with the fewest requests;
+nothing is written here (landing.py writes it).
 
 Request counts (the lower bound the benchmark checks), N items per source:
 - playlist: 1 metadata request (Spotify embeds the first items page, up to 100, and we use it)
@@ -157,7 +158,7 @@ def require_authorization(client: SpotifyClient, source: Source) -> None:
         )
 
 
-def extract_source(
+def fetch_envelope(
     client: SpotifyClient,
     source: Source,
     *,
