@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from spotify_runtime import metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET, ENV_LOG_LEVEL
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.extract_run import extract_and_write
+from spotify_runtime.extract.landing import land_source
 from spotify_runtime.extract.raw_sink import DirectoryRawSink, encode_envelope
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.state import DirectoryCursorStore
@@ -93,9 +93,21 @@ class Written:
 
     runs: int = 0
     objects: Counter[str] = field(default_factory=Counter)
+    bytes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, counts: tuple[Counter[str], Counter[str]]) -> None:
+        """One run's (objects, bytes) from `FolderS3.reset_counts`."""
+        self.runs += 1
+        self.objects += counts[0]
+        self.bytes += counts[1]
 
     def per_run(self, root: str) -> float:
+        """Objects written under `root` per run."""
         return self.objects[root.rstrip("/")] / self.runs if self.runs else 0.0
+
+    def kib_per_run(self, root: str) -> float:
+        """KiB written under `root` per run (a rewritten object counts whole)."""
+        return self.bytes[root.rstrip("/")] / 1024 / self.runs if self.runs else 0.0
 
 
 @dataclass(frozen=True)
@@ -145,9 +157,8 @@ def extract_templates(work: Path) -> list[RawTemplate]:
         pending = [parse_source(text) for text in spotify.sources]
         while pending:
             source = pending.pop(0)
-            outcome = extract_and_write(client, source, DirectoryRawSink(out), run_at=run_at,
-                                        deadline=Deadline.unlimited(),
-                                        cursors=DirectoryCursorStore(out))
+            outcome = land_source(client, source, DirectoryRawSink(out), run_at=run_at,
+                                  deadline=Deadline.unlimited(), cursors=DirectoryCursorStore(out))
             if outcome.error is not None:
                 raise outcome.error
             pending += outcome.expanded
@@ -286,8 +297,7 @@ def simulate_year(lake: Path, templates: list[RawTemplate], shape: YearShape
                 key, body, newest = listening_document(listening, run_at, cursor, number)
                 _land(s3, listening.source, key, body, run_at, PLAYS_PER_HOUR)
                 cursor = newest
-                hourly.runs += 1
-                hourly.objects += s3.reset_counts()
+                hourly.add(s3.reset_counts())
     return daily, hourly
 
 
@@ -297,8 +307,7 @@ def _daily_run(s3: FolderS3, templates: list[RawTemplate], run_at: datetime,
     for template in templates:
         key, body = daily_document(template, run_at)
         _land(s3, template.source, key, body, run_at, len(template.envelope.get("items", [])))
-    written.runs += 1
-    written.objects += s3.reset_counts()
+    written.add(s3.reset_counts())
 
 
 # --- the reference and the queries -----------------------------------------------------
@@ -380,6 +389,13 @@ def run(work: Path, shape: YearShape = YearShape(), repeats: int = 1) -> YearRes
 # --- the report ------------------------------------------------------------------------
 
 
+def _written(written: Written) -> str:
+    return (f"{written.per_run(PROCESSED):.1f} objects ({written.kib_per_run(PROCESSED):,.0f} KiB)"
+            f" under processed/, {written.per_run(RUN_LOG):.1f} run-log objects "
+            f"({written.kib_per_run(RUN_LOG):,.0f} KiB), {written.per_run('raw'):.1f} raw "
+            "(landed and archived)")
+
+
 def to_section(result: YearResult) -> Section:
     """One row per named query (times and ratio), files per lake and objects per run."""
     year_total, compact_total = sum(result.year_files.values()), sum(result.compact_files.values())
@@ -401,14 +417,9 @@ def to_section(result: YearResult) -> Section:
     per_table = ", ".join(f"{table} {count:,} -> {result.compact_files.get(table, 0):,}"
                           for table, count in result.year_files.items())
     section.notes += [
-        f"Objects written per daily run ({result.daily.runs:,} runs of the demo's sources but "
-        f"recently-played): {result.daily.per_run(PROCESSED):.1f} under processed/, "
-        f"{result.daily.per_run(RUN_LOG):.1f} run-log objects, "
-        f"{result.daily.per_run('raw'):.1f} raw (landed and archived). Per hourly listening "
-        f"run: {result.listening.per_run(PROCESSED):.1f} under processed/, "
-        f"{result.listening.per_run(RUN_LOG):.1f} run-log objects, "
-        f"{result.listening.per_run('raw'):.1f} raw. Objects written count replacements of "
-        "an existing object too.",
+        f"Written per daily run ({result.daily.runs:,} runs of the demo's sources but "
+        f"recently-played): {_written(result.daily)}. Per hourly listening run: "
+        f"{_written(result.listening)}. A replaced object counts as written, whole.",
         f"Files per table, year's lake -> one per day: {per_table}.",
         f"Built in {result.simulate_seconds:.0f} s through the transform handler over FolderS3 "
         "(an S3 client on the lake folder); raw documents extracted once from the local "

@@ -42,8 +42,9 @@ def _etag(data: bytes) -> str:
 
 
 class FolderS3:
-    """`bucket`'s objects as the files under `root`; `puts` counts objects written per top-level
-    prefix (`processed`, `pipeline_runs`, `raw`, ...) since the last `reset_counts`."""
+    """`bucket`'s objects as the files under `root`; `puts` counts objects written and
+    `put_bytes` their bytes per top-level prefix (`processed`, `pipeline_runs`, `raw`, ...) since
+    the last `reset_counts`."""
 
     exceptions = _Exceptions
 
@@ -51,10 +52,12 @@ class FolderS3:
         self.root = Path(root)
         self.bucket = bucket
         self.puts: Counter[str] = Counter()
+        self.put_bytes: Counter[str] = Counter()
 
-    def reset_counts(self) -> Counter[str]:
-        """The counts so far, then start again from zero."""
-        counts, self.puts = self.puts, Counter()
+    def reset_counts(self) -> tuple[Counter[str], Counter[str]]:
+        """(objects, bytes) written so far per prefix, then start again from zero."""
+        counts = (self.puts, self.put_bytes)
+        self.puts, self.put_bytes = Counter(), Counter()
         return counts
 
     def _path(self, bucket: str, key: str, operation: str) -> Path:
@@ -70,6 +73,7 @@ class FolderS3:
         partial.write_bytes(data)
         os.replace(partial, path)  # a reader sees the old object or the new one, as in S3
         self.puts[key.split("/", 1)[0]] += 1
+        self.put_bytes[key.split("/", 1)[0]] += len(data)
 
     def get_object(self, *, Bucket: str, Key: str, **_: Any) -> dict[str, Any]:  # noqa: N803
         """The object's body, ETag and LastModified; NoSuchKey if absent."""
@@ -112,6 +116,7 @@ class FolderS3:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         self.puts[Key.split("/", 1)[0]] += 1
+        self.put_bytes[Key.split("/", 1)[0]] += target.stat().st_size
         return {}
 
     def delete_object(self, *, Bucket: str, Key: str, **_: Any) -> dict[str, Any]:  # noqa: N803
