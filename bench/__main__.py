@@ -15,12 +15,16 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from spotify_runtime import contract
+
 from bench import (
     api_bench,
     cold_start,
     e2e_bench,
     figures,
+    import_bench,
     listening_bench,
+    report_bench,
     scale_bench,
     storage,
     suite_bench,
@@ -36,7 +40,9 @@ from bench.report import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "suite")
+BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "import",
+              "report",
+              "suite")
 
 
 def _int_list(text: str) -> list[int]:
@@ -82,6 +88,8 @@ TARGETS = {
     "e2e": (),
     "scale": scale_bench.TARGETS,
     "listening": listening_bench.TARGETS,
+    "import": import_bench.TARGETS,
+    "report": report_bench.TARGETS,
     "suite": (),
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
@@ -131,6 +139,11 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             scale_bench.run(options.scale_sources, options.scale_rate))),
         "listening": ("Listening history", lambda: listening_bench.to_section(
             listening_bench.run(work))),
+        "import": ("History import", lambda: import_bench.to_section(
+            import_bench.run(work, options.runs), options.runs,
+            contract.HISTORY_IMPORT_MEMORY_MB, contract.HISTORY_IMPORT_TIMEOUT_SECONDS)),
+        "report": ("Listening report", lambda: report_bench.to_section(
+            report_bench.run(work, options.runs))),
         "suite": ("Development loop", lambda: suite_bench.to_section(
             suite_bench.run(REPO_ROOT))),
     }

@@ -25,17 +25,17 @@ from constructs import Construct
 from spotify_runtime import layout
 
 from infra.catalog_tables import (
-    PROJECTION_START,
     TableDefinition,
     all_tables,
 )
+from infra.catalog_views import ViewDefinition, all_views
 from infra.components.data_lake import grant_list, grant_objects
 from infra.config import EnvironmentSettings
 from infra.constructs.keys import environment_key
 from infra.constructs.nag import acknowledge_wildcard_resource
 from infra.constructs.retention import log_retention, removal_policy
 from infra.constructs.stable_ids import keep_logical_id
-from infra.naming import resource_prefix, stack_instance_suffix
+from infra.naming import glue_database_name, resource_prefix, stack_instance_suffix
 
 CRAWLER_TABLE_ACTIONS = [
     "glue:GetTable",
@@ -60,7 +60,6 @@ TABLE_CHANGING_ACTIONS = [
     "glue:DeleteDatabase",
 ]
 """Denied to the crawler's role outright, so no later grant can let it alter a defined table."""
-DAY_FORMAT = "yyyy-MM-dd"
 
 
 def _glue_type(type_name: str) -> glue.Type:
@@ -81,7 +80,7 @@ class Catalog(Construct):
         super().__init__(scope, construct_id)
         self._stack = cdk.Stack.of(self)
         prefix = resource_prefix(settings)
-        self.database_name = database_name = prefix.replace("-", "_")
+        self.database_name = database_name = glue_database_name(settings)
         self.database = database = glue.Database(
             self,
             "Database",
@@ -95,6 +94,7 @@ class Catalog(Construct):
             definition.name: self._table(database, bucket, definition)
             for definition in definitions
         }
+        self.views = {view.name: self._view(database, view) for view in all_views()}
 
         # Glue writes an encrypted crawler's logs to /aws-glue/crawlers-role/<role>-<config>;
         # that group is created here, with our retention and our key.
@@ -184,7 +184,9 @@ class Catalog(Construct):
             has_encrypted_data=False,
             partition_projection={
                 definition.partition_key: glue.PartitionProjectionConfiguration.date(
-                    min=PROJECTION_START, max="NOW", format=DAY_FORMAT
+                    # One partition per day or month: Athena's default step for the format.
+                    min=definition.projection.start, max="NOW",
+                    format=definition.projection.format,
                 )
             },
             parameters={
@@ -193,6 +195,31 @@ class Catalog(Construct):
                     f"{location}{definition.partition_key}=${{{definition.partition_key}}}/",
             },
         )
+
+    def _view(self, database: glue.Database, view: ViewDefinition) -> glue.CfnTable:
+        """An Athena view as Athena stores one (catalog_views.py says why)."""
+        table = glue.CfnTable(
+            self,
+            f"View-{view.name}",
+            catalog_id=self._stack.account,
+            database_name=database.database_name,
+            table_input=glue.CfnTable.TableInputProperty(
+                name=view.name,
+                description=view.description,
+                table_type="VIRTUAL_VIEW",
+                parameters={"presto_view": "true", "comment": "Presto View"},
+                # The plain name: a token would be base64-encoded as its placeholder text.
+                view_original_text=view.presto_view_text(self.database_name),
+                view_expanded_text="/* Presto View */",
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    columns=[glue.CfnTable.ColumnProperty(name=name, type=type_)
+                             for name, type_ in view.columns],
+                    serde_info=glue.CfnTable.SerdeInfoProperty(),
+                ),
+            ),
+        )
+        table.node.add_dependency(*self.tables.values())  # it reads them
+        return table
 
     def _encrypted_log_group(
         self, settings: EnvironmentSettings, name: str

@@ -8,7 +8,7 @@ from spotify_runtime import layout
 from spotify_runtime.transform.tables import TABLES
 
 from infra.constructs.nag import render
-from infra.named_queries import load_named_queries
+from infra.named_queries import REPORT_QUERIES_DIR, load_named_queries
 from tests.infra.cfn import grants, only, resources, role_statements
 
 BUCKET = "spotify-etl-dev-<AWS::AccountId>-us-east-1"
@@ -19,7 +19,7 @@ def test_crawler_crawls_the_defined_tables_weekly(dev, config):
     assert "S3Targets" not in crawler["Targets"]  # it never makes a table of its own
     (target,) = crawler["Targets"]["CatalogTargets"]
     assert target["DatabaseName"] == "spotify_etl_dev"
-    assert target["Tables"] == [*TABLES, "pipeline_runs"]
+    assert target["Tables"] == [*TABLES, "streams", "pipeline_runs"]
     assert crawler["Schedule"]["ScheduleExpression"] == (
         f"cron({config.environments['dev'].crawler_cron})"
     )
@@ -57,7 +57,7 @@ def test_crawler_role_is_least_privilege(dev):
     tables = {r for r in glue_resources if ":table/" in r}
     assert tables == {
         f"arn:<AWS::Partition>:glue:us-east-1:<AWS::AccountId>:table/spotify_etl_dev/{t}"
-        for t in [*TABLES, "pipeline_runs"]
+        for t in [*TABLES, "streams", "pipeline_runs"]
     }
     assert all(":catalog" in r or ":database/" in r or ":table/" in r for r in glue_resources)
     log_resources = {r for a, r in allowed if a.startswith("logs:")}
@@ -81,8 +81,8 @@ def test_workgroup_enforces_encrypted_results_and_a_scan_limit(dev, config):
 
 
 def test_one_named_query_per_sql_file_with_its_text(dev):
-    queries = load_named_queries()
-    assert len(queries) >= 3
+    queries = [*load_named_queries(), *load_named_queries(REPORT_QUERIES_DIR)]
+    assert len(queries) >= 3 and any(q.name.startswith("report_") for q in queries)
     named = {
         q["Properties"]["Name"]: q["Properties"]
         for q in resources(dev.catalog, "AWS::Athena::NamedQuery").values()
