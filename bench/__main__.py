@@ -15,12 +15,16 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from spotify_runtime import contract
+
 from bench import (
     api_bench,
     cold_start,
     e2e_bench,
     figures,
+    import_bench,
     listening_bench,
+    report_bench,
     scale_bench,
     storage,
     suite_bench,
@@ -38,7 +42,8 @@ from bench.report import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = (
-    "transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "year", "suite",
+    "transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "import",
+    "report", "year", "suite",
 )
 
 
@@ -87,6 +92,8 @@ TARGETS = {
     "e2e": (),
     "scale": scale_bench.TARGETS,
     "listening": listening_bench.TARGETS,
+    "import": import_bench.TARGETS,
+    "report": report_bench.TARGETS,
     "year": year_bench.TARGETS,
     "suite": (),
 }
@@ -137,6 +144,11 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             scale_bench.run(options.scale_sources, options.scale_rate))),
         "listening": ("Listening history", lambda: listening_bench.to_section(
             listening_bench.run(work))),
+        "import": ("History import", lambda: import_bench.to_section(
+            import_bench.run(work, options.runs), options.runs,
+            contract.HISTORY_IMPORT_MEMORY_MB, contract.HISTORY_IMPORT_TIMEOUT_SECONDS)),
+        "report": ("Listening report", lambda: report_bench.to_section(
+            report_bench.run(work, options.runs))),
         "year": ("A year of runs", lambda: year_bench.to_section(year_bench.run(
             work, year_bench.QUICK if options.year_quick else year_bench.YearShape()))),
         "suite": ("Development loop", lambda: suite_bench.to_section(

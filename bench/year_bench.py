@@ -14,7 +14,8 @@ lake holds whatever the transform writes today, with no copying of files.
 
 The reference is the same lake rewritten with every partition folder's files concatenated into
 one (Parquet row groups concatenated; JSON lines appended): same rows, one file per table and
-day. Each named query (infra/queries/*.sql) is timed on both through the DuckDB Athena stand-in.
+day. Each named query (infra/queries/*.sql) is timed on both through the DuckDB Athena stand-in
+(the report's queries take execution parameters: not timed here yet).
 """
 
 from __future__ import annotations

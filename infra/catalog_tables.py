@@ -19,10 +19,33 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 from spotify_runtime import layout, run_log
+from spotify_runtime.history_import import streams
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
 PARQUET = "parquet"
 SNAPSHOT_PARTITION = "snapshot_date"
+
+
+@dataclass(frozen=True)
+class DateProjection:
+    """A `date` partition projection: partitions from `start` up to NOW, one per day or month
+    as `format` says (Athena's default step for the format's precision)."""
+
+    start: str | None
+    """First partition; None: the environment's `lake_start_date` (config.py)."""
+    format: str
+    """Java date format of the partition values (`yyyy-MM-dd`, `yyyy-MM`)."""
+
+
+DAY_PROJECTION = DateProjection(None, "yyyy-MM-dd")
+"""Snapshot and run-log days: from the first day of data (Athena looks for every day of the
+range, so it starts where the data does)."""
+MONTH_PROJECTION = DateProjection("2006-01", "yyyy-MM")
+"""`streams` (ended_month): exports go back to an account's first play (Spotify launched in
+2008; earlier end times are refused as clock errors), so months from 2006 to NOW: about 250
+partitions, of which Athena lists only those a query's range touches. An `injected` projection
+would make every query name its months, which the `listening` view cannot; days from 2006
+would be 7,000 partitions for one object a month."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,7 @@ class TableDefinition:
     columns: tuple[ColumnDefinition, ...]
     partition_key: str
     partition_comment: str
+    projection: DateProjection = DAY_PROJECTION
 
 
 def glue_type(type_: pa.DataType) -> str:
@@ -151,6 +175,21 @@ def run_log_table() -> TableDefinition:
     )
 
 
+def streams_table() -> TableDefinition:
+    """`streams`: the personal-data export's plays, one Parquet object per month."""
+    return TableDefinition(
+        name=streams.TABLE,
+        description=streams.DESCRIPTION,
+        prefix=layout.STREAMS,
+        data_format=PARQUET,
+        columns=tuple(ColumnDefinition(field.name, glue_type(field.type), _description(field),
+                                       field.nullable) for field in streams.STREAMS),
+        partition_key=layout.STREAMS_PARTITION,
+        partition_comment="UTC month the play ended (yyyy-MM).",
+        projection=MONTH_PROJECTION,
+    )
+
+
 def all_tables() -> list[TableDefinition]:
     """Every catalogued table."""
-    return [*processed_tables(), run_log_table()]
+    return [*processed_tables(), streams_table(), run_log_table()]

@@ -54,8 +54,9 @@ class EnvironmentSettings:
     Spotify remembers. null: they run with the daily schedule (and lose plays)."""
     lake_start_date: str = DEFAULT_LAKE_START_DATE
     """First day (YYYY-MM-DD, UTC) of the tables' day partitions: Athena projects every day from
-    it to today, so it should be the first day of data, including imported history (tutorial
-    pages, a listening-history import). A day before it is invisible to Athena."""
+    it to today, so it should be the first day of data, backfilled tutorial pages included. A
+    day before it is invisible to Athena. (An imported listening history lands in `streams`,
+    projected by month from 2006, whatever this says.)"""
     sources: tuple[Source, ...] = ()
     alert_email: str | None = None
     secret_name: str | None = None

@@ -3,14 +3,24 @@
 The file's stem is the query's name and its first line, a `--` comment, its description. The
 CatalogStack creates one Athena named query per file; the local run and `query --named` execute
 the very same text on DuckDB, so every query sticks to SQL both engines accept.
+
+A query may take execution parameters as Athena does: positional `?` markers, named in order by
+a `-- parameters: a, b (...)` comment line, only in WHERE clauses (Athena's rule). Athena
+receives them as StartQueryExecution's ExecutionParameters (SQL literals), DuckDB as bound
+values. The report's queries live in
+`queries/report/` (REPORT_QUERIES_DIR) and all take the period: start and end day.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 QUERIES_DIR = Path(__file__).with_name("queries")
+REPORT_QUERIES_DIR = QUERIES_DIR / "report"
+"""The listening report's queries (spotify_etl/report): named queries over `listening`."""
+PARAMETERS_PREFIX = "-- parameters:"
 
 
 class UnknownQueryError(KeyError):
@@ -27,15 +37,70 @@ class NamedQuery:
     name: str
     description: str
     sql: str
+    parameters: tuple[str, ...] = ()
+    """The names of its `?` execution parameters, in order (none for most queries)."""
+
+
+def _code(sql: str) -> str:
+    """`sql` without comments, and with string literals emptied (so `'?'` is not a marker)."""
+    kept, in_string = [], False
+    for line in sql.splitlines():
+        for index, char in enumerate(line):
+            if char == "'":
+                in_string = not in_string
+                kept.append(char)
+            elif not in_string and line.startswith("--", index):
+                break
+            elif not in_string:
+                kept.append(char)
+        kept.append("\n")
+    return "".join(kept)
+
+
+def parameter_markers(sql: str) -> int:
+    """How many `?` markers `sql` holds outside comments and string literals."""
+    return _code(sql).count("?")
+
+
+_CLAUSE = re.compile(r"\b(select|from|where|group\s+by|having|order\s+by|on|limit|with)\b|\?",
+                     re.IGNORECASE)
+
+
+def markers_outside_where(sql: str) -> int:
+    """How many `?` markers stand in another clause than WHERE: Athena takes execution
+    parameters only in WHERE clauses (`SELECT ? ...` is refused), DuckDB anywhere."""
+    outside, clause = 0, ""
+    for match in _CLAUSE.finditer(_code(sql)):
+        if match.group(0) == "?":
+            outside += clause != "where"
+        else:
+            clause = match.group(1).lower()
+    return outside
+
+
+def _declared_parameters(sql: str) -> tuple[str, ...]:
+    for line in sql.splitlines():
+        if line.startswith(PARAMETERS_PREFIX):
+            names = line.removeprefix(PARAMETERS_PREFIX).split("(")[0]
+            return tuple(name.strip() for name in names.split(",") if name.strip())
+    return ()
 
 
 def read_named_query(path: Path) -> NamedQuery:
-    """Read one `.sql` file; its first line must be a `--` description comment."""
+    """Read one `.sql` file; its first line must be a `--` description comment, and its `?`
+    markers as many as the names of its `-- parameters:` line."""
     sql = path.read_text(encoding="utf-8").strip()
     first_line = sql.splitlines()[0] if sql else ""
     if not first_line.startswith("--"):
         raise ValueError(f"{path}: the first line must be a '-- description' comment")
-    return NamedQuery(path.stem, first_line.removeprefix("--").strip(), sql)
+    parameters = _declared_parameters(sql)
+    if parameter_markers(sql) != len(parameters):
+        raise ValueError(f"{path}: {parameter_markers(sql)} '?' marker(s) but "
+                         f"{len(parameters)} declared on its '{PARAMETERS_PREFIX}' line")
+    if markers_outside_where(sql):
+        raise ValueError(f"{path}: a '?' marker outside a WHERE clause (Athena takes execution "
+                         "parameters only there)")
+    return NamedQuery(path.stem, first_line.removeprefix("--").strip(), sql, parameters)
 
 
 def load_named_queries(directory: Path = QUERIES_DIR) -> list[NamedQuery]:

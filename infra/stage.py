@@ -1,7 +1,8 @@
-"""One environment: IngestStack, TransformStack and CatalogStack, wired one way.
+"""One environment: IngestStack, TransformStack, CatalogStack and HistoryImportStack, wired one
+way.
 
-TransformStack and CatalogStack use the bucket of IngestStack (by its known name) and its alert
-topic, so both depend on it; IngestStack refers to neither of them.
+The others use the bucket of IngestStack (by its known name) and its alert topic, so they depend
+on it; IngestStack refers to none of them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from constructs import Construct
 
 from infra.config import EnvironmentSettings
 from infra.stacks.catalog import CatalogStack
+from infra.stacks.history_import import HistoryImportStack
 from infra.stacks.ingest import IngestStack
 from infra.stacks.transform import TransformStack
 
@@ -41,6 +43,15 @@ class SpotifyEtlStage(cdk.Stage):
             settings=settings,
             description="spotify-etl: Glue catalog and Athena workgroup",
         )
-        # Both read the bucket IngestStack creates.
+        self.history_import = HistoryImportStack(
+            self,
+            "HistoryImport",
+            settings=settings,
+            alert_topic=self.ingest.alert_topic,
+            description="spotify-etl: Spotify's personal-data export to the streams table",
+        )
+        # All read the bucket IngestStack creates.
         self.transform.add_stack_dependency(self.ingest, "reads and writes the data-lake bucket")
+        self.history_import.add_stack_dependency(self.ingest,
+                                                 "imports uploads of the data-lake bucket")
         self.catalog.add_stack_dependency(self.ingest, "queries the data-lake bucket")

@@ -18,7 +18,10 @@ from spotify_runtime.logs import quiet_sdk_loggers
 from spotify_etl.errors import CliError
 from spotify_etl.messages import one_line
 
-COMMANDS = ("extract", "transform", "auth", "run_local", "query", "migrate_storage")
+COMMANDS = ("extract", "transform", "auth", "run_local", "query", "import_history",
+            "report", "migrate_storage")
+COMMAND_MODULES = {"import": "import_history"}
+"""Commands whose name is not a module name (`import` is a Python keyword)."""
 LOCAL_QUIET_LOGGERS = ("moto", "werkzeug", "filelock", "asyncio")
 """The local AWS endpoint's loggers (run-local; at DEBUG they echo request bodies, a
 PutSecretValue's secret included) and other libraries' noise."""
@@ -36,7 +39,7 @@ def _requested_command(argv: list[str]) -> str | None:
     """The module of the subcommand `argv` names, if it names one."""
     for token in argv:
         if not token.startswith("-"):
-            module = token.replace("-", "_")
+            module = COMMAND_MODULES.get(token, token.replace("-", "_"))
             return module if module in COMMANDS else None
     return None
 

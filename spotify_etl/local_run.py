@@ -6,8 +6,10 @@ path: the planner handler invoked with the schedule's payload, one message per s
 extract queue (moto's SQS), a local event source polling it with Lambda's SQS semantics into
 the extract worker handler, each resulting *Object Created* event delivered by the rule into the
 transform queue and from there, by the same local event source (at most
-`transform_max_concurrency` at once), to the transform handler, the catalog and every named
-query on DuckDB, and the lake copied back to its folder. Every handler the stacks deploy runs,
+`transform_max_concurrency` at once), to the transform handler; a sample personal-data export
+uploaded under `imports/` (generated: spotify_export.demo_export) through the import queue to the
+history import handler; the catalog and every named query on DuckDB, and the lake copied back to
+its folder. Every handler the stacks deploy runs,
 and nothing else.
 """
 
@@ -32,6 +34,7 @@ from rich.markup import escape
 from spotify_runtime import container, contract, metrics
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import (
+    IMPORTS,
     PROCESSED,
     RAW_FAILED,
     RAW_TO_PROCESS,
@@ -54,8 +57,11 @@ from spotify_etl.standins.moto_aws import (
     local_aws,
     patched_environ,
     start_event_capture,
+    start_import_capture,
 )
+from spotify_etl.standins.spotify.content import FIXTURE_DIR
 from spotify_etl.standins.spotify.endpoint import SpotifyEndpoint, live_spotify, sample_spotify
+from spotify_etl.standins.spotify_export import demo_export
 from spotify_etl.standins.sqs_event_source import EventSourceMapping, EventSourceStats, RealClock
 
 PLANNER_FUNCTION = "spotify-etl-local-planner"
@@ -66,6 +72,10 @@ FAULT_VISIBILITY_SECONDS = 5
 after this (deployed: six times the function's timeout), and a slow handling is delivered again
 meanwhile, as SQS does."""
 FAULT_GIVE_UP_SECONDS = 600.0
+IMPORT_FUNCTION = "spotify-etl-local-history-import"
+DEMO_UPLOAD = f"{IMPORTS}demo/my_spotify_data.zip"
+"""Where the sample run uploads its generated personal-data export (the same key every run: a
+second run imports nothing new, and says so)."""
 IDLE_GRACE_SECONDS = 2.0
 """The demo stops polling the extract queue once nothing has been visible for this long: a
 deferred or delayed message (hours, on a long Retry-After) is reported, not waited for."""
@@ -75,6 +85,7 @@ STAGE_SPOTIFY = "Spotify Web API"
 STAGE_PLAN = "Plan"
 STAGE_EXTRACT = "Extract"
 STAGE_TRANSFORM = "Transform"
+STAGE_IMPORT = "History import"
 STAGE_CATALOG = "Catalog + queries"
 STAGE_LAKE = "Lake folder"
 
@@ -132,6 +143,8 @@ class RunSummary:
     """Rows per table this run added (its objects' rows less what they held before)."""
     snapshots: list[str] = field(default_factory=list)
     query_results: dict[str, QueryResult] = field(default_factory=dict)
+    imports: list[dict[str, Any]] = field(default_factory=list)
+    """The history import handler's result per upload (imported, already present, ...)."""
     timings: list[tuple[str, float]] = field(default_factory=list)
     run_at: datetime | None = None
     """The run's scheduled time (the planner's payload): names the run in the run log."""
@@ -290,6 +303,22 @@ def _transform_queue(local: LocalAws, summary: RunSummary, settings: Environment
     return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)
 
 
+def _import_queue(local: LocalAws, summary: RunSummary, queue_url: str) -> int:
+    """The import queue (where the rule delivered each upload's event) into the history import
+    handler; returns the messages it left there."""
+    handler = _invoke(summary, contract.HISTORY_IMPORT_HANDLER)
+
+    def keep_results(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        result = handler(event, context)
+        summary.imports.extend(result["results"])
+        return result
+
+    _poll(local, queue_url, keep_results, IMPORT_FUNCTION,
+          contract.HISTORY_IMPORT_TIMEOUT_SECONDS, contract.HISTORY_IMPORT_MAX_CONCURRENCY,
+          contract.HISTORY_IMPORT_BATCH_SIZE, body=as_s3_sends_it)
+    return local.queue_depth(queue_url)
+
+
 def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
     connection = open_lake(staging)
     summary.rows = rows_per_table(connection)
@@ -422,6 +451,27 @@ class _Stages:
                     f"{self.summary.quarantined[0]}"
                 )
 
+    def history_import(self) -> None:
+        assert self.local is not None
+        with self.progress.stage(STAGE_IMPORT) as report:
+            queue_url = start_import_capture(self.local)
+            if not self.options.live:  # the sample listener's export, as a user uploads it
+                history = json.loads((FIXTURE_DIR / "me" / "recently-played.json").read_text(
+                    encoding="utf-8"))["items"]
+                self.local.client("s3").put_object(Bucket=self.local.bucket, Key=DEMO_UPLOAD,
+                                                   Body=demo_export(history))
+            left = _import_queue(self.local, self.summary, queue_url)
+            done = [r for r in self.summary.imports if r["status"] == "imported"]
+            report.detail = (
+                f"import handler: {len(self.summary.imports)} upload(s), "
+                f"{sum(r['imported'] for r in done)} plays imported, "
+                f"{sum(r['already_present'] for r in done)} already present")
+            refused = [r["key"] for r in self.summary.imports if r["status"] != "imported"]
+            if left or refused:
+                raise StageFailedError(
+                    f"{STAGE_IMPORT}: {len(refused)} upload(s) quarantined under "
+                    f"imports-failed/, {left} still on the import queue")
+
     def catalog(self) -> Path:
         assert self.local is not None
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.options.lake_dir))
@@ -474,6 +524,7 @@ def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
             stages.plan()
             _guarded(stages.summary, stages.extract)
             _guarded(stages.summary, stages.transform)
+            _guarded(stages.summary, stages.history_import)
             staging = stages.catalog()
             stages.lake(staging)
             if options.print_queries:

@@ -11,17 +11,17 @@ would register (docs/freshness.md explains the choice).
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.catalog_tables import TableDefinition, all_tables
+from infra.catalog_views import ViewDefinition, all_views
 from infra.config import EnvironmentSettings
 from infra.constructs.retention import removal_policy
 from infra.constructs.stable_ids import keep_logical_id
-from infra.naming import resource_prefix
-
-DAY_FORMAT = "yyyy-MM-dd"
+from infra.naming import glue_database_name
 
 
 def _glue_type(type_name: str) -> glue.Type:
@@ -40,8 +40,7 @@ class Catalog(Construct):
         bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        prefix = resource_prefix(settings)
-        self.database_name = database_name = prefix.replace("-", "_")
+        self.database_name = database_name = glue_database_name(settings)
         self.database = database = glue.Database(
             self,
             "Database",
@@ -55,6 +54,7 @@ class Catalog(Construct):
             definition.name: self._table(database, bucket, definition, settings.lake_start_date)
             for definition in definitions
         }
+        self.views = {view.name: self._view(database, view) for view in all_views()}
 
     def _table(
         self, database: glue.Database, bucket: s3.IBucket, definition: TableDefinition,
@@ -86,8 +86,9 @@ class Catalog(Construct):
             partition_projection={
                 definition.partition_key: glue.PartitionProjectionConfiguration.date(
                     # Athena's advice: a range as close to the data as possible, so it looks
-                    # only for days that can exist (from 2020 it listed ~2,500 empty ones).
-                    min=first_day, max="NOW", format=DAY_FORMAT
+                    # only for partitions that can exist (from 2020 it listed ~2,500 empty days).
+                    min=definition.projection.start or first_day, max="NOW",
+                    format=definition.projection.format,
                 )
             },
             parameters={
@@ -96,3 +97,28 @@ class Catalog(Construct):
                     f"{location}{definition.partition_key}=${{{definition.partition_key}}}/",
             },
         )
+
+    def _view(self, database: glue.Database, view: ViewDefinition) -> glue.CfnTable:
+        """An Athena view as Athena stores one (catalog_views.py says why)."""
+        table = glue.CfnTable(
+            self,
+            f"View-{view.name}",
+            catalog_id=cdk.Stack.of(self).account,
+            database_name=database.database_name,
+            table_input=glue.CfnTable.TableInputProperty(
+                name=view.name,
+                description=view.description,
+                table_type="VIRTUAL_VIEW",
+                parameters={"presto_view": "true", "comment": "Presto View"},
+                # The plain name: a token would be base64-encoded as its placeholder text.
+                view_original_text=view.presto_view_text(self.database_name),
+                view_expanded_text="/* Presto View */",
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    columns=[glue.CfnTable.ColumnProperty(name=name, type=type_)
+                             for name, type_ in view.columns],
+                    serde_info=glue.CfnTable.SerdeInfoProperty(),
+                ),
+            ),
+        )
+        table.node.add_dependency(*self.tables.values())  # it reads them
+        return table

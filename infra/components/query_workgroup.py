@@ -1,4 +1,5 @@
-"""The Athena workgroup and the named queries, one per file in `infra/queries/`.
+"""The Athena workgroup and the named queries, one per file in `infra/queries/` and
+`infra/queries/report/`.
 
 The workgroup enforces engine v3, encrypted results under `athena-results/` and a scan limit.
 """
@@ -14,7 +15,7 @@ from infra.components.catalog import Catalog
 from infra.config import EnvironmentSettings
 from infra.constructs.retention import removal_policy
 from infra.constructs.stable_ids import keep_logical_id
-from infra.named_queries import load_named_queries
+from infra.named_queries import REPORT_QUERIES_DIR, load_named_queries
 from infra.naming import resource_prefix
 
 ATHENA_ENGINE = "Athena engine version 3"
@@ -62,7 +63,9 @@ class QueryWorkgroup(Construct):
         )
         workgroup.apply_removal_policy(removal_policy(settings))
         # One per .sql file: a teammate's new query file becomes a named query on the next deploy.
-        for query in load_named_queries():
+        # The report's queries too: they read the `listening` view, defined at deploy as well,
+        # and take the period as execution parameters.
+        for query in [*load_named_queries(), *load_named_queries(REPORT_QUERIES_DIR)]:
             named_query = athena.CfnNamedQuery(
                 self,
                 f"Query-{query.name}",

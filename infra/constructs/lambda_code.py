@@ -4,8 +4,8 @@
 subpackage per component. The extract functions (planner and worker) get the shared modules,
 `extract/` and the pinned packages of `lambdas/requirements.txt`, installed by pip for the Lambda
 platform (manylinux x86_64, CPython of the function runtime, wheels only). The transform function
-gets the shared modules and `transform/`: pandas and pyarrow come from the AWS SDK for pandas
-layer, never from our zip.
+gets the shared modules and `transform/` (the history import, `history_import/`): pandas and
+pyarrow come from the AWS SDK for pandas layer, never from our zip.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 RUNTIME_PYTHON_VERSION = "3.14"
 PIP_PLATFORM = "manylinux2014_x86_64"
 EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
-COMPONENTS = ("extract", "transform")
+COMPONENTS = ("extract", "transform", "history_import")
 """Subpackages of spotify_runtime, one per function group."""
 
 
@@ -89,11 +89,21 @@ def extract_code() -> lambda_.Code:
     )
 
 
+def _layered_code(component: str) -> lambda_.Code:
+    """Shared modules and `<component>/`; pandas and pyarrow come from the managed layer."""
+    return lambda_.Code.from_asset(
+        str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.txt", *_others(component)]
+    )
+
+
 def transform_code() -> lambda_.Code:
     """Shared modules and `transform/`: its pandas and pyarrow come from the managed layer."""
-    return lambda_.Code.from_asset(
-        str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.txt", *_others("transform")]
-    )
+    return _layered_code("transform")
+
+
+def history_import_code() -> lambda_.Code:
+    """Shared modules and `history_import/`: pyarrow comes from the managed layer."""
+    return _layered_code("history_import")
 
 
 SOURCES_FILE_PATH = f"/opt/{SOURCES_FILE_NAME}"

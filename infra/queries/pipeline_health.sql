@@ -3,7 +3,7 @@
 -- A source counts once per outcome per day however many times its message was handled, a raw file once however often it was delivered; requests and 429s add up every handling.
 SELECT
     run_date,
-    count(DISTINCT run_at) AS runs,
+    count(DISTINCT CASE WHEN stage = 'extract' THEN run_at END) AS runs,
     count(DISTINCT CASE WHEN stage = 'extract' THEN source END) AS sources,
     count(DISTINCT CASE WHEN stage = 'extract' AND outcome = 'landed' THEN source END) AS sources_landed,
     count(DISTINCT CASE WHEN stage = 'extract' AND outcome = 'dead_lettered' THEN source END) AS sources_failed,

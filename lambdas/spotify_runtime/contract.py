@@ -34,6 +34,9 @@ METRIC_RAW_FILE_FAILURES = "RawFileTransformFailures"
 """Raw files whose transform raised in an SQS batch (dimension Bucket): the message goes back to
 the queue, so the invocation itself does not count as a Lambda error; an alarm watches this."""
 METRIC_DIMENSION_BUCKET = "Bucket"
+METRIC_IMPORTS_QUARANTINED = "HistoryImportsQuarantined"
+"""Uploads under imports/ the history import refused (copied to imports-failed/ with a report;
+dimension Bucket); an alarm watches it."""
 METRIC_REFRESH_TOKEN_DAYS_LEFT = "RefreshTokenDaysLeft"
 """Days before the refresh token expires (extract worker, each invocation; dimension Bucket);
 0 once Spotify refused it. An alarm fires at `refresh_token_alarm_days` or fewer."""
@@ -72,6 +75,16 @@ TRANSFORM_TIMEOUT_SECONDS = 5 * 60
 TRANSFORM_BATCH_SIZE = 1
 """Raw files per transform invocation (its SQS event source's batch size): one, since one file
 may take most of the timeout."""
+HISTORY_IMPORT_TIMEOUT_SECONDS = 5 * 60
+"""A heavy listener's 10-year export imports in a few seconds (docs/benchmarks.md, History
+import): five minutes leaves room for a slow S3 and many months of merges."""
+HISTORY_IMPORT_MEMORY_MB = 1024
+"""The benchmark's 300,000-play export peaks near a third of this; Lambda gives CPU in
+proportion to memory, which the parse uses."""
+HISTORY_IMPORT_BATCH_SIZE = 1
+"""Uploads per invocation (its SQS event source's batch size): one export per invocation."""
+HISTORY_IMPORT_MAX_CONCURRENCY = 2
+"""Imports at once (the least an SQS event source allows): uploads are rare and large."""
 WORKER_MEMORY_MB = 512
 PLANNER_MEMORY_MB = 256
 
@@ -110,6 +123,7 @@ LISTENING_PAGE_SIZE = 50
 PLANNER_HANDLER = "spotify_runtime.extract.planner.handler"
 WORKER_HANDLER = "spotify_runtime.extract.worker.handler"
 TRANSFORM_HANDLER = "spotify_runtime.transform.handler.handler"
+HISTORY_IMPORT_HANDLER = "spotify_runtime.history_import.handler.handler"
 
 # --- Source list layer ------------------------------------------------------------------------
 SOURCES_FILE_NAME = "sources.json"

@@ -31,7 +31,7 @@ looks here."""
 RUN_LOG = "pipeline_runs/"
 """The run log (table `pipeline_runs`): one Parquet object per writer and day,
 `pipeline_runs/run_date=YYYY-MM-DD/<writer>runs.parquet` (spotify_runtime.run_log)."""
-RUN_LOG_WRITERS = {"extract": "extract-", "transform": "transform-"}
+RUN_LOG_WRITERS = {"extract": "extract-", "transform": "transform-", "import": "import-"}
 """Object name prefix of each writer in a run-log partition: each function's grant covers only
 `RUN_LOG` + `run_date=*/` + its own prefix."""
 
@@ -47,6 +47,41 @@ def run_log_prefix(stage: str) -> str:
     """The key prefix pattern of the run-log objects `stage` writes (`*` for any partition):
     a grant on `<this>*` covers that writer's rows and nothing else."""
     return f"{RUN_LOG}run_date=*/{RUN_LOG_WRITERS[stage]}"
+
+IMPORTS = "imports/"
+"""Uploads of Spotify's personal-data export (a zip or JSON files): an Object Created event under
+it triggers the history import, which only reads here, so every upload is kept as uploaded."""
+IMPORTS_FAILED = "imports-failed/"
+"""Uploads the history import refused: a copy of the upload and `<key>.<when>.error.json` beside
+it (the original stays under IMPORTS)."""
+STREAMS = PROCESSED + "streams/"
+"""The `streams` table: ONE Parquet object per calendar month of the play's end
+(`streams_key`), rewritten under S3 conditional writes."""
+STREAMS_PARTITION = "ended_month"
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def streams_key(month: str) -> str:
+    """The one object of a month of `streams`:
+    `processed/streams/ended_month=YYYY-MM/streams.parquet`."""
+    if not _MONTH.fullmatch(month):
+        raise ValueError(f"not a month (YYYY-MM): {month!r}")
+    return f"{STREAMS}{STREAMS_PARTITION}={month}/streams.parquet"
+
+
+def is_import_key(key: str) -> bool:
+    """Whether `key` is an upload the history import reads: under IMPORTS, not a folder marker,
+    no `.`/`..` segment, no control characters."""
+    if not key.startswith(IMPORTS) or key.endswith("/") or len(key) > 1024:
+        return False
+    parts = key[len(IMPORTS):].split("/")
+    return all(part not in ("", ".", "..") for part in parts) and not re.search(
+        r"[\x00-\x1f\x7f]", key)
+
+
+def failed_import_key(key: str) -> str:
+    """Where a refused upload's copy goes."""
+    return IMPORTS_FAILED + key[len(IMPORTS):]
 
 RAW_IMPORTS = RAW_TO_PROCESS + "tutorial/"
 """Raw files brought from the tutorial this project started from (docs/migrating.md): one folder,

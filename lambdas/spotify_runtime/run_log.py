@@ -33,7 +33,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spotify_runtime.layout import run_log_key
-from spotify_runtime.partition_files import S3ObjectStore, parquet_bytes, update_object
+from spotify_runtime.partition_files import (
+    ObjectStore,
+    S3ObjectStore,
+    parquet_bytes,
+    update_object,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -44,11 +49,12 @@ TRANSFORM = "transform"
 UNRECORDED = "unrecorded"
 """Outcome of a delivery whose own row was never written (S3 failed it, or its container died):
 written by a later delivery of the same message, which knows only that it happened."""
+HISTORY_IMPORT = "import"
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("run_at", "timestamp", "The run's scheduled time (UTC): names the run."),
-    ("stage", "string", "`extract` (one handling of a source's queue message) or `transform` "
-                        "(one raw file)."),
+    ("stage", "string", "`extract` (one handling of a source's queue message), `transform` "
+                        "(one raw file) or `import` (one upload of the personal-data export)."),
     ("source", "string", "The source, `type:id` (or `saved-tracks`, `recently-played`)."),
     ("outcome", "string", "extract: landed, deferred, retry_scheduled, paced_out, "
                           "dead_lettered, not_started, returned; transform: processed, "
@@ -64,15 +70,21 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("rate_limited", "bigint", "429 answers Spotify gave this handling."),
     ("duration_ms", "bigint", "How long the handling took, in milliseconds."),
     ("raw_key", "string", "The source's raw object key (under raw/to_process/)."),
-    ("rows", "map<string,bigint>", "transform: rows written per table."),
-    ("skipped", "map<string,bigint>", "transform: items that produced no row, per reason."),
+    ("rows", "map<string,bigint>", "transform: rows written per table; import: files, "
+                                   "imported, already_present, months."),
+    ("skipped", "map<string,bigint>", "transform: items that produced no row, per reason; "
+                                      "import: rows skipped, per reason."),
     ("recorded_at", "timestamp", "When the row was written (UTC)."),
+    ("covered_from", "timestamp", "import: the end of the first play the upload holds (UTC)."),
+    ("covered_to", "timestamp", "import: the end of its last play (UTC); the named query "
+                                "history_imports counts the API plays in that range."),
     ("record_id", "string", "Which handling: `<SQS message id>/<receive count>` of the delivery "
                             "(the raw key for a direct invocation). One row per id."),
 )
 """(name, Glue type, description) of each column, in order; `run_date` is the partition."""
-DESCRIPTION = ("The run log: one row per handling of a source's extract message and one per "
-               "delivery of a raw file to the transform.")
+DESCRIPTION = ("The run log: one row per handling of a source's extract message, one per "
+               "delivery of a raw file to the transform and one per upload of the personal-data "
+               "export imported.")
 
 
 @dataclass
@@ -94,12 +106,16 @@ class RunRecord:
     rows: dict[str, int] | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    covered_from: datetime | None = None
+    covered_to: datetime | None = None
     record_id: str = ""
 
     def as_row(self) -> dict[str, Any]:
         """The row written: every column of `COLUMNS`, in order (timestamps in UTC)."""
         row = asdict(self)
-        for name in ("run_at", "recorded_at"):
+        for name in ("run_at", "recorded_at", "covered_from", "covered_to"):
+            if row[name] is None and name.startswith("covered"):
+                continue
             if row[name].tzinfo is None:
                 raise ValueError("run-log timestamps must be timezone-aware")
             row[name] = row[name].astimezone(UTC)
@@ -181,12 +197,12 @@ class RunRecorder(Protocol):
         that has none; raise RunLogWriteError if it cannot."""
 
 
-class S3RunRecorder:
-    """Writes rows into the writer's object of the day in the data-lake bucket."""
+class StoreRunRecorder:
+    """Writes rows into the writer's object of the day in an object store (a local lake)."""
 
-    def __init__(self, s3: Any, bucket: str) -> None:
-        self.store = S3ObjectStore(s3, bucket)
-        self.bucket = bucket
+    def __init__(self, store: ObjectStore, where: str = "") -> None:
+        self.store = store
+        self.where = where
 
     def record(self, record: RunRecord, record_id: str, earlier_ids: Iterable[str] = ()) -> None:
         """Merge the row into its object (conditional write, retried on a lost race)."""
@@ -196,9 +212,16 @@ class S3RunRecorder:
         try:
             update_object(self.store, key, lambda old: merge(old, record, earlier))
         except Exception as error:
-            LOG.warning("could not write run-log row %s to s3://%s/%s: %s", record_id,
-                        self.bucket, key, error)
+            LOG.warning("could not write run-log row %s to %s%s: %s", record_id, self.where,
+                        key, error)
             raise RunLogWriteError(f"{key}: {error}") from error
+
+
+class S3RunRecorder(StoreRunRecorder):
+    """Writes rows into the writer's object of the day in the data-lake bucket."""
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        super().__init__(S3ObjectStore(s3, bucket), f"s3://{bucket}/")
 
 
 class MemoryRunRecorder:

@@ -90,14 +90,16 @@ def old_lake_folder(root: Path) -> _Lake:
 
 def _s3_lake(env: str) -> _Lake:
     from infra.config import ConfigError, load_environment
+    from infra.naming import bucket_name_in
     from spotify_etl.commands.auth import aws_client
 
     try:
         settings = load_environment(env)
     except ConfigError as error:
         raise CliError(f"--env {env}: {error}") from None
-    account = aws_client("sts", settings.region).get_caller_identity()["Account"]
-    bucket = f"spotify-etl-{settings.name}-{account}-{settings.region}"
+    account = settings.account or aws_client("sts", settings.region).get_caller_identity()[
+        "Account"]
+    bucket = bucket_name_in(settings, account, settings.region)
     s3 = aws_client("s3", settings.region)
     keys = [item["Key"] for prefix in (PROCESSED, RUN_LOG)
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)

@@ -14,7 +14,9 @@ import argparse
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
@@ -25,6 +27,7 @@ from spotify_etl import scale_sim
 from spotify_etl.errors import CliError
 from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
 from spotify_etl.progress import StageFailedError
+from spotify_etl.report.build import write_lake_report
 from spotify_etl.standins.faults import FaultInjector
 from spotify_etl.standins.spotify.endpoint import MissingCredentialsError, live_spotify
 
@@ -200,4 +203,9 @@ def run(args: argparse.Namespace) -> int:
     print_summary(console, summary, time.perf_counter() - started)
     if summary.failures:
         raise CliError("; ".join(summary.failures))
+    # The listening report of the demo lake (spotify_etl/report), hours in the schedule's zone,
+    # where `report` writes it by default (not in the lake: the next run would upload it).
+    report = write_lake_report(args.lake, Path("report.html"),
+                               ZoneInfo(settings.schedule_time_zone), datetime.now(UTC).date())
+    console.print(f"Listening report: {report.path.resolve()} (open it in a browser)")
     return 0

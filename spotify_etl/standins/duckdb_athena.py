@@ -6,12 +6,13 @@ DuckDB view with the same name, generated from the same definitions: every colum
 DuckDB equivalent of its Glue type (a `timestamp` is the UTC wall clock, as in Athena), over
 `<lake>/processed/<table>/**/*.parquet` (and `<lake>/pipeline_runs/**/*.parquet`), hive
 partitioning on and type inference off, so the partition is a VARCHAR as in Glue. A table with
-no files yet is still there, empty, with its types, so the named queries run on any lake.
+no files yet is still there, empty, with its types, so the named queries run on any lake. The
+catalog's views (`listening`) are created over them from the very SQL Athena's view holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,14 @@ from spotify_runtime.transform.tables import TABLES
 from infra.catalog_tables import (
     ColumnDefinition,
     TableDefinition,
+    all_tables,
     duckdb_type,
     glue_type,
     processed_tables,
     run_log_table,
+    streams_table,
 )
+from infra.catalog_views import all_views
 from spotify_etl.messages import one_line
 
 PARTITION_COLUMN = "snapshot_date"
@@ -57,7 +61,7 @@ def _sql_string(text: str) -> str:
 def _definitions(schemas: Mapping[str, pa.Schema] | None) -> list[TableDefinition]:
     """The catalog's definitions (or, for tests, ones built from other schemas)."""
     if schemas is None:
-        return [*processed_tables(), run_log_table()]
+        return all_tables()
     defaults = {definition.name: definition for definition in processed_tables()}
     custom = [
         TableDefinition(
@@ -69,7 +73,7 @@ def _definitions(schemas: Mapping[str, pa.Schema] | None) -> list[TableDefinitio
         )
         for table in TABLES
     ]
-    return [*custom, run_log_table()]
+    return [*custom, streams_table(), run_log_table()]
 
 
 def _typed_columns(definition: TableDefinition) -> str:
@@ -108,13 +112,20 @@ def open_lake(
     connection.execute("SET TimeZone = 'UTC'")
     for definition in _definitions(schemas):
         _create_view(connection, lake_dir, definition)
+    if schemas is None:  # the catalog's views, from the same SQL Athena runs (over the
+        for view in all_views():  # catalog's own tables: other schemas may lack their columns)
+            connection.execute(f"CREATE VIEW {view.name} AS {view.sql}")
     return connection
 
 
-def run_sql(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
-    """Run one statement; LakeQueryError carries the engine's message if it fails."""
+def run_sql(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()
+) -> QueryResult:
+    """Run one statement (its `?` markers bound to `parameters`, as Athena's execution
+    parameters are); LakeQueryError carries the engine's message if it fails."""
     try:
-        cursor = connection.execute(sql)
+        cursor = connection.execute(sql, list(parameters)) if parameters else (
+            connection.execute(sql))
         if cursor is None:  # DuckDB returns no cursor for blanks and comments
             raise LakeQueryError("no statement (only blanks or comments)")
         columns = [column[0] for column in cursor.description or []]

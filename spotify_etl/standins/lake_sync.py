@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from spotify_runtime.layout import PROCESSED, RUN_LOG, STATE
+from spotify_runtime.layout import IMPORTS, IMPORTS_FAILED, PROCESSED, RUN_LOG, STATE
 
-LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"), STATE.rstrip("/"), RUN_LOG.rstrip("/"))
+LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"), STATE.rstrip("/"), RUN_LOG.rstrip("/"),
+              IMPORTS.rstrip("/"), IMPORTS_FAILED.rstrip("/"))
 """Top-level folders of the bucket the lake folder mirrors (athena-results/ is not kept; the
-extraction state is, so the next run's recently-played starts from this run's cursor)."""
+extraction state is, so the next run's recently-played starts from this run's cursor; uploads of
+the personal-data export are, as the bucket keeps them)."""
 
 
 def _local_files(lake_dir: Path) -> Iterator[tuple[str, Path]]:

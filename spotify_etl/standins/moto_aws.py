@@ -26,7 +26,7 @@ from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 from spotify_runtime import contract
 from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, SpotifyCredentials, utc_iso
-from spotify_runtime.layout import RAW_TO_PROCESS
+from spotify_runtime.layout import IMPORTS, RAW_TO_PROCESS
 
 from spotify_etl.standins.identity import REGION
 
@@ -35,6 +35,8 @@ SECRET_NAME = "spotify-etl/local/spotify-credentials"
 EVENT_QUEUE_NAME = "spotify-etl-local-object-created"
 EVENT_FAILURES_NAME = "spotify-etl-local-transform-failures"
 EVENT_RULE_NAME = "spotify-etl-local-raw-object-created"
+IMPORT_QUEUE_NAME = "spotify-etl-local-history-import"
+IMPORT_RULE_NAME = "spotify-etl-local-upload-created"
 EXTRACT_QUEUE_NAME = "spotify-etl-local-extract"
 EXTRACT_DLQ_NAME = "spotify-etl-local-extract-dead-letters"
 
@@ -197,27 +199,37 @@ def _create_resources(endpoint_url: str) -> LocalAws:
     return LocalAws(endpoint_url, BUCKET_NAME, SECRET_NAME, queue_url)
 
 
+def route_object_created(local: LocalAws, rule_name: str, prefix: str, queue_url: str) -> None:
+    """An EventBridge rule putting *Object Created* events of the bucket under `prefix` on the
+    queue: the pattern of the stacks' rules (TransformStack, HistoryImportStack)."""
+    queue_arn = local.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [local.bucket]}, "object": {"key": [{"prefix": prefix}]}},
+    }
+    events = local.client("events")
+    events.put_rule(Name=rule_name, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule_name, Targets=[{"Id": "queue", "Arn": queue_arn}])
+
+
 def start_event_capture(local: LocalAws) -> None:
     """Route *Object Created* events under raw/to_process/ to the event queue.
 
     The same pattern as the TransformStack's rule. Kept separate from creating the bucket so that
     seeding the bucket with an earlier lake does not replay its events.
     """
-    sqs = local.client("sqs")
-    queue_arn = sqs.get_queue_attributes(
-        QueueUrl=local.event_queue_url, AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
-    events = local.client("events")
-    pattern = {
-        "source": ["aws.s3"],
-        "detail-type": ["Object Created"],
-        "detail": {
-            "bucket": {"name": [local.bucket]},
-            "object": {"key": [{"prefix": RAW_TO_PROCESS}]},
-        },
-    }
-    events.put_rule(Name=EVENT_RULE_NAME, EventPattern=json.dumps(pattern))
-    events.put_targets(Rule=EVENT_RULE_NAME, Targets=[{"Id": "transform", "Arn": queue_arn}])
+    route_object_created(local, EVENT_RULE_NAME, RAW_TO_PROCESS, local.event_queue_url)
+
+
+def start_import_capture(local: LocalAws) -> str:
+    """The history import's queue, fed by *Object Created* events under imports/ as
+    HistoryImportStack's rule feeds it; returns its URL."""
+    queue_url = local.client("sqs").create_queue(QueueName=IMPORT_QUEUE_NAME)["QueueUrl"]
+    route_object_created(local, IMPORT_RULE_NAME, IMPORTS, queue_url)
+    return queue_url
 
 
 _CONDITIONAL_PUT_LOCK = threading.Lock()

@@ -53,3 +53,13 @@ def test_a_broken_benchmark_is_reported_as_a_failure():
 
     section, failed = _guarded("storage", "Storage", build)
     assert failed and "no Parquet files" in section.pending
+
+
+def test_the_report_bench_builds_the_simulated_year(tmp_path):
+    from bench import report_bench
+
+    result = report_bench.run(tmp_path, runs=1)
+    assert result.plays > 10_000  # a year at about 40 plays a day, some days silent
+    assert (tmp_path / "report" / "report.html").stat().st_size == result.page_bytes
+    section = report_bench.to_section(result)
+    assert section.rows[0][0] == f"{result.plays:,}" and section.rows[0][3].endswith("x")

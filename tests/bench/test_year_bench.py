@@ -24,8 +24,9 @@ def test_every_named_query_is_timed_on_both_lakes(year):
     result = section.data
     assert [q.name for q in result.queries] == [q.name for q in load_named_queries()]
     assert all(q.year_seconds > 0 and q.compact_seconds > 0 for q in result.queries)
-    # The simulated days give every query something to find (a fresh track a day and a run).
-    assert all(q.rows > 0 for q in result.queries)
+    # The simulated days give every query something to find (a fresh track a day and a run),
+    # but for the history import's, as the simulated year imports no history.
+    assert {q.name for q in result.queries if not q.rows} <= {"history_imports"}
     assert len(section.rows) == len(result.queries) + 2  # and the files and row groups rows
 
 

@@ -10,7 +10,8 @@ def registered(parser: argparse.ArgumentParser) -> set[str]:
     return set(sub.choices)
 
 
-EVERY_COMMAND = {"extract", "transform", "auth", "run-local", "query", "migrate-storage"}
+EVERY_COMMAND = {"extract", "transform", "auth", "run-local", "query", "import", "report",
+                 "migrate-storage"}
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,7 @@ EVERY_COMMAND = {"extract", "transform", "auth", "run-local", "query", "migrate-
         (["-v", "run-local"], {"run-local"}),
         (["--help"], EVERY_COMMAND),
         (["bogus"], EVERY_COMMAND),
+        (["import", "x.zip"], {"import"}),
     ],
 )
 def test_only_the_named_subcommand_is_loaded(argv, expected):
@@ -30,6 +32,7 @@ def test_an_unknown_command_lists_the_known_ones(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["bogus"])
     assert exit_info.value.code == 2
-    assert "choose from 'extract', 'transform', 'auth', 'run-local', 'query'" in (
+    known = "'extract', 'transform', 'auth', 'run-local', 'query', 'import', 'report'"
+    assert f"choose from {known}" in (
         capsys.readouterr().err
     )

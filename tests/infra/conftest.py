@@ -24,16 +24,18 @@ def cdk_json_context() -> dict:
 
 @dataclass
 class SynthesizedEnvironment:
-    """One stage and its three templates."""
+    """One stage and its templates."""
 
     stage: SpotifyEtlStage
     ingest: Template
     transform: Template
     catalog: Template
+    history_import: Template
 
     @property
     def templates(self) -> dict[str, Template]:
-        return {"Ingest": self.ingest, "Transform": self.transform, "Catalog": self.catalog}
+        return {"Ingest": self.ingest, "Transform": self.transform, "Catalog": self.catalog,
+                "HistoryImport": self.history_import}
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +54,7 @@ def environments(config, tmp_path_factory) -> dict[str, SynthesizedEnvironment]:
             ingest=Template.from_stack(stage.ingest),
             transform=Template.from_stack(stage.transform),
             catalog=Template.from_stack(stage.catalog),
+            history_import=Template.from_stack(stage.history_import),
         )
         for name, stage in stages.items()
     }

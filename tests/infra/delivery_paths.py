@@ -369,9 +369,10 @@ def table(paths: list[Path], env_name: str, names: dict[str, str]) -> str:
 
 
 def stage_templates(stage: Any) -> dict[str, Template]:
-    """The three templates of a stage, by stack id."""
-    return {name: Template.from_stack(getattr(stage, name.lower()))
-            for name in ("Ingest", "Transform", "Catalog")}
+    """The templates of a stage, by stack id."""
+    return {name: Template.from_stack(getattr(stage, attribute))
+            for name, attribute in (("Ingest", "ingest"), ("Transform", "transform"),
+                                    ("Catalog", "catalog"), ("HistoryImport", "history_import"))}
 
 
 if __name__ == "__main__":  # pragma: no cover - prints the doc's table

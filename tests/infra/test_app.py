@@ -85,4 +85,5 @@ def test_every_environment_synthesizes_with_no_cdk_nag_finding(tmp_path):
             for a in stage_manifest["artifacts"].values()
             if a["type"] == "aws:cloudformation:stack"
         }
-        assert stacks == {f"SpotifyEtl-{env}/{s}" for s in ("Ingest", "Transform", "Catalog")}
+        assert stacks == {f"SpotifyEtl-{env}/{s}"
+                          for s in ("Ingest", "Transform", "Catalog", "HistoryImport")}

@@ -6,7 +6,7 @@ import json
 
 from spotify_runtime import layout
 
-from infra.named_queries import load_named_queries
+from infra.named_queries import REPORT_QUERIES_DIR, load_named_queries
 from tests.infra.cfn import only, resources
 
 
@@ -37,8 +37,8 @@ def test_workgroup_enforces_encrypted_results_and_a_scan_limit(dev, config):
 
 
 def test_one_named_query_per_sql_file_with_its_text(dev):
-    queries = load_named_queries()
-    assert len(queries) >= 3
+    queries = [*load_named_queries(), *load_named_queries(REPORT_QUERIES_DIR)]
+    assert len(queries) >= 3 and any(q.name.startswith("report_") for q in queries)
     named = {
         q["Properties"]["Name"]: q["Properties"]
         for q in resources(dev.catalog, "AWS::Athena::NamedQuery").values()

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from spotify_runtime import layout, run_log
+from spotify_runtime.history_import import streams
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
+from infra.catalog_views import LISTENING_COLUMNS, PRESTO_TYPES, all_views
 from infra.constructs.nag import render
 from tests.infra.cfn import resources
 
@@ -43,15 +47,49 @@ PARQUET_TO_GLUE = {
 }
 
 
-def glue_tables(template) -> dict[str, dict]:
+def glue_tables(template, views: bool = False) -> dict[str, dict]:
+    """The Glue tables of the template (or, with `views`, its Athena views)."""
     return {
         resource["Properties"]["TableInput"]["Name"]: resource["Properties"]["TableInput"]
         for resource in resources(template, "AWS::Glue::Table").values()
+        if (resource["Properties"]["TableInput"].get("TableType") == "VIRTUAL_VIEW") == views
     }
 
 
 def test_every_table_of_tables_py_and_the_run_log_exists_at_deploy(dev):
-    assert sorted(glue_tables(dev.catalog)) == sorted([*TABLES, "pipeline_runs"])
+    assert sorted(glue_tables(dev.catalog)) == sorted([*TABLES, "streams",
+                                                       "pipeline_runs"])
+    assert sorted(SCHEMAS) == sorted(TABLES)
+
+
+def test_streams_columns_match_its_schema_and_months_are_projected_from_2006(dev):
+    definition = glue_tables(dev.catalog)["streams"]
+    columns = [(c["Name"], c["Type"]) for c in definition["StorageDescriptor"]["Columns"]]
+    assert columns == [(f.name, EXPECTED_GLUE[str(f.type)]) for f in streams.STREAMS]
+    assert [k["Name"] for k in definition["PartitionKeys"]] == ["ended_month"]
+    parameters = definition["Parameters"]
+    assert parameters["projection.ended_month.type"] == "date"
+    assert parameters["projection.ended_month.format"] == "yyyy-MM"
+    assert parameters["projection.ended_month.range"] == "2006-01,NOW"
+    assert render(definition["StorageDescriptor"]["Location"]) == f"s3://{BUCKET}/{layout.STREAMS}"
+
+
+def test_listening_view_is_defined_at_deploy_from_the_one_sql_text(dev):
+    (view,) = glue_tables(dev.catalog, views=True).values()
+    assert view["Name"] == "listening" and view["TableType"] == "VIRTUAL_VIEW"
+    assert view["Parameters"]["presto_view"] == "true"
+    text = view["ViewOriginalText"]
+    assert text.startswith("/* Presto View: ") and text.endswith(" */")
+    document = json.loads(base64.b64decode(text.removeprefix("/* Presto View: ")
+                                           .removesuffix(" */")))
+    (listening,) = all_views()
+    assert document["originalSql"] == listening.sql
+    assert document["originalSql"] in (Path("infra/views/listening.sql")).read_text()
+    assert document["schema"] == "spotify_etl_dev"
+    assert [(c["name"], c["type"]) for c in document["columns"]] == [
+        (name, PRESTO_TYPES[type_]) for name, type_ in LISTENING_COLUMNS]
+    assert [(c["Name"], c["Type"]) for c in view["StorageDescriptor"]["Columns"]] == list(
+        LISTENING_COLUMNS)
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -83,17 +121,19 @@ def test_run_log_columns_match_run_log_py(dev):
     assert "Parquet" in storage["SerdeInfo"]["SerializationLibrary"]
 
 
-@pytest.mark.parametrize("table", [*TABLES, "pipeline_runs"])
+@pytest.mark.parametrize("table", [*TABLES, "streams", "pipeline_runs"])
 def test_day_partitions_are_projected_so_no_crawler_run_is_needed(dev, config, table):
     definition = glue_tables(dev.catalog)[table]
     key = definition["PartitionKeys"][0]["Name"]
     parameters = definition["Parameters"]
     assert parameters["projection.enabled"] == "true"
     assert parameters[f"projection.{key}.type"] == "date"
-    assert parameters[f"projection.{key}.format"] == "yyyy-MM-dd"
-    # From the first day of data: Athena looks for every day of the range (docs/freshness.md)
-    first_day = config.environments["dev"].lake_start_date
-    assert parameters[f"projection.{key}.range"] == f"{first_day},NOW"
+    assert parameters[f"projection.{key}.format"] == (
+        "yyyy-MM" if table == "streams" else "yyyy-MM-dd")
+    # Days from the first day of data: Athena looks for every day of the range
+    # (docs/freshness.md); the imported history's months from 2006 (catalog_tables.py)
+    first = "2006-01" if table == "streams" else config.environments["dev"].lake_start_date
+    assert parameters[f"projection.{key}.range"] == f"{first},NOW"
     location = render(definition["StorageDescriptor"]["Location"])
     # the hive folders the writers use (processed/<t>/snapshot_date=<d>/, ...)
     template = parameters["storage.location.template"]["Fn::Join"][1]

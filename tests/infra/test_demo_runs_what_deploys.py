@@ -28,5 +28,5 @@ def test_the_demo_invokes_every_deployed_handler_and_nothing_else(dev, tmp_path)
     )
     assert not summary.failures
     deployed = deployed_python_handlers(dev)
-    assert len(deployed) == 3
+    assert len(deployed) == 4
     assert summary.handlers_invoked == deployed

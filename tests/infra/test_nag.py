@@ -43,8 +43,9 @@ def test_every_acknowledgement_is_specific_and_explained(environments):
     # Each wildcard is a prefix of our layout, a Lambda's own versions, or its own log streams.
     for rule in wildcards:
         assert re.search(
-            r"/(raw/to_process|raw/processed|raw/failed|processed|state|pipeline_runs)/\*\]$|"
-            r"/pipeline_runs/run_date=\*/(extract|transform)-\*\]$|"
+            r"/(raw/to_process|raw/processed|raw/failed|processed|processed/streams|state|"
+            r"pipeline_runs|imports|imports-failed)/\*\]$|"
+            r"/pipeline_runs/run_date=\*/(extract|transform|import)-\*\]$|"
             r"\.Arn>:\*\]$|:log-stream:\*\]$",
             rule,
         ), rule

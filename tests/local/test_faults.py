@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
-from spotify_runtime.layout import RAW_FAILED, RAW_PROCESSED, RAW_TO_PROCESS, RUN_LOG
+from spotify_runtime.layout import RAW_FAILED, RAW_PROCESSED, RAW_TO_PROCESS, RUN_LOG, STREAMS
 from spotify_runtime.partition_files import source_rows
 from spotify_runtime.run_log import UNRECORDED
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
@@ -59,7 +59,9 @@ def test_every_raw_file_s_rows_are_in_the_lake_once_and_nothing_else(faulty_run)
         transformed = transform_raw_file(raw.read_bytes(), key)
         for partition, rows in transformed.tables.items():
             expected.setdefault(partition, {})[transformed.source] = rows
-    held = {p.relative_to(lake).as_posix(): p for p in _files(lake, "processed/")}
+    # (`streams`, from the demo's personal-data export, has its own tests: not a raw file's)
+    held = {p.relative_to(lake).as_posix(): p for p in _files(lake, "processed/")
+            if not p.relative_to(lake).as_posix().startswith(STREAMS)}
     assert sorted(held) == sorted(expected)  # one object per table and day, no stray file
     for partition, path in held.items():
         body = path.read_bytes()
@@ -79,8 +81,8 @@ def test_the_run_log_has_one_row_per_delivery_the_event_sources_made(faulty_run)
     rows = [row for table in tables for row in table.to_pylist()]
     ids = [row["record_id"] for row in rows]
     assert len(ids) == len(set(ids))  # each delivery once
-    per_stage = Counter(row["stage"] for row in rows)
-    assert per_stage == summary.deliveries  # and every delivery
+    per_stage = Counter(row["stage"] for row in rows if row["stage"] in summary.deliveries)
+    assert per_stage == summary.deliveries  # and every delivery of the queues under faults
     # A delivery that left no row of its own (its container died, or S3 failed it) is written
     # as `unrecorded` by a later delivery of the same message, which has a row of its own.
     handled = {row["record_id"] for row in rows if row["outcome"] != UNRECORDED}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.named_queries import (
+    REPORT_QUERIES_DIR,
     UnknownQueryError,
     get_named_query,
     load_named_queries,
@@ -17,7 +18,7 @@ from infra.named_queries import (
 EXPECTED = {
     "most_featured_artists", "new_tracks_since_previous_snapshot", "top_songs_of_day",
     "listening_per_day", "top_artists_last_7_days", "first_plays_of_latest_day",
-    "pipeline_health",
+    "pipeline_health", "plays_by_30_second_rule", "plays_per_reason_end", "history_imports",
 }
 
 
@@ -57,7 +58,8 @@ DUCKDB_ONLY = {
 }
 
 
-@pytest.mark.parametrize("query", load_named_queries(), ids=lambda query: query.name)
+@pytest.mark.parametrize("query", [*load_named_queries(), *load_named_queries(REPORT_QUERIES_DIR)],
+                         ids=lambda query: query.name)
 def test_named_queries_avoid_duckdb_only_syntax(query) -> None:
     sql = "\n".join(line.split("--")[0] for line in query.sql.splitlines()).lower()
     found = [why for pattern, why in DUCKDB_ONLY.items() if re.search(pattern, sql)]

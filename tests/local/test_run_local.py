@@ -82,10 +82,12 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
         "processed/plays/": 1, "processed/top_tracks/": 1, "processed/top_artists/": 1,
         "processed/saved_albums/": 1, "processed/followed_artists/": 1,
         "state/recently-played/": 1,
-        # the run log: one object per writer and day
-        f"pipeline_runs/run_date={run_day}/": 2,
+        # the run log: one object per writer and day (extract, transform, import)
+        f"pipeline_runs/run_date={run_day}/": 3,
+        # the sample export as uploaded, and its plays: one object per month (Aug-Nov 2026)
+        "imports/demo/": 1, "processed/streams/": 4,
     })
-    assert summary.objects_written == 22  # 58 when every raw file wrote its own objects
+    assert summary.objects_written == 28  # 64 when every raw file wrote its own objects
 
 
 def test_the_workers_publish_the_refresh_tokens_days_left(first_run) -> None:
@@ -142,9 +144,9 @@ def test_rows_per_table_match_the_parquet_files(first_run) -> None:
 
 def test_progress_names_every_stage_and_prints_every_query(first_run) -> None:
     _, summary, output = first_run
-    assert len(summary.timings) == 7
+    assert len(summary.timings) == 8
     marks = [line[0] for line in output.splitlines() if line.startswith(("✓", "✗"))]
-    assert marks == ["✓"] * 7
+    assert marks == ["✓"] * 8
     assert "Plan " in output and "9 message(s) on the extract queue" in output
     assert "9 landed, 0 deferred, 0 dead-lettered" in output
     for query in load_named_queries():

@@ -1,0 +1,44 @@
+-- Report: tracks and artists first played (ever, in the whole history) during the period: how many, and the 10 most played of each.
+-- parameters: start_day, end_day, end_day (inclusive UTC days, 'YYYY-MM-DD'; the end bounds both the first play and the plays counted)
+-- Athena takes `?` only in WHERE clauses, so the period is given where each comparison needs it.
+WITH plays AS (
+    SELECT
+        'track' AS kind,
+        coalesce(song_id, artist_name || ' - ' || track_name) AS item,
+        track_name AS name,
+        artist_name,
+        ended_at
+    FROM listening
+    WHERE content_type = 'track' AND (song_id IS NOT NULL OR track_name IS NOT NULL)
+    UNION ALL
+    SELECT 'artist' AS kind, artist_name AS item, artist_name AS name,
+           CAST(NULL AS VARCHAR) AS artist_name, ended_at
+    FROM listening
+    WHERE content_type = 'track' AND artist_name IS NOT NULL
+),
+firsts AS (
+    SELECT kind, item, max(name) AS name, max(artist_name) AS artist_name,
+           min(ended_at) AS first_played_at
+    FROM plays
+    GROUP BY kind, item
+),
+discovered AS (
+    SELECT f.kind, f.item, f.name, f.artist_name, f.first_played_at,
+           count(*) AS plays_in_period
+    FROM firsts AS f
+    JOIN plays AS p ON p.kind = f.kind AND p.item = f.item
+    WHERE CAST(f.first_played_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+        AND CAST(p.ended_at AS DATE) <= CAST(? AS DATE)
+    GROUP BY f.kind, f.item, f.name, f.artist_name, f.first_played_at
+),
+ranked AS (
+    SELECT
+        kind, name, artist_name, first_played_at, plays_in_period,
+        count(*) OVER (PARTITION BY kind) AS discoveries,
+        row_number() OVER (PARTITION BY kind ORDER BY plays_in_period DESC, first_played_at, name) AS rank
+    FROM discovered
+)
+SELECT kind, name, artist_name, first_played_at, plays_in_period, discoveries, rank
+FROM ranked
+WHERE rank <= 10
+ORDER BY kind, rank

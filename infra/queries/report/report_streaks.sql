@@ -1,0 +1,20 @@
+-- Report: the 5 longest listening streaks of the period (runs of consecutive UTC days with at least one play).
+-- Gaps and islands: consecutive days share (day number - row number).
+-- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+WITH in_period AS (
+    SELECT *
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+),
+days AS (
+    SELECT DISTINCT CAST(ended_at AS DATE) AS day FROM in_period
+),
+islands AS (
+    SELECT day, date_diff('day', DATE '1970-01-01', day) - row_number() OVER (ORDER BY day) AS island
+    FROM days
+)
+SELECT min(day) AS streak_start, max(day) AS streak_end, count(*) AS days
+FROM islands
+GROUP BY island
+ORDER BY days DESC, streak_start DESC
+LIMIT 5

@@ -1,0 +1,37 @@
+-- Report: the top 10 artists, tracks and albums of the period by minutes and by plays (a row is in either top 10).
+-- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+WITH in_period AS (
+    SELECT *
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+),
+items AS (
+    SELECT 'artist' AS kind, artist_name AS name, CAST(NULL AS VARCHAR) AS artist_name,
+           count(*) AS plays, round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes
+    FROM in_period
+    WHERE content_type = 'track' AND artist_name IS NOT NULL
+    GROUP BY artist_name
+    UNION ALL
+    SELECT 'track' AS kind, track_name AS name, artist_name,
+           count(*) AS plays, round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes
+    FROM in_period
+    WHERE content_type = 'track' AND track_name IS NOT NULL
+    GROUP BY track_name, artist_name
+    UNION ALL
+    SELECT 'album' AS kind, album_name AS name, max(artist_name) AS artist_name,
+           count(*) AS plays, round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes
+    FROM in_period
+    WHERE content_type = 'track' AND album_name IS NOT NULL
+    GROUP BY album_name
+),
+ranked AS (
+    SELECT
+        kind, name, artist_name, plays, minutes,
+        row_number() OVER (PARTITION BY kind ORDER BY minutes DESC NULLS LAST, plays DESC, name) AS rank_by_minutes,
+        row_number() OVER (PARTITION BY kind ORDER BY plays DESC, minutes DESC NULLS LAST, name) AS rank_by_plays
+    FROM items
+)
+SELECT kind, name, artist_name, plays, minutes, rank_by_minutes, rank_by_plays
+FROM ranked
+WHERE rank_by_minutes <= 10 OR rank_by_plays <= 10
+ORDER BY kind, rank_by_minutes

@@ -1,0 +1,123 @@
+"""`python -m spotify_etl report`: a listening report as one HTML file that opens with no network.
+
+From the local lake (`--lake DIR`, default .lake) or from a deployed environment (`--env NAME`:
+the same named queries, infra/queries/report/, run by Athena in that environment's workgroup
+and Glue database). The period is `--year Y`, `--from D --to D`, or by default the last 12
+months (UTC days). Hours of day are shown in `--time-zone` (default: the schedule's time zone
+in cdk.json). Sections without data say why instead of showing an empty chart.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from infra.config import ConfigError, EnvironmentSettings, load_environment
+from spotify_etl.errors import CliError
+from spotify_etl.report.build import build_report
+from spotify_etl.report.period import Period
+from spotify_etl.report.queries import AthenaQueries, LakeQueries, QueryRunner, ReportQueryError
+
+DEFAULT_OUT = Path("report.html")
+DEFAULT_LAKE = Path(".lake")
+DEFAULT_ENV = "dev"
+"""Whose schedule time zone the local lake's report uses (the local run's environment)."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `report` subcommand."""
+    parser = sub.add_parser("report", help="write a listening report (one HTML file)",
+                            description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="the HTML file to write (default: report.html)")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument("--year", type=int, help="a calendar year, e.g. 2026")
+    when.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD",
+                      help="first day (UTC, with --to)")
+    parser.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD",
+                        help="last day, included (default with --from: today)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--lake", type=Path, help="the local lake folder (default: .lake)")
+    where.add_argument("--env", help="a deployed cdk.json environment: query it with Athena")
+    parser.add_argument("--time-zone", help="IANA zone for hours of day (default: the "
+                        "schedule's time zone in cdk.json)")
+    parser.set_defaults(func=run)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
+
+
+def period_from_args(args: argparse.Namespace, today: date) -> Period:
+    """The period the options name; CliError if they contradict each other."""
+    if args.end is not None and args.start is None:
+        raise CliError("--to needs --from", exit_code=2)
+    try:
+        if args.year is not None:
+            return Period.year(args.year)
+        if args.start is not None:
+            return Period(args.start, args.end or today)
+    except ValueError as error:
+        raise CliError(str(error), exit_code=2) from None
+    return Period.last_12_months(today)
+
+
+def _settings(env: str | None) -> EnvironmentSettings | None:
+    try:
+        return load_environment(env or DEFAULT_ENV)
+    except ConfigError as error:
+        if env:
+            raise CliError(f"--env {env}: {error}") from None
+        return None  # no cdk.json here: the local report still works, in UTC
+
+
+def _zone(name: str | None, settings: EnvironmentSettings | None) -> ZoneInfo:
+    name = name or (settings.schedule_time_zone if settings else "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CliError(f"--time-zone: unknown time zone {name!r} (an IANA name such as "
+                       "'Europe/Paris')", exit_code=2) from None
+
+
+def athena_runner(settings: EnvironmentSettings) -> AthenaQueries:
+    """The environment's Athena workgroup and Glue database (named as the CDK app names them)."""
+    # Imported here, not at the top: infra.naming loads aws_cdk (about a second), which a
+    # report of the local lake does not need. No cycle: neither module imports this one.
+    import boto3
+
+    from infra.naming import glue_database_name, resource_prefix
+
+    return AthenaQueries(boto3.client("athena", region_name=settings.region),
+                         workgroup=resource_prefix(settings),
+                         database=glue_database_name(settings))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the report queries and write the page."""
+    period = period_from_args(args, datetime.now(UTC).date())
+    settings = _settings(args.env)
+    zone = _zone(args.time_zone, settings)
+    runner: QueryRunner
+    if args.env:
+        assert settings is not None
+        runner, source = athena_runner(settings), f"Athena ({settings.name})"
+    else:
+        from spotify_etl.commands.query import check_lake
+
+        lake = args.lake or DEFAULT_LAKE
+        check_lake(lake)
+        runner, source = LakeQueries(lake), f"the local lake {lake}"
+    try:
+        built = build_report(runner, period, zone, args.out, source=source)
+    except ReportQueryError as error:
+        raise CliError(f"report query failed: {error}") from None
+    hidden = f"; hidden for lack of data: {', '.join(built.hidden)}" if built.hidden else ""
+    print(f"report: {built.plays} plays, {period} -> {built.path.resolve()}{hidden}")
+    return 0

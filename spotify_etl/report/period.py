@@ -1,0 +1,47 @@
+"""The period a report covers: whole UTC days, first and last included."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `start` to `end`, both included (UTC days)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        """The calendar year `year`."""
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def last_12_months(cls, today: date) -> Period:
+        """The 365 days up to and including `today`."""
+        return cls(today - timedelta(days=364), today)
+
+    def parameters(self, names: Sequence[str]) -> list[str]:
+        """The values of a report query's execution parameters, named on its `-- parameters:`
+        line (`start_day`, `end_day`), as `YYYY-MM-DD`."""
+        values = {"start_day": self.start.isoformat(), "end_day": self.end.isoformat()}
+        unknown = [name for name in names if name not in values]
+        if unknown:
+            raise ValueError(f"unknown report query parameter(s) {unknown}; known: "
+                             f"{', '.join(values)}")
+        return [values[name] for name in names]
+
+    @property
+    def days(self) -> int:
+        """How many days the period has."""
+        return (self.end - self.start).days + 1
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"

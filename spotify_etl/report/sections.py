@@ -1,0 +1,330 @@
+"""The report's sections, built from the rows of the report queries.
+
+Each builder takes every query's rows (by query name) and answers a Section: charts (Plotly
+figures) and the tables beside them, or, when its data is not there, the one line that says
+why it is hidden. Nothing here computes a number the queries did not give, except regrouping
+the quarter hours of `report_hour_slots` into the reader's time zone (see that query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import plotly.graph_objects as go
+
+Rows = list[dict[str, Any]]
+Data = dict[str, Rows]
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+ACCENT = "#1db954"
+DAY_MS = 86_400_000
+LEGEND_ON_TOP = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the page: its caption, the query its cells come from, headings and rows."""
+
+    caption: str
+    query: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+
+@dataclass
+class Section:
+    """One part of the page; `hidden` is the reason it shows nothing."""
+
+    key: str
+    title: str
+    hidden: str | None = None
+    lead: str = ""
+    figures: list[go.Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+Key = str | Callable[[dict[str, Any]], Any]
+"""A cell of a row: a column name of the query, or a function of the row."""
+
+
+def _value(row: dict[str, Any], key: Key) -> Any:
+    return key(row) if callable(key) else row[key]
+
+
+def _table(caption: str, query: str, rows: Rows, columns: Sequence[tuple[str, Key]]) -> Table:
+    """A table of `rows` with one column per (heading, key)."""
+    return Table(caption, query, [heading for heading, _ in columns],
+                 [[_value(row, key) for _, key in columns] for row in rows])
+
+
+def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
+    figure = go.Figure()
+    figure.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}}, template="plotly_white",
+        height=340, margin={"l": 56, "r": 12, "t": 48, "b": 48}, showlegend=False,
+        xaxis_title=x_title, yaxis_title=y_title, font={"size": 12},
+    )
+    return figure
+
+
+def _bars(title: str, rows: Rows, label: Key, value: Key, value_title: str,
+          label_title: str = "") -> go.Figure:
+    """Vertical bars: over days when `label` gives dates, else over categories."""
+    labels = [_value(row, label) for row in rows]
+    figure = _figure(title, label_title, value_title)
+    figure.add_trace(go.Bar(x=labels, y=[_value(row, value) for row in rows],
+                            marker_color=ACCENT))
+    if labels and isinstance(labels[0], date):
+        _day_axis(figure, labels)
+    return figure
+
+
+def _ranking(title: str, rows: Rows, label: Key, value: Key, value_title: str) -> go.Figure:
+    """Horizontal bars, the first row on top."""
+    figure = _figure(title, value_title, "")
+    figure.add_trace(go.Bar(x=[_value(row, value) for row in rows[::-1]],
+                            y=[str(_value(row, label)) for row in rows[::-1]],
+                            orientation="h", marker_color=ACCENT))
+    figure.update_layout(height=max(240, 60 + 28 * len(rows)),
+                         margin={"l": 160, "r": 12, "t": 48, "b": 48})
+    return figure
+
+
+def _series(title: str, rows: Rows, day: str, y_title: str,
+            series: Sequence[tuple[str, str, str]], barmode: str) -> go.Figure:
+    """Bars per day for several (column, name, colour) series, stacked or grouped."""
+    figure = _figure(title, f"{day.replace('_', ' ')} (UTC)", y_title)
+    for key, name, colour in series:
+        figure.add_trace(go.Bar(x=[row[day] for row in rows], y=[row[key] for row in rows],
+                                name=name, marker_color=colour))
+    figure.update_layout(barmode=barmode, showlegend=True, legend=LEGEND_ON_TOP)
+    _day_axis(figure, [row[day] for row in rows], grouped=barmode == "group")
+    return figure
+
+
+def _day_axis(figure: go.Figure, days: list[date], *, grouped: bool = False) -> None:
+    """Ticks on whole days and bars one step wide (Plotly would stretch a lone day's bar across
+    the chart and tick it in milliseconds)."""
+    ordered = sorted(set(days))
+    steps = [(b - a).days for a, b in pairwise(ordered)]
+    step = DAY_MS * (min(steps) if steps else 1)
+    span = (ordered[-1] - ordered[0]).days
+    if not grouped:  # grouped bars share the step between them
+        figure.update_traces(width=step * 0.8)
+    figure.update_xaxes(
+        type="date", tickformat="%Y-%m-%d" if span <= 62 else "%b %Y",
+        tick0=ordered[0].isoformat(),
+        dtick=step * max(1, round(span * DAY_MS / step / 6)) if span <= 62 else "M1",
+        range=[_at(ordered[0], -step), _at(ordered[-1], step)])
+
+
+def _at(day: date, offset_ms: float) -> str:
+    moment = datetime.combine(day, time(), UTC).timestamp() * 1000 + offset_ms
+    return datetime.fromtimestamp(moment / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _summary(data: Data) -> dict[str, Any]:
+    return (data.get("report_summary") or [{}])[0]
+
+
+def _hidden(key: str, title: str, reason: str) -> Section:
+    return Section(key, title, hidden=reason)
+
+
+NO_PLAYS = "No plays in this period."
+
+
+def activity(data: Data) -> Section:
+    """Minutes and plays per day and per week, with the busiest day."""
+    days, weeks = data["report_per_day"], data["report_per_week"]
+    title = "Listening per day and per week"
+    if not days:
+        return _hidden("activity", title, NO_PLAYS)
+    busiest = max(days, key=lambda row: (row["minutes"] or 0, row["plays"]))
+    return Section(
+        "activity", title,
+        lead=(f"Busiest day: {busiest['day'].isoformat()}, {busiest['minutes']} minutes "
+              f"in {busiest['plays']} plays. Days are UTC days."),
+        figures=[_bars("Minutes listened per day", days, "day", "minutes", "minutes",
+                       "day (UTC)"),
+                 _bars("Plays per week", weeks, "week_start", "plays", "plays",
+                       "week starting Monday")],
+        tables=[_table("Weeks", "report_per_week", weeks, [
+            ("week from", "week_start"), ("plays", "plays"), ("minutes", "minutes"),
+            ("days listened", "days_listened")])])
+
+
+TOP_KINDS = (("artist", "Artists"), ("track", "Tracks"), ("album", "Albums"))
+
+
+def _item_name(row: dict[str, Any]) -> str:
+    return f"{row['name']} ({row['artist_name']})" if row.get("artist_name") else row["name"]
+
+
+def _top_ten(items: Rows, rank: str) -> Rows:
+    return sorted((r for r in items if r[rank] <= 10), key=lambda r: r[rank])
+
+
+def top_lists(data: Data) -> Section:
+    """Top artists, tracks and albums by minutes and by plays."""
+    section = Section("top", "Top artists, tracks and albums")
+    rows = data["report_top"]
+    if not rows:
+        section.hidden = "No track plays with names in this period."
+        return section
+    for kind, label in TOP_KINDS:
+        items = [r for r in rows if r["kind"] == kind]
+        if not items:
+            continue
+        by_minutes = _top_ten(items, "rank_by_minutes")
+        section.figures.append(_ranking(f"{label} by minutes", by_minutes, _item_name,
+                                        "minutes", "minutes"))
+        for order, rank in (("minutes", "rank_by_minutes"), ("plays", "rank_by_plays")):
+            section.tables.append(_table(f"{label} by {order}", "report_top",
+                                         _top_ten(items, rank), [
+                ("#", rank), ("name", _item_name), ("plays", "plays"), ("minutes", "minutes")]))
+    return section
+
+
+def heatmap(data: Data, zone: ZoneInfo) -> Section:
+    """Minutes listened per weekday and hour of day in `zone`."""
+    title = f"When you listen ({zone.key})"
+    slots = data["report_hour_slots"]
+    if not slots:
+        return _hidden("heatmap", title, NO_PLAYS)
+    grid = [[0.0] * 24 for _ in WEEKDAYS]
+    for slot in slots:
+        utc = datetime.combine(slot["day"], time(slot["hour"], 15 * slot["quarter"]), UTC)
+        local = utc.astimezone(zone)
+        grid[local.weekday()][local.hour] += slot["minutes"] or 0.0
+    figure = _figure(f"Minutes listened by weekday and hour ({zone.key})", "hour of day",
+                     "weekday")
+    figure.add_trace(go.Heatmap(z=[[round(v, 1) for v in row] for row in grid],
+                                x=list(range(24)), y=list(WEEKDAYS), colorscale="Greens",
+                                colorbar={"title": {"text": "minutes"}},
+                                hovertemplate="%{y} %{x}:00: %{z} minutes<extra></extra>"))
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(dtick=3)
+    return Section("heatmap", title, figures=[figure])
+
+
+def discoveries(data: Data) -> Section:
+    """Tracks and artists first played in the period."""
+    section = Section("discoveries", "Discoveries")
+    rows = data["report_discoveries"]
+    if not rows:
+        section.hidden = "Nothing was played for the first time in this period."
+        return section
+    counts = {r["kind"]: r["discoveries"] for r in rows}
+    section.lead = (f"{counts.get('track', 0)} tracks and {counts.get('artist', 0)} artists "
+                    "played for the first time in this period.")
+    tracks = [r for r in rows if r["kind"] == "track"]
+    if tracks:
+        section.figures.append(_ranking("New tracks most played", tracks, _item_name,
+                                        "plays_in_period", "plays"))
+    for kind, label in (("track", "New tracks"), ("artist", "New artists")):
+        ranked = [r for r in rows if r["kind"] == kind]
+        if ranked:
+            section.tables.append(_table(label, "report_discoveries", ranked, [
+                ("#", "rank"), ("name", _item_name), ("first played (UTC)", "first_played_at"),
+                ("plays", "plays_in_period")]))
+    return section
+
+
+def endings(data: Data) -> Section:
+    """How plays ended and how many were skipped (export columns)."""
+    title, summary = "Skips and how plays end", _summary(data)
+    if not summary.get("plays_with_reason_end") and not summary.get("plays_with_skipped"):
+        return _hidden("endings", title,
+                       "No play in this period says how it ended: reason_end and skipped come "
+                       "only from Spotify's export (import it to see them).")
+    rows = data["report_endings"]
+    return Section("endings", title, figures=[
+        _bars("Plays by how they ended", rows, "reason_end", "plays", "plays", "reason_end")],
+        tables=[_table("How plays ended", "report_endings", rows, [
+            ("reason_end", "reason_end"), ("plays", "plays"), ("skipped", "skipped_plays"),
+            ("minutes", "minutes")])])
+
+
+def shows(data: Data) -> Section:
+    """Podcasts and shows."""
+    title, rows = "Podcasts and shows", data["report_shows"]
+    if not rows:
+        return _hidden("shows", title, "No podcast episodes in this period: the API records "
+                       "tracks only; Spotify's export has the episodes.")
+    return Section("shows", title, figures=[
+        _ranking("Shows by minutes", rows, "show_name", "minutes", "minutes")],
+        tables=[_table("Shows", "report_shows", rows, [
+            ("show", "show_name"), ("episodes", "episodes"), ("plays", "plays"),
+            ("minutes", "minutes")])])
+
+
+def _streak_label(row: dict[str, Any]) -> str:
+    return f"{row['streak_start'].isoformat()} → {row['streak_end'].isoformat()}"
+
+
+def streaks(data: Data) -> Section:
+    """The longest runs of consecutive days with a play."""
+    title, rows = "Listening streaks", data["report_streaks"]
+    if not rows:
+        return _hidden("streaks", title, NO_PLAYS)
+    longest = rows[0]
+    return Section(
+        "streaks", title,
+        lead=(f"Longest streak: {longest['days']} days in a row, from "
+              f"{longest['streak_start'].isoformat()} to {longest['streak_end'].isoformat()}."),
+        figures=[_ranking("Longest streaks", rows, _streak_label, "days", "days")],
+        tables=[_table("Streaks", "report_streaks", rows, [
+            ("from", "streak_start"), ("to", "streak_end"), ("days", "days")])])
+
+
+ORIGINS = (("export_plays", "export", "#6c5ce7"), ("api_plays", "API", ACCENT),
+           ("both_plays", "both", "#fdcb6e"))
+HEALTH_SERIES = (("sources_landed", "sources landed", ACCENT),
+                 ("sources_failed", "sources failed", "#d63031"),
+                 ("files_quarantined", "files quarantined", "#e17055"))
+
+
+def coverage(data: Data, days_in_period: int) -> Section:
+    """Which days come from the export, which from the API, and the gaps the pipeline saw."""
+    title = "Coverage: where each day's plays come from"
+    rows, gaps = data["report_coverage"], data["report_listening_gaps"]
+    if not rows and not gaps:
+        return _hidden("coverage", title, "No plays and no pipeline runs in this period.")
+    figures = [_series("Plays per day by origin", rows, "day", "plays", ORIGINS, "stack")
+               ] if rows else []
+    return Section(
+        "coverage", title,
+        lead=(f"{len(rows)} of {days_in_period} days have plays; a day without plays may be "
+              f"silence or a gap. {len(gaps)} run(s) may have lost plays."),
+        figures=figures,
+        tables=[_table("Runs that may have lost plays", "report_listening_gaps", gaps, [
+            ("run (UTC)", "run_at"), ("finding", "finding"), ("plays fetched", "items"),
+            ("error", "error")])])
+
+
+def health(data: Data) -> Section:
+    """The pipeline's runs, sources landed and failed, files quarantined."""
+    title, rows = "Pipeline health", data["report_pipeline_health"]
+    if not rows:
+        return _hidden("health", title, "The run log has no runs in this period.")
+    return Section("health", title, figures=[
+        _series("Sources landed and failed, files quarantined, per run day", rows, "run_day",
+                "count", HEALTH_SERIES, "group")],
+        tables=[_table("Per run day", "report_pipeline_health", rows, [
+            ("day", "run_day"), ("runs", "runs"), ("landed", "sources_landed"),
+            ("failed", "sources_failed"), ("transformed", "files_transformed"),
+            ("quarantined", "files_quarantined"), ("429s", "rate_limited_429s")])])
+
+
+def build_sections(data: Data, zone: ZoneInfo, days_in_period: int) -> list[Section]:
+    """Every section of the page, in order."""
+    builders: list[Callable[[Data], Section]] = [
+        activity, top_lists, lambda d: heatmap(d, zone), discoveries, endings, shows, streaks,
+        lambda d: coverage(d, days_in_period), health,
+    ]
+    return [build(data) for build in builders]

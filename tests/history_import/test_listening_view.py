@@ -1,0 +1,76 @@
+"""The `listening` view's matching rule, at the edges of its window (docs/history-import.md):
+an API play matches an export play of the same track when `played_at` is within 15 s of the
+export play's end or start, or between them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from spotify_runtime.history_import.importer import import_files
+from spotify_runtime.history_import.members import ExportFile
+from spotify_runtime.partition_files import LocalObjectStore
+from spotify_runtime.transform.tables import PLAYS
+
+from infra.catalog_views import LISTENING_COLUMNS
+from spotify_etl.standins.duckdb_athena import open_lake, run_sql
+from spotify_etl.standins.spotify_export import dump, extended_row
+
+END = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+MS = 200_000
+START = END - timedelta(milliseconds=MS)
+TRACK = ("4uLU6hMCjMI75M1A2tKUQC", "Track", "Artist", "Album")
+OTHER = "0000000000000000000000"
+
+
+def lake_with(tmp_path, export_rows, api_plays):
+    data = dump(export_rows)
+    import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: data)],
+                 LocalObjectStore(tmp_path))
+    if api_plays:
+        folder = tmp_path / "processed/plays/snapshot_date=2026-11-21"
+        folder.mkdir(parents=True)
+        rows = [{"played_at": at, "song_id": song} for at, song in api_plays]
+        pq.write_table(pa.Table.from_pylist(rows, schema=PLAYS), folder / "p.parquet")
+    return run_sql(open_lake(tmp_path), "SELECT * FROM listening ORDER BY ended_at, origin")
+
+
+@pytest.mark.parametrize(("played_at", "matches"), [
+    (END, True), (START, True), (END - timedelta(seconds=90), True),
+    (END + timedelta(seconds=15), True), (END + timedelta(milliseconds=15_001), False),
+    (START - timedelta(seconds=15), True), (START - timedelta(milliseconds=15_001), False),
+])
+def test_window_covers_start_and_end_with_15_seconds_either_side(tmp_path, played_at, matches):
+    result = lake_with(tmp_path, [extended_row(END, MS, track=TRACK)], [(played_at, TRACK[0])])
+    origins = sorted(row["origin"] for row in result.as_dicts())
+    assert origins == (["both"] if matches else ["api", "export"])
+
+
+def test_another_track_at_the_same_moment_is_another_play(tmp_path):
+    result = lake_with(tmp_path, [extended_row(END, MS, track=TRACK)], [(END, OTHER)])
+    assert sorted(row["origin"] for row in result.as_dicts()) == ["api", "export"]
+
+
+def test_the_same_track_twice_in_a_row_matches_each_play_once(tmp_path):
+    second_end = END + timedelta(milliseconds=MS)
+    result = lake_with(tmp_path, [extended_row(END, MS, track=TRACK),
+                                  extended_row(second_end, MS, track=TRACK)],
+                       [(END, TRACK[0]), (second_end, TRACK[0])])
+    assert [row["origin"] for row in result.as_dicts()] == ["both", "both"]
+
+
+def test_an_api_play_whose_track_is_in_no_table_is_still_a_play(tmp_path):
+    result = lake_with(tmp_path, [], [(END, OTHER)])
+    (row,) = result.as_dicts()
+    assert (row["origin"], row["song_id"], row["track_name"]) == ("api", OTHER, None)
+
+
+def test_columns_are_the_contract(tmp_path):
+    result = lake_with(tmp_path, [extended_row(END, MS, track=TRACK)], [])
+    assert result.columns == [name for name, _type in LISTENING_COLUMNS]
+    types = {row[0]: row[1] for row in run_sql(open_lake(tmp_path), "DESCRIBE listening").rows}
+    duck = {"timestamp": "TIMESTAMP", "bigint": "BIGINT", "string": "VARCHAR",
+            "boolean": "BOOLEAN"}
+    assert types == {name: duck[type_] for name, type_ in LISTENING_COLUMNS}

@@ -1,0 +1,64 @@
+"""Lakes for the report's tests: a hand-made `listening` with export columns, a simulated year."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from spotify_etl.report.simulated_lake import write_simulated_lake
+from spotify_etl.standins.duckdb_athena import open_lake
+
+LISTENING_COLUMNS = (
+    "ended_at TIMESTAMP, ms_played BIGINT, content_type VARCHAR, song_id VARCHAR, "
+    "episode_id VARCHAR, track_name VARCHAR, artist_name VARCHAR, album_name VARCHAR, "
+    "episode_name VARCHAR, show_name VARCHAR, reason_start VARCHAR, reason_end VARCHAR, "
+    "skipped BOOLEAN, shuffle BOOLEAN, platform VARCHAR, conn_country VARCHAR, origin VARCHAR"
+)
+
+# (ended_at, ms_played, content_type, song_id, track, artist, album, show, reason_end, skipped,
+#  origin): a history with export and API plays, an episode, a skip, a silent day.
+PLAYS = [
+    ("2025-12-30 10:00:00", 180_000, "track", "t0", "Old Song", "Old Artist", "Old Album",
+     None, "trackdone", False, "export"),
+    ("2026-03-02 08:05:00", 240_000, "track", "t1", "Song A", "Artist A", "Album A",
+     None, "trackdone", False, "export"),
+    ("2026-03-02 08:09:00", 30_000, "track", "t2", "Song B", "Artist B", "Album B",
+     None, "fwdbtn", True, "both"),
+    ("2026-03-03 22:50:00", 240_000, "track", "t1", "Song A", "Artist A", "Album A",
+     None, "trackdone", False, "export"),
+    ("2026-03-04 12:00:00", 1_200_000, "episode", None, None, None, None,
+     "Show X", "trackdone", False, "export"),
+    ("2026-03-06 07:00:00", 200_000, "track", "t0", "Old Song", "Old Artist", "Old Album",
+     None, None, None, "api"),
+]
+
+
+@pytest.fixture
+def export_listening(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """An empty lake whose `listening` is a table holding PLAYS (as issue 20's view would)."""
+    connection = open_lake(tmp_path)
+    connection.execute("DROP VIEW IF EXISTS listening")  # the lake's own, once it has one
+    connection.execute(f"CREATE TABLE listening ({LISTENING_COLUMNS})")
+    for (ended, ms, kind, song, track, artist, album, show, reason, skipped,
+         origin) in PLAYS:
+        connection.execute(
+            "INSERT INTO listening (ended_at, ms_played, content_type, song_id, episode_id, "
+            "track_name, artist_name, album_name, episode_name, show_name, reason_end, skipped, "
+            "origin) VALUES (CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [ended, ms, kind, song, "e1" if show else None, track, artist, album,
+             "Episode 1" if show else None, show, reason, skipped, origin])
+    return connection
+
+
+SIMULATED_LAST_DAY = date(2026, 11, 30)
+
+
+@pytest.fixture(scope="session")
+def simulated_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A year of simulated API listening (plays, songs, albums, artists, run log)."""
+    lake = tmp_path_factory.mktemp("simulated") / "lake"
+    write_simulated_lake(lake, last_day=SIMULATED_LAST_DAY)
+    return lake

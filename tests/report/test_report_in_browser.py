@@ -1,0 +1,104 @@
+"""The demo's report (`make demo` writes it) in a real headless Chromium with the network blocked.
+
+The page must load with no console error and no request off disk, every chart must have drawn
+its marks, and the numbers of the top artists table must be those of `report_top` run directly.
+A screenshot is kept in test-artifacts/ (gitignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from plotly.offline import get_plotlyjs
+
+from spotify_etl.cli import main
+from spotify_etl.report.browser import chart_marks, offline_page, open_report
+from spotify_etl.report.period import Period
+from spotify_etl.report.queries import LakeQueries, report_queries
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`make demo` in a folder of its own: the local run on the bundled sample, which ends by
+    writing the demo lake's report to ./report.html."""
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copy(REPO / "cdk.json", folder / "cdk.json")  # the demo's environment settings
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            assert main(["run-local", "--lake", "lake"]) == 0
+    assert f"Listening report: {folder / 'report.html'}" in output.getvalue()
+    ARTIFACTS.mkdir(exist_ok=True)
+    return folder / "lake", folder / "report.html"
+
+
+def _table(page, query: str, caption: str) -> list[list[str]]:
+    rows = page.locator(f'table[data-query="{query}"]').filter(
+        has=page.locator("caption", has_text=caption)).locator("tbody tr")
+    return [[cell.strip() for cell in row.locator("td").all_inner_texts()]
+            for row in rows.all()]
+
+
+def test_the_demo_report_draws_offline_and_shows_the_queries_numbers(demo_report) -> None:
+    lake, html_file = demo_report
+    with offline_page() as (page, log):
+        open_report(page, html_file)
+        marks = chart_marks(page)
+        shown = _table(page, "report_top", "Artists by plays")
+        endings_hidden = page.locator("#endings .hidden-reason").all_inner_texts()
+        page.screenshot(path=str(ARTIFACTS / "report-demo.png"), full_page=True)
+    assert log.network_requests == [] and log.failed_requests == []
+    assert log.console_errors == []
+    assert len(marks) >= 8, marks  # activity x2, top x3, heatmap, discoveries, streaks, ...
+    assert all(count > 0 for count in marks.values()), marks
+    runner = LakeQueries(lake)
+    period = Period(runner.history_start(), datetime.now(UTC).date())  # as make demo chose it
+    rows = runner.run(report_queries()["report_top"], period)
+    artists = sorted((r for r in rows if r["kind"] == "artist" and r["rank_by_plays"] <= 10),
+                     key=lambda r: r["rank_by_plays"])
+    assert shown == [[str(r["rank_by_plays"]), r["name"], str(r["plays"]), f"{r['minutes']:g}"]
+                     for r in artists]
+    assert len(shown) >= 3
+    # Without export plays (the demo before its sample export) the skips section says why it is
+    # empty; with them it draws (its chart is among the marks checked above).
+    (summary,) = runner.run(report_queries()["report_summary"], period)
+    if summary["plays_with_reason_end"] or summary["plays_with_skipped"]:
+        assert endings_hidden == [] and "chart-endings-0" in marks
+    else:
+        assert len(endings_hidden) == 1 and "export" in endings_hidden[0]
+
+
+def test_the_page_is_self_contained(demo_report) -> None:
+    _, html_file = demo_report
+    text = html_file.read_text(encoding="utf-8")
+    assert text.count(get_plotlyjs()) == 1  # inlined once
+    ours = text.replace(get_plotlyjs(), "")
+    assert re.findall(r"<(?:script|link|img|iframe)[^>]*(?:src|href)=", ours) == []
+    assert 'name="viewport"' in ours
+
+
+PHONE_WIDTH = 390
+
+
+def test_the_report_fits_a_phone(demo_report) -> None:
+    _, html_file = demo_report
+    with offline_page(PHONE_WIDTH, 844) as (page, log):
+        open_report(page, html_file)
+        page_width = page.evaluate("() => document.documentElement.scrollWidth")
+        chart_widths = page.evaluate("() => Array.from(document.querySelectorAll("
+                                     "'.js-plotly-plot')).map(d => d.getBoundingClientRect()"
+                                     ".right)")
+        page.screenshot(path=str(ARTIFACTS / "report-demo-phone.png"), full_page=True)
+    assert page_width == PHONE_WIDTH  # nothing scrolls sideways
+    assert chart_widths and max(chart_widths) <= PHONE_WIDTH
+    assert log.console_errors == [] and log.network_requests == []

@@ -1,0 +1,121 @@
+"""The report's named queries: their values on known plays, on DuckDB as run for the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from spotify_runtime.contract import LISTENING_PAGE_SIZE
+from spotify_runtime.partition_files import LocalObjectStore
+from spotify_runtime.run_log import RunRecord, StoreRunRecorder
+
+from infra.named_queries import (
+    REPORT_QUERIES_DIR,
+    markers_outside_where,
+    parameter_markers,
+    read_named_query,
+)
+from spotify_etl.report.period import Period
+from spotify_etl.report.queries import LakeQueries, report_queries, run_all
+from spotify_etl.report.sections import build_sections, heatmap
+
+MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
+
+
+def test_every_report_query_takes_the_period() -> None:
+    queries = report_queries()
+    assert len(queries) >= 10
+    for query in queries.values():
+        assert query.parameters[:2] == ("start_day", "end_day"), query.name
+        assert set(query.parameters) == {"start_day", "end_day"}, query.name
+        assert query.name.startswith("report_")
+        assert not query.sql.rstrip().endswith(";")
+
+
+def test_markers_in_comments_and_strings_do_not_count(tmp_path: Path) -> None:
+    assert parameter_markers("SELECT '?' AS q, ? -- why?\nFROM t WHERE x = ?") == 2
+    path = tmp_path / "one.sql"
+    path.write_text("-- One.\n-- parameters: a, b\nSELECT * FROM t WHERE a = ?\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match="1 '\\?' marker"):
+        read_named_query(path)
+
+
+def test_markers_only_in_where_clauses_as_athena_requires(tmp_path: Path) -> None:
+    assert markers_outside_where("SELECT CAST(? AS DATE) AS d FROM t") == 1
+    assert markers_outside_where("WITH p AS (SELECT * FROM t WHERE d BETWEEN ? AND ?)\n"
+                                 "SELECT * FROM p WHERE '?' <> x") == 0
+    assert markers_outside_where("SELECT * FROM t JOIN u ON u.d = ? WHERE t.x = ?") == 1
+    path = tmp_path / "select.sql"
+    path.write_text("-- Select.\n-- parameters: a\nSELECT ? AS a\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="outside a WHERE clause"):
+        read_named_query(path)
+
+
+def test_values_on_known_plays(export_listening) -> None:
+    data = run_all(LakeQueries(Path("."), export_listening), MARCH)
+    (summary,) = data["report_summary"]
+    assert (summary["plays"], summary["days_listened"], summary["episode_plays"]) == (5, 4, 1)
+    assert summary["minutes"] == round((240 + 30 + 240 + 1200 + 200) / 60, 1)
+    assert [(r["day"], r["plays"]) for r in data["report_per_day"]] == [
+        (date(2026, 3, 2), 2), (date(2026, 3, 3), 1), (date(2026, 3, 4), 1),
+        (date(2026, 3, 6), 1)]
+    artists = {r["name"]: r for r in data["report_top"] if r["kind"] == "artist"}
+    assert artists["Artist A"]["plays"] == 2 and artists["Artist A"]["rank_by_minutes"] == 1
+    assert "Show X" not in artists  # episodes are not artists
+    # Old Song was first played in 2025: not a discovery; Song A and B are.
+    tracks = [r["name"] for r in data["report_discoveries"] if r["kind"] == "track"]
+    assert sorted(tracks) == ["Song A", "Song B"]
+    assert data["report_streaks"][0] == {
+        "streak_start": date(2026, 3, 2), "streak_end": date(2026, 3, 4), "days": 3}
+    endings = {r["reason_end"]: (r["plays"], r["skipped_plays"]) for r in data["report_endings"]}
+    assert endings == {"trackdone": (3, 0), "fwdbtn": (1, 1)}
+    assert data["report_shows"] == [
+        {"show_name": "Show X", "episodes": 1, "plays": 1, "minutes": 20.0}]
+    coverage = {r["day"]: (r["export_plays"], r["api_plays"], r["both_plays"])
+                for r in data["report_coverage"]}
+    assert coverage[date(2026, 3, 2)] == (1, 0, 1) and coverage[date(2026, 3, 6)] == (0, 1, 0)
+    sections = {s.key: s for s in build_sections(data, ZoneInfo("UTC"), MARCH.days)}
+    assert all(s.hidden is None for key, s in sections.items() if key != "health")
+    assert sections["health"].hidden  # no run log in this lake
+
+
+def test_heatmap_hours_follow_the_time_zone(export_listening) -> None:
+    data = run_all(LakeQueries(Path("."), export_listening), MARCH)
+    # 2026-03-03 22:50 UTC is Wednesday 07:50 in Tokyo (UTC+9).
+    tokyo = heatmap(data, ZoneInfo("Asia/Tokyo")).figures[0].data[0].z
+    utc = heatmap(data, ZoneInfo("UTC")).figures[0].data[0].z
+    assert tokyo[2][7] == 4.0 and utc[1][22] == 4.0
+    assert sum(map(sum, tokyo)) == pytest.approx(sum(map(sum, utc)))
+
+
+def test_api_only_lake_hides_export_sections_with_a_reason(simulated_lake: Path) -> None:
+    period = Period(date(2026, 1, 1), date(2026, 11, 30))
+    data = run_all(LakeQueries(simulated_lake), period)
+    sections = {s.key: s for s in build_sections(data, ZoneInfo("UTC"), period.days)}
+    assert {key for key, s in sections.items() if s.hidden} == {"endings", "shows"}
+    assert "export" in sections["endings"].hidden
+    assert data["report_summary"][0]["api_plays"] == data["report_summary"][0]["plays"] > 10_000
+    assert len(data["report_per_week"]) >= 47
+
+
+def test_listening_gaps_follow_the_pipelines_rule(tmp_path: Path) -> None:
+    rows = [("2026-03-01 18:10:00.000", "landed", LISTENING_PAGE_SIZE),  # first: no cursor yet
+            ("2026-03-02 18:10:00.000", "landed", LISTENING_PAGE_SIZE),  # a possible gap
+            ("2026-03-03 18:10:00.000", "landed", 12),
+            ("2026-03-04 18:10:00.000", "dead_lettered", None)]
+    recorder = StoreRunRecorder(LocalObjectStore(tmp_path))
+    for index, (run_at, outcome, items) in enumerate(rows):
+        moment = datetime.fromisoformat(run_at).replace(tzinfo=UTC)
+        recorder.record(RunRecord(moment, "extract", "recently-played", outcome, items=items,
+                                  error="boom" if items is None else None, recorded_at=moment),
+                        f"m{index}/1")
+    query = report_queries()["report_listening_gaps"]
+    found = LakeQueries(tmp_path).run(query, MARCH)
+    assert [(r["run_at"], r["finding"]) for r in found] == [
+        (datetime(2026, 3, 2, 18, 10), "possible gap: 50 plays newer than the cursor"),
+        (datetime(2026, 3, 4, 18, 10), "dead_lettered")]
+    assert f">= {LISTENING_PAGE_SIZE}" in (REPORT_QUERIES_DIR / "report_listening_gaps.sql"
+                                            ).read_text(encoding="utf-8")
