@@ -3,8 +3,10 @@ the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.p
 
 - Every table of `transform/tables.py` (`TABLES`) (Parquet under `processed/<table>/`,
   partition `snapshot_date`), with no per-table code: a table added there is catalogued here.
-- The run log `pipeline_runs` from `run_log.COLUMNS` (JSON lines under `pipeline_runs/`,
-  partition `run_date`).
+- The run log `pipeline_runs` from `run_log.COLUMNS` (Parquet under `pipeline_runs/`, partition
+  `run_date`).
+
+Every table is Parquet (docs/storage.md: one object per table and day).
 
 Types are Glue (Hive DDL) type names, which Athena applies when it reads the files; `duckdb_type`
 gives the local equivalent, so a query meets the same types in both engines.
@@ -21,10 +23,7 @@ from spotify_runtime.history_import import streams
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
 PARQUET = "parquet"
-JSON_LINES = "json"
 SNAPSHOT_PARTITION = "snapshot_date"
-PROJECTION_START = "2020-01-01"
-"""First day partition projection considers (the seed tutorial's data starts after it)."""
 
 
 @dataclass(frozen=True)
@@ -32,12 +31,15 @@ class DateProjection:
     """A `date` partition projection: partitions from `start` up to NOW, one per day or month
     as `format` says (Athena's default step for the format's precision)."""
 
-    start: str
+    start: str | None
+    """First partition; None: the environment's `lake_start_date` (config.py)."""
     format: str
     """Java date format of the partition values (`yyyy-MM-dd`, `yyyy-MM`)."""
 
 
-DAY_PROJECTION = DateProjection(PROJECTION_START, "yyyy-MM-dd")
+DAY_PROJECTION = DateProjection(None, "yyyy-MM-dd")
+"""Snapshot and run-log days: from the first day of data (Athena looks for every day of the
+range, so it starts where the data does)."""
 MONTH_PROJECTION = DateProjection("2006-01", "yyyy-MM")
 """`streams` (ended_month): exports go back to an account's first play (Spotify launched in
 2008; earlier end times are refused as clock errors), so months from 2006 to NOW: about 250
@@ -165,7 +167,7 @@ def run_log_table() -> TableDefinition:
         name=run_log.TABLE,
         description=run_log.DESCRIPTION,
         prefix=layout.RUN_LOG,
-        data_format=JSON_LINES,
+        data_format=PARQUET,
         columns=tuple(ColumnDefinition(name, type_, comment)
                       for name, type_, comment in run_log.COLUMNS),
         partition_key=run_log.PARTITION_COLUMN,

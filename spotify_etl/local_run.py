@@ -48,6 +48,7 @@ from infra.named_queries import NamedQuery, load_named_queries
 from spotify_etl.progress import Progress, StageFailedError
 from spotify_etl.render import print_result
 from spotify_etl.standins.duckdb_athena import QueryResult, open_lake, rows_per_table, run_sql
+from spotify_etl.standins.faults import FaultInjector
 from spotify_etl.standins.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
 from spotify_etl.standins.lambda_context import FakeLambdaContext
 from spotify_etl.standins.moto_aws import (
@@ -66,6 +67,11 @@ from spotify_etl.standins.sqs_event_source import EventSourceMapping, EventSourc
 PLANNER_FUNCTION = "spotify-etl-local-planner"
 WORKER_FUNCTION = "spotify-etl-local-extract-worker"
 TRANSFORM_FUNCTION = "spotify-etl-local-transform"
+FAULT_VISIBILITY_SECONDS = 5
+"""The queues' visibility timeout in a run with faults: a died invocation's messages come back
+after this (deployed: six times the function's timeout), and a slow handling is delivered again
+meanwhile, as SQS does."""
+FAULT_GIVE_UP_SECONDS = 600.0
 IMPORT_FUNCTION = "spotify-etl-local-history-import"
 DEMO_UPLOAD = f"{IMPORTS}demo/my_spotify_data.zip"
 """Where the sample run uploads its generated personal-data export (the same key every run: a
@@ -99,6 +105,10 @@ class RunOptions:
     log_level: str = "WARNING"
     """The handlers' LOG_LEVEL: their INFO lines would drown the stage lines (`-v`: DEBUG; the
     CLI uses CRITICAL otherwise, since each stage line and the closing error say the cause)."""
+    faults: FaultInjector | None = None
+    """Faults to inject into the handlers' AWS calls and deliveries (`run-local --faults SEED`,
+    spotify_etl.standins.faults); the queues then redeliver after FAULT_VISIBILITY_SECONDS
+    and each stage waits until its queue is empty."""
 
 
 @dataclass
@@ -108,8 +118,14 @@ class RunSummary:
     lake_dir: Path
     seeded_objects: int = 0
     written: Counter[str] = field(default_factory=Counter)
-    """New objects in the bucket by top-level folder (raw/processed, processed/songs, ...)."""
+    """Objects the run created or changed, by top-level folder (raw/processed, processed/songs,
+    ...): a table's day object rewritten with more rows counts once."""
     events_delivered: int = 0
+    faults_injected: Counter[str] = field(default_factory=Counter)
+    """What `RunOptions.faults` did, by kind (a run with faults only)."""
+    deliveries: Counter[str] = field(default_factory=Counter)
+    """Messages each event source handed to its handler (`extract`, `transform`), counting
+    every receive: each should be one row of the run log."""
     planned: int = 0
     """Messages the planner put on the extract queue."""
     landed: int = 0
@@ -124,7 +140,7 @@ class RunSummary:
     rows: dict[str, int] = field(default_factory=dict)
     """Rows per table in the whole lake, all snapshots."""
     rows_added: Counter[str] = field(default_factory=Counter)
-    """Rows per table in the Parquet files this run wrote."""
+    """Rows per table this run added (its objects' rows less what they held before)."""
     snapshots: list[str] = field(default_factory=list)
     query_results: dict[str, QueryResult] = field(default_factory=dict)
     imports: list[dict[str, Any]] = field(default_factory=list)
@@ -162,7 +178,7 @@ class RunSummary:
 
     @property
     def objects_written(self) -> int:
-        """How many objects the run added to the lake."""
+        """How many objects the run created or changed in the lake."""
         return sum(self.written.values())
 
 
@@ -183,12 +199,22 @@ def _new_containers() -> None:
     container.forget()
 
 
-def _rows_added(staging: Path, new_keys: list[str]) -> Counter[str]:
+def _changed(staging: Path, lake: Path, key: str, seeded: set[str]) -> bool:
+    """Whether the run created `key` or changed it (a seeded object it rewrote); a seeded
+    object the lake keeps elsewhere (an error report moved back beside its file) is not."""
+    if key not in seeded:
+        return True
+    before = lake / key
+    return before.is_file() and before.read_bytes() != (staging / key).read_bytes()
+
+
+def _rows_added(staging: Path, lake: Path, written: list[str], seeded: set[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for key in new_keys:
+    for key in written:
         if key.startswith(PROCESSED) and key.endswith(".parquet"):
             table = key[len(PROCESSED):].split("/")[0]
-            counts[table] += pq.read_metadata(staging / key).num_rows
+            before = pq.read_metadata(lake / key).num_rows if key in seeded else 0
+            counts[table] += pq.read_metadata(staging / key).num_rows - before
     return counts
 
 
@@ -218,10 +244,13 @@ def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> Non
 
 def _poll(local: LocalAws, queue_url: str, handler: Any, function_name: str,
           timeout_seconds: int, concurrency: int, batch_size: int,
-          body: Any = None) -> EventSourceStats:
+          body: Any = None, faults: FaultInjector | None = None,
+          max_receive_count: int = 1) -> EventSourceStats:
     """Lambda's event source mapping over `queue_url` into `handler` (a deployed handler),
     `concurrency` containers at once, as the stacks configure it; `body` rewrites a record's
-    body first (as the service in front of the queue would have sent it)."""
+    body first (as the service in front of the queue would have sent it). With `faults`, each
+    invocation runs under them and the mapping waits for an empty queue."""
+    sqs = local.client("sqs")
 
     def invoke(records: list[dict[str, Any]], _deadline: Any) -> dict[str, Any]:
         context = FakeLambdaContext(function_name, timeout_seconds)
@@ -229,35 +258,47 @@ def _poll(local: LocalAws, queue_url: str, handler: Any, function_name: str,
             records = [{**record, "body": body(record["body"])} for record in records]
         return handler({"Records": records}, context)
 
+    if faults is not None:
+        invoke = faults.wrap(
+            invoke, new_container=_new_containers,
+            resend=lambda sent: sqs.send_message(QueueUrl=queue_url, MessageBody=sent),
+            last_receive=max_receive_count)
     return EventSourceMapping(
-        sqs=local.client("sqs"),
+        sqs=sqs,
         queue_url=queue_url,
         clock=RealClock(),
         containers=[invoke] * concurrency,
         batch_size=batch_size,
         function_timeout_seconds=timeout_seconds,
-        idle_grace_seconds=IDLE_GRACE_SECONDS,
+        idle_grace_seconds=None if faults else IDLE_GRACE_SECONDS,
+        give_up_after_seconds=FAULT_GIVE_UP_SECONDS if faults else 7 * 24 * 3600.0,
     ).run()
 
 
-def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> None:
+def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings,
+                faults: FaultInjector | None = None) -> None:
     """The extract queue into the worker handler."""
     worker = _invoke(summary, contract.WORKER_HANDLER)
     with patched_environ(local.worker_environment(settings)):
-        _poll(local, local.extract_queue_url, worker, WORKER_FUNCTION,
-              contract.WORKER_TIMEOUT_SECONDS, settings.extract_max_concurrency,
-              settings.extract_batch_size)
+        stats = _poll(local, local.extract_queue_url, worker, WORKER_FUNCTION,
+                      contract.WORKER_TIMEOUT_SECONDS, settings.extract_max_concurrency,
+                      settings.extract_batch_size, faults=faults,
+                      max_receive_count=settings.extract_max_receive_count)
+    summary.deliveries["extract"] += stats.deliveries
     summary.dead_lettered = local.queue_depth(local.extract_dlq_url)
     summary.deferred = local.queue_depth(local.extract_queue_url)
 
 
-def _transform_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings) -> int:
+def _transform_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSettings,
+                     faults: FaultInjector | None = None) -> int:
     """The transform queue (where the rule delivered every Object Created event) into the
     transform handler; returns the messages it left there."""
     transform = _invoke(summary, contract.TRANSFORM_HANDLER)
     stats = _poll(local, local.event_queue_url, transform, TRANSFORM_FUNCTION,
                   contract.TRANSFORM_TIMEOUT_SECONDS, settings.transform_max_concurrency,
-                  contract.TRANSFORM_BATCH_SIZE, body=as_s3_sends_it)
+                  contract.TRANSFORM_BATCH_SIZE, body=as_s3_sends_it, faults=faults,
+                  max_receive_count=settings.transform_max_receive_count)
+    summary.deliveries["transform"] += stats.deliveries
     summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]
     return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)
 
@@ -312,6 +353,8 @@ class _Stages:
             # its own once the run is over.
             self.stack.callback(logging.getLogger().setLevel, logging.getLogger().level)
             local = self.stack.enter_context(local_aws())
+            if self.options.faults is not None:
+                self.stack.enter_context(self.options.faults.installed())
             s3, lake = local.client("s3"), self.options.lake_dir
             history = seed_bucket(s3, local.bucket, lake, lambda key: not _pending(key))
             # An error report moved under to_process/ with its raw file (a replay by hand) goes
@@ -348,7 +391,8 @@ class _Stages:
         assert self.local is not None and self.spotify is not None
         with self.progress.stage(STAGE_PLAN) as report:
             self.local = self.local.with_extract_queues(
-                max_receive_count=self.options.settings.extract_max_receive_count
+                max_receive_count=self.options.settings.extract_max_receive_count,
+                visibility_seconds=FAULT_VISIBILITY_SECONDS if self.options.faults else None,
             )
             _plan(self.local, self.summary, self.spotify.sources)
             report.detail = (f"planner handler: {self.summary.planned} message(s) on the "
@@ -359,7 +403,7 @@ class _Stages:
         summary = self.summary
         with self.progress.stage(STAGE_EXTRACT) as report:
             try:
-                _work_queue(self.local, summary, self.options.settings)
+                _work_queue(self.local, summary, self.options.settings, self.options.faults)
             finally:
                 # Whatever succeeded is in the bucket even if a source failed, as on AWS.
                 s3 = self.local.client("s3")
@@ -381,9 +425,11 @@ class _Stages:
         assert self.local is not None
         with self.progress.stage(STAGE_TRANSFORM) as report:
             self.local = self.local.with_transform_redrive(
-                max_receive_count=self.options.settings.transform_max_receive_count
+                max_receive_count=self.options.settings.transform_max_receive_count,
+                visibility_seconds=FAULT_VISIBILITY_SECONDS if self.options.faults else None,
             )
-            left = _transform_queue(self.local, self.summary, self.options.settings)
+            left = _transform_queue(self.local, self.summary, self.options.settings,
+                                    self.options.faults)
             delivered = self.summary.events_delivered
             s3 = self.local.client("s3")
             self.summary.quarantined = [
@@ -432,12 +478,11 @@ class _Stages:
         self.stack.callback(shutil.rmtree, staging, ignore_errors=True)
         with self.progress.stage(STAGE_CATALOG) as report:
             s3 = self.local.client("s3")
-            new_keys = [
-                key for key in download_bucket(s3, self.local.bucket, staging)
-                if key not in self.seeded
-            ]
-            self.summary.written = _written_by_folder(new_keys)
-            self.summary.rows_added = _rows_added(staging, new_keys)
+            lake = self.options.lake_dir
+            written = [key for key in download_bucket(s3, self.local.bucket, staging)
+                       if _changed(staging, lake, key, self.seeded)]
+            self.summary.written = _written_by_folder(written)
+            self.summary.rows_added = _rows_added(staging, lake, written, self.seeded)
             _run_queries(staging, self.summary, self.queries)
             report.detail = (
                 f"DuckDB: {len(self.summary.query_results)} named queries, "
@@ -486,4 +531,6 @@ def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
                 stages.print_query_results()
         finally:
             stages.summary.timings = stages.progress.timings
+            if options.faults is not None:
+                stages.summary.faults_injected = Counter(options.faults.injected)
         return stages.summary

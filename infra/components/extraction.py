@@ -23,6 +23,7 @@ from infra.constructs.alerts import Alarms, pipeline_metric
 from infra.constructs.lambda_code import (
     RUNTIME,
     SOURCES_FILE_PATH,
+    aws_sdk_pandas_layer,
     extract_code,
     source_list_code,
 )
@@ -122,6 +123,8 @@ class Extraction(Construct):
             description="Extracts one Spotify source into raw/to_process/",
             timeout=cdk.Duration.seconds(contract.WORKER_TIMEOUT_SECONDS),
             memory_size=contract.WORKER_MEMORY_MB,
+            # pyarrow, for its run-log rows (one Parquet object per day, spotify_runtime.run_log)
+            layers=[aws_sdk_pandas_layer(self, settings)],
             # Only the secret's id: the credentials themselves are read at run time.
             environment={
                 contract.ENV_DATA_BUCKET: bucket_name,

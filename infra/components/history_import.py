@@ -15,22 +15,16 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from spotify_runtime import contract, layout
 
 from infra.components.data_lake import grant_objects
-from infra.components.transformation import (
-    MAX_EVENT_AGE,
-    RETRY_ATTEMPTS,
-    pandas_layer_arn_parameter,
-)
+from infra.components.transformation import MAX_EVENT_AGE, RETRY_ATTEMPTS
 from infra.config import EnvironmentSettings
 from infra.constructs.alerts import Alarms, pipeline_metric
-from infra.constructs.lambda_code import history_import_code
+from infra.constructs.lambda_code import aws_sdk_pandas_layer, history_import_code
 from infra.constructs.nag import DLQ_REASON, acknowledge
 from infra.constructs.python_function import PythonFunction
 from infra.constructs.queues import queue_with_dead_letters
@@ -54,11 +48,6 @@ class HistoryImport(Construct):
             max_receive_count=MAX_RECEIVE_COUNT,
         )
         acknowledge(self.failures, "AwsSolutions-SQS3", DLQ_REASON)
-        pandas_layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "AwsSdkPandasLayer",
-            ssm.StringParameter.value_for_string_parameter(
-                self, pandas_layer_arn_parameter(settings)),
-        )
         self.function = PythonFunction(
             self, "Import", settings=settings, code=history_import_code(),
             handler=contract.HISTORY_IMPORT_HANDLER,
@@ -66,7 +55,7 @@ class HistoryImport(Construct):
                         "the streams table",
             timeout=cdk.Duration.seconds(contract.HISTORY_IMPORT_TIMEOUT_SECONDS),
             memory_size=contract.HISTORY_IMPORT_MEMORY_MB,
-            layers=[pandas_layer],
+            layers=[aws_sdk_pandas_layer(self, settings)],
             environment={contract.ENV_DATA_BUCKET: bucket.bucket_name},
         )
         self.function.function.add_event_source(event_sources.SqsEventSource(
@@ -91,9 +80,10 @@ class HistoryImport(Construct):
         # The month objects are read and replaced under conditional writes. No ListBucket: a
         # missing month then reads as 403, which the function takes for "absent", safely,
         # since its write is conditional on the object not existing (service.py).
-        grant_objects(bucket, role, ["s3:GetObject", "s3:PutObject"], layout.STREAMS)
-        grant_objects(bucket, role, ["s3:PutObject"], layout.IMPORTS_FAILED,
-                      layout.run_log_prefix("import"))  # its own run-log rows only
+        # So are its run-log objects (one per day, docs/storage.md), and nothing else there.
+        grant_objects(bucket, role, ["s3:GetObject", "s3:PutObject"], layout.STREAMS,
+                      layout.run_log_prefix("import"))
+        grant_objects(bucket, role, ["s3:PutObject"], layout.IMPORTS_FAILED)
         alarms.on_errors("HistoryImportErrors", self.function.function)
         alarms.on_messages("HistoryImportFailures", self.failures)
         alarms.on_metric(

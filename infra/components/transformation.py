@@ -15,16 +15,14 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from spotify_runtime import contract, layout
 
 from infra.config import EnvironmentSettings
 from infra.constructs.alerts import Alarms, pipeline_metric
-from infra.constructs.lambda_code import RUNTIME_PYTHON_VERSION, transform_code
+from infra.constructs.lambda_code import aws_sdk_pandas_layer, transform_code
 from infra.constructs.nag import DLQ_REASON, acknowledge
 from infra.constructs.python_function import PythonFunction
 from infra.constructs.queues import queue_with_dead_letters
@@ -33,14 +31,6 @@ RETRY_ATTEMPTS = 2
 """EventBridge's delivery retries into the transform queue before the event goes to the
 failure queue."""
 MAX_EVENT_AGE = cdk.Duration.hours(6)
-
-
-def pandas_layer_arn_parameter(settings: EnvironmentSettings) -> str:
-    """The public SSM parameter that holds the AWS SDK for pandas layer ARN in each region."""
-    return (
-        f"/aws/service/aws-sdk-pandas/{settings.pandas_layer_version}"
-        f"/py{RUNTIME_PYTHON_VERSION}/x86_64/layer-arn"
-    )
 
 
 class Transformation(Construct):
@@ -67,13 +57,6 @@ class Transformation(Construct):
             max_receive_count=settings.transform_max_receive_count,
         )
         acknowledge(self.failures, "AwsSolutions-SQS3", DLQ_REASON)
-        pandas_layer = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "AwsSdkPandasLayer",
-            ssm.StringParameter.value_for_string_parameter(
-                self, pandas_layer_arn_parameter(settings)
-            ),
-        )
         self.transform = PythonFunction(
             self,
             "Transform",
@@ -83,7 +66,7 @@ class Transformation(Construct):
             description="Turns one raw file into Parquet tables under processed/",
             timeout=cdk.Duration.seconds(contract.TRANSFORM_TIMEOUT_SECONDS),
             memory_size=settings.transform_memory_mb,
-            layers=[pandas_layer],
+            layers=[aws_sdk_pandas_layer(self, settings)],
             environment={contract.ENV_DATA_BUCKET: bucket.bucket_name},
         )
         self.transform.function.add_event_source(

@@ -19,7 +19,11 @@ from pathlib import Path
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
 from spotify_runtime.extract.source_list import SOURCES_FILE_NAME
+
+from infra.config import EnvironmentSettings
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
@@ -115,3 +119,25 @@ def source_list_code(sources_json: str) -> lambda_.Code:
     directory = Path(tempfile.mkdtemp(prefix="spotify-etl-sources-"))
     (directory / SOURCES_FILE_NAME).write_text(sources_json, encoding="utf-8")
     return lambda_.Code.from_asset(str(directory))
+
+
+def pandas_layer_arn_parameter(pandas_layer_version: str) -> str:
+    """The public SSM parameter that holds the AWS SDK for pandas layer ARN in each region."""
+    return (
+        f"/aws/service/aws-sdk-pandas/{pandas_layer_version}"
+        f"/py{RUNTIME_PYTHON_VERSION}/x86_64/layer-arn"
+    )
+
+
+def aws_sdk_pandas_layer(
+    scope: Construct, settings: EnvironmentSettings
+) -> lambda_.ILayerVersion:
+    """The AWS SDK for pandas layer (pyarrow): the transform's tables and every run-log writer's
+    Parquet (spotify_runtime.run_log) come from it, never from our zips."""
+    return lambda_.LayerVersion.from_layer_version_arn(
+        scope,
+        "AwsSdkPandasLayer",
+        ssm.StringParameter.value_for_string_parameter(
+            scope, pandas_layer_arn_parameter(settings.pandas_layer_version)
+        ),
+    )

@@ -42,8 +42,9 @@ class IngestStack(cdk.Stack):
             secret_id=secret.secret_id, alarms=alarms,
         )
         grant_objects(lake.bucket, extraction.worker.role, ["s3:PutObject"], layout.RAW_TO_PROCESS)
-        # Its run-log rows only: pipeline_runs/run_date=*/extract-*.
-        grant_objects(lake.bucket, extraction.worker.role, ["s3:PutObject"],
+        # Its run-log objects only (pipeline_runs/run_date=*/extract-*), read and rewritten under
+        # a condition to add a row (docs/storage.md).
+        grant_objects(lake.bucket, extraction.worker.role, ["s3:GetObject", "s3:PutObject"],
                       layout.run_log_prefix("extract"))
         secret.grant_read(extraction.worker.role)
         # A refresh token Spotify rotates is written back (the old one may stop working).

@@ -44,9 +44,11 @@ class TransformStack(cdk.Stack):
         grant_objects(bucket, role, ["s3:PutObject"],
                       layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED,
                       layout.run_log_prefix("transform"))  # its own run-log rows only
-        # A write of the tables that fails half way removes the tables it did write, so a file
-        # that stays in to_process leaves no partial snapshot for Athena to read.
-        grant_objects(bucket, role, ["s3:DeleteObject"], layout.PROCESSED)
+        # Each table partition and each day of its run log is one object it reads, merges into
+        # and puts back under a condition (docs/storage.md): reads of those, and no delete (a
+        # write that fails half way takes its rows back out with another conditional put).
+        grant_objects(bucket, role, ["s3:GetObject"],
+                      layout.PROCESSED, layout.run_log_prefix("transform"))
         # A re-delivered event names a file an earlier delivery already moved. Whether S3
         # answers that GetObject with 404 or 403 (a ListBucket conditioned on s3:prefix most
         # likely does not make it 404), the transform then lists the exact archived key under

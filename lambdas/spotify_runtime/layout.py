@@ -20,7 +20,8 @@ RAW_FAILED = "raw/failed/"
 ERROR_REPORT_SUFFIX = ".error.json"
 """How every error report's name ends; such an object is never a raw file."""
 PROCESSED = "processed/"
-"""Parquet tables: processed/<table>/snapshot_date=YYYY-MM-DD/<name>.parquet."""
+"""Parquet tables: one object per table and day, processed/<table>/snapshot_date=YYYY-MM-DD/
+<table>.parquet (`partition_key`; docs/storage.md)."""
 ATHENA_RESULTS = "athena-results/"
 """Athena query results (workgroup output location)."""
 STATE = "state/"
@@ -28,11 +29,18 @@ STATE = "state/"
 which is granted this prefix and no other for reading. Not data: no event, crawler or query
 looks here."""
 RUN_LOG = "pipeline_runs/"
-"""The run log (table `pipeline_runs`): `pipeline_runs/run_date=YYYY-MM-DD/<writer>...json`,
-one JSON-lines object per fact (spotify_runtime.run_log)."""
+"""The run log (table `pipeline_runs`): one Parquet object per writer and day,
+`pipeline_runs/run_date=YYYY-MM-DD/<writer>runs.parquet` (spotify_runtime.run_log)."""
 RUN_LOG_WRITERS = {"extract": "extract-", "transform": "transform-", "import": "import-"}
 """Object name prefix of each writer in a run-log partition: each function's grant covers only
 `RUN_LOG` + `run_date=*/` + its own prefix."""
+
+
+def run_log_key(stage: str, day: str) -> str:
+    """The run-log object `stage` writes for the run day `day` (yyyy-mm-dd)."""
+    if stage not in RUN_LOG_WRITERS:
+        raise ValueError(f"unknown run-log stage {stage!r}")
+    return f"{RUN_LOG}run_date={day}/{RUN_LOG_WRITERS[stage]}runs.parquet"
 
 
 def run_log_prefix(stage: str) -> str:
@@ -74,7 +82,6 @@ def is_import_key(key: str) -> bool:
 def failed_import_key(key: str) -> str:
     """Where a refused upload's copy goes."""
     return IMPORTS_FAILED + key[len(IMPORTS):]
-
 
 RAW_IMPORTS = RAW_TO_PROCESS + "tutorial/"
 """Raw files brought from the tutorial this project started from (docs/migrating.md): one folder,
@@ -185,7 +192,11 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def processed_file_stem(key: str) -> str:
-    """The file name (without `.parquet`) of a raw file's tables: deterministic, unique per key.
+    """The source name of a raw file's rows in a partition object: deterministic, unique per key.
+
+    Also the stem of the per-raw-file objects the previous version wrote
+    (`processed/<table>/snapshot_date=<d>/<stem>.parquet`), so `migrate-storage` folds such a
+    file in under the name a re-delivery of its raw file replaces.
 
     The relative raw key with `/` as `__` and `.json` dropped (`playlist/<id>/<ts>.json` ->
     `playlist__<id>__<ts>`), so a re-delivered file overwrites its own outputs and two raw files
@@ -206,8 +217,18 @@ def processed_file_stem(key: str) -> str:
     return "__".join(parts) + f"-{digest}"
 
 
-def processed_key(table: str, snapshot_date: date, key: str) -> str:
-    """Key of one table of a raw file: processed/<table>/snapshot_date=<d>/<stem>.parquet
-    (`table` one of `transform.tables.TABLES`)."""
-    return (f"{PROCESSED}{table}/snapshot_date={snapshot_date.isoformat()}/"
-            f"{processed_file_stem(key)}.parquet")
+def partition_key(table: str, snapshot_date: date) -> str:
+    """The one object of a table and day: processed/<table>/snapshot_date=<d>/<table>.parquet
+    (`table` one of `transform.tables.TABLES`).
+
+    Every raw file of that day adds its rows to it as its own source (`processed_file_stem`),
+    through `partition_files.replace_source_rows` (docs/storage.md).
+    """
+    return f"{PROCESSED}{table}/snapshot_date={snapshot_date.isoformat()}/{table}.parquet"
+
+
+def is_partition_key(key: str) -> bool:
+    """Whether `key` is a partition object (`partition_key`), not an old per-raw-file one."""
+    parts = key.removeprefix(PROCESSED).split("/")
+    return (key.startswith(PROCESSED) and len(parts) == 3
+            and parts[1].startswith("snapshot_date=") and parts[2] == f"{parts[0]}.parquet")

@@ -37,6 +37,8 @@ ROW_GROUP_ROWS = 1_000_000
 count is known before writing."""
 CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 MAX_ATTEMPTS = 12
+ABSENT_CODES = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})
+"""What a GetObject of a missing key answers, with and without s3:ListBucket."""
 
 
 class WriteConflictError(Exception):
@@ -68,8 +70,13 @@ class S3ObjectStore:
     def get(self, key: str) -> tuple[bytes, str] | None:
         try:
             answer = self.s3.get_object(Bucket=self.bucket, Key=key)
-        except self.s3.exceptions.NoSuchKey:
-            return None
+        except self.s3.exceptions.ClientError as error:
+            # Without s3:ListBucket S3 answers a missing key with 403, not 404. Taking a 403 for
+            # "absent" is safe: the write that follows carries If-None-Match: *, which S3
+            # refuses (412) if the object exists, so nothing unread is ever overwritten.
+            if error.response.get("Error", {}).get("Code") in ABSENT_CODES:
+                return None
+            raise
         return answer["Body"].read(), answer["ETag"]
 
     def put_if(self, key: str, body: bytes, expected_tag: str | None) -> None:
@@ -175,11 +182,31 @@ def replace_source_rows(store: ObjectStore, key: str, source: str, rows: pa.Tabl
         if source in parts and parts[source].equals(rows.cast(parts[source].schema)):
             return None
         parts[source] = rows
-        index, first = {}, 0
-        for name in sorted(parts):
-            index[name] = [first, row_group_count(parts[name].num_rows)]
-            first += index[name][1]
-        metadata = {SOURCES_METADATA_KEY: json.dumps(index, sort_keys=True).encode()}
-        return parquet_bytes(rows.schema, [parts[name] for name in sorted(parts)], metadata)
+        return _partition_bytes(rows.schema, parts)
+
+    return update_object(store, key, update, **options)
+
+
+def _partition_bytes(schema: pa.Schema, parts: dict[str, pa.Table]) -> bytes:
+    """A partition object: each source's rows its own row groups, in name order, indexed in the
+    key-value metadata."""
+    index, first = {}, 0
+    for name in sorted(parts):
+        index[name] = [first, row_group_count(parts[name].num_rows)]
+        first += index[name][1]
+    metadata = {SOURCES_METADATA_KEY: json.dumps(index, sort_keys=True).encode()}
+    return parquet_bytes(schema, [parts[name] for name in sorted(parts)], metadata)
+
+
+def remove_source(store: ObjectStore, key: str, source: str, **options: Any) -> UpdateResult:
+    """Take `source`'s rows out of the partition (undoing a write whose siblings failed); the
+    object stays, with the other sources' rows (possibly none)."""
+
+    def update(old: bytes | None) -> bytes | None:
+        parts = source_rows(old) if old else {}
+        if source not in parts:
+            return None
+        schema = parts.pop(source).schema
+        return _partition_bytes(schema, parts)
 
     return update_object(store, key, update, **options)

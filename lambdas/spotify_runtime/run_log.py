@@ -1,5 +1,4 @@
-"""The run log (`pipeline_runs`): one small JSON-lines object per fact, written by the function
-that knows it.
+"""The run log (`pipeline_runs`): one row per handling, written by the function that did it.
 
 - The extract worker writes one row each time it handles a source's message (landed, deferred,
   retry scheduled, paced out, dead-lettered with its error, ...), with the items, requests and
@@ -8,37 +7,48 @@ that knows it.
   and, for a failed data-quality check, the check's name), with rows per table and items skipped
   per reason.
 
-Objects live under `layout.RUN_LOG` in `run_date=YYYY-MM-DD` partitions (the run's UTC day), one
-per row, named by who wrote it (`extract-...`, `transform-...`) so each function's grant covers
-its own names only. A name is deterministic per fact (per SQS delivery; per raw file), so a
-retried invocation overwrites its row instead of adding one. `COLUMNS` is the table's schema:
-the Glue table and the local DuckDB view are generated from it. Plain Python (the extract
-functions carry no pyarrow).
+Rows live in one Parquet object per writer and day, `layout.run_log_key` (docs/storage.md), so
+a year of the log is two objects a day, each rewritten under S3 conditional writes
+(`partition_files.update_object`): a reader sees the day before or after a row, never half.
+Each row has a deterministic `record_id` (the SQS message id and receive count of the delivery
+it handled; the raw key for a direct invocation): writing the same handling again replaces its
+row. A handling whose row could not be written is not forgotten: the writer raises
+`RunLogWriteError`, the handler reports the message as a batch item failure, and the next
+delivery of that message writes its own row and, as `unrecorded`, each earlier delivery
+(receive count) of the message that has no row. `COLUMNS` is the table's schema: the Glue table
+and the local DuckDB view are generated from it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import io
 import logging
-import re
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from spotify_runtime.layout import RUN_LOG, RUN_LOG_WRITERS
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from spotify_runtime.layout import run_log_key
+from spotify_runtime.partition_files import (
+    ObjectStore,
+    S3ObjectStore,
+    parquet_bytes,
+    update_object,
+)
 
 LOG = logging.getLogger(__name__)
 
 TABLE = "pipeline_runs"
 PARTITION_COLUMN = "run_date"
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-"""How timestamps are written: the `yyyy-mm-dd hh:mm:ss.fff` form Athena's JSON SerDes and
-DuckDB both read as a `timestamp` (UTC, no zone suffix)."""
-
 EXTRACT = "extract"
 TRANSFORM = "transform"
+UNRECORDED = "unrecorded"
+"""Outcome of a delivery whose own row was never written (S3 failed it, or its container died):
+written by a later delivery of the same message, which knows only that it happened."""
 HISTORY_IMPORT = "import"
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -48,7 +58,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("source", "string", "The source, `type:id` (or `saved-tracks`, `recently-played`)."),
     ("outcome", "string", "extract: landed, deferred, retry_scheduled, paced_out, "
                           "dead_lettered, not_started, returned; transform: processed, "
-                          "quarantined, already_done."),
+                          "quarantined, already_done, gone; either: unrecorded (a delivery "
+                          "whose row was lost, written by the message's next delivery)."),
     ("attempt", "int", "Failed attempts before this one (extract; 0 for transform)."),
     ("error", "string", "Why it failed: the error of a retried or dead-lettered source, the "
                         "reason a raw file was quarantined; null otherwise."),
@@ -67,17 +78,13 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("covered_from", "timestamp", "import: the end of the first play the upload holds (UTC)."),
     ("covered_to", "timestamp", "import: the end of its last play (UTC); the named query "
                                 "history_imports counts the API plays in that range."),
+    ("record_id", "string", "Which handling: `<SQS message id>/<receive count>` of the delivery "
+                            "(the raw key for a direct invocation). One row per id."),
 )
 """(name, Glue type, description) of each column, in order; `run_date` is the partition."""
 DESCRIPTION = ("The run log: one row per handling of a source's extract message, one per "
-               "raw file transformed and one per upload of the personal-data export imported.")
-
-
-def format_timestamp(moment: datetime) -> str:
-    """A run-log timestamp: UTC, millisecond precision, `yyyy-mm-dd hh:mm:ss.fff`."""
-    if moment.tzinfo is None:
-        raise ValueError("run-log timestamps must be timezone-aware")
-    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)[:-3]
+               "delivery of a raw file to the transform and one per upload of the personal-data "
+               "export imported.")
 
 
 @dataclass
@@ -101,65 +108,120 @@ class RunRecord:
     recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     covered_from: datetime | None = None
     covered_to: datetime | None = None
+    record_id: str = ""
 
     def as_row(self) -> dict[str, Any]:
-        """The JSON object written: every column of `COLUMNS`, timestamps as text."""
+        """The row written: every column of `COLUMNS`, in order (timestamps in UTC)."""
         row = asdict(self)
         for name in ("run_at", "recorded_at", "covered_from", "covered_to"):
-            moment = getattr(self, name)
-            row[name] = format_timestamp(moment) if moment is not None else None
+            if row[name] is None and name.startswith("covered"):
+                continue
+            if row[name].tzinfo is None:
+                raise ValueError("run-log timestamps must be timezone-aware")
+            row[name] = row[name].astimezone(UTC)
         return {name: row[name] for name, _type, _description in COLUMNS}
 
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def record_key(record: RunRecord, discriminator: str) -> str:
-    """`<RUN_LOG>run_date=<day>/<stage>-<source>-<run ts>-<digest>.json`.
-
-    `discriminator` tells this fact from the others of the same source and run (an SQS message
-    id and receive count; a raw key): the same fact always gets the same key.
-    """
-    if record.stage not in RUN_LOG_WRITERS:
-        raise ValueError(f"unknown run-log stage {record.stage!r}")
-    day = record.run_at.astimezone(UTC).date().isoformat()
-    stamp = record.run_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    digest = hashlib.sha256(discriminator.encode("utf-8")).hexdigest()[:16]
-    source = _UNSAFE.sub("-", record.source)[:80]
-    return (f"{RUN_LOG}{PARTITION_COLUMN}={day}/{RUN_LOG_WRITERS[record.stage]}"
-            f"{source}-{stamp}-{digest}.json")
+    def unrecorded(self, record_id: str) -> RunRecord:
+        """The row for an earlier delivery of the same message that left none of its own."""
+        return RunRecord(run_at=self.run_at, stage=self.stage, source=self.source,
+                         outcome=UNRECORDED, attempt=self.attempt, raw_key=self.raw_key,
+                         record_id=record_id)
 
 
-def encode(record: RunRecord) -> bytes:
-    """One JSON line (the SerDes read one object per line)."""
-    return (json.dumps(record.as_row(), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+_ARROW_TYPES = {
+    "timestamp": pa.timestamp("ms", tz="UTC"), "string": pa.string(), "int": pa.int32(),
+    "bigint": pa.int64(), "map<string,bigint>": pa.map_(pa.string(), pa.int64()),
+}
+SCHEMA = pa.schema([pa.field(name, _ARROW_TYPES[type_]) for name, type_, _ in COLUMNS])
+"""The Parquet schema of a run-log object (Glue types of `COLUMNS`)."""
+
+
+def delivery_id(message_id: str, receive_count: int | str) -> str:
+    """The `record_id` of one SQS delivery of a message."""
+    return f"{message_id}/{receive_count}"
+
+
+def earlier_delivery_ids(message_id: str, receive_count: int | str) -> list[str]:
+    """The `record_id`s of the deliveries of this message before this one (receive counts
+    1 .. n-1): each should have a row by now."""
+    try:
+        count = int(receive_count)
+    except (TypeError, ValueError):
+        return []
+    return [delivery_id(message_id, n) for n in range(1, count)]
+
+
+def record_day(record: RunRecord) -> str:
+    """The `run_date` partition of a row: its run's UTC day."""
+    return record.run_at.astimezone(UTC).date().isoformat()
+
+
+def to_table(records: Iterable[RunRecord]) -> pa.Table:
+    """Rows as an Arrow table of `SCHEMA`."""
+    rows = [record.as_row() for record in records]
+    for row in rows:  # Arrow's map type takes key/value pairs
+        row["rows"] = list(row["rows"].items()) if row["rows"] is not None else None
+        row["skipped"] = list(row["skipped"].items()) if row["skipped"] is not None else None
+    return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def read_table(body: bytes) -> pa.Table:
+    """The rows of one run-log object."""
+    return pq.read_table(io.BytesIO(body)).cast(SCHEMA)
+
+
+def merge(old: bytes | None, record: RunRecord, earlier_ids: Iterable[str] = ()) -> bytes:
+    """The object `old` with `record` written (replacing an earlier row with its id) and an
+    `unrecorded` row for each of `earlier_ids` that has no row yet."""
+    table = read_table(old) if old else SCHEMA.empty_table()
+    present = set(table.column("record_id").to_pylist())
+    added = [record] + [record.unrecorded(rid) for rid in dict.fromkeys(earlier_ids)
+                        if rid not in present and rid != record.record_id]
+    if record.record_id in present:
+        ids = table.column("record_id").to_pylist()
+        table = table.filter(pa.array([rid != record.record_id for rid in ids]))
+    return parquet_bytes(SCHEMA, [table, to_table(added)])
+
+
+class RunLogWriteError(Exception):
+    """A handling's row could not be written (after the store's retries): the handler must
+    leave its message on the queue, so the next delivery records it."""
 
 
 class RunRecorder(Protocol):
-    """Where run-log rows go; `discriminator` as in `record_key`."""
+    """Where run-log rows go."""
 
-    def record(self, record: RunRecord, discriminator: str) -> None: ...
+    def record(self, record: RunRecord, record_id: str, earlier_ids: Iterable[str] = ()) -> None:
+        """Write `record` as `record_id`, and an `unrecorded` row for each of `earlier_ids`
+        that has none; raise RunLogWriteError if it cannot."""
 
 
-class S3RunRecorder:
-    """Writes each row as its own object in the data-lake bucket.
+class StoreRunRecorder:
+    """Writes rows into the writer's object of the day in an object store (a local lake)."""
 
-    A failure to write is logged and swallowed: the run log describes the pipeline, it must never
-    be the reason a source is retried or a raw file stays unprocessed.
-    """
+    def __init__(self, store: ObjectStore, where: str = "") -> None:
+        self.store = store
+        self.where = where
+
+    def record(self, record: RunRecord, record_id: str, earlier_ids: Iterable[str] = ()) -> None:
+        """Merge the row into its object (conditional write, retried on a lost race)."""
+        record.record_id = record_id
+        earlier = list(earlier_ids)
+        key = run_log_key(record.stage, record_day(record))
+        try:
+            update_object(self.store, key, lambda old: merge(old, record, earlier))
+        except Exception as error:
+            LOG.warning("could not write run-log row %s to %s%s: %s", record_id, self.where,
+                        key, error)
+            raise RunLogWriteError(f"{key}: {error}") from error
+
+
+class S3RunRecorder(StoreRunRecorder):
+    """Writes rows into the writer's object of the day in the data-lake bucket."""
 
     def __init__(self, s3: Any, bucket: str) -> None:
-        self.s3 = s3
-        self.bucket = bucket
-
-    def record(self, record: RunRecord, discriminator: str) -> None:
-        """Put the row; log (never raise) on failure."""
-        key = record_key(record, discriminator)
-        try:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=encode(record),
-                               ContentType="application/x-ndjson")
-        except Exception as error:
-            LOG.warning("could not write run-log row s3://%s/%s: %s", self.bucket, key, error)
+        super().__init__(S3ObjectStore(s3, bucket), f"s3://{bucket}/")
 
 
 class MemoryRunRecorder:
@@ -170,11 +232,17 @@ class MemoryRunRecorder:
         self.keys: dict[str, RunRecord] = {}
         self._lock = threading.Lock()
 
-    def record(self, record: RunRecord, discriminator: str) -> None:
-        """Keep the row (a repeated fact replaces its earlier row, as an S3 overwrite would)."""
-        key = record_key(record, discriminator)
+    def record(self, record: RunRecord, record_id: str, earlier_ids: Iterable[str] = ()) -> None:
+        """Keep the row (a repeated id replaces its earlier row, as the S3 recorder does)."""
+        record.record_id = record_id
         with self._lock:
-            if key in self.keys:
-                self.records.remove(self.keys[key])
-            self.keys[key] = record
-            self.records.append(record)
+            for rid in earlier_ids:
+                if rid not in self.keys and rid != record_id:
+                    self._keep(record.unrecorded(rid))
+            self._keep(record)
+
+    def _keep(self, record: RunRecord) -> None:
+        if record.record_id in self.keys:
+            self.records.remove(self.keys[record.record_id])
+        self.keys[record.record_id] = record
+        self.records.append(record)

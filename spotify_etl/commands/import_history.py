@@ -23,7 +23,7 @@ from spotify_runtime.history_import.members import (
 from spotify_runtime.history_import.service import IMPORTED
 from spotify_runtime.layout import IMPORTS, STREAMS
 from spotify_runtime.partition_files import LocalObjectStore
-from spotify_runtime.run_log import encode, record_key
+from spotify_runtime.run_log import StoreRunRecorder
 
 from spotify_etl.errors import CliError
 
@@ -68,9 +68,8 @@ def _record(lake: Path, paths: list[Path], report: ImportReport) -> None:
     """The import's run-log row in the local lake, where the deployed import writes its own."""
     now = datetime.now(UTC)
     record = run_record(now, "local:" + ",".join(p.name for p in paths)[:200], IMPORTED, report)
-    path = lake / record_key(record, f"{now.isoformat()}{paths}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(encode(record))
+    StoreRunRecorder(LocalObjectStore(lake), f"{lake}/").record(
+        record, f"local:{now.isoformat()}:{','.join(map(str, paths))}")
 
 
 def report_lines(report: ImportReport, where: Path | str) -> list[str]:

@@ -28,6 +28,7 @@ from spotify_etl.errors import CliError
 from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
 from spotify_etl.progress import StageFailedError
 from spotify_etl.report.build import write_lake_report
+from spotify_etl.standins.faults import FaultInjector
 from spotify_etl.standins.spotify.endpoint import MissingCredentialsError, live_spotify
 
 DEFAULT_LAKE = Path(".lake")
@@ -57,6 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--env",
         help="the cdk.json environment whose queue and worker settings the run uses, and with "
         "--live and no --source whose sources (default: dev)"
+    )
+    parser.add_argument(
+        "--faults", type=int, metavar="SEED",
+        help="inject faults from SEED into the handlers' AWS calls: S3 500/503 answers, "
+        "containers dying between steps, duplicate deliveries (docs/storage.md)",
     )
     scale_sim.add_arguments(parser)
     parser.set_defaults(func=run)
@@ -89,6 +95,9 @@ def print_summary(console: Console, summary: RunSummary, elapsed: float) -> None
     written = ", ".join(f"{folder} {n}" for folder, n in sorted(summary.written.items()))
     table.add_row("objects written", f"{summary.objects_written} ({written or 'none'})")
     table.add_row("events delivered", str(summary.events_delivered))
+    if options_faults := summary.faults_injected:
+        table.add_row("faults injected", ", ".join(
+            f"{what} {count}" for what, count in sorted(options_faults.items())))
     table.add_row(
         "rows added",
         ", ".join(f"{name} {summary.rows_added[name]}" for name in summary.rows),
@@ -150,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the pipeline; exit non-zero with one line if any stage failed."""
     if getattr(args, "sources", None) is not None:
         demo_only = [flag for flag, given in (("--live", args.live), ("--source", args.source),
-                                              ("--lake", args.lake), ("--env", args.env))
+                                              ("--lake", args.lake), ("--env", args.env),
+                                              ("--faults", args.faults is not None))
                      if given]
         if demo_only:
             raise CliError(f"{demo_only[0]} does not apply to the simulation (--sources N "
@@ -173,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
         sources=_sources(args),
         # Without -v the handlers' own warnings would repeat what the stage lines say.
         log_level="DEBUG" if args.verbose else "CRITICAL",
+        faults=FaultInjector(args.faults) if args.faults is not None else None,
     )
     if options.live:
         try:

@@ -1,24 +1,25 @@
 """`python -m spotify_etl transform INPUT.json --out DIR`: the Lambda's transform on a local file.
 
-Writes `DIR/<table>/snapshot_date=<date>/<type>__<id>__<file>.parquet` (the same layout and
-names as under `processed/` in the bucket: the source type and ID come from the file, since the
-raw files of one run share a file name) and prints rows per table and skipped items per reason.
-Outputs are staged in a temporary directory beside DIR and moved into place only when every
-table is built, so bad input leaves nothing under DIR. Transforming the same file again rewrites
-identical files; an existing output with other content (another input with the same source and
-file name, or an older transform) is never replaced unless --replace is given.
+Puts the file's rows into `DIR/<table>/snapshot_date=<date>/<table>.parquet`, the same one
+object per table and day as under `processed/` in the bucket (docs/storage.md), named inside it
+`<type>__<id>__<file>` (the source type and ID come from the file, since the raw files of one run
+share a file name), and prints rows per table and skipped items per reason. Every table is built
+before anything is written, so bad input leaves nothing under DIR; each object is replaced whole
+(written beside it, then renamed). Transforming the same file again changes nothing; other rows
+under the same name (another input with the same source and file name, or an older transform)
+are never replaced unless --replace is given.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import tempfile
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from spotify_runtime.partition_files import LocalObjectStore, source_rows
 from spotify_runtime.transform.errors import InvalidRawFileError
+from spotify_runtime.transform.raw_object import write_partitions
 from spotify_runtime.transform.raw_to_parquet import (
     TransformedFile,
     source_run_key,
@@ -68,59 +69,46 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{source}: {error.strerror or error}") from None
     except InvalidRawFileError as error:
         raise CliError(f"{source}: {error}") from None
+    transformed = relative_to_processed(transformed)
     if not args.replace:
-        _refuse_to_replace(transformed, args.out)
+        _refuse_to_replace(transformed, LocalObjectStore(args.out))
     written = _write(transformed, args.out)
     _print_summary(transformed, written)
     return 0
 
 
-def _refuse_to_replace(transformed: TransformedFile, out: Path) -> None:
-    """Fail before writing if an output would replace a file with different content.
+def relative_to_processed(transformed: TransformedFile) -> TransformedFile:
+    """The same rows keyed relative to `processed/` (DIR stands for that prefix)."""
+    return replace(transformed, tables=transformed.relative_tables())
 
-    Outputs are deterministic (same input, same bytes), so a file that differs was written
-    for another input or by another version of the transform.
+
+def _refuse_to_replace(transformed: TransformedFile, store: LocalObjectStore) -> None:
+    """Fail before writing if a partition already holds other rows under this file's name.
+
+    Rows are deterministic (same input, same rows), so rows that differ were written for
+    another input or by another version of the transform.
     """
-    for relative, body in transformed.relative_outputs().items():
-        target = out / relative
+    for key, table in transformed.tables.items():
         try:
-            if target.read_bytes() == body:
-                continue
-        except FileNotFoundError:
-            continue
+            current = store.get(key)
         except OSError as error:
-            raise CliError(f"{target}: {error.strerror or error}") from None
+            raise CliError(f"{store.root / key}: {error.strerror or error}") from None
+        held = source_rows(current[0]).get(transformed.source) if current else None
+        if held is None or held.equals(table.cast(held.schema)):
+            continue
         raise CliError(
-            f"{target} exists with other content (another input with the same source and file "
-            "name, or an older transform): not replacing it; use another --out, or --replace"
+            f"{store.root / key} holds other rows named {transformed.source} (another input "
+            "with the same source and file name, or an older transform): not replacing them; "
+            "use another --out, or --replace"
         )
 
 
 def _write(transformed: TransformedFile, out: Path) -> list[Path]:
-    """Stage every file in a temporary directory beside `out`, then move them into place."""
+    """Put the file's rows into each partition object under `out` (each replaced whole)."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".transform-", dir=out.parent))
+        return [out / key for key in write_partitions(LocalObjectStore(out), transformed)]
     except OSError as error:
         raise CliError(f"{out}: {error.strerror or error}") from None
-    written = []
-    try:
-        staged = {}
-        for relative, body in transformed.relative_outputs().items():
-            path = staging / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(body)
-            staged[relative] = path
-        for relative, path in staged.items():
-            target = out / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-            written.append(target)
-    except OSError as error:
-        raise CliError(f"{out}: {error.strerror or error}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return written
 
 
 def _print_summary(transformed: TransformedFile, written: list[Path]) -> None:

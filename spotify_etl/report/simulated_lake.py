@@ -8,15 +8,15 @@ weekly rhythm, some days are silent (so streaks end), and a few artists dominate
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from spotify_runtime.layout import PROCESSED, RUN_LOG
-from spotify_runtime.run_log import RunRecord
+from spotify_runtime.layout import PROCESSED
+from spotify_runtime.partition_files import LocalObjectStore
+from spotify_runtime.run_log import RunRecord, StoreRunRecorder
 from spotify_runtime.transform.tables import SCHEMAS
 
 ARTISTS = 60
@@ -84,11 +84,9 @@ def _write_run_log(lake: Path, first_day: date, days: int) -> None:
         if offset // 7 % 9 == 4:
             records.append(RunRecord(run_at, "transform", "recently-played", "quarantined",
                                      error="simulated damaged file", items=0))
-        folder = lake / RUN_LOG / f"run_date={run_at.date().isoformat()}"
-        folder.mkdir(parents=True, exist_ok=True)
+        recorder = StoreRunRecorder(LocalObjectStore(lake))
         for index, record in enumerate(records):
-            (folder / f"{record.stage}-simulated-{index}.json").write_text(
-                json.dumps(record.as_row()) + "\n", encoding="utf-8")
+            recorder.record(record, f"simulated:{run_at.isoformat()}#{index}")
 
 
 def write_simulated_lake(lake: Path, *, last_day: date, days: int = 365,

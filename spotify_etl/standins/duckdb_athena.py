@@ -4,7 +4,7 @@ On AWS each table is defined at deploy (infra.catalog_tables -> components/catal
 a string day partition, and Athena reads the files with the declared types. Here each table is a
 DuckDB view with the same name, generated from the same definitions: every column cast to the
 DuckDB equivalent of its Glue type (a `timestamp` is the UTC wall clock, as in Athena), over
-`<lake>/processed/<table>/**/*.parquet` (or the JSON lines of `pipeline_runs/`), hive
+`<lake>/processed/<table>/**/*.parquet` (and `<lake>/pipeline_runs/**/*.parquet`), hive
 partitioning on and type inference off, so the partition is a VARCHAR as in Glue. A table with
 no files yet is still there, empty, with its types, so the named queries run on any lake. The
 catalog's views (`listening`) are created over them from the very SQL Athena's view holds.
@@ -23,7 +23,6 @@ from spotify_runtime.layout import PROCESSED
 from spotify_runtime.transform.tables import TABLES
 
 from infra.catalog_tables import (
-    JSON_LINES,
     ColumnDefinition,
     TableDefinition,
     all_tables,
@@ -37,8 +36,6 @@ from infra.catalog_views import all_views
 from spotify_etl.messages import one_line
 
 PARTITION_COLUMN = "snapshot_date"
-JSON_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%g"
-"""How DuckDB reads the run log's timestamps (run_log.TIMESTAMP_FORMAT)."""
 
 
 class LakeQueryError(Exception):
@@ -90,19 +87,10 @@ def _create_view(
 ) -> None:
     files = lake_dir / definition.prefix
     table = definition.name
-    suffix = "json" if definition.data_format == JSON_LINES else "parquet"
-    if any(files.glob(f"**/*.{suffix}")):
-        pattern = _sql_string(str(files / "**" / f"*.{suffix}"))
-        if definition.data_format == JSON_LINES:
-            columns = ", ".join(f"{_sql_string(c.name)}: {_sql_string(duckdb_type(c.glue_type))}"
-                                for c in definition.columns)
-            source = (f"read_json({pattern}, format = 'newline_delimited', "
-                      f"columns = {{{columns}}}, "
-                      f"timestampformat = {_sql_string(JSON_TIMESTAMP_FORMAT)}, "
-                      "hive_partitioning = true, hive_types_autocast = false)")
-        else:
-            source = (f"read_parquet({pattern}, hive_partitioning = true, "
-                      "hive_types_autocast = false, union_by_name = true)")
+    if any(files.glob("**/*.parquet")):
+        pattern = _sql_string(str(files / "**" / "*.parquet"))
+        source = (f"read_parquet({pattern}, hive_partitioning = true, "
+                  "hive_types_autocast = false, union_by_name = true)")
         connection.execute(
             f"CREATE VIEW {table} AS SELECT {_typed_columns(definition)} FROM {source}"
         )

@@ -82,25 +82,29 @@ class LocalAws:
                 contract.ENV_SPOTIFY_SECRET_ID: self.secret_id}
 
     def _redrive(self, dead_letter_name: str, timeout_seconds: int,
-                 max_receive_count: int) -> tuple[str, dict[str, str]]:
+                 max_receive_count: int,
+                 visibility_seconds: int | None = None) -> tuple[str, dict[str, str]]:
         """A dead-letter queue, and the attributes of a queue that redrives into it as the
-        stacks shape theirs: visibility six times the consuming function's timeout."""
+        stacks shape theirs: visibility six times the consuming function's timeout (or
+        `visibility_seconds`: a run with faults wants died invocations' messages back soon)."""
         sqs = self.client("sqs")
         dlq_url = sqs.create_queue(QueueName=dead_letter_name)["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(
             QueueUrl=dlq_url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]
         return dlq_url, {
-            "VisibilityTimeout": str(contract.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout_seconds),
+            "VisibilityTimeout": str(visibility_seconds or
+                                     contract.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout_seconds),
             "RedrivePolicy": json.dumps(
                 {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
             ),
         }
 
-    def with_extract_queues(self, *, max_receive_count: int) -> LocalAws:
+    def with_extract_queues(self, *, max_receive_count: int,
+                            visibility_seconds: int | None = None) -> LocalAws:
         """The extract queue and its dead-letter queue, shaped as IngestStack shapes them."""
         dlq_url, attributes = self._redrive(EXTRACT_DLQ_NAME, contract.WORKER_TIMEOUT_SECONDS,
-                                            max_receive_count)
+                                            max_receive_count, visibility_seconds)
         queue_url = self.client("sqs").create_queue(
             QueueName=EXTRACT_QUEUE_NAME, Attributes=attributes)["QueueUrl"]
         return replace(self, extract_queue_url=queue_url, extract_dlq_url=dlq_url)
@@ -140,11 +144,13 @@ class LocalAws:
             Name=self.secret_id, SecretString=secret_string(credentials)
         )
 
-    def with_transform_redrive(self, *, max_receive_count: int) -> LocalAws:
+    def with_transform_redrive(self, *, max_receive_count: int,
+                               visibility_seconds: int | None = None) -> LocalAws:
         """The transform queue shaped as TransformStack shapes it, redriving to its failure
         queue after `max_receive_count` deliveries."""
         failures_url, attributes = self._redrive(
-            EVENT_FAILURES_NAME, contract.TRANSFORM_TIMEOUT_SECONDS, max_receive_count)
+            EVENT_FAILURES_NAME, contract.TRANSFORM_TIMEOUT_SECONDS, max_receive_count,
+            visibility_seconds)
         self.client("sqs").set_queue_attributes(QueueUrl=self.event_queue_url,
                                                 Attributes=attributes)
         return replace(self, event_failures_url=failures_url)

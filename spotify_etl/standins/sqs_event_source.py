@@ -82,6 +82,8 @@ class EventSourceStats:
     """Per message, when the worker says (BatchResult); a Lambda handler's response only tells
     which messages stay (`redelivered`) and which are deleted (`deleted`)."""
     invocations: int = 0
+    deliveries: int = 0
+    """Messages handed to the worker, counting each receive of the same message."""
     failed_invocations: int = 0
     finished_at: float = 0.0
     """Simulated time the last message was landed or dead-lettered."""
@@ -200,6 +202,7 @@ class EventSourceMapping:
         with self._lock:
             self._busy += 1
             self.stats.invocations += 1
+            self.stats.deliveries += len(records)
         try:
             result = invoke(records, deadline)
         except Exception:

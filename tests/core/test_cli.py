@@ -10,15 +10,17 @@ def registered(parser: argparse.ArgumentParser) -> set[str]:
     return set(sub.choices)
 
 
+EVERY_COMMAND = {"extract", "transform", "auth", "run-local", "query", "import", "report",
+                 "migrate-storage"}
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
         (["transform", "x.json", "--out", "d"], {"transform"}),
         (["-v", "run-local"], {"run-local"}),
-        (["--help"], {"extract", "transform", "auth", "run-local", "query", "import",
-                     "report"}),
-        (["bogus"], {"extract", "transform", "auth", "run-local", "query", "import",
-                     "report"}),
+        (["--help"], EVERY_COMMAND),
+        (["bogus"], EVERY_COMMAND),
         (["import", "x.zip"], {"import"}),
     ],
 )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from spotify_runtime import contract, run_log
+from spotify_runtime import contract, layout, run_log
 from spotify_runtime.extract.message_outcomes import Outcome
 from spotify_runtime.transform.quality import CHECKS
 
@@ -28,20 +28,41 @@ def test_docs_name_every_run_log_column_outcome_and_check():
         assert f"`{check}`" in transform, check
 
 
-def test_rows_are_json_lines_with_every_column_and_deterministic_keys():
+def test_rows_are_parquet_with_every_column_one_object_per_writer_and_day():
     row = run_log.RunRecord(run_at=datetime(2026, 11, 24, 18, 10, tzinfo=UTC), stage="extract",
                             source="playlist:abc", outcome="landed", items=3,
+                            rows={"songs": 2}, record_id="message-1/1",
                             recorded_at=datetime(2026, 11, 24, 18, 11, 2, 345678, tzinfo=UTC))
-    line = run_log.encode(row)
-    assert line.endswith(b"\n") and line.count(b"\n") == 1
-    assert b'"run_at":"2026-11-24 18:10:00.000"' in line
-    assert b'"recorded_at":"2026-11-24 18:11:02.345"' in line
-    assert list(row.as_row()) == [name for name, _, _ in run_log.COLUMNS]
-    key = run_log.record_key(row, "message-1/1")
-    assert key == run_log.record_key(row, "message-1/1") != run_log.record_key(row, "message-1/2")
-    assert key.startswith(
-        "pipeline_runs/run_date=2026-11-24/extract-playlist-abc-20261124T181000Z-")
+    table = run_log.read_table(run_log.merge(None, row))
+    assert table.column_names == [name for name, _, _ in run_log.COLUMNS]
+    (written,) = table.to_pylist()
+    assert written["run_at"] == datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
+    assert written["recorded_at"] == datetime(2026, 11, 24, 18, 11, 2, 345000, tzinfo=UTC)
+    assert written["rows"] == [("songs", 2)] and written["record_id"] == "message-1/1"
+    assert layout.run_log_key("extract", run_log.record_day(row)) == (
+        "pipeline_runs/run_date=2026-11-24/extract-runs.parquet")
     with pytest.raises(ValueError, match="stage"):
-        run_log.record_key(run_log.RunRecord(row.run_at, "load", "x", "landed"), "d")
+        layout.run_log_key("load", "2026-11-24")
     with pytest.raises(ValueError, match="timezone"):
-        run_log.format_timestamp(datetime(2026, 11, 24))
+        run_log.RunRecord(datetime(2026, 11, 24), "extract", "x", "landed").as_row()
+
+
+def test_the_same_delivery_replaces_its_row_and_a_later_one_records_the_lost_ones():
+    def row(record_id: str, outcome: str = "landed") -> run_log.RunRecord:
+        return run_log.RunRecord(run_at=datetime(2026, 11, 24, tzinfo=UTC), stage="transform",
+                                 source="album:x", outcome=outcome, record_id=record_id)
+
+    body = run_log.merge(None, row("m/1", "processed"))
+    body = run_log.merge(body, row("m/1", "processed"))  # a retried write of the same handling
+    assert run_log.read_table(body).column("record_id").to_pylist() == ["m/1"]
+    # Delivery 4 of m: deliveries 2 and 3 left no row; 1 did.
+    body = run_log.merge(body, row("m/4", "already_done"),
+                         run_log.earlier_delivery_ids("m", "4"))
+    rows = {r["record_id"]: r["outcome"] for r in run_log.read_table(body).to_pylist()}
+    assert rows == {"m/1": "processed", "m/2": "unrecorded", "m/3": "unrecorded",
+                    "m/4": "already_done"}
+    # Delivery 2's own row, late (its container was still running): it replaces the stand-in.
+    body = run_log.merge(body, row("m/2", "processed"))
+    assert {r["record_id"]: r["outcome"] for r in run_log.read_table(body).to_pylist()}["m/2"] \
+        == "processed"
+    assert run_log.read_table(body).num_rows == 4

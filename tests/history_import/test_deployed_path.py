@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
+from spotify_runtime import run_log
 from spotify_runtime.history_import.handler import handler
 from spotify_runtime.layout import IMPORTS, IMPORTS_FAILED, RUN_LOG, STREAMS
 from spotify_runtime.transform.tables import PLAYS, SONGS
@@ -75,11 +76,11 @@ def test_an_upload_reaches_streams_and_listening_holds_every_play_once(tmp_path)
     report = json.loads((tmp_path / next(k for k in failed if k.endswith(".json")
                                          and "error" in k)).read_text())
     assert "not a Spotify streaming-history file" in report["message"]
-    runs = [json.loads(line) for path in (tmp_path / RUN_LOG).rglob("import-*.json")
-            for line in path.read_text().splitlines()]
+    runs = [row for path in (tmp_path / RUN_LOG).rglob("import-*.parquet")
+            for row in run_log.read_table(path.read_bytes()).to_pylist()]
     imported = next(r for r in runs if r["outcome"] == "imported")
-    assert imported["rows"]["imported"] == 3 and imported["items"] == 3
-    assert imported["covered_from"].startswith("2026-11-20 18:00:00")
+    assert dict(imported["rows"])["imported"] == 3 and imported["items"] == 3
+    assert imported["covered_from"] == datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
     lake = open_lake(tmp_path)
     rows = run_sql(lake, "SELECT song_id, origin, track_name, ms_played FROM listening "

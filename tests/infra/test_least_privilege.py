@@ -16,7 +16,7 @@ ALLOWED_PREFIXES = (
     layout.STREAMS,  # the history import merges the month objects,
     layout.IMPORTS,  # reads uploads,
     layout.IMPORTS_FAILED,  # copies the refused ones here
-    layout.RUN_LOG,  # the crawler reads it; writers hold only their own names (below)
+    layout.RUN_LOG,  # writers hold only their own names (below)
     layout.run_log_prefix("extract"),
     layout.run_log_prefix("transform"),
     layout.run_log_prefix("import"),
@@ -95,7 +95,8 @@ def test_no_function_writes_under_the_prefix_that_triggers_it(dev):
 
 
 def test_run_log_writers_hold_only_their_own_rows(dev):
-    """Each function writes its run-log rows under its own name prefix, and nothing else there."""
+    """Each function reads and rewrites its run-log objects under its own name prefix (one per
+    day, docs/storage.md), and nothing else there."""
     def run_log_writes(template, handler):
         return {
             (action, resource)
@@ -103,12 +104,13 @@ def test_run_log_writers_hold_only_their_own_rows(dev):
             if f"/{layout.RUN_LOG}" in resource
         }
 
+    extract = f"<DataLakeE54831B2.Arn>/{layout.RUN_LOG}run_date=*/extract-*"
     assert run_log_writes(dev.ingest, WORKER) == {
-        ("s3:PutObject", f"<DataLakeE54831B2.Arn>/{layout.RUN_LOG}run_date=*/extract-*")}
+        ("s3:PutObject", extract), ("s3:GetObject", extract)}
+    transform = (f"arn:<AWS::Partition>:s3:::spotify-etl-dev-<AWS::AccountId>-us-east-1/"
+                 f"{layout.RUN_LOG}run_date=*/transform-*")
     assert run_log_writes(dev.transform, TRANSFORM) == {
-        ("s3:PutObject",
-         f"arn:<AWS::Partition>:s3:::spotify-etl-dev-<AWS::AccountId>-us-east-1/"
-         f"{layout.RUN_LOG}run_date=*/transform-*")}
+        ("s3:PutObject", transform), ("s3:GetObject", transform)}
 
 
 def test_lambda_logs_only_into_their_own_log_groups(environments):

@@ -122,7 +122,8 @@ def test_run_log_and_fresh_tables_are_queryable_with_the_catalog_types(aws, tmp_
     assert report["where"] == "schema_version"
 
     download_bucket(s3, BUCKET, tmp_path)
-    assert any((tmp_path / RUN_LOG).rglob("*.json"))
+    assert sorted(p.name for p in (tmp_path / RUN_LOG).rglob("*")) == [
+        "extract-runs.parquet", "run_date=2026-11-24", "transform-runs.parquet"]
     connection = open_lake(tmp_path)
     for definition in all_tables():  # every column meets the catalog's type
         described = run_sql(connection, f"DESCRIBE {definition.name}").rows

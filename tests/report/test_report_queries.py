@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from spotify_runtime.contract import LISTENING_PAGE_SIZE
-from spotify_runtime.layout import RUN_LOG
+from spotify_runtime.partition_files import LocalObjectStore
+from spotify_runtime.run_log import RunRecord, StoreRunRecorder
 
 from infra.named_queries import (
     REPORT_QUERIES_DIR,
@@ -106,13 +106,12 @@ def test_listening_gaps_follow_the_pipelines_rule(tmp_path: Path) -> None:
             ("2026-03-02 18:10:00.000", "landed", LISTENING_PAGE_SIZE),  # a possible gap
             ("2026-03-03 18:10:00.000", "landed", 12),
             ("2026-03-04 18:10:00.000", "dead_lettered", None)]
+    recorder = StoreRunRecorder(LocalObjectStore(tmp_path))
     for index, (run_at, outcome, items) in enumerate(rows):
-        folder = tmp_path / RUN_LOG / f"run_date={run_at[:10]}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"extract-{index}.json").write_text(json.dumps(
-            {"run_at": run_at, "stage": "extract", "source": "recently-played",
-             "outcome": outcome, "items": items, "error": "boom" if items is None else None,
-             "recorded_at": run_at}) + "\n", encoding="utf-8")
+        moment = datetime.fromisoformat(run_at).replace(tzinfo=UTC)
+        recorder.record(RunRecord(moment, "extract", "recently-played", outcome, items=items,
+                                  error="boom" if items is None else None, recorded_at=moment),
+                        f"m{index}/1")
     query = report_queries()["report_listening_gaps"]
     found = LakeQueries(tmp_path).run(query, MARCH)
     assert [(r["run_at"], r["finding"]) for r in found] == [

@@ -62,13 +62,14 @@ def test_playlist_envelope_tables(raw_fixture, rows_of):
     assert tracks[2]["added_at"] == datetime(2024, 3, 1, tzinfo=UTC)
 
 
-def test_outputs_named_from_the_raw_key_with_snappy_and_documented_schema(raw_fixture):
+def test_rows_go_to_each_table_s_day_object_named_by_the_raw_key_snappy_documented_schema(
+        raw_fixture):
     result = transform_raw_file(raw_fixture("playlist_envelope.json"), KEY)
-    stem = f"playlist__{PLAYLIST}__20261124T181000Z"
+    assert result.source == f"playlist__{PLAYLIST}__20261124T181000Z"
     # A playlist fills the four track tables and playlists; tables without rows are not written.
     filled = ("songs", "albums", "artists", "playlist_tracks", "playlists")
     assert sorted(result.outputs) == sorted(
-        f"processed/{t}/snapshot_date=2026-11-24/{stem}.parquet" for t in filled
+        f"processed/{t}/snapshot_date=2026-11-24/{t}.parquet" for t in filled
     )
     for key, data in result.outputs.items():
         table = key.split("/")[1]

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from spotify_runtime.partition_files import source_rows
 from spotify_runtime.transform.tables import SCHEMAS, render_markdown
 
 from spotify_etl.cli import main
@@ -19,14 +20,17 @@ def test_cli_writes_tables_and_prints_rows_and_skips(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "songs" in printed and " 4 rows" in printed
     assert "skipped null_track" in printed and "skipped episode" in printed
-    songs = (out / "songs" / "snapshot_date=2026-11-24"
-             / "playlist__37i9dQZF1DXcBWIGoYBM5M__playlist_envelope.parquet")
+    songs = out / "songs" / "snapshot_date=2026-11-24" / "songs.parquet"
+    assert list(source_rows(songs.read_bytes())) == [
+        "playlist__37i9dQZF1DXcBWIGoYBM5M__playlist_envelope"]
     table = pq.read_table(songs)
     assert table.column("song_name").to_pylist()[0] == 'Héllo, "World"\nLine two 🎵'
     assert sorted(p.parent.parent.name for p in out.rglob("*.parquet")) == sorted(
         ["songs", "albums", "artists", "playlist_tracks", "playlists"]  # tables with rows
     )
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # staging directory cleaned up
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # nothing staged beside it
+    assert not [p for p in out.rglob("*") if p.is_file() and p.suffix != ".parquet"
+                and p.name != ".lock"]  # no staged file left inside
 
 
 def test_cli_snapshot_date_override(tmp_path, capsys):

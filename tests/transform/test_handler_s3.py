@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from spotify_runtime.layout import RUN_LOG, raw_key
+from spotify_runtime.partition_files import source_rows
 from spotify_runtime.transform.handler import handler
 
 BUCKET = "lake"
@@ -54,6 +55,11 @@ def rows(data):
     return pq.read_table(pa.BufferReader(data)).to_pylist()
 
 
+def sources(data):
+    """{source: row count} of one partition object."""
+    return {name: table.num_rows for name, table in source_rows(data).items()}
+
+
 def test_processes_then_archives_and_a_second_delivery_changes_nothing(s3, raw_fixture):
     raw = raw_fixture("playlist_envelope.json")
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=raw)
@@ -63,16 +69,18 @@ def test_processes_then_archives_and_a_second_delivery_changes_nothing(s3, raw_f
     after_first = objects(s3)
     stem = f"playlist__{PLAYLIST}__20261124T181000Z"
     assert sorted(after_first) == sorted(
-        [f"processed/{t}/snapshot_date=2026-11-24/{stem}.parquet"
+        [f"processed/{t}/snapshot_date=2026-11-24/{t}.parquet"
          for t in ("songs", "albums", "artists", "playlist_tracks", "playlists")]
         + [f"raw/processed/playlist/{PLAYLIST}/20261124T181000Z.json"]
     )
     assert after_first[f"raw/processed/playlist/{PLAYLIST}/20261124T181000Z.json"] == raw
-    songs_key = f"processed/songs/snapshot_date=2026-11-24/{stem}.parquet"
+    songs_key = "processed/songs/snapshot_date=2026-11-24/songs.parquet"
+    assert sources(after_first[songs_key]) == {stem: 4}
     assert [r["song_id"][:3] for r in rows(after_first[songs_key])] == ["2TA", "2TB", "2TC",
                                                                         "2TD"]
 
-    assert len(objects(s3, RUN_LOG)) == 1  # one run-log row for the file
+    (log,) = objects(s3, RUN_LOG).values()  # one run-log object for the day
+    assert [r["outcome"] for r in rows(log)] == ["processed"]
     again = handler(eventbridge(KEY), s3=s3)  # the same event, delivered twice
     assert again["results"][0]["status"] == "already_done"
     assert objects(s3) == after_first
@@ -176,9 +184,14 @@ def test_failed_table_write_keeps_the_raw_object_and_raises(s3, raw_fixture):
     flaky = FailingS3(s3, "put_object", nth=3)  # two tables written, the third fails
     with pytest.raises(ClientError):
         handler(eventbridge(KEY), s3=flaky)
-    assert objects(s3) == {KEY: raw}  # raw in place, the partial tables removed
+    assert objects(s3, "raw/") == {KEY: raw}  # raw in place
+    # The two tables written hold none of its rows any more (taken back out).
+    assert [sources(data) for data in objects(s3, "processed/").values()] == [{}, {}]
     handler(eventbridge(KEY), s3=s3)  # Lambda's retry
-    assert len(objects(s3, "processed/")) == 5 and objects(s3, "raw/to_process/") == {}
+    partitions = objects(s3, "processed/")
+    assert len(partitions) == 5 and objects(s3, "raw/to_process/") == {}
+    assert all(list(sources(data)) == [f"playlist__{PLAYLIST}__20261124T181000Z"]
+               for data in partitions.values())
 
 
 def test_failed_archive_copy_keeps_the_raw_object_and_a_retry_finishes(s3, raw_fixture):
@@ -198,9 +211,10 @@ def test_two_raw_files_on_one_day_both_survive(s3, raw_fixture):
     for key in (KEY, other):
         s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
     handler(notification(KEY, other), s3=s3)
-    songs = objects(s3, "processed/songs/snapshot_date=2026-11-24/")
-    assert len(songs) == 2 and all(len(rows(data)) == 4 for data in songs.values())
-    assert len(objects(s3, "processed/")) == 10  # five tables each
+    (songs,) = objects(s3, "processed/songs/snapshot_date=2026-11-24/").values()
+    assert sources(songs) == {f"playlist__{PLAYLIST}__20261124T181000Z": 4,
+                              f"playlist__{PLAYLIST}__20261124T060000Z": 4}
+    assert len(objects(s3, "processed/")) == 5  # one object per table and day
 
 
 def test_seed_paging_object_backfills(s3, raw_fixture):

@@ -4,7 +4,7 @@ from datetime import date
 from urllib.parse import quote_plus
 
 import pytest
-from spotify_runtime.layout import processed_file_stem, processed_key
+from spotify_runtime.layout import is_partition_key, partition_key, processed_file_stem
 from spotify_runtime.transform.events import raw_objects
 from spotify_runtime.transform.snapshot import date_in_key
 
@@ -12,10 +12,15 @@ from spotify_runtime.transform.snapshot import date_in_key
 def test_stem_of_an_extractor_key_is_readable():
     key = "raw/to_process/playlist/37i9dQZF1DXcBWIGoYBM5M/20261124T181000Z.json"
     assert processed_file_stem(key) == "playlist__37i9dQZF1DXcBWIGoYBM5M__20261124T181000Z"
-    assert processed_key("songs", date(2026, 11, 24), key) == (
-        "processed/songs/snapshot_date=2026-11-24/"
-        "playlist__37i9dQZF1DXcBWIGoYBM5M__20261124T181000Z.parquet"
-    )
+
+
+def test_one_object_per_table_and_day_and_old_per_file_objects_are_told_apart():
+    assert partition_key("songs", date(2026, 11, 24)) == (
+        "processed/songs/snapshot_date=2026-11-24/songs.parquet")
+    assert is_partition_key(partition_key("songs", date(2026, 11, 24)))
+    assert not is_partition_key("processed/songs/snapshot_date=2026-11-24/"
+                                "playlist__37i9dQZF1DXcBWIGoYBM5M__20261124T181000Z.parquet")
+    assert not is_partition_key("processed/songs/snapshot_date=2026-11-24/albums.parquet")
 
 
 @pytest.mark.parametrize("relative", [

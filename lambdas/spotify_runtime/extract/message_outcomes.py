@@ -38,6 +38,10 @@ Outcomes per message (docs/scaling.md has the whole picture):
 
 Every handling, whatever its outcome, is written to the run log (`pipeline_runs`, through the
 injected `recorder`) with the items, requests, 429s and time it cost, and emitted as metrics.
+If its row cannot be written (S3 failing beyond the retries), the message is reported as a batch
+item failure whatever its outcome: its next delivery (same message id, next receive count)
+records itself and this one (`unrecorded`), at the price of doing the message's work again,
+which lands on the same raw key.
 """
 
 from __future__ import annotations
@@ -72,7 +76,14 @@ from spotify_runtime.extract.landing import SourceExtractor, SourceOutcome
 from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
 from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
 from spotify_runtime.extract.planner import plan_run
-from spotify_runtime.run_log import EXTRACT, RunRecord, RunRecorder
+from spotify_runtime.run_log import (
+    EXTRACT,
+    RunLogWriteError,
+    RunRecord,
+    RunRecorder,
+    delivery_id,
+    earlier_delivery_ids,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -137,6 +148,9 @@ class BatchResult:
     """The Lambda response and what happened to each message (by messageId)."""
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    unrecorded: set[str] = field(default_factory=set)
+    """Messages whose run-log row could not be written: redelivered so the next delivery
+    records it."""
 
     @property
     def response(self) -> dict[str, list[dict[str, str]]]:
@@ -145,7 +159,7 @@ class BatchResult:
             "batchItemFailures": [
                 {"itemIdentifier": message_id}
                 for message_id, outcome in self.outcomes.items()
-                if outcome.redeliver
+                if outcome.redeliver or message_id in self.unrecorded
             ]
         }
 
@@ -239,11 +253,15 @@ class QueueWorker:
                 outcome = Outcome.RETURNED
             result.outcomes[record["messageId"]] = outcome
             requests_after, rate_limited_after = self.extractor.counters()
-            self._log_run(record, outcome, RunRecord(
-                run_at=datetime.now(UTC), stage=EXTRACT, source="", outcome=str(outcome),
-                requests=requests_after - requests, rate_limited=rate_limited_after - rate_limited,
-                duration_ms=round((self._clock() - began) * 1000),
-            ))
+            try:
+                self._log_run(record, outcome, RunRecord(
+                    run_at=datetime.now(UTC), stage=EXTRACT, source="", outcome=str(outcome),
+                    requests=requests_after - requests,
+                    rate_limited=rate_limited_after - rate_limited,
+                    duration_ms=round((self._clock() - began) * 1000),
+                ))
+            except RunLogWriteError:
+                result.unrecorded.add(record["messageId"])
             if outcome is Outcome.PACED_OUT:
                 deadline = Deadline(0.0, self._clock)  # nothing else starts in this invocation
         return result
@@ -261,11 +279,11 @@ class QueueWorker:
         # One row per delivery: a deferred message comes back with the same id and a higher
         # receive count, a retried one with a new id.
         receives = record.get("attributes", {}).get("ApproximateReceiveCount", "")
-        discriminator = f"{record['messageId']}/{receives}"
         if self._metrics_bucket is not None:
             emit_outcome_metrics(row, self._metrics_bucket)
         if self._recorder is not None:
-            self._recorder.record(row, discriminator)
+            self._recorder.record(row, delivery_id(record["messageId"], receives),
+                                  earlier_delivery_ids(record["messageId"], receives))
 
     def _handle(self, record: dict[str, Any], deadline: Deadline, started: float) -> Outcome:
         try:

@@ -5,6 +5,11 @@ EventBridge Object Created event) and the handler answers with a partial batch r
 message whose file failed stays on the queue for another delivery, then goes to the failure
 queue. An EventBridge event or a classic S3 notification invoked directly is handled too
 (errors raise). Only objects of `DATA_BUCKET` under the raw-key layout are touched.
+
+Every delivery is written to the run log, a repeated one too (`already_done`), as the row of
+that delivery (SQS message id and receive count). When the row cannot be written, the message
+is reported as a batch item failure: its next delivery finds the file archived and records
+itself and, as `unrecorded`, the earlier deliveries with no row (spotify_runtime.run_log).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from spotify_runtime import container, metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.logs import configure_logging, required_env
+from spotify_runtime.run_log import RunLogWriteError, delivery_id, earlier_delivery_ids
 from spotify_runtime.transform.events import (
     is_sqs_event,
     raw_objects,
@@ -52,13 +58,25 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
         message_event = sqs_message_event(record) if isinstance(record, dict) else None
         if message_event is None:
             continue  # dropped (logged): another delivery would not make it readable
+        message_id = record.get("messageId", "")
+        receives = record.get("attributes", {}).get("ApproximateReceiveCount", "")
         try:
-            results += [_result(process_raw_object(s3, ref.bucket, ref.key), ref.bucket)
-                        for ref in raw_objects(message_event, bucket)]
+            refs = raw_objects(message_event, bucket)
+            for ref in refs:
+                # An EventBridge event names one object; a message naming several (an S3
+                # notification) gives each its own row id.
+                message = message_id if len(refs) == 1 else f"{message_id}:{ref.key}"
+                outcome = process_raw_object(s3, ref.bucket, ref.key,
+                                             delivery_id(message, receives),
+                                             earlier_delivery_ids(message, receives))
+                results.append(_result(outcome, ref.bucket))
+        except RunLogWriteError:
+            LOG.warning("message %s: its run-log row could not be written; it stays on the "
+                        "queue so that its next delivery records it", message_id)
+            failures.append({"itemIdentifier": message_id})
         except Exception:
-            LOG.exception("raw file of message %s failed; it stays on the queue",
-                          record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
+            LOG.exception("raw file of message %s failed; it stays on the queue", message_id)
+            failures.append({"itemIdentifier": message_id})
             metrics.emit(metrics.RAW_FILE_FAILURES, 1, bucket=bucket)
     return {"results": results, "batchItemFailures": failures}
 

@@ -6,19 +6,22 @@
    there, an earlier delivery finished (succeed, do nothing); not there, a 403 is a real denial
    (raise) and a 404 a file deleted by hand (logged, nothing to do).
 2. Build and serialize every table in memory (bad input stops here, before any write).
-3. Write every table to `processed/...`; if a write fails, remove what this attempt wrote
-   (best effort) and raise: the raw object stays and Lambda retries.
+3. Put every table's rows into its partition object (`processed/<table>/snapshot_date=<d>/
+   <table>.parquet`) as this file's source, under S3 conditional writes (docs/storage.md); if a
+   write fails, take this file's rows out of the partitions already written (best effort) and
+   raise: the raw object stays and Lambda retries.
 4. Only then copy the raw object to `raw/processed/<rel>` and delete the original.
 
 Bad input (not JSON, not an accepted shape, missing fields) moves the raw object to
 `raw/failed/<rel>` with `<rel>.<failed at>.error.json` beside it (never replacing an older
 report) and emits the RawFilesQuarantined metric;
-the invocation succeeds so it is not retried forever. Output names are deterministic, so a
-retry or a re-delivered event overwrites instead of duplicating.
+the invocation succeeds so it is not retried forever. A file's rows are named by its raw key in
+each partition, so a retry or a re-delivered event replaces them instead of duplicating.
 
-5. Each file handled (processed or quarantined) gets its row in the run log (`pipeline_runs`)
-   and its metrics; a repeated delivery (`already_done`) none: the delivery that did the work
-   wrote them.
+5. Each delivery gets its row in the run log (`pipeline_runs`), a repeated one too
+   (`already_done`), named by `record_id`, with an `unrecorded` row for each of `earlier_ids`
+   (earlier deliveries of the same message) that has none; a processed file emits its metrics.
+   A row that cannot be written raises RunLogWriteError (spotify_runtime.run_log).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +48,12 @@ from spotify_runtime.layout import (
     failed_raw_key,
     processed_raw_key,
     relative_raw_key,
+)
+from spotify_runtime.partition_files import (
+    ObjectStore,
+    S3ObjectStore,
+    remove_source,
+    replace_source_rows,
 )
 from spotify_runtime.run_log import TRANSFORM, RunRecord, S3RunRecorder
 from spotify_runtime.sources import USER_KEY_ID
@@ -73,12 +83,14 @@ class Outcome:
     (quarantined)."""
 
 
-def process_raw_object(s3: Any, bucket: str, key: str) -> Outcome:
+def process_raw_object(s3: Any, bucket: str, key: str, record_id: str | None = None,
+                       earlier_ids: Sequence[str] = ()) -> Outcome:
     """Transform `s3://bucket/key` (under raw/to_process/), archive or quarantine it, and write
-    its run-log row and metrics.
+    the delivery's run-log row (as `record_id`; default: the raw key) and metrics.
 
     Raises botocore errors (and anything unexpected) so the caller's retries take over; the raw
-    object is still in place, and no row written, whenever this raises.
+    object is still in place, and no row written, whenever this raises, except RunLogWriteError
+    (the file's work is done, its row is not).
     """
     began = time.monotonic()
     try:
@@ -94,8 +106,8 @@ def process_raw_object(s3: Any, bucket: str, key: str) -> Outcome:
             outcome = _quarantine(s3, bucket, key, error)
         else:
             outcome = _write_and_archive(s3, bucket, key, transformed)
-    if outcome.status != ALREADY_DONE:  # its row was written by the delivery that did the work
-        _record(s3, bucket, outcome, duration_ms=round((time.monotonic() - began) * 1000))
+    _record(s3, bucket, outcome, round((time.monotonic() - began) * 1000), record_id or key,
+            earlier_ids)
     return outcome
 
 
@@ -114,7 +126,7 @@ def _absent(s3: Any, bucket: str, key: str, error: ClientError) -> Outcome:
 
 
 def _write_and_archive(s3: Any, bucket: str, key: str, transformed: TransformedFile) -> Outcome:
-    written = _write_all(s3, bucket, transformed.outputs)
+    written = write_partitions(S3ObjectStore(s3, bucket), transformed)
     _move(s3, bucket, key, processed_raw_key(key))
     summary = {**transformed.summary(), "outputs": written}
     LOG.info("transformed s3://%s/%s: %s", bucket, key, json.dumps(summary))
@@ -135,21 +147,21 @@ def _archived(s3: Any, bucket: str, key: str) -> bool:
     return False
 
 
-def _write_all(s3: Any, bucket: str, outputs: dict[str, bytes]) -> list[str]:
+def write_partitions(store: ObjectStore, transformed: TransformedFile) -> list[str]:
+    """Make `transformed`'s rows its source's rows in each partition object; on a failure, take
+    them out of the partitions already written (best effort: a retry writes them all again) and
+    raise. Returns the partition keys."""
     written: list[str] = []
     try:
-        for out_key, body in outputs.items():
-            s3.put_object(Bucket=bucket, Key=out_key, Body=body,
-                          ContentType="application/vnd.apache.parquet")
-            written.append(out_key)
+        for key, table in transformed.tables.items():
+            replace_source_rows(store, key, transformed.source, table)
+            written.append(key)
     except Exception:
-        # Leave no half set of tables behind for a file that stays in to_process (best effort:
-        # a retry overwrites the same keys anyway).
-        for out_key in written:
+        for key in written:
             try:
-                s3.delete_object(Bucket=bucket, Key=out_key)
-            except ClientError:
-                LOG.warning("could not remove partial output s3://%s/%s", bucket, out_key)
+                remove_source(store, key, transformed.source)
+            except Exception:  # the retry of the whole file rewrites the same rows anyway
+                LOG.warning("could not take %s out of %s", transformed.source, key)
         raise
     return written
 
@@ -192,13 +204,18 @@ def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> O
     return Outcome(QUARANTINED, key, report)
 
 
-def _record(s3: Any, bucket: str, outcome: Outcome, duration_ms: int) -> None:
-    """Write the file's run-log row and emit its metrics."""
-    S3RunRecorder(s3, bucket).record(run_record(outcome, duration_ms), outcome.key)
+def _record(s3: Any, bucket: str, outcome: Outcome, duration_ms: int, record_id: str,
+            earlier_ids: Sequence[str]) -> None:
+    """Emit the file's metrics and write the delivery's run-log row.
+
+    Metrics first: a delivery whose row fails is redelivered as `already_done`, which emits
+    none, so the file still counts once.
+    """
     if outcome.status == PROCESSED:
         day = int(str(outcome.summary["snapshot_date"]).replace("-", ""))
         metrics.emit_record({METRIC_RAW_FILES_TRANSFORMED: 1}, bucket=bucket)
         metrics.emit_record({METRIC_LATEST_SNAPSHOT_DATE: day}, bucket=bucket, unit="None")
+    S3RunRecorder(s3, bucket).record(run_record(outcome, duration_ms), record_id, earlier_ids)
 
 
 def source_and_run(key: str, snapshot_date: str | None) -> tuple[str, datetime]:
@@ -237,7 +254,7 @@ def run_record(outcome: Outcome, duration_ms: int) -> RunRecord:
         row.items = summary.get("items")
         row.rows = dict(summary.get("rows") or {})
         row.skipped = dict(summary.get("skipped") or {})
-    else:  # quarantined: the error report
+    else:  # quarantined: the error report (already_done, gone: none)
         row.error = summary.get("message")
         row.quality_check = summary.get("check")
         numbers = summary.get("numbers") or {}

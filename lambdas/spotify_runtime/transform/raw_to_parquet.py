@@ -1,13 +1,17 @@
-"""One raw file's bytes to its Parquet files: what the Lambda handler and the CLI both run."""
+"""One raw file's bytes to its rows per table partition: what the Lambda handler and the CLI both
+run. Writing them (into the one object of each table and day) is the caller's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
+
+import pyarrow as pa
 
 from spotify_runtime.envelope import iso_utc
-from spotify_runtime.layout import PROCESSED, processed_key
+from spotify_runtime.layout import PROCESSED, partition_key, processed_file_stem
 from spotify_runtime.sources import USER_KEY_ID, USER_SOURCE_TYPES
 from spotify_runtime.transform.build import BuiltTables, build_tables
 from spotify_runtime.transform.parquet import parquet_bytes
@@ -18,19 +22,26 @@ from spotify_runtime.transform.snapshot import snapshot_date as derive_snapshot_
 
 @dataclass(frozen=True)
 class TransformedFile:
-    """The outputs of one raw file, serialized and ready to write."""
+    """The rows of one raw file, per partition object, ready to write."""
 
     snapshot_date: date
     built: BuiltTables
-    outputs: dict[str, bytes]
-    """Key under the bucket (`processed/<table>/snapshot_date=<d>/<stem>.parquet`) -> Parquet.
-    Tables without rows (e.g. playlist_tracks of an album) are not written."""
+    tables: dict[str, pa.Table]
+    """Partition key (`processed/<table>/snapshot_date=<d>/<table>.parquet`) -> this file's rows
+    of that table. Tables without rows (e.g. playlist_tracks of an album) are left out."""
+    source: str
+    """The name of this file's rows in each partition object (`layout.processed_file_stem`)."""
     run_at: datetime | None = None
     """The envelope's run (None for a paging object)."""
 
-    def relative_outputs(self) -> dict[str, bytes]:
-        """The same outputs keyed relative to `processed/` (`<table>/snapshot_date=...`)."""
-        return {key.removeprefix(PROCESSED): data for key, data in self.outputs.items()}
+    @cached_property
+    def outputs(self) -> dict[str, bytes]:
+        """This file's rows of each partition alone, as Parquet (what it adds to the lake)."""
+        return {key: parquet_bytes(table) for key, table in self.tables.items()}
+
+    def relative_tables(self) -> dict[str, pa.Table]:
+        """`tables` keyed relative to `processed/` (`<table>/snapshot_date=...`)."""
+        return {key.removeprefix(PROCESSED): table for key, table in self.tables.items()}
 
     def summary(self) -> dict[str, object]:
         """Rows per table and skipped items per reason, for logs and the CLI."""
@@ -55,9 +66,10 @@ def transform_raw_file(
 
     `data` is the raw bytes, or a function returning them: then they are released as soon as
     they are parsed, before the tables are built (lower peak memory). `key` is the raw object
-    key (or a file name): it names the outputs and, for a bare paging object, may carry the
-    snapshot date. `snapshot_date` overrides the derived date. `name_outputs`, given the parsed
-    document, returns the key that names the outputs instead of `key` (see `source_run_key`).
+    key (or a file name): it names the file's rows in the partitions (`source`) and, for a bare
+    paging object, may carry the snapshot date. `snapshot_date` overrides the derived date.
+    `name_outputs`, given the parsed document, returns the key that names the rows instead of
+    `key` (see `source_run_key`).
     Raises InvalidRawFileError for input that can never be transformed (QualityCheckError when
     its tables fail a data-quality check).
     """
@@ -66,13 +78,10 @@ def transform_raw_file(
     check_tables(built)  # a failed check quarantines the file like any other bad input
     day = snapshot_date or derive_snapshot_date(document, key, last_modified)
     output_key = name_outputs(document) if name_outputs else key
-    outputs = {
-        processed_key(name, day, output_key): parquet_bytes(table)
-        for name, table in built.tables.items()
-        if table.num_rows
-    }
-    return TransformedFile(snapshot_date=day, built=built, outputs=outputs,
-                           run_at=document.run_at)
+    tables = {partition_key(name, day): table
+              for name, table in built.tables.items() if table.num_rows}
+    return TransformedFile(snapshot_date=day, built=built, tables=tables,
+                           source=processed_file_stem(output_key), run_at=document.run_at)
 
 
 UNNAMED_SOURCE = "unnamed"

@@ -196,8 +196,9 @@ def render_markdown() -> str:
         "Generated from `lambdas/spotify_runtime/transform/tables.py` "
         "(`python -m spotify_runtime.transform.tables > docs/tables.md`); a test keeps it in sync.",
         "",
-        "Parquet (Snappy) under `processed/<table>/snapshot_date=YYYY-MM-DD/<name>.parquet`, "
-        "one file per raw file. `snapshot_date` is the partition column (from the folder). "
+        "Parquet (Snappy), one object per table and day: "
+        "`processed/<table>/snapshot_date=YYYY-MM-DD/<table>.parquet` ([storage.md](storage.md)). "
+        "`snapshot_date` is the partition column (from the folder). "
         "Types are as Athena shows them.",
         "",
         "**dev mode: null** marks the columns that are always null for a development-mode "

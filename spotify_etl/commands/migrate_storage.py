@@ -1,0 +1,201 @@
+"""`python -m spotify_etl migrate-storage [--lake DIR | --env NAME]`: fold a lake written by the
+previous version into one object per table and day (docs/storage.md, "Migrating").
+
+- Each old per-raw-file table object `processed/<table>/snapshot_date=<d>/<stem>.parquet` goes
+  into `processed/<table>/snapshot_date=<d>/<table>.parquet` as the source `<stem>`: the name
+  the transform gives that raw file's rows, so a later re-delivery of the raw file replaces them
+  instead of adding a second copy.
+- Each old run-log object `pipeline_runs/run_date=<d>/<writer>...json` (JSON lines) goes into
+  its writer's Parquet object of the day, each row with the id `migrated:<old name>#<line>`.
+
+An old object is deleted only after the new object holds its rows (read back and compared), so
+an interrupted migration loses nothing: run it again, it folds the same rows in again (no
+change) and deletes what is left. Every write is conditional, so the deployed functions may run
+meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from spotify_runtime import run_log
+from spotify_runtime.layout import (
+    PROCESSED,
+    RUN_LOG,
+    RUN_LOG_WRITERS,
+    is_partition_key,
+    partition_key,
+    run_log_key,
+)
+from spotify_runtime.partition_files import (
+    LocalObjectStore,
+    ObjectStore,
+    S3ObjectStore,
+    replace_source_rows,
+    source_rows,
+    update_object,
+)
+from spotify_runtime.transform.tables import SCHEMAS
+
+from spotify_etl.errors import CliError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `migrate-storage` subcommand."""
+    parser = sub.add_parser(
+        "migrate-storage",
+        help="fold a lake of the previous version into one object per table and day",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--lake", type=Path, metavar="DIR", help="a local lake folder")
+    target.add_argument("--env", help="the deployed environment (cdk.json) whose bucket to fold")
+    parser.set_defaults(func=run)
+
+
+@dataclass
+class Migration:
+    """What a migration did."""
+
+    table_files: int = 0
+    run_log_files: int = 0
+    rows: int = 0
+
+
+class _Lake:
+    """The store plus listing and deleting, for a folder or a bucket."""
+
+    def __init__(self, store: ObjectStore, keys: list[str], delete: Any) -> None:
+        self.store, self.keys, self.delete = store, keys, delete
+
+
+def old_lake_folder(root: Path) -> _Lake:
+    """A local lake folder to migrate."""
+    if not root.is_dir():
+        raise CliError(f"--lake {root}: not a folder")
+    keys = sorted(path.relative_to(root).as_posix()
+                  for prefix in (PROCESSED, RUN_LOG) for path in (root / prefix).rglob("*")
+                  if path.is_file() and not path.name.startswith("."))
+    return _Lake(LocalObjectStore(root), keys, lambda key: (root / key).unlink())
+
+
+def _s3_lake(env: str) -> _Lake:
+    from infra.config import ConfigError, load_environment
+    from infra.naming import bucket_name_in
+    from spotify_etl.commands.auth import aws_client
+
+    try:
+        settings = load_environment(env)
+    except ConfigError as error:
+        raise CliError(f"--env {env}: {error}") from None
+    account = settings.account or aws_client("sts", settings.region).get_caller_identity()[
+        "Account"]
+    bucket = bucket_name_in(settings, account, settings.region)
+    s3 = aws_client("s3", settings.region)
+    keys = [item["Key"] for prefix in (PROCESSED, RUN_LOG)
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for item in page.get("Contents", [])]
+    return _Lake(S3ObjectStore(s3, bucket), keys,
+                 lambda key: s3.delete_object(Bucket=bucket, Key=key))
+
+
+def _aligned(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`rows` with the current schema's columns (an older file may lack a newer column)."""
+    columns = [rows.column(f.name).cast(f.type) if f.name in rows.column_names
+               else pa.nulls(rows.num_rows, f.type) for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def old_table_files(keys: list[str]) -> Iterator[tuple[str, str, date, str]]:
+    """(key, table, day, stem) of each per-raw-file table object of the previous version."""
+    for key in keys:
+        parts = key.removeprefix(PROCESSED).split("/")
+        if (key.startswith(PROCESSED) and len(parts) == 3 and parts[0] in SCHEMAS
+                and parts[1].startswith("snapshot_date=") and parts[2].endswith(".parquet")
+                and not is_partition_key(key)):
+            day = date.fromisoformat(parts[1].removeprefix("snapshot_date="))
+            yield key, parts[0], day, parts[2].removesuffix(".parquet")
+
+
+def fold_table_file(store: ObjectStore, key: str, table: str, day: date, stem: str,
+                    **options: Any) -> int:
+    """Put one old table object's rows into its partition object as the source `stem`; returns
+    its row count once the partition holds them (raises if it does not)."""
+    old = store.get(key)
+    if old is None:
+        return 0
+    rows = _aligned(pq.read_table(pa.BufferReader(old[0])), SCHEMAS[table])
+    target = partition_key(table, day)
+    replace_source_rows(store, target, stem, rows, **options)
+    held = store.get(target)
+    if held is None or not source_rows(held[0]).get(stem, pa.table({})).equals(rows):
+        raise CliError(f"{target}: does not hold the rows of {key} after the write; {key} kept")
+    return rows.num_rows
+
+
+def _old_run_log_rows(body: bytes, name: str) -> list[run_log.RunRecord]:
+    records = []
+    for number, line in enumerate(body.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        for column in ("run_at", "recorded_at"):
+            row[column] = datetime.fromisoformat(row[column]).replace(tzinfo=UTC)
+        row["record_id"] = f"migrated:{name}#{number}"
+        records.append(run_log.RunRecord(**{c: row.get(c) for c, _t, _d in run_log.COLUMNS}))
+    return records
+
+
+def fold_run_log_file(store: ObjectStore, key: str) -> int:
+    """Put one old JSON-lines run-log object's rows into its writer's Parquet object of the day;
+    returns how many rows it held."""
+    name = key.rsplit("/", 1)[1]
+    stage = next((s for s, prefix in RUN_LOG_WRITERS.items() if name.startswith(prefix)), None)
+    old = store.get(key)
+    if stage is None or old is None:
+        return 0
+    records = _old_run_log_rows(old[0], name)
+    day = key.removeprefix(RUN_LOG).split("/")[0].removeprefix("run_date=")
+    target = run_log_key(stage, day)
+    for record in records:
+        record.skipped = record.skipped or {}
+        update_object(store, target, lambda body, r=record: run_log.merge(body, r))
+    held = store.get(target)
+    ids = set(run_log.read_table(held[0]).column("record_id").to_pylist()) if held else set()
+    if not all(record.record_id in ids for record in records):
+        raise CliError(f"{target}: does not hold the rows of {key} after the write; {key} kept")
+    return len(records)
+
+
+def migrate(lake: _Lake, **options: Any) -> Migration:
+    """Fold every old object of `lake` and delete it once its rows are in the new one
+    (`options` go to the conditional writes: `max_attempts`, `sleep`)."""
+    done = Migration()
+    for key, table, day, stem in old_table_files(lake.keys):
+        done.rows += fold_table_file(lake.store, key, table, day, stem, **options)
+        lake.delete(key)
+        done.table_files += 1
+    for key in lake.keys:
+        if key.startswith(RUN_LOG) and key.endswith(".json"):
+            done.rows += fold_run_log_file(lake.store, key)
+            lake.delete(key)
+            done.run_log_files += 1
+    return done
+
+
+def run(args: argparse.Namespace) -> int:
+    """Migrate the lake; print what was folded."""
+    lake = old_lake_folder(args.lake) if args.lake is not None else _s3_lake(args.env)
+    done = migrate(lake)
+    print(f"folded {done.table_files} table file(s) and {done.run_log_files} run-log file(s) "
+          f"({done.rows} rows) into one object per table and day")
+    return 0
