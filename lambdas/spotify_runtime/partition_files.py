@@ -8,8 +8,8 @@ strongly consistent, so a reader sees the partition before or after a write, nev
 two writers that race get 412/409 and the loser merges again from the new object.
 
 Two ways of owning rows sit on the same primitive, `update_object`:
-- `replace_source_rows`: the rows of one source (a raw file) are one set of row groups, named in
-  the file's key-value metadata, so a re-delivered raw file replaces exactly its own rows.
+- `replace_source_rows`: the rows of one source (a raw file) are a run of rows, named in the
+  file's key-value metadata, so a re-delivered raw file replaces exactly its own rows.
 - callers with a row identity (imported plays) pass their own merge to `update_object`.
 """
 
@@ -30,11 +30,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 COMPRESSION = "snappy"
-SOURCES_METADATA_KEY = b"spotify_etl.sources"
-"""Parquet key-value metadata: JSON {source: [first row group, row group count]}."""
+SOURCES_METADATA_KEY = b"spotify_etl.source_rows"
+"""Parquet key-value metadata: JSON {source: [first row, row count]}."""
 ROW_GROUP_ROWS = 1_000_000
-"""At most this many rows per row group (below Parquet writers' own cap), so a source's row group
-count is known before writing."""
+"""At most this many rows per row group: a partition (one table-day) is one row group, so a
+reader pays one row group per object, as with a file compacted by hand."""
 CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 MAX_ATTEMPTS = 12
 ABSENT_CODES = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})
@@ -146,30 +146,24 @@ def update_object(store: ObjectStore, key: str, update: Callable[[bytes | None],
     raise PartitionContentionError(f"{key}: still changing after {max_attempts} attempts")
 
 
-def row_group_count(rows: int) -> int:
-    """How many row groups `parquet_bytes` writes for a part of `rows` rows."""
-    return -(-rows // ROW_GROUP_ROWS)
-
-
 def parquet_bytes(schema: pa.Schema, parts: list[pa.Table],
                   metadata: dict[bytes, bytes] | None = None) -> bytes:
-    """Snappy Parquet in memory, each part in its own `row_group_count` row groups, in order."""
+    """Snappy Parquet in memory: the parts' rows in order, in as few row groups as
+    ROW_GROUP_ROWS allows (one for any partition of a day)."""
     schema = schema.with_metadata({**(schema.metadata or {}), **(metadata or {})})
+    rows = (pa.concat_tables([part.cast(schema) for part in parts]) if parts
+            else schema.empty_table())
     sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, schema, compression=COMPRESSION) as writer:
-        for part in parts:
-            for start in range(0, part.num_rows, ROW_GROUP_ROWS):
-                writer.write_table(part.slice(start, ROW_GROUP_ROWS).cast(schema),
-                                   row_group_size=ROW_GROUP_ROWS)
+    pq.write_table(rows.replace_schema_metadata(schema.metadata), sink, compression=COMPRESSION,
+                   row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue().to_pybytes()
 
 
 def source_rows(body: bytes) -> dict[str, pa.Table]:
     """Each source's rows in a partition object written by `replace_source_rows`."""
-    parquet = pq.ParquetFile(pa.BufferReader(body))
-    index = json.loads((parquet.schema_arrow.metadata or {}).get(SOURCES_METADATA_KEY, b"{}"))
-    return {source: parquet.read_row_groups(list(range(first, first + count)))
-            for source, (first, count) in index.items()}
+    table = pq.read_table(pa.BufferReader(body))
+    index = json.loads((table.schema.metadata or {}).get(SOURCES_METADATA_KEY, b"{}"))
+    return {source: table.slice(first, count) for source, (first, count) in index.items()}
 
 
 def replace_source_rows(store: ObjectStore, key: str, source: str, rows: pa.Table,
@@ -188,12 +182,12 @@ def replace_source_rows(store: ObjectStore, key: str, source: str, rows: pa.Tabl
 
 
 def _partition_bytes(schema: pa.Schema, parts: dict[str, pa.Table]) -> bytes:
-    """A partition object: each source's rows its own row groups, in name order, indexed in the
-    key-value metadata."""
+    """A partition object: the sources' rows one after another, in name order, each source's
+    first row and row count in the key-value metadata."""
     index, first = {}, 0
     for name in sorted(parts):
-        index[name] = [first, row_group_count(parts[name].num_rows)]
-        first += index[name][1]
+        index[name] = [first, parts[name].num_rows]
+        first += parts[name].num_rows
     metadata = {SOURCES_METADATA_KEY: json.dumps(index, sort_keys=True).encode()}
     return parquet_bytes(schema, [parts[name] for name in sorted(parts)], metadata)
 

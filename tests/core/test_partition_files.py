@@ -100,3 +100,15 @@ def test_a_partition_that_never_settles_raises_after_the_attempts(tmp_path):
     with pytest.raises(PartitionContentionError, match="3 attempts"):
         update_object(AlwaysConflicts(tmp_path), KEY, lambda old: b"x", max_attempts=3,
                       sleep=lambda _: None)
+
+
+def test_a_partition_is_one_row_group_whatever_its_sources(store):
+    """Readers pay per row group as per file: a partition of many sources must cost one."""
+    import pyarrow.parquet as pq
+
+    for n in range(5):
+        replace_source_rows(store, KEY, f"raw-{n}", rows(f"s{n}a", f"s{n}b"))
+    body, _ = store.get(KEY)
+    assert pq.ParquetFile(pa.BufferReader(body)).metadata.num_row_groups == 1
+    assert {s: t.num_rows for s, t in source_rows(body).items()} == {f"raw-{n}": 2
+                                                                     for n in range(5)}
