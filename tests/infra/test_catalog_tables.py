@@ -3,19 +3,15 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from spotify_runtime import layout, run_log
-from spotify_runtime.history_import import streams
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
-from infra.catalog_views import LISTENING_COLUMNS, PRESTO_TYPES, all_views
 from infra.constructs.nag import render
 from tests.infra.cfn import as_list, resources, role_statements
 
@@ -57,39 +53,7 @@ def glue_tables(template, views: bool = False) -> dict[str, dict]:
 
 
 def test_every_table_of_tables_py_and_the_run_log_exists_at_deploy(dev):
-    assert sorted(glue_tables(dev.catalog)) == sorted([*TABLES, "streams",
-                                                       "pipeline_runs"])
-    assert sorted(SCHEMAS) == sorted(TABLES)
-
-
-def test_streams_columns_match_its_schema_and_months_are_projected_from_2006(dev):
-    definition = glue_tables(dev.catalog)["streams"]
-    columns = [(c["Name"], c["Type"]) for c in definition["StorageDescriptor"]["Columns"]]
-    assert columns == [(f.name, EXPECTED_GLUE[str(f.type)]) for f in streams.STREAMS]
-    assert [k["Name"] for k in definition["PartitionKeys"]] == ["ended_month"]
-    parameters = definition["Parameters"]
-    assert parameters["projection.ended_month.type"] == "date"
-    assert parameters["projection.ended_month.format"] == "yyyy-MM"
-    assert parameters["projection.ended_month.range"] == "2006-01,NOW"
-    assert render(definition["StorageDescriptor"]["Location"]) == f"s3://{BUCKET}/{layout.STREAMS}"
-
-
-def test_listening_view_is_defined_at_deploy_from_the_one_sql_text(dev):
-    (view,) = glue_tables(dev.catalog, views=True).values()
-    assert view["Name"] == "listening" and view["TableType"] == "VIRTUAL_VIEW"
-    assert view["Parameters"]["presto_view"] == "true"
-    text = view["ViewOriginalText"]
-    assert text.startswith("/* Presto View: ") and text.endswith(" */")
-    document = json.loads(base64.b64decode(text.removeprefix("/* Presto View: ")
-                                           .removesuffix(" */")))
-    (listening,) = all_views()
-    assert document["originalSql"] == listening.sql
-    assert document["originalSql"] in (Path("infra/views/listening.sql")).read_text()
-    assert document["schema"] == "spotify_etl_dev"
-    assert [(c["name"], c["type"]) for c in document["columns"]] == [
-        (name, PRESTO_TYPES[type_]) for name, type_ in LISTENING_COLUMNS]
-    assert [(c["Name"], c["Type"]) for c in view["StorageDescriptor"]["Columns"]] == list(
-        LISTENING_COLUMNS)
+    assert sorted(glue_tables(dev.catalog)) == sorted([*TABLES, "streams", "pipeline_runs"])
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -121,7 +85,7 @@ def test_run_log_columns_match_run_log_py(dev):
     assert "Parquet" in storage["SerdeInfo"]["SerializationLibrary"]
 
 
-@pytest.mark.parametrize("table", [*TABLES, "streams", "pipeline_runs"])
+@pytest.mark.parametrize("table", [*TABLES, "pipeline_runs"])
 def test_day_partitions_are_projected_so_no_crawler_run_is_needed(dev, table):
     definition = glue_tables(dev.catalog)[table]
     key = definition["PartitionKeys"][0]["Name"]

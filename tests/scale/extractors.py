@@ -20,7 +20,8 @@ class FunctionExtractor:
         self._extract = extract
         self.counters = counters
 
-    def extract(self, source: Source, run_at: datetime, deadline: Deadline) -> SourceOutcome:
+    def extract_source(self, source: Source, run_at: datetime,
+                       deadline: Deadline) -> SourceOutcome:
         """The function's result as the source's outcome."""
         result = self._extract(source, run_at, deadline)
         return result if isinstance(result, SourceOutcome) else SourceOutcome(source, result)

@@ -157,7 +157,8 @@ class SourceExtractor:
     metric_bucket: str | None = None
     """The listening gap metric's dimension (deployed runs)."""
 
-    def extract(self, source: Source, run_at: datetime, deadline: Deadline) -> SourceOutcome:
+    def extract_source(self, source: Source, run_at: datetime,
+                       deadline: Deadline) -> SourceOutcome:
         """The source's outcome, landed or expanded; raises the error that stopped it (the
         worker decides the message's fate from it)."""
         outcome = land_source(self.client, source, self.sink, run_at=run_at,

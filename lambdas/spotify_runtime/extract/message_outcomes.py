@@ -305,7 +305,7 @@ class QueueWorker:
         first = self._extractions == 0
         self._extractions += 1
         try:
-            extracted = self.extractor.extract(message.source, message.run_at, deadline)
+            extracted = self.extractor.extract_source(message.source, message.run_at, deadline)
         except PacingOverrunError as error:
             return self._paced_out(record, message, error, counts=first)
         except QuotaExceededError as error:

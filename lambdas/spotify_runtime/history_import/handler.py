@@ -13,8 +13,7 @@ import logging
 from typing import Any
 from urllib.parse import unquote_plus
 
-import boto3
-
+from spotify_runtime import container
 from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.history_import.service import import_upload
 from spotify_runtime.layout import is_import_key
@@ -44,7 +43,7 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     """Import every upload the SQS batch names; answers with a partial batch response."""
     configure_logging()
     bucket = required_env(ENV_DATA_BUCKET)
-    s3 = s3 or boto3.session.Session().client("s3")
+    s3 = s3 or container.aws_client("s3")
     results, failures = [], []
     for record in event.get("Records", []) if isinstance(event, dict) else []:
         try:
