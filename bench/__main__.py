@@ -29,6 +29,7 @@ from bench import (
     storage,
     suite_bench,
     transform_bench,
+    year_bench,
 )
 from bench.report import (
     Section,
@@ -40,9 +41,10 @@ from bench.report import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "import",
-              "report",
-              "suite")
+BENCHMARKS = (
+    "transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "import",
+    "report", "year", "suite",
+)
 
 
 def _int_list(text: str) -> list[int]:
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="playlist sizes for the request-count benchmark")
     parser.add_argument("--scale-sources", type=int, default=1_000)
     parser.add_argument("--scale-rate", type=int, default=100, help="requests per 30 s")
+    parser.add_argument("--year-quick", action="store_true",
+                        help="simulate a few days instead of a year (the smoke test)")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / ".work",
                         help="scratch directory (inputs are generated once and kept here)")
     parser.add_argument("--doc", type=Path,
@@ -90,6 +94,7 @@ TARGETS = {
     "listening": listening_bench.TARGETS,
     "import": import_bench.TARGETS,
     "report": report_bench.TARGETS,
+    "year": year_bench.TARGETS,
     "suite": (),
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
@@ -144,6 +149,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             contract.HISTORY_IMPORT_MEMORY_MB, contract.HISTORY_IMPORT_TIMEOUT_SECONDS)),
         "report": ("Listening report", lambda: report_bench.to_section(
             report_bench.run(work, options.runs))),
+        "year": ("A year of runs", lambda: year_bench.to_section(year_bench.run(
+            work, year_bench.QUICK if options.year_quick else year_bench.YearShape()))),
         "suite": ("Development loop", lambda: suite_bench.to_section(
             suite_bench.run(REPO_ROOT))),
     }

@@ -24,6 +24,8 @@ KEYS = {
     "e2e": ("demo_seconds", "demo_peak_mib"),
     "scale": ("scale_outcome", "scale_simulated_minutes", "scale_real_seconds"),
     "suite": ("suite_tests", "suite_seconds", "synth_seconds"),
+    "year": ("year_query_ratios", "year_files", "year_compact_files", "year_objects_daily",
+             "year_objects_listening"),
 }
 """The figure keys each benchmark yields (besides `bench_minutes` and `bench_machine`)."""
 
@@ -64,6 +66,8 @@ def figures_from(sections: dict[str, Section]) -> dict[str, str]:
             "scale_simulated_minutes": f"{summary['wall_seconds'] / 60:.1f}",
             "scale_real_seconds": _seconds(summary["real_seconds"]),
         })
+    if (year := sections.get("year")) is not None and year.data is not None:
+        figures.update(_year_figures(year.data))
     if (suite := sections.get("suite")) is not None and suite.data is not None:
         figures.update({
             "suite_tests": f"{suite.data.tests:,}",
@@ -71,6 +75,23 @@ def figures_from(sections: dict[str, Section]) -> dict[str, str]:
             "synth_seconds": _seconds(suite.data.synth_seconds),
         })
     return figures
+
+
+def _year_figures(result: Any) -> dict[str, str]:
+    """The year benchmark's figures (a `year_bench.YearResult`)."""
+    ratios = [query.ratio for query in result.queries]
+
+    def objects(written: Any) -> str:
+        return (f"{written.per_run('processed'):.0f} Parquet + "
+                f"{written.per_run('pipeline_runs'):.0f} run-log objects")
+
+    return {
+        "year_query_ratios": f"{min(ratios):.1f}-{max(ratios):.1f}x",
+        "year_files": f"{sum(result.year_files.values()):,}",
+        "year_compact_files": f"{sum(result.compact_files.values()):,}",
+        "year_objects_daily": objects(result.daily),
+        "year_objects_listening": objects(result.listening),
+    }
 
 
 def quoted(repo_root: Path) -> dict[Path, list[tuple[str, str]]]:

@@ -24,8 +24,6 @@ from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
 PARQUET = "parquet"
 SNAPSHOT_PARTITION = "snapshot_date"
-PROJECTION_START = "2020-01-01"
-"""First day partition projection considers (the seed tutorial's data starts after it)."""
 
 
 @dataclass(frozen=True)
@@ -33,12 +31,15 @@ class DateProjection:
     """A `date` partition projection: partitions from `start` up to NOW, one per day or month
     as `format` says (Athena's default step for the format's precision)."""
 
-    start: str
+    start: str | None
+    """First partition; None: the environment's `lake_start_date` (config.py)."""
     format: str
     """Java date format of the partition values (`yyyy-MM-dd`, `yyyy-MM`)."""
 
 
-DAY_PROJECTION = DateProjection(PROJECTION_START, "yyyy-MM-dd")
+DAY_PROJECTION = DateProjection(None, "yyyy-MM-dd")
+"""Snapshot and run-log days: from the first day of data (Athena looks for every day of the
+range, so it starts where the data does)."""
 MONTH_PROJECTION = DateProjection("2006-01", "yyyy-MM")
 """`streams` (ended_month): exports go back to an account's first play (Spotify launched in
 2008; earlier end times are refused as clock errors), so months from 2006 to NOW: about 250

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,14 @@ from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 from infra.cron import CronError, check_cron
 
 CONTEXT_KEY = "spotify-etl"
+DEFAULT_LAKE_START_DATE = "2026-01-01"
+"""The year this setting shipped: a lake deployed since holds no earlier day unless imported."""
+FIRST_SPOTIFY_DAY = date(2008, 10, 7)
+"""Spotify's public launch: no play or snapshot is older."""
+REMOVED_SETTINGS = {
+    "crawler_cron": "the Glue crawler is gone (partition projection makes Athena ignore the "
+                    "partitions it registered; docs/freshness.md): delete this key",
+}
 
 
 class ConfigError(ValueError):
@@ -43,8 +52,11 @@ class EnvironmentSettings:
     """AWS cron (UTC) for the listening sources (recently-played): at least every
     LISTENING_MAX_INTERVAL_HOURS hours, shorter than the time it takes to play the 50 tracks
     Spotify remembers. null: they run with the daily schedule (and lose plays)."""
-    crawler_cron: str = "0 3 ? * MON *"
-    """AWS cron for the weekly Glue crawler (UTC)."""
+    lake_start_date: str = DEFAULT_LAKE_START_DATE
+    """First day (YYYY-MM-DD, UTC) of the tables' day partitions: Athena projects every day from
+    it to today, so it should be the first day of data, backfilled tutorial pages included. A
+    day before it is invisible to Athena. (An imported listening history lands in `streams`,
+    projected by month from 2006, whatever this says.)"""
     sources: tuple[Source, ...] = ()
     alert_email: str | None = None
     secret_name: str | None = None
@@ -163,6 +175,19 @@ def _check_time_zone(key: str, value: Any) -> str:
     return str(value)
 
 
+def _check_start_date(key: str, value: Any) -> str:
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ConfigError(f"{key}: {value!r} is not a day like '2026-01-01' (YYYY-MM-DD)")
+    if not FIRST_SPOTIFY_DAY <= day <= datetime.now(UTC).date():
+        raise ConfigError(f"{key}: {value} is outside {FIRST_SPOTIFY_DAY} (Spotify's launch) to "
+                          "today: Athena would see no day before it")
+    return value
+
+
 def _check_int(key: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"{key}: expected a whole number from {low} to {high}, got {value!r}")
@@ -219,7 +244,9 @@ _INT_RANGES = {
 
 
 def _check_value(key: str, name: str, value: Any) -> Any:
-    if name in ("schedule_cron", "crawler_cron"):
+    if name == "lake_start_date":
+        return _check_start_date(key, value)
+    if name == "schedule_cron":
         return _check_cron(key, value)
     if name == "listening_schedule_cron":
         return _check_listening_cron(key, value)
@@ -263,6 +290,8 @@ def parse_environment(
     values: dict[str, Any] = {}
     for source_name, source in ((f"{CONTEXT_KEY}.defaults", defaults), (base, raw)):
         for key, value in source.items():
+            if key in REMOVED_SETTINGS:
+                raise ConfigError(f"{source_name}.{key}: {REMOVED_SETTINGS[key]}")
             if key not in _SETTING_NAMES:
                 raise ConfigError(
                     f"{source_name}.{key}: unknown setting (known: {', '.join(_SETTING_NAMES)})"

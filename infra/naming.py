@@ -8,7 +8,7 @@ from infra.config import EnvironmentSettings
 
 
 def resource_prefix(settings: EnvironmentSettings) -> str:
-    """`spotify-etl-<env>`: the start of every name we choose (workgroup, crawler, database)."""
+    """`spotify-etl-<env>`: the start of every name we choose (workgroup, database, alarms)."""
     return f"spotify-etl-{settings.name}"
 
 

@@ -41,7 +41,6 @@ class SpotifyEtlStage(cdk.Stage):
             self,
             "Catalog",
             settings=settings,
-            alert_topic=self.ingest.alert_topic,
             description="spotify-etl: Glue catalog and Athena workgroup",
         )
         self.history_import = HistoryImportStack(
@@ -55,4 +54,4 @@ class SpotifyEtlStage(cdk.Stage):
         self.transform.add_stack_dependency(self.ingest, "reads and writes the data-lake bucket")
         self.history_import.add_stack_dependency(self.ingest,
                                                  "imports uploads of the data-lake bucket")
-        self.catalog.add_stack_dependency(self.ingest, "crawls and queries the data-lake bucket")
+        self.catalog.add_stack_dependency(self.ingest, "queries the data-lake bucket")

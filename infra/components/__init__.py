@@ -6,7 +6,7 @@
 | `spotify_secret.SpotifySecret` | (none: credentials the extract worker reads) |
 | `extraction.Extraction` | `lambdas/spotify_runtime/extract/` (planner, worker) |
 | `transformation.Transformation` | `lambdas/spotify_runtime/transform/` |
-| `catalog.Catalog` | (none: Glue database, tables from `catalog_tables.py`, crawler) |
+| `catalog.Catalog` | (none: Glue database, tables from `catalog_tables.py`) |
 | `query_workgroup.QueryWorkgroup` | (none: Athena workgroup, `infra/queries/*.sql`) |
 | `dashboard.PipelineDashboard` | (none: CloudWatch dashboard over the metrics of `contract.py`) |
 """

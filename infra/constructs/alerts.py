@@ -1,18 +1,17 @@
 """Where failures are reported: one SNS topic per environment and the alarms that publish to it.
 
-A topic policy replaces SNS's default policy, so the topic's policy itself must allow the two
-services that publish to it: CloudWatch (our alarms) and EventBridge (our alert rules), each
-only from resources named `spotify-etl-<env>-*` in this account. The topic's key lets the same
-two services use it (see AlertTopic). docs/infrastructure.md lists every such path.
+A topic policy replaces SNS's default policy, so the topic's policy itself must allow the one
+service that publishes to it: CloudWatch (our alarms), only from alarms named
+`spotify-etl-<env>-*` in this account. The topic's key lets the same service use it (see
+AlertTopic). docs/infrastructure.md lists every such path. (EventBridge was allowed too while a
+rule forwarded the Glue crawler's failures; the crawler is gone, and so is that grant.)
 """
 
 from __future__ import annotations
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -32,12 +31,11 @@ NO_ALERT_EMAIL_WARNING = "spotify-etl:noAlertEmail"
 """Id of the synth-time warning of an environment whose alarms notify nobody."""
 
 CLOUDWATCH = "cloudwatch.amazonaws.com"
-EVENTS = "events.amazonaws.com"
 
 
 def alert_name_prefix(settings: EnvironmentSettings) -> str:
-    """`spotify-etl-<env>-`: every alarm and alert rule is named with it; the topic's and the
-    key's policies allow publishing only from resources named so."""
+    """`spotify-etl-<env>-`: every alarm is named with it; the topic's and the key's policies
+    allow publishing only from alarms named so."""
     return f"{resource_prefix(settings)}-"
 
 
@@ -72,9 +70,6 @@ class AlertTopic(Construct):
             service="cloudwatch", resource="alarm", resource_name=f"{prefix}*",
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
-        rule_arns = stack.format_arn(
-            service="events", resource="rule", resource_name=f"{prefix}*"
-        )
         key = environment_key(
             self, "Key", settings=settings, purpose="alert topic encryption"
         )
@@ -86,14 +81,6 @@ class AlertTopic(Construct):
             resources=["*"],  # in a key policy, "*" is this key
             conditions=_from_our(stack, alarm_arns),
         ))
-        # EventBridge's requests to KMS carry no aws:SourceArn / aws:SourceAccount (AWS
-        # documents them as unsupported there): a condition on them would drop every alert.
-        # The topic policy below is what limits EventBridge to our rules.
-        key.add_to_resource_policy(iam.PolicyStatement(
-            principals=[iam.ServicePrincipal(EVENTS)],
-            actions=key_actions,
-            resources=["*"],
-        ))
         self.key = key
         self.topic = sns.Topic(
             self,
@@ -102,13 +89,12 @@ class AlertTopic(Construct):
             master_key=key,
             enforce_ssl=True,
         )
-        for service, sources in ((CLOUDWATCH, alarm_arns), (EVENTS, rule_arns)):
-            self.topic.add_to_resource_policy(iam.PolicyStatement(
-                principals=[iam.ServicePrincipal(service)],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions=_from_our(stack, sources),
-            ))
+        self.topic.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(CLOUDWATCH)],
+            actions=["sns:Publish"],
+            resources=[self.topic.topic_arn],
+            conditions=_from_our(stack, alarm_arns),
+        ))
         if settings.alert_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(settings.alert_email))
         else:
@@ -128,19 +114,6 @@ def _from_our(stack: cdk.Stack, source_arns: str) -> dict[str, dict[str, str]]:
     }
 
 
-@jsii.implements(events.IRuleTarget)
-class _TopicTarget:
-    """The alert topic as a rule target, allowed by AlertTopic's policy (not by the unconditioned
-    statement CDK's `targets.SnsTopic` would add to it)."""
-
-    def __init__(self, topic: sns.ITopic) -> None:
-        self._topic = topic
-
-    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
-        """Deliver the matched event to the topic as it is."""
-        return events.RuleTargetConfig(arn=self._topic.topic_arn)
-
-
 class Alarms(Construct):
     """Alarms of one stack, all notifying the same topic; one method per kind of failure."""
 
@@ -152,31 +125,6 @@ class Alarms(Construct):
         self._topic = topic
         self._action = actions.SnsAction(topic)
         self._prefix = alert_name_prefix(settings)
-
-    def on_event(
-        self, construct_id: str, pattern: events.EventPattern, description: str
-    ) -> events.Rule:
-        """An EventBridge rule that sends every matching event to the alert topic."""
-        return events.Rule(
-            self,
-            construct_id,
-            rule_name=f"{self._prefix}{construct_id}",
-            description=description,
-            event_pattern=pattern,
-            targets=[_TopicTarget(self._topic)],
-        )
-
-    def on_crawler_failure(self, construct_id: str, crawler_name: str) -> events.Rule:
-        """A run of the Glue crawler `crawler_name` that ends in state Failed."""
-        return self.on_event(
-            construct_id,
-            events.EventPattern(
-                source=["aws.glue"],
-                detail_type=["Glue Crawler State Change"],
-                detail={"crawlerName": [crawler_name], "state": ["Failed"]},
-            ),
-            f"{construct_id}: a run of the Glue crawler {crawler_name} failed",
-        )
 
     def on_errors(self, construct_id: str, function: lambda_.IFunction) -> cloudwatch.Alarm:
         """Any invocation error of `function` (an unhandled exception or a timeout)."""

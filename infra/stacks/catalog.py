@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.components.catalog import Catalog
 from infra.components.data_lake import lake_bucket
 from infra.components.query_workgroup import QueryWorkgroup
 from infra.config import EnvironmentSettings
-from infra.constructs.alerts import Alarms
 
 
 class CatalogStack(cdk.Stack):
@@ -22,15 +20,11 @@ class CatalogStack(cdk.Stack):
         construct_id: str,
         *,
         settings: EnvironmentSettings,
-        alert_topic: sns.ITopic,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         bucket = lake_bucket(self, settings)
         self.catalog = Catalog(self, "Catalog", settings=settings, bucket=bucket)
-        alarms = Alarms(self, "Alarms", topic=alert_topic, settings=settings)
-        # A failed crawl leaves new partitions invisible to Athena: someone should know.
-        alarms.on_crawler_failure("CrawlerFailed", self.catalog.crawler.ref)
         self.queries = QueryWorkgroup(
             self, "Queries", settings=settings, bucket=bucket, catalog=self.catalog
         )

@@ -83,7 +83,6 @@ def failed_import_key(key: str) -> str:
     """Where a refused upload's copy goes."""
     return IMPORTS_FAILED + key[len(IMPORTS):]
 
-
 RAW_IMPORTS = RAW_TO_PROCESS + "tutorial/"
 """Raw files brought from the tutorial this project started from (docs/migrating.md): one folder,
 any file name."""

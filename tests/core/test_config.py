@@ -27,7 +27,7 @@ def test_cdk_json_parses_with_documented_defaults():
     [
         ({"schedule_cron": "10 18 * * *"}, "environments.dev.schedule_cron"),
         ({"schedule_cron": "10 25 * * ? *"}, "environments.dev.schedule_cron"),
-        ({"crawler_cron": "0 3 * * MON *"}, "environments.dev.crawler_cron"),
+        ({"lake_start_date": "01/01/2026"}, "environments.dev.lake_start_date"),
         ({"schedule_time_zone": "Mars/Olympus"}, "environments.dev.schedule_time_zone"),
         ({"sources": ["playlist:nope"]}, "environments.dev.sources[0]"),
         ({"alert_email": "not-an-email"}, "environments.dev.alert_email"),

@@ -17,7 +17,7 @@ def _settings(**overrides):
 ])
 def test_valid_aws_cron_expressions(expression):
     check_cron(expression)
-    assert _settings(schedule_cron=expression, crawler_cron=expression).schedule_cron == expression
+    assert _settings(schedule_cron=expression).schedule_cron == expression
 
 
 @pytest.mark.parametrize(("expression", "message"), [
@@ -48,11 +48,10 @@ def test_invalid_cron_names_the_field(expression, message):
     with pytest.raises(CronError) as caught:
         check_cron(expression)
     assert message in str(caught.value)
-    for key in ("schedule_cron", "crawler_cron"):
-        with pytest.raises(ConfigError) as config_error:
-            _settings(**{key: expression})
-        assert str(config_error.value).startswith(f"spotify-etl.environments.dev.{key}: ")
-        assert message in str(config_error.value)
+    with pytest.raises(ConfigError) as config_error:
+        _settings(schedule_cron=expression)
+    assert str(config_error.value).startswith("spotify-etl.environments.dev.schedule_cron: ")
+    assert message in str(config_error.value)
 
 
 @pytest.mark.parametrize("version", ["latest", "3.16", "v3.16.1", "3.16.1 ", "", None, 3.16])
@@ -80,3 +79,26 @@ def test_the_docs_example_errors_are_the_real_ones(doc, cron):
     with pytest.raises(ConfigError) as caught:
         _settings(schedule_cron=cron)
     assert str(caught.value) in text.replace("\n", " ")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2026-02-30", "is not a day like '2026-01-01'"),
+    ("20260101", "is not a day like '2026-01-01'"),
+    ("2026-1-1", "is not a day like '2026-01-01'"),
+    (20260101, "is not a day like '2026-01-01'"),
+    (None, "is not a day like '2026-01-01'"),
+    ("2008-10-06", "outside 2008-10-07 (Spotify's launch) to today"),
+    ("2199-01-01", "outside 2008-10-07 (Spotify's launch) to today"),
+])
+def test_lake_start_date_is_a_past_day(value, message):
+    with pytest.raises(ConfigError) as caught:
+        _settings(lake_start_date=value)
+    assert str(caught.value).startswith("spotify-etl.environments.dev.lake_start_date: ")
+    assert message in str(caught.value)
+    assert _settings(lake_start_date="2019-06-01").lake_start_date == "2019-06-01"
+
+
+def test_the_removed_crawler_cron_says_what_to_do():
+    with pytest.raises(ConfigError, match=r"environments\.dev\.crawler_cron: the Glue crawler is "
+                       r"gone .*delete this key"):
+        _settings(crawler_cron="0 3 ? * MON *")

@@ -1,9 +1,9 @@
 """Every producer -> consumer path in one environment's templates, with the statements allowing it.
 
-A path crosses services (alarm -> topic, rule -> queue, schedule -> function, queue -> function,
-crawler -> log group). AWS allows it only if each side that applies does: the sender's IAM policy
-(its role, when it has one), the consumer's resource policy (when the sender is a service
-principal) and the key policy (when a customer-managed key encrypts the consumer). `walk` finds
+A path crosses services (alarm -> topic, rule -> queue, schedule -> function, queue -> function).
+AWS allows it only if each side that applies does: the sender's IAM policy (its role, when it has
+one), the consumer's resource policy (when the sender is a service principal) and the key policy
+(when a customer-managed key encrypts the consumer). `walk` finds
 every path in the templates and, for each side, the statement that allows it, or raises
 `MissingPermissionError` naming the side that does not. docs/infrastructure.md's table is `table()`:
 
@@ -207,7 +207,6 @@ def walk(templates: dict[str, Template], region: str) -> list[Path]:
     paths += _schedules(env, region)
     paths += _event_source_mappings(env)
     paths += _destinations(env)
-    paths += _crawler_logs(env, region)
     return paths
 
 
@@ -325,48 +324,6 @@ def _destinations(env: Environment) -> list[Path]:
                 paths.append(Path(f"function {ref(properties['FunctionName'])} ({kind})",
                                   f"queue {ref(destination['Destination'])}",
                                   describe(send), NONE, NONE))
-    return paths
-
-
-def _crawler_logs(env: Environment, region: str) -> list[Path]:
-    paths = []
-    for stack, logical_id, crawler in env.of_type("AWS::Glue::Crawler"):
-        properties = crawler["Properties"]
-        (security,) = [
-            r for lid, r in env.templates[stack]["Resources"].items()
-            if r["Type"] == "AWS::Glue::SecurityConfiguration"
-            and properties["CrawlerSecurityConfiguration"] == {"Ref": lid}
-        ]
-        encryption = security["Properties"]["EncryptionConfiguration"]["CloudWatchEncryption"]
-        key_id = ref(encryption["KmsKeyArn"])
-        (log_group_id, log_group), = [
-            (lid, r) for lid, r in env.templates[stack]["Resources"].items()
-            if r["Type"] == "AWS::Logs::LogGroup" and ref(r["Properties"].get("KmsKeyId")) == key_id
-        ]
-        name = render(log_group["Properties"]["LogGroupName"])
-        group_arn = arn("logs", region, f"log-group:{name}")
-        role_id = None
-        for rid, role in env.templates[stack]["Resources"].items():
-            if role["Type"] == "AWS::IAM::Role" and render(properties["Role"]) == render(
-                {"Fn::GetAtt": [rid, "Arn"]}
-            ):
-                role_id = rid
-        assert role_id, f"{stack}: the crawler's role is not ours"
-        write = env.role_allows(stack, {"Ref": role_id}, "logs:PutLogEvents",
-                                group_arn + ":log-stream:x")
-        statements = env.resource(stack, key_id)["Properties"]["KeyPolicy"]["Statement"]
-        key = [
-            s for s in statements
-            if s["Effect"] == "Allow" and any(p.startswith("logs.") for p in services(s))
-            and matches("kms:GenerateDataKey", s["Action"])
-            and render(s.get("Condition", {}).get("ArnLike", {}).get(
-                "kms:EncryptionContext:aws:logs:arn")) == group_arn
-        ]
-        if not key:
-            raise MissingPermissionError(f"{stack}: key {key_id} does not let CloudWatch Logs "
-                                    f"encrypt {name}")
-        paths.append(Path(f"crawler {logical_id}", f"log group {log_group_id} (key {key_id})",
-                          describe(write), NONE, describe(key[0])))
     return paths
 
 

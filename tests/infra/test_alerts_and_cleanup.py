@@ -1,4 +1,4 @@
-"""Someone gets told (alert_email warning, crawler failures), redeploys work and results expire."""
+"""Someone gets told (alert_email warning), redeploys work and results expire."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from infra.config import parse_environment
 from infra.constructs.alerts import NO_ALERT_EMAIL_WARNING
 from infra.constructs.nag import render
 from infra.stage import SpotifyEtlStage
-from tests.infra.cfn import only, resources
+from tests.infra.cfn import resources
 
 NAME_PROPERTIES = {
     "AWS::S3::Bucket": "BucketName",
     "AWS::Glue::Database": "DatabaseInput.Name",
-    "AWS::Glue::SecurityConfiguration": "Name",
-    "AWS::Glue::Crawler": "Name",
     "AWS::Athena::WorkGroup": "Name",
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::IAM::Role": "RoleName",
@@ -62,20 +60,6 @@ def test_with_alert_email_there_is_no_warning(tmp_path):
     assert warnings_about_alert_email(stage.ingest) == []
 
 
-def test_a_failed_crawler_run_notifies_the_topic(environments):
-    for env in environments.values():
-        (rule,) = resources(env.catalog, "AWS::Events::Rule").values()
-        pattern = rule["Properties"]["EventPattern"]
-        crawler_id = next(iter(resources(env.catalog, "AWS::Glue::Crawler")))
-        assert pattern == {
-            "source": ["aws.glue"],
-            "detail-type": ["Glue Crawler State Change"],
-            "detail": {"crawlerName": [{"Ref": crawler_id}], "state": ["Failed"]},
-        }
-        (target,) = rule["Properties"]["Targets"]
-        assert "Fn::ImportValue" in target["Arn"]  # the Ingest stack's alert topic
-
-
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_every_named_resource_follows_destroy_on_removal(environments, config, name):
     destroy = config.environments[name].destroy_on_removal
@@ -83,21 +67,11 @@ def test_every_named_resource_follows_destroy_on_removal(environments, config, n
     assert len(found) > 10
     for stack, logical_id, resource in found:
         if resource["Type"] in ("AWS::CloudWatch::Alarm", "AWS::Events::Rule",
-                                "AWS::IAM::Role", "AWS::Glue::Crawler"):
+                                "AWS::IAM::Role"):
             assert resource.get("DeletionPolicy", "Delete") == "Delete", logical_id
             continue
         expected = "Delete" if destroy else "Retain"
         assert resource.get("DeletionPolicy") == expected, f"{name}/{stack}/{logical_id}"
-
-
-@pytest.mark.parametrize("name", ["dev", "prod"])
-def test_names_a_retained_stack_leaves_behind_do_not_block_the_next_deploy(environments, name):
-    catalog = environments[name].catalog
-    security = only(catalog, "AWS::Glue::SecurityConfiguration")
-    log_group = only(catalog, "AWS::Logs::LogGroup")
-    for value in (security["Name"], log_group["LogGroupName"]):
-        assert "AWS::StackId" in json.dumps(value)  # differs for every new stack
-    assert render(security["Name"]).startswith(f"spotify-etl-{name}-crawler-")
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])

@@ -16,7 +16,7 @@ ALLOWED_PREFIXES = (
     layout.STREAMS,  # the history import merges the month objects,
     layout.IMPORTS,  # reads uploads,
     layout.IMPORTS_FAILED,  # copies the refused ones here
-    layout.RUN_LOG,  # the crawler reads it; writers hold only their own names (below)
+    layout.RUN_LOG,  # writers hold only their own names (below)
     layout.run_log_prefix("extract"),
     layout.run_log_prefix("transform"),
     layout.run_log_prefix("import"),

@@ -1,0 +1,51 @@
+"""Smoke test of the year benchmark at a few days: the real write path builds the lake, both lakes
+answer every named query alike, and the counts add up. No timing is asserted."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.__main__ import build_parser, run_bench
+from bench.year_bench import QUICK, TABLE_ROOTS
+from infra.named_queries import load_named_queries
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory):
+    work = tmp_path_factory.mktemp("year-work")
+    options = build_parser().parse_args(["--only", "year", "--year-quick", "--work", str(work)])
+    (section,), failed = run_bench(options)
+    assert not failed, section.pending
+    return section, work / "year"
+
+
+def test_every_named_query_is_timed_on_both_lakes(year):
+    section, _ = year
+    result = section.data
+    assert [q.name for q in result.queries] == [q.name for q in load_named_queries()]
+    assert all(q.year_seconds > 0 and q.compact_seconds > 0 for q in result.queries)
+    # The simulated days give every query something to find (a fresh track a day and a run),
+    # but for the history import's, as the simulated year imports no history.
+    assert {q.name for q in result.queries if not q.rows} <= {"history_imports"}
+    assert len(section.rows) == len(result.queries) + 2  # and the files and row groups rows
+
+
+def test_runs_went_through_the_transform_and_left_no_raw_file_pending(year):
+    section, work = year
+    result = section.data
+    assert (result.daily.runs, result.listening.runs) == (QUICK.days, QUICK.listening_runs)
+    for written in (result.daily, result.listening):
+        assert written.per_run("processed") >= 1 and written.per_run("pipeline_runs") >= 1
+    assert not list((work / "lake" / "raw" / "to_process").rglob("*.json"))
+    assert list((work / "lake" / "raw" / "processed").rglob("*.json"))
+
+
+def test_the_reference_holds_one_file_per_table_and_day(year):
+    section, work = year
+    result = section.data
+    assert set(result.compact_files) == set(result.year_files)
+    for root in TABLE_ROOTS:
+        for folder in {p.parent for p in (work / "compact" / root).rglob("*") if p.is_file()}:
+            assert len([p for p in folder.iterdir() if p.is_file()]) == 1, folder
+    assert sum(result.year_files.values()) >= sum(result.compact_files.values())
+    assert result.year_row_groups >= result.compact_row_groups > 0
