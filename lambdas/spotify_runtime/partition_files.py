@@ -190,17 +190,3 @@ def _partition_bytes(schema: pa.Schema, parts: dict[str, pa.Table]) -> bytes:
         first += parts[name].num_rows
     metadata = {SOURCES_METADATA_KEY: json.dumps(index, sort_keys=True).encode()}
     return parquet_bytes(schema, [parts[name] for name in sorted(parts)], metadata)
-
-
-def remove_source(store: ObjectStore, key: str, source: str, **options: Any) -> UpdateResult:
-    """Take `source`'s rows out of the partition (undoing a write whose siblings failed); the
-    object stays, with the other sources' rows (possibly none)."""
-
-    def update(old: bytes | None) -> bytes | None:
-        parts = source_rows(old) if old else {}
-        if source not in parts:
-            return None
-        schema = parts.pop(source).schema
-        return _partition_bytes(schema, parts)
-
-    return update_object(store, key, update, **options)

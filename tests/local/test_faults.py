@@ -44,7 +44,9 @@ def _files(lake: Path, prefix: str) -> list[Path]:
 def test_faults_were_injected_and_the_run_still_succeeded(faulty_run):
     _, summary, faults = faulty_run
     kinds = {what.split(" ")[0] for what in faults.injected}
-    assert {"S3", "duplicate"} <= kinds  # crashes are drawn per invocation: not every seed
+    # S3 requests are many, so S3 errors always come; crashes and duplicates are drawn per
+    # invocation and per message, in an order thread timing decides: not every run has both.
+    assert "S3" in kinds and kinds & {"container", "duplicate"}
     assert summary.failures == []
     assert summary.faults_injected == faults.injected
 

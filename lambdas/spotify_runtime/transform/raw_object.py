@@ -8,8 +8,7 @@
 2. Build and serialize every table in memory (bad input stops here, before any write).
 3. Put every table's rows into its partition object (`processed/<table>/snapshot_date=<d>/
    <table>.parquet`) as this file's source, under S3 conditional writes (docs/storage.md); if a
-   write fails, take this file's rows out of the partitions already written (best effort) and
-   raise: the raw object stays and Lambda retries.
+   write fails, raise: the raw object stays and the retry writes every partition again.
 4. Only then copy the raw object to `raw/processed/<rel>` and delete the original.
 
 Bad input (not JSON, not an accepted shape, missing fields) moves the raw object to
@@ -52,7 +51,6 @@ from spotify_runtime.layout import (
 from spotify_runtime.partition_files import (
     ObjectStore,
     S3ObjectStore,
-    remove_source,
     replace_source_rows,
 )
 from spotify_runtime.run_log import TRANSFORM, RunRecord, S3RunRecorder
@@ -148,22 +146,16 @@ def _archived(s3: Any, bucket: str, key: str) -> bool:
 
 
 def write_partitions(store: ObjectStore, transformed: TransformedFile) -> list[str]:
-    """Make `transformed`'s rows its source's rows in each partition object; on a failure, take
-    them out of the partitions already written (best effort: a retry writes them all again) and
-    raise. Returns the partition keys."""
-    written: list[str] = []
-    try:
-        for key, table in transformed.tables.items():
-            replace_source_rows(store, key, transformed.source, table)
-            written.append(key)
-    except Exception:
-        for key in written:
-            try:
-                remove_source(store, key, transformed.source)
-            except Exception:  # the retry of the whole file rewrites the same rows anyway
-                LOG.warning("could not take %s out of %s", transformed.source, key)
-        raise
-    return written
+    """Make `transformed`'s rows its source's rows in each partition object; returns the keys.
+
+    A failure raises with the partitions written so far left as they are: the raw file stays in
+    raw/to_process/ and the retry writes them all again (the same rows: no change). Taking them
+    back out would be wrong: a second delivery of the same file may have written them meanwhile
+    and archived the file, and its rows would be lost (docs/storage.md).
+    """
+    for key, table in transformed.tables.items():
+        replace_source_rows(store, key, transformed.source, table)
+    return list(transformed.tables)
 
 
 def _move(s3: Any, bucket: str, source: str, target: str) -> None:
