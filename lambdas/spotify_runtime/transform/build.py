@@ -42,6 +42,9 @@ ALBUM_WITHOUT_ID = "album_without_id"
 ALBUM_ARTIST_WITHOUT_ID = "album_artist_without_id"
 BAD_RELEASE_DATE = "bad_release_date"
 BAD_ADDED_AT = "bad_added_at"
+ALBUM_DAMAGE = frozenset({MISSING_ALBUM, ALBUM_WITHOUT_ID, ALBUM_ARTIST_WITHOUT_ID,
+                          BAD_RELEASE_DATE})
+"""Damage of the track's album only: the item gives no songs row, but it is still a play."""
 DAMAGE_REASONS = (MISSING_ID, MISSING_NAME, MISSING_ARTISTS, ARTIST_WITHOUT_ID, MISSING_ALBUM,
                   ALBUM_WITHOUT_ID, ALBUM_ARTIST_WITHOUT_ID, BAD_RELEASE_DATE, BAD_ADDED_AT)
 """Why a damaged item produced no row (an old local file with `id: null`, a track without its
@@ -91,6 +94,9 @@ class _Tracks:
             **_damage(tracks, items, self.album_source),
         }
         drop = pc.is_null(tracks)
+        # A play is a play without its album (recently-played answered simplified tracks in
+        # 2016): album damage keeps the item out of songs/albums, not out of plays.
+        drop_play = drop
         self.skipped: dict[str, int] = {}
         for reason, matches in reasons.items():  # first matching reason wins
             if matches is None:  # no item has this damage (the usual case)
@@ -99,7 +105,12 @@ class _Tracks:
             if count := pc.sum(counted).as_py():
                 self.skipped[reason] = count
             drop = pc.or_(drop, counted)
+            if reason not in ALBUM_DAMAGE:
+                drop_play = pc.or_(drop_play, pc.fill_null(matches, False))
         self.index = pc.indices_nonzero(pc.invert(drop))
+        self.play_index = pc.indices_nonzero(pc.invert(drop_play))
+        """Item index of each track that still counts for plays and top tracks (the kept ones
+        and those whose album alone is damaged)."""
         """Item index of each kept track."""
         # Only what the tables need from the item around the track: taking whole items would
         # copy every nested track twice.
@@ -113,6 +124,8 @@ class _Tracks:
             self.tracks = tracks.take(self.index)
             if self.from_item is not None:
                 self.from_item_kept = self.from_item.take(self.index)
+        self.play_tracks = (self.tracks if len(self.play_index) == len(self.index)
+                            else tracks.take(self.play_index))
 
     def where(self, row: int) -> str:
         """Path of kept track `row` in the raw document."""
@@ -184,7 +197,7 @@ def build_tables(doc: RawDocument) -> BuiltTables:
         "albums": albums_table(albums, album_where),
         "artists": artists_table(nested(tracks, "artists"), nested(albums, "artists")),
         "playlist_tracks": _playlist_tracks(doc, kept, added_at),
-        **library_tables.track_source_tables(doc, kept.index, kept.tracks),
+        **library_tables.track_source_tables(doc, kept.play_index, kept.play_tracks),
     }
     tables = {name: tables.get(name, SCHEMAS[name].empty_table()) for name in SCHEMAS}
     return BuiltTables(tables=tables, items=len(doc.items), skipped=kept.skipped)
