@@ -9,7 +9,12 @@ from constructs import Construct
 from spotify_runtime import layout
 
 from infra.config import EnvironmentSettings
-from infra.constructs.nag import PREFIX_REASON, acknowledge, acknowledge_wildcard_resource
+from infra.constructs.nag import (
+    KEY_PATTERN_REASON,
+    PREFIX_REASON,
+    acknowledge,
+    acknowledge_wildcard_resource,
+)
 from infra.constructs.retention import removal_policy
 from infra.constructs.stable_ids import keep_logical_id
 from infra.naming import data_lake_bucket_name
@@ -136,10 +141,22 @@ def lake_bucket(scope: Construct, settings: EnvironmentSettings) -> s3.IBucket:
 def grant_objects(bucket: s3.IBucket, role: iam.IRole, actions: list[str],
                   *prefixes: str) -> None:
     """Allow `actions` on the objects under `prefixes` only (one statement)."""
-    resources = [bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes]
+    _grant(bucket, role, actions, [f"{prefix}*" for prefix in prefixes], PREFIX_REASON)
+
+
+def grant_object_keys(bucket: s3.IBucket, role: iam.IRole, actions: list[str],
+                      *key_patterns: str) -> None:
+    """Allow `actions` on the objects whose keys match `key_patterns` (each `*` one day, as in
+    `layout.RUN_LOG_OBJECTS`) only (one statement)."""
+    _grant(bucket, role, actions, list(key_patterns), KEY_PATTERN_REASON)
+
+
+def _grant(bucket: s3.IBucket, role: iam.IRole, actions: list[str], patterns: list[str],
+           reason: str) -> None:
+    resources = [bucket.arn_for_objects(pattern) for pattern in patterns]
     role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
     for resource in resources:
-        acknowledge_wildcard_resource(role, resource, PREFIX_REASON)
+        acknowledge_wildcard_resource(role, resource, reason)
 
 
 def grant_list(bucket: s3.IBucket, role: iam.IRole, *prefixes: str) -> None:

@@ -20,7 +20,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from spotify_runtime import contract, layout
 
-from infra.components.data_lake import grant_objects
+from infra.components.data_lake import grant_object_keys, grant_objects
 from infra.components.transformation import MAX_EVENT_AGE, RETRY_ATTEMPTS
 from infra.config import EnvironmentSettings
 from infra.constructs.alerts import Alarms, pipeline_metric
@@ -80,9 +80,9 @@ class HistoryImport(Construct):
         # The month objects are read and replaced under conditional writes. No ListBucket: a
         # missing month then reads as 403, which the function takes for "absent", safely,
         # since its write is conditional on the object not existing (service.py).
-        # So are its run-log objects (one per day, docs/storage.md), and nothing else there.
-        grant_objects(bucket, role, ["s3:GetObject", "s3:PutObject"], layout.STREAMS,
-                      layout.run_log_prefix("import"))
+        grant_objects(bucket, role, ["s3:GetObject", "s3:PutObject"], layout.STREAMS)
+        # So are the run log's day objects (docs/storage.md), and nothing else there.
+        grant_object_keys(bucket, role, ["s3:GetObject", "s3:PutObject"], layout.RUN_LOG_OBJECTS)
         grant_objects(bucket, role, ["s3:PutObject"], layout.IMPORTS_FAILED)
         alarms.on_errors("HistoryImportErrors", self.function.function)
         alarms.on_messages("HistoryImportFailures", self.failures)

@@ -12,6 +12,10 @@ PREFIX_REASON = (
     "Object keys under this prefix are data-dependent (one per source, run and table); a key "
     "prefix is the narrowest scope S3 IAM can express, and it excludes the rest of the bucket."
 )
+KEY_PATTERN_REASON = (
+    "The wildcard stands for one path segment of a fixed key pattern (a day); the pattern names "
+    "one object per day and matches nothing else in the bucket."
+)
 DLQ_REASON = (
     "This queue is itself where failed events end (a dead-letter / on-failure destination) and "
     "it has an alarm on any visible message; a dead-letter queue behind it would only hide them."

@@ -10,7 +10,7 @@ import aws_cdk as cdk
 from constructs import Construct
 from spotify_runtime import layout
 
-from infra.components.data_lake import DataLake, grant_objects
+from infra.components.data_lake import DataLake, grant_object_keys, grant_objects
 from infra.components.extraction import Extraction
 from infra.components.listening import alarm_on_gaps, grant_state_prefix, needs_cursors
 from infra.components.spotify_secret import SpotifySecret
@@ -42,10 +42,10 @@ class IngestStack(cdk.Stack):
             secret_id=secret.secret_id, alarms=alarms,
         )
         grant_objects(lake.bucket, extraction.worker.role, ["s3:PutObject"], layout.RAW_TO_PROCESS)
-        # Its run-log objects only (pipeline_runs/run_date=*/extract-*), read and rewritten under
-        # a condition to add a row (docs/storage.md).
-        grant_objects(lake.bucket, extraction.worker.role, ["s3:GetObject", "s3:PutObject"],
-                      layout.run_log_prefix("extract"))
+        # The run log's day objects only (pipeline_runs/run_date=*/runs.parquet), read and
+        # rewritten under a condition to add a row (docs/storage.md).
+        grant_object_keys(lake.bucket, extraction.worker.role, ["s3:GetObject", "s3:PutObject"],
+                          layout.RUN_LOG_OBJECTS)
         secret.grant_read(extraction.worker.role)
         # A refresh token Spotify rotates is written back (the old one may stop working).
         secret.grant_put_value(extraction.worker.role)

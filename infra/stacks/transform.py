@@ -12,7 +12,7 @@ from constructs import Construct
 from spotify_runtime import layout
 
 from infra.components.dashboard import PipelineDashboard
-from infra.components.data_lake import grant_list, grant_objects, lake_bucket
+from infra.components.data_lake import grant_list, grant_object_keys, grant_objects, lake_bucket
 from infra.components.extraction import Extraction
 from infra.components.transformation import Transformation
 from infra.config import EnvironmentSettings
@@ -42,13 +42,14 @@ class TransformStack(cdk.Stack):
         # Read and delete the file that triggered it; write only outside raw/to_process/.
         grant_objects(bucket, role, ["s3:GetObject", "s3:DeleteObject"], layout.RAW_TO_PROCESS)
         grant_objects(bucket, role, ["s3:PutObject"],
-                      layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED,
-                      layout.run_log_prefix("transform"))  # its own run-log rows only
-        # Each table partition and each day of its run log is one object it reads, merges into
-        # and puts back under a condition (docs/storage.md): reads of those, and no delete (a
-        # write that fails half way takes its rows back out with another conditional put).
-        grant_objects(bucket, role, ["s3:GetObject"],
-                      layout.PROCESSED, layout.run_log_prefix("transform"))
+                      layout.RAW_PROCESSED, layout.RAW_FAILED, layout.PROCESSED)
+        # Each table partition is one object it reads, merges into and puts back under a
+        # condition (docs/storage.md): reads of those, and no delete.
+        grant_objects(bucket, role, ["s3:GetObject"], layout.PROCESSED)
+        # So is each day of the run log (one object a day, shared by the writers): those keys
+        # and nothing else under pipeline_runs/.
+        grant_object_keys(bucket, role, ["s3:GetObject", "s3:PutObject"],
+                          layout.RUN_LOG_OBJECTS)
         # A re-delivered event names a file an earlier delivery already moved. Whether S3
         # answers that GetObject with 404 or 403 (a ListBucket conditioned on s3:prefix most
         # likely does not make it 404), the transform then lists the exact archived key under

@@ -29,24 +29,20 @@ STATE = "state/"
 which is granted this prefix and no other for reading. Not data: no event, crawler or query
 looks here."""
 RUN_LOG = "pipeline_runs/"
-"""The run log (table `pipeline_runs`): one Parquet object per writer and day,
-`pipeline_runs/run_date=YYYY-MM-DD/<writer>runs.parquet` (spotify_runtime.run_log)."""
-RUN_LOG_WRITERS = {"extract": "extract-", "transform": "transform-", "import": "import-"}
-"""Object name prefix of each writer in a run-log partition: each function's grant covers only
-`RUN_LOG` + `run_date=*/` + its own prefix."""
+"""The run log (table `pipeline_runs`): ONE Parquet object per run day, shared by every writer
+(the extract worker, the transform, the history import), `run_log_key` (spotify_runtime.run_log;
+docs/storage.md says why one and not one per writer)."""
+RUN_LOG_OBJECTS = f"{RUN_LOG}run_date=*/runs.parquet"
+"""The key pattern of every run-log object (`*`: any day): each writer's grant is on exactly these
+keys, and nothing else under RUN_LOG."""
 
 
-def run_log_key(stage: str, day: str) -> str:
-    """The run-log object `stage` writes for the run day `day` (yyyy-mm-dd)."""
-    if stage not in RUN_LOG_WRITERS:
-        raise ValueError(f"unknown run-log stage {stage!r}")
-    return f"{RUN_LOG}run_date={day}/{RUN_LOG_WRITERS[stage]}runs.parquet"
+def run_log_key(day: str) -> str:
+    """The run-log object of the run day `day` (yyyy-mm-dd)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise ValueError(f"run day {day!r} is not yyyy-mm-dd")
+    return RUN_LOG_OBJECTS.replace("*", day)
 
-
-def run_log_prefix(stage: str) -> str:
-    """The key prefix pattern of the run-log objects `stage` writes (`*` for any partition):
-    a grant on `<this>*` covers that writer's rows and nothing else."""
-    return f"{RUN_LOG}run_date=*/{RUN_LOG_WRITERS[stage]}"
 
 IMPORTS = "imports/"
 """Uploads of Spotify's personal-data export (a zip or JSON files): an Object Created event under

@@ -7,9 +7,10 @@
   and, for a failed data-quality check, the check's name), with rows per table and items skipped
   per reason.
 
-Rows live in one Parquet object per writer and day, `layout.run_log_key` (docs/storage.md), so
-a year of the log is two objects a day, each rewritten under S3 conditional writes
-(`partition_files.update_object`): a reader sees the day before or after a row, never half.
+Rows live in one Parquet object per run day, shared by the three writers, `layout.run_log_key`
+(docs/storage.md), so a year of the log is one object a day, rewritten under S3 conditional
+writes (`partition_files.update_object`): a reader sees the day before or after a row, never half,
+and writers that race retry their merge.
 Each row has a deterministic `record_id` (the SQS message id and receive count of the delivery
 it handled; the raw key for a direct invocation): writing the same handling again replaces its
 row. A handling whose row could not be written is not forgotten: the writer raises
@@ -50,6 +51,7 @@ UNRECORDED = "unrecorded"
 """Outcome of a delivery whose own row was never written (S3 failed it, or its container died):
 written by a later delivery of the same message, which knows only that it happened."""
 HISTORY_IMPORT = "import"
+STAGES = (EXTRACT, TRANSFORM, HISTORY_IMPORT)
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("run_at", "timestamp", "The run's scheduled time (UTC): names the run."),
@@ -112,6 +114,8 @@ class RunRecord:
 
     def as_row(self) -> dict[str, Any]:
         """The row written: every column of `COLUMNS`, in order (timestamps in UTC)."""
+        if self.stage not in STAGES:
+            raise ValueError(f"unknown run-log stage {self.stage!r} (one of {', '.join(STAGES)})")
         row = asdict(self)
         for name in ("run_at", "recorded_at", "covered_from", "covered_to"):
             if row[name] is None and name.startswith("covered"):
@@ -172,16 +176,33 @@ def read_table(body: bytes) -> pa.Table:
 
 
 def merge(old: bytes | None, record: RunRecord, earlier_ids: Iterable[str] = ()) -> bytes:
-    """The object `old` with `record` written (replacing an earlier row with its id) and an
-    `unrecorded` row for each of `earlier_ids` that has no row yet."""
+    """The object `old` with `record` written (replacing an earlier row of its stage with its id)
+    and an `unrecorded` row for each of `earlier_ids` that has no row of that stage yet.
+
+    A row is known by its stage and id together: the day's object is shared by the writers,
+    whose ids come from different queues."""
     table = read_table(old) if old else SCHEMA.empty_table()
-    present = set(table.column("record_id").to_pylist())
+    keys = list(zip(table.column("stage").to_pylist(), table.column("record_id").to_pylist(),
+                    strict=True))
+    present = {rid for stage, rid in keys if stage == record.stage}
     added = [record] + [record.unrecorded(rid) for rid in dict.fromkeys(earlier_ids)
                         if rid not in present and rid != record.record_id]
     if record.record_id in present:
-        ids = table.column("record_id").to_pylist()
-        table = table.filter(pa.array([rid != record.record_id for rid in ids]))
+        mine = (record.stage, record.record_id)
+        table = table.filter(pa.array([key != mine for key in keys]))
     return parquet_bytes(SCHEMA, [table, to_table(added)])
+
+
+def merge_rows(old: bytes | None, rows: pa.Table) -> bytes:
+    """The object `old` with every row of `rows` (a run-log table) written, each replacing the
+    row of its stage and id if there is one: how `migrate-storage` folds older objects in."""
+    table = read_table(old) if old else SCHEMA.empty_table()
+    rows = rows.cast(SCHEMA)
+    incoming = set(zip(rows.column("stage").to_pylist(), rows.column("record_id").to_pylist(),
+                       strict=True))
+    kept = [key not in incoming for key in zip(table.column("stage").to_pylist(),
+                                               table.column("record_id").to_pylist(), strict=True)]
+    return parquet_bytes(SCHEMA, [table.filter(pa.array(kept, pa.bool_())), rows])
 
 
 class RunLogWriteError(Exception):
@@ -198,7 +219,7 @@ class RunRecorder(Protocol):
 
 
 class StoreRunRecorder:
-    """Writes rows into the writer's object of the day in an object store (a local lake)."""
+    """Writes rows into the run day's object in an object store (a local lake)."""
 
     def __init__(self, store: ObjectStore, where: str = "") -> None:
         self.store = store
@@ -208,7 +229,7 @@ class StoreRunRecorder:
         """Merge the row into its object (conditional write, retried on a lost race)."""
         record.record_id = record_id
         earlier = list(earlier_ids)
-        key = run_log_key(record.stage, record_day(record))
+        key = run_log_key(record_day(record))
         try:
             update_object(self.store, key, lambda old: merge(old, record, earlier))
         except Exception as error:
@@ -218,7 +239,7 @@ class StoreRunRecorder:
 
 
 class S3RunRecorder(StoreRunRecorder):
-    """Writes rows into the writer's object of the day in the data-lake bucket."""
+    """Writes rows into the run day's object in the data-lake bucket."""
 
     def __init__(self, s3: Any, bucket: str) -> None:
         super().__init__(S3ObjectStore(s3, bucket), f"s3://{bucket}/")

@@ -6,7 +6,9 @@ previous version into one object per table and day (docs/storage.md, "Migrating"
   the transform gives that raw file's rows, so a later re-delivery of the raw file replaces them
   instead of adding a second copy.
 - Each old run-log object `pipeline_runs/run_date=<d>/<writer>...json` (JSON lines) goes into
-  its writer's Parquet object of the day, each row with the id `migrated:<old name>#<line>`.
+  the day's Parquet object `pipeline_runs/run_date=<d>/runs.parquet`, each row with the id
+  `migrated:<old name>#<line>`; so does each per-writer Parquet object of the day
+  (`<writer>-runs.parquet`, the layout before one object per day), its rows keeping their ids.
 
 An old object is deleted only after the new object holds its rows (read back and compared), so
 an interrupted migration loses nothing: run it again, it folds the same rows in again (no
@@ -30,7 +32,6 @@ from spotify_runtime import run_log
 from spotify_runtime.layout import (
     PROCESSED,
     RUN_LOG,
-    RUN_LOG_WRITERS,
     is_partition_key,
     partition_key,
     run_log_key,
@@ -155,25 +156,40 @@ def _old_run_log_rows(body: bytes, name: str) -> list[run_log.RunRecord]:
     return records
 
 
-def fold_run_log_file(store: ObjectStore, key: str) -> int:
-    """Put one old JSON-lines run-log object's rows into its writer's Parquet object of the day;
-    returns how many rows it held."""
-    name = key.rsplit("/", 1)[1]
-    stage = next((s for s, prefix in RUN_LOG_WRITERS.items() if name.startswith(prefix)), None)
+def old_run_log_files(keys: list[str]) -> Iterator[tuple[str, str]]:
+    """(key, run day) of each run-log object written by an earlier version: JSON lines, or a
+    writer's own Parquet object of the day."""
+    for key in keys:
+        parts = key.removeprefix(RUN_LOG).split("/")
+        if (key.startswith(RUN_LOG) and len(parts) == 2 and parts[0].startswith("run_date=")
+                and (parts[1].endswith(".json") or parts[1].endswith("-runs.parquet"))):
+            yield key, parts[0].removeprefix("run_date=")
+
+
+def fold_run_log_file(store: ObjectStore, key: str, day: str, **options: Any) -> int:
+    """Put one old run-log object's rows into the day's object; returns how many rows it held
+    once the day's object holds them (raises if it does not)."""
     old = store.get(key)
-    if stage is None or old is None:
+    if old is None:
         return 0
-    records = _old_run_log_rows(old[0], name)
-    day = key.removeprefix(RUN_LOG).split("/")[0].removeprefix("run_date=")
-    target = run_log_key(stage, day)
-    for record in records:
-        record.skipped = record.skipped or {}
-        update_object(store, target, lambda body, r=record: run_log.merge(body, r))
+    name = key.rsplit("/", 1)[1]
+    if name.endswith(".json"):
+        records = _old_run_log_rows(old[0], name)
+        for record in records:
+            record.skipped = record.skipped or {}
+        rows = run_log.to_table(records)
+    else:
+        rows = run_log.read_table(old[0])
+    target = run_log_key(day)
+    update_object(store, target, lambda body: run_log.merge_rows(body, rows), **options)
     held = store.get(target)
-    ids = set(run_log.read_table(held[0]).column("record_id").to_pylist()) if held else set()
-    if not all(record.record_id in ids for record in records):
+    table = run_log.read_table(held[0]) if held else run_log.SCHEMA.empty_table()
+    present = set(zip(table.column("stage").to_pylist(), table.column("record_id").to_pylist(),
+                      strict=True))
+    if not all(key_ in present for key_ in zip(rows.column("stage").to_pylist(),
+                                               rows.column("record_id").to_pylist(), strict=True)):
         raise CliError(f"{target}: does not hold the rows of {key} after the write; {key} kept")
-    return len(records)
+    return rows.num_rows
 
 
 def migrate(lake: _Lake, **options: Any) -> Migration:
@@ -184,11 +200,10 @@ def migrate(lake: _Lake, **options: Any) -> Migration:
         done.rows += fold_table_file(lake.store, key, table, day, stem, **options)
         lake.delete(key)
         done.table_files += 1
-    for key in lake.keys:
-        if key.startswith(RUN_LOG) and key.endswith(".json"):
-            done.rows += fold_run_log_file(lake.store, key)
-            lake.delete(key)
-            done.run_log_files += 1
+    for key, day in old_run_log_files(lake.keys):
+        done.rows += fold_run_log_file(lake.store, key, day, **options)
+        lake.delete(key)
+        done.run_log_files += 1
     return done
 
 

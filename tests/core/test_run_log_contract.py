@@ -28,7 +28,7 @@ def test_docs_name_every_run_log_column_outcome_and_check():
         assert f"`{check}`" in transform, check
 
 
-def test_rows_are_parquet_with_every_column_one_object_per_writer_and_day():
+def test_rows_are_parquet_with_every_column_one_object_per_day():
     row = run_log.RunRecord(run_at=datetime(2026, 11, 24, 18, 10, tzinfo=UTC), stage="extract",
                             source="playlist:abc", outcome="landed", items=3,
                             rows={"songs": 2}, record_id="message-1/1",
@@ -39,10 +39,12 @@ def test_rows_are_parquet_with_every_column_one_object_per_writer_and_day():
     assert written["run_at"] == datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
     assert written["recorded_at"] == datetime(2026, 11, 24, 18, 11, 2, 345000, tzinfo=UTC)
     assert written["rows"] == [("songs", 2)] and written["record_id"] == "message-1/1"
-    assert layout.run_log_key("extract", run_log.record_day(row)) == (
-        "pipeline_runs/run_date=2026-11-24/extract-runs.parquet")
+    assert layout.run_log_key(run_log.record_day(row)) == (
+        "pipeline_runs/run_date=2026-11-24/runs.parquet")
+    with pytest.raises(ValueError, match="yyyy-mm-dd"):
+        layout.run_log_key("2026-11-24/../x")
     with pytest.raises(ValueError, match="stage"):
-        layout.run_log_key("load", "2026-11-24")
+        run_log.RunRecord(datetime(2026, 11, 24, tzinfo=UTC), "load", "x", "landed").as_row()
     with pytest.raises(ValueError, match="timezone"):
         run_log.RunRecord(datetime(2026, 11, 24), "extract", "x", "landed").as_row()
 
@@ -66,3 +68,33 @@ def test_the_same_delivery_replaces_its_row_and_a_later_one_records_the_lost_one
     assert {r["record_id"]: r["outcome"] for r in run_log.read_table(body).to_pylist()}["m/2"] \
         == "processed"
     assert run_log.read_table(body).num_rows == 4
+
+
+def test_writers_share_the_day_s_object_without_replacing_each_other_s_rows():
+    def row(stage: str, record_id: str, outcome: str) -> run_log.RunRecord:
+        return run_log.RunRecord(run_at=datetime(2026, 11, 24, tzinfo=UTC), stage=stage,
+                                 source="album:x", outcome=outcome, record_id=record_id)
+
+    # The same id from two queues (ids are only unique per queue in the local stand-in).
+    body = run_log.merge(None, row("extract", "m-1/1", "landed"))
+    body = run_log.merge(body, row("transform", "m-1/1", "processed"))
+    # A transform delivery whose first receive left no row: the extract row of m-1/1 is not it.
+    body = run_log.merge(body, row("transform", "m-1/2", "already_done"),
+                         run_log.earlier_delivery_ids("m-1", "2"))
+    assert sorted((r["stage"], r["record_id"], r["outcome"])
+                  for r in run_log.read_table(body).to_pylist()) == [
+        ("extract", "m-1/1", "landed"), ("transform", "m-1/1", "processed"),
+        ("transform", "m-1/2", "already_done")]
+    body = run_log.merge(body, row("transform", "m-9/3", "processed"),
+                         run_log.earlier_delivery_ids("m-9", "3"))
+    unrecorded = {(r["stage"], r["record_id"]) for r in run_log.read_table(body).to_pylist()
+                  if r["outcome"] == "unrecorded"}
+    assert unrecorded == {("transform", "m-9/1"), ("transform", "m-9/2")}
+
+    # An older writer's own object folds in: its rows replace theirs by stage and id, no more.
+    older = run_log.to_table([row("extract", "m-1/1", "deferred"),
+                              row("import", "u#1", "imported")])
+    merged = run_log.read_table(run_log.merge_rows(body, older)).to_pylist()
+    assert len(merged) == 7  # the 6 before, one replaced, one added
+    assert {(r["stage"], r["record_id"]): r["outcome"] for r in merged}[("extract", "m-1/1")] \
+        == "deferred"

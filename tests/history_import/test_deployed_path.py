@@ -76,7 +76,7 @@ def test_an_upload_reaches_streams_and_listening_holds_every_play_once(tmp_path)
     report = json.loads((tmp_path / next(k for k in failed if k.endswith(".json")
                                          and "error" in k)).read_text())
     assert "not a Spotify streaming-history file" in report["message"]
-    runs = [row for path in (tmp_path / RUN_LOG).rglob("import-*.parquet")
+    runs = [row for path in (tmp_path / RUN_LOG).rglob("runs.parquet")
             for row in run_log.read_table(path.read_bytes()).to_pylist()]
     imported = next(r for r in runs if r["outcome"] == "imported")
     assert dict(imported["rows"])["imported"] == 3 and imported["items"] == 3

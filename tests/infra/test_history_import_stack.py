@@ -47,8 +47,8 @@ def test_grants_exactly_its_prefixes_and_never_writes_where_it_listens(dev):
         ("s3:GetObject", f"{BUCKET}/{layout.STREAMS}*"),
         ("s3:PutObject", f"{BUCKET}/{layout.STREAMS}*"),
         ("s3:PutObject", f"{BUCKET}/{layout.IMPORTS_FAILED}*"),
-        ("s3:GetObject", f"{BUCKET}/{layout.run_log_prefix('import')}*"),  # one object a day
-        ("s3:PutObject", f"{BUCKET}/{layout.run_log_prefix('import')}*"),
+        ("s3:GetObject", f"{BUCKET}/{layout.RUN_LOG_OBJECTS}"),  # one object a day
+        ("s3:PutObject", f"{BUCKET}/{layout.RUN_LOG_OBJECTS}"),
     }
     assert not any(s["Action"] == "s3:ListBucket" for s in statements)
     assert not any("secretsmanager" in str(s["Action"]) for s in statements)  # no Spotify

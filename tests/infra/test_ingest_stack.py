@@ -175,7 +175,7 @@ def test_worker_grants(dev):
     put = {r for a, r in grants(statements) if a == "secretsmanager:PutSecretValue"}
     assert put == {f"<{secret_id}>"}
     s3_resources = {r for a, r in grants(statements) if a.startswith("s3:")}
-    assert all(r.endswith((f"/{layout.RAW_TO_PROCESS}*", f"/{layout.run_log_prefix('extract')}*"))
+    assert all(r.endswith((f"/{layout.RAW_TO_PROCESS}*", f"/{layout.RUN_LOG_OBJECTS}"))
                for r in s3_resources)
     queues = resources(dev.ingest, "AWS::SQS::Queue")
     extract_queue = next(k for k, q in queues.items() if "RedrivePolicy" in q["Properties"])
@@ -319,7 +319,7 @@ def test_the_worker_may_read_only_the_state_prefix_and_its_run_log_objects(tmp_p
     assert len(listing) == 1
     assert listing[0]["Condition"] == {"StringLike": {"s3:prefix": [f"{layout.STATE}*"]}}
     reads = {r for a, r in grants(statements) if a == "s3:GetObject"}
-    assert reads and all(r.endswith((f"/{layout.STATE}*", f"/{layout.run_log_prefix('extract')}*"))
+    assert reads and all(r.endswith((f"/{layout.STATE}*", f"/{layout.RUN_LOG_OBJECTS}"))
                          for r in reads)
     # no listening source configured: no state grant at all
     assert actions_on(function_statements(dev.ingest, WORKER), f"/{layout.STATE}*") == set()

@@ -16,10 +16,9 @@ ALLOWED_PREFIXES = (
     layout.STREAMS,  # the history import merges the month objects,
     layout.IMPORTS,  # reads uploads,
     layout.IMPORTS_FAILED,  # copies the refused ones here
-    layout.RUN_LOG,  # writers hold only their own names (below)
-    layout.run_log_prefix("extract"),
-    layout.run_log_prefix("transform"),
-    layout.run_log_prefix("import"),
+)
+ALLOWED_KEY_PATTERNS = (
+    layout.RUN_LOG_OBJECTS,  # the run log's day objects, and nothing else under it (below)
 )
 
 
@@ -66,7 +65,8 @@ def test_no_wildcard_s3_actions_and_no_grant_on_all_objects(environments):
         # Unconditional S3 grants are on one of our prefixes, never on `<bucket>/*`.
         for action, resource in grants(statements):
             if action.startswith("s3:"):
-                assert resource.endswith(tuple(f"/{p}*" for p in ALLOWED_PREFIXES)), (
+                assert resource.endswith((*(f"/{p}*" for p in ALLOWED_PREFIXES),
+                                          *(f"/{k}" for k in ALLOWED_KEY_PATTERNS))), (
                     f"{where}: {action} on {resource}"
                 )
         # The only bucket-level action is ListBucket, and always with a prefix condition.
@@ -89,14 +89,14 @@ def test_no_function_writes_under_the_prefix_that_triggers_it(dev):
         if action == "s3:PutObject"
     }
     assert worker_writes and all(
-        r.endswith((f"/{layout.RAW_TO_PROCESS}*", f"/{layout.run_log_prefix('extract')}*"))
+        r.endswith((f"/{layout.RAW_TO_PROCESS}*", f"/{layout.RUN_LOG_OBJECTS}"))
         for r in worker_writes)
     assert not any(r.endswith(f"/{layout.PROCESSED}*") for r in worker_writes)
 
 
-def test_run_log_writers_hold_only_their_own_rows(dev):
-    """Each function reads and rewrites its run-log objects under its own name prefix (one per
-    day, docs/storage.md), and nothing else there."""
+def test_run_log_writers_hold_only_the_day_objects(dev):
+    """Each function reads and rewrites the run log's day objects (one per day, shared by the
+    writers, docs/storage.md), and nothing else there."""
     def run_log_writes(template, handler):
         return {
             (action, resource)
@@ -104,11 +104,11 @@ def test_run_log_writers_hold_only_their_own_rows(dev):
             if f"/{layout.RUN_LOG}" in resource
         }
 
-    extract = f"<DataLakeE54831B2.Arn>/{layout.RUN_LOG}run_date=*/extract-*"
+    extract = f"<DataLakeE54831B2.Arn>/{layout.RUN_LOG}run_date=*/runs.parquet"
     assert run_log_writes(dev.ingest, WORKER) == {
         ("s3:PutObject", extract), ("s3:GetObject", extract)}
     transform = (f"arn:<AWS::Partition>:s3:::spotify-etl-dev-<AWS::AccountId>-us-east-1/"
-                 f"{layout.RUN_LOG}run_date=*/transform-*")
+                 f"{layout.RUN_LOG}run_date=*/runs.parquet")
     assert run_log_writes(dev.transform, TRANSFORM) == {
         ("s3:PutObject", transform), ("s3:GetObject", transform)}
 

@@ -39,8 +39,9 @@ def _transformed(fixture: str, kind: str, ident: str) -> TransformedFile:
 
 
 def _old_lake(lake: Path) -> list[TransformedFile]:
-    """What the previous version wrote: one Parquet object per raw file and table (named by the
-    raw file's stem), and one JSON-lines object per run-log row."""
+    """What the previous versions wrote: one Parquet object per raw file and table (named by the
+    raw file's stem), one JSON-lines object per run-log row, and (the layout just before one
+    run-log object a day) a writer's own run-log object of the day."""
     files = [_transformed("playlist_envelope.json", "playlist", "37i9dQZF1DXcBWIGoYBM5M"),
              _transformed("album_envelope.json", "album", "4aawyAB9vmqN3uQ7FjRGTy")]
     for transformed in files:
@@ -51,6 +52,10 @@ def _old_lake(lake: Path) -> list[TransformedFile]:
     old_log = lake / "pipeline_runs" / "run_date=2026-11-24" / "transform-album-x-1.json"
     old_log.parent.mkdir(parents=True)
     old_log.write_text(json.dumps(OLD_RUN_LOG_ROW) + "\n", encoding="utf-8")
+    extract_row = run_log.RunRecord(run_at=datetime(2026, 11, 24, 18, 10, tzinfo=UTC),
+                                    stage="extract", source="album:x", outcome="landed",
+                                    items=3, record_id="m-1/1")
+    (old_log.parent / "extract-runs.parquet").write_bytes(run_log.merge(None, extract_row))
     return files
 
 
@@ -67,7 +72,7 @@ def test_an_old_lake_folds_into_one_object_per_table_and_day(tmp_path, capsys):
     files = _old_lake(lake)
     before = _rows_per_table(lake)
     assert main(["migrate-storage", "--lake", str(lake)]) == 0
-    assert "folded 8 table file(s) and 1 run-log file(s)" in capsys.readouterr().out
+    assert "folded 8 table file(s) and 2 run-log file(s)" in capsys.readouterr().out
     assert _rows_per_table(lake) == before  # no row lost or duplicated
     objects = sorted(p.relative_to(lake).as_posix() for p in (lake / "processed").rglob("*")
                      if p.is_file() and p.suffix == ".parquet")
@@ -76,8 +81,11 @@ def test_an_old_lake_folds_into_one_object_per_table_and_day(tmp_path, capsys):
     assert sorted(source_rows(songs)) == sorted(t.source for t in files)
     assert not list((lake / "pipeline_runs").rglob("*.json"))
     (log,) = (lake / "pipeline_runs").rglob("*.parquet")
-    assert log.name == "transform-runs.parquet"
-    (row,) = run_log.read_table(log.read_bytes()).to_pylist()
+    assert log.name == "runs.parquet"  # one object for the day, whoever wrote the rows
+    landed, row = sorted(run_log.read_table(log.read_bytes()).to_pylist(),
+                         key=lambda r: r["stage"])
+    assert (landed["stage"], landed["record_id"], landed["outcome"]) == (
+        "extract", "m-1/1", "landed")
     assert row["record_id"] == "migrated:transform-album-x-1.json#1"
     assert row["rows"] == [("songs", 3)] and row["items"] == 3
 

@@ -123,7 +123,7 @@ def test_run_log_and_fresh_tables_are_queryable_with_the_catalog_types(aws, tmp_
 
     download_bucket(s3, BUCKET, tmp_path)
     assert sorted(p.name for p in (tmp_path / RUN_LOG).rglob("*")) == [
-        "extract-runs.parquet", "run_date=2026-11-24", "transform-runs.parquet"]
+        "run_date=2026-11-24", "runs.parquet"]
     connection = open_lake(tmp_path)
     for definition in all_tables():  # every column meets the catalog's type
         described = run_sql(connection, f"DESCRIBE {definition.name}").rows
