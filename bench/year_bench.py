@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -50,7 +51,10 @@ from spotify_runtime.sources import Source, parse_source
 from spotify_runtime.transform.handler import handler
 
 from bench.report import Section, Target
-from infra.named_queries import load_named_queries
+from infra.named_queries import NamedQuery, load_named_queries
+from spotify_etl.report.build import build_report
+from spotify_etl.report.period import Period
+from spotify_etl.report.queries import LakeQueries, report_queries, run_all
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 from spotify_etl.standins.folder_s3 import FolderS3
 
@@ -62,6 +66,9 @@ PLAYS_PER_HOUR = 6
 """Plays in the hour before each listening run (the sample day averages about that)."""
 TABLE_ROOTS = (PROCESSED, RUN_LOG)
 TARGETS = (("A year: every named query against one file per table and day", "<= 1.5x"),)
+REPORT = "(the whole report)"
+"""The row of the listening report of the year, built whole on each lake."""
+REPORT_ZONE = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,11 @@ class YearShape:
     @property
     def listening_runs(self) -> int:
         return self.days * self.listening_runs_per_day
+
+    @property
+    def period(self) -> Period:
+        """The simulated days, as the report's period."""
+        return Period(FIRST_DAY, FIRST_DAY + timedelta(days=self.days - 1))
 
 
 QUICK = YearShape(days=4, listening_runs_per_day=3)
@@ -350,24 +362,48 @@ def compact_lake(lake: Path, out: Path) -> None:
                 (target / "day.json").write_bytes(b"".join(p.read_bytes() for p in lines))
 
 
-def time_queries(year_lake: Path, compact: Path, repeats: int) -> list[QueryTiming]:
-    """Each named query's median wall time on both lakes (alternating, after one warm-up run
-    each), and a check that both answer the same rows."""
+def _timed_pair(steps: dict[str, Any], repeats: int) -> tuple[dict[str, float], dict[str, Any]]:
+    """Median seconds and last answer of each step (one per lake), alternating, after one
+    warm-up run each (it warms the file cache on both sides alike)."""
+    seconds: dict[str, list[float]] = {name: [] for name in steps}
+    answers: dict[str, Any] = {}
+    for attempt in range(repeats + 1):
+        for name, step in steps.items():
+            started = time.perf_counter()
+            answers[name] = step()
+            if attempt:
+                seconds[name].append(time.perf_counter() - started)
+    return {name: statistics.median(times) for name, times in seconds.items()}, answers
+
+
+def _query_step(connection: Any, query: NamedQuery, period: Period) -> Any:
+    values = period.parameters(query.parameters)
+    return lambda: run_sql(connection, query.sql, values).rows
+
+
+def time_queries(year_lake: Path, compact: Path, repeats: int, period: Period,
+                 ) -> list[QueryTiming]:
+    """Each named query's median wall time on both lakes (the report's with `period`), then
+    the whole report's, and a check that both lakes answer the same rows."""
     connections = {"year": open_lake(year_lake), "compact": open_lake(compact)}
     timings = []
-    for query in load_named_queries():
-        seconds: dict[str, list[float]] = {"year": [], "compact": []}
-        answers = {}
-        for attempt in range(repeats + 1):
-            for name, connection in connections.items():
-                started = time.perf_counter()
-                answers[name] = run_sql(connection, query.sql).rows
-                if attempt:  # the first run warms the file cache on both sides alike
-                    seconds[name].append(time.perf_counter() - started)
+    for query in [*load_named_queries(), *report_queries().values()]:
+        seconds, answers = _timed_pair(
+            {name: _query_step(c, query, period) for name, c in connections.items()}, repeats)
         if sorted(map(repr, answers["year"])) != sorted(map(repr, answers["compact"])):
             raise RuntimeError(f"{query.name}: the two lakes answer differently")
-        timings.append(QueryTiming(query.name, statistics.median(seconds["year"]),
-                                   statistics.median(seconds["compact"]), len(answers["year"])))
+        timings.append(QueryTiming(query.name, seconds["year"], seconds["compact"],
+                                   len(answers["year"])))
+    lakes = {"year": year_lake, "compact": compact}
+    if run_all(LakeQueries(year_lake), period) != run_all(LakeQueries(compact), period):
+        raise RuntimeError("the report: the two lakes answer differently")
+    seconds, answers = _timed_pair({
+        name: lambda lake=lake: build_report(LakeQueries(lake), period, REPORT_ZONE,
+                                             lake.parent / f"report-{lake.name}.html",
+                                             source="the year benchmark")
+        for name, lake in lakes.items()}, repeats)
+    timings.append(QueryTiming(REPORT, seconds["year"], seconds["compact"],
+                               answers["year"].plays))
     return timings
 
 
@@ -383,7 +419,7 @@ def run(work: Path, shape: YearShape = YearShape(), repeats: int = 1) -> YearRes
         shape=shape, simulate_seconds=simulate_seconds, daily=daily, listening=listening,
         year_files=table_files(work / "lake"), compact_files=table_files(work / "compact"),
         year_row_groups=row_groups(work / "lake"), compact_row_groups=row_groups(work / "compact"),
-        queries=time_queries(work / "lake", work / "compact", repeats),
+        queries=time_queries(work / "lake", work / "compact", repeats, shape.period),
     )
 
 
