@@ -150,7 +150,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
         "report": ("Listening report", lambda: report_bench.to_section(
             report_bench.run(work, options.runs))),
         "year": ("A year of runs", lambda: year_bench.to_section(year_bench.run(
-            work, year_bench.QUICK if options.year_quick else year_bench.YearShape()))),
+            work, year_bench.QUICK if options.year_quick else year_bench.YearShape(),
+            options.runs))),
         "suite": ("Development loop", lambda: suite_bench.to_section(
             suite_bench.run(REPO_ROOT))),
     }

@@ -150,6 +150,7 @@ class YearResult:
     year_row_groups: int
     compact_row_groups: int
     queries: list[QueryTiming]
+    repeats: int
 
 
 # --- raw documents -----------------------------------------------------------------------
@@ -420,6 +421,7 @@ def run(work: Path, shape: YearShape = YearShape(), repeats: int = 1) -> YearRes
         year_files=table_files(work / "lake"), compact_files=table_files(work / "compact"),
         year_row_groups=row_groups(work / "lake"), compact_row_groups=row_groups(work / "compact"),
         queries=time_queries(work / "lake", work / "compact", repeats, shape.period),
+        repeats=repeats,
     )
 
 
@@ -461,8 +463,9 @@ def to_section(result: YearResult) -> Section:
         f"Built in {result.simulate_seconds:.0f} s through the transform handler over FolderS3 "
         "(an S3 client on the lake folder); raw documents extracted once from the local "
         f"Spotify and re-dated per run, {PLAYS_PER_HOUR} plays per listening run. Query "
-        "times: DuckDB (the Athena stand-in) on each lake, median after a warm-up run; both "
-        "lakes checked to answer the same rows.",
+        f"times: DuckDB (the Athena stand-in) on each lake, the median of {result.repeats} "
+        "runs after a warm-up run, the lakes taking turns; both lakes checked to answer the "
+        "same rows. The report's queries run with the simulated year as their period.",
     ]
     worst = max(result.queries, key=lambda q: q.ratio)
     section.targets.append(Target(
