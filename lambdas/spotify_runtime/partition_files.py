@@ -37,6 +37,7 @@ ROW_GROUP_ROWS = 1_000_000
 reader pays one row group per object, as with a file compacted by hand."""
 CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 MAX_ATTEMPTS = 12
+MAX_BACKOFF_SECONDS = 2.0
 ABSENT_CODES = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})
 """What a GetObject of a missing key answers, with and without s3:ListBucket."""
 
@@ -128,11 +129,20 @@ class UpdateResult:
 
 
 def update_object(store: ObjectStore, key: str, update: Callable[[bytes | None], bytes | None],
-                  *, max_attempts: int = MAX_ATTEMPTS,
-                  sleep: Callable[[float], None] = time.sleep) -> UpdateResult:
+                  *, max_attempts: int = MAX_ATTEMPTS, deadline: float | None = None,
+                  sleep: Callable[[float], None] = time.sleep,
+                  clock: Callable[[], float] = time.monotonic) -> UpdateResult:
     """Apply `update` (old bytes or None -> new bytes, or None for "no change") to one object,
-    atomically: retried from a fresh read whenever another writer got there first."""
-    for attempt in range(1, max_attempts + 1):
+    atomically: retried from a fresh read whenever another writer got there first.
+
+    Gives up (PartitionContentionError) after `max_attempts`, or, given a `deadline` (a `clock`
+    time: a Lambda handler's time left, less what it needs after the write), not before it.
+    A lost race costs only time, so a busy day's partition is waited for rather than failed:
+    transforms that write the same day's objects at once take turns (docs/storage.md).
+    """
+    attempt = 0
+    while True:
+        attempt += 1
         current = store.get(key)
         body = update(current[0] if current else None)
         if body is None:
@@ -141,9 +151,11 @@ def update_object(store: ObjectStore, key: str, update: Callable[[bytes | None],
             store.put_if(key, body, current[1] if current else None)
             return UpdateResult(written=True, attempts=attempt)
         except WriteConflictError:
+            if attempt >= max_attempts and (deadline is None or clock() >= deadline):
+                raise PartitionContentionError(
+                    f"{key}: still changing after {attempt} attempts") from None
             # Jittered so that writers that collided do not collide again in step.
-            sleep(random.uniform(0, min(2.0, 0.05 * 2 ** attempt)))
-    raise PartitionContentionError(f"{key}: still changing after {max_attempts} attempts")
+            sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.05 * 2 ** min(attempt, 8))))
 
 
 def parquet_bytes(schema: pa.Schema, parts: list[pa.Table],

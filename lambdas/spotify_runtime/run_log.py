@@ -221,9 +221,12 @@ class RunRecorder(Protocol):
 class StoreRunRecorder:
     """Writes rows into the run day's object in an object store (a local lake)."""
 
-    def __init__(self, store: ObjectStore, where: str = "") -> None:
+    def __init__(self, store: ObjectStore, where: str = "", deadline: float | None = None) -> None:
         self.store = store
         self.where = where
+        self.deadline = deadline
+        """Until when a write may wait for the day's object while other writers change it
+        (`partition_files.update_object`); None: a few attempts."""
 
     def record(self, record: RunRecord, record_id: str, earlier_ids: Iterable[str] = ()) -> None:
         """Merge the row into its object (conditional write, retried on a lost race)."""
@@ -231,7 +234,8 @@ class StoreRunRecorder:
         earlier = list(earlier_ids)
         key = run_log_key(record_day(record))
         try:
-            update_object(self.store, key, lambda old: merge(old, record, earlier))
+            update_object(self.store, key, lambda old: merge(old, record, earlier),
+                          deadline=self.deadline)
         except Exception as error:
             LOG.warning("could not write run-log row %s to %s%s: %s", record_id, self.where,
                         key, error)
@@ -241,8 +245,8 @@ class StoreRunRecorder:
 class S3RunRecorder(StoreRunRecorder):
     """Writes rows into the run day's object in the data-lake bucket."""
 
-    def __init__(self, s3: Any, bucket: str) -> None:
-        super().__init__(S3ObjectStore(s3, bucket), f"s3://{bucket}/")
+    def __init__(self, s3: Any, bucket: str, deadline: float | None = None) -> None:
+        super().__init__(S3ObjectStore(s3, bucket), f"s3://{bucket}/", deadline)
 
 
 class MemoryRunRecorder:

@@ -5,7 +5,8 @@ use; at a year of runs (12,000 transforms) its per-request cost would dominate. 
 offers the few client calls the transform and the run log make (get, put with S3's conditional
 writes, copy, delete, list) on `root/<key>`, refuses what S3 refuses for them (a missing key, a
 failed `If-Match` / `If-None-Match`, another bucket) with the error codes botocore raises, and
-counts the objects each call writes, so a benchmark can report what the code wrote.
+counts the objects each call writes, so a benchmark can report what the code wrote. Threads may
+share it: a conditional write's check and write are one step, as in S3.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import io
 import os
 import shutil
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +55,7 @@ class FolderS3:
         self.bucket = bucket
         self.puts: Counter[str] = Counter()
         self.put_bytes: Counter[str] = Counter()
+        self._writing = threading.Lock()
 
     def reset_counts(self) -> tuple[Counter[str], Counter[str]]:
         """(objects, bytes) written so far per prefix, then start again from zero."""
@@ -95,15 +98,16 @@ class FolderS3:
         data = Body if isinstance(Body, bytes) else Body.read()
         if IfNoneMatch is not None and IfNoneMatch != "*":
             raise _error("NotImplemented", 501, "PutObject", "If-None-Match accepts only *")
-        if IfMatch is not None or IfNoneMatch is not None:
-            current = _etag(path.read_bytes()) if path.exists() else None
-            if IfNoneMatch == "*" and current is not None:
-                raise _error("PreconditionFailed", 412, "PutObject", f"{Key} exists")
-            if IfMatch is not None and current is None:
-                raise _error("NoSuchKey", 404, "PutObject", Key)
-            if IfMatch is not None and IfMatch != current:
-                raise _error("PreconditionFailed", 412, "PutObject", f"{Key} changed")
-        self._write(path, Key, data)
+        with self._writing:
+            if IfMatch is not None or IfNoneMatch is not None:
+                current = _etag(path.read_bytes()) if path.exists() else None
+                if IfNoneMatch == "*" and current is not None:
+                    raise _error("PreconditionFailed", 412, "PutObject", f"{Key} exists")
+                if IfMatch is not None and current is None:
+                    raise _error("NoSuchKey", 404, "PutObject", Key)
+                if IfMatch is not None and IfMatch != current:
+                    raise _error("PreconditionFailed", 412, "PutObject", f"{Key} changed")
+            self._write(path, Key, data)
         return {"ETag": _etag(data)}
 
     def copy_object(self, *, Bucket: str, Key: str, CopySource: dict[str, str],  # noqa: N803
@@ -113,10 +117,11 @@ class FolderS3:
         target = self._path(Bucket, Key, "CopyObject")
         if not source.exists():
             raise _error("NoSuchKey", 404, "CopyObject", CopySource["Key"])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        self.puts[Key.split("/", 1)[0]] += 1
-        self.put_bytes[Key.split("/", 1)[0]] += target.stat().st_size
+        with self._writing:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            self.puts[Key.split("/", 1)[0]] += 1
+            self.put_bytes[Key.split("/", 1)[0]] += target.stat().st_size
         return {}
 
     def delete_object(self, *, Bucket: str, Key: str, **_: Any) -> dict[str, Any]:  # noqa: N803

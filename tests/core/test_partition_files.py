@@ -102,6 +102,38 @@ def test_a_partition_that_never_settles_raises_after_the_attempts(tmp_path):
                       sleep=lambda _: None)
 
 
+def test_with_a_deadline_a_busy_partition_is_waited_for_until_then(tmp_path):
+    """A lost race costs only time: given a deadline, the attempts go on until it passes."""
+    class ConflictsUntil(LocalObjectStore):
+        def __init__(self, root, losses):
+            super().__init__(root)
+            self.losses, self.tries = losses, 0
+
+        def put_if(self, key, body, expected_tag):
+            self.tries += 1
+            if self.tries <= self.losses:
+                raise WriteConflictError(key)
+            super().put_if(key, body, expected_tag)
+
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    busy = ConflictsUntil(tmp_path / "busy", losses=40)
+    result = update_object(busy, KEY, lambda old: b"x", max_attempts=3, deadline=1_000.0,
+                           sleep=sleep, clock=lambda: now[0])
+    assert result.written and result.attempts == 41
+    assert now[0] <= 40 * 2.0  # each wait at most MAX_BACKOFF_SECONDS
+    # Past the deadline, the attempts are what is left: it gives up.
+    now[0] = 0.0
+    never = ConflictsUntil(tmp_path / "never", losses=10**6)
+    with pytest.raises(PartitionContentionError, match="attempts"):
+        update_object(never, KEY, lambda old: b"x", max_attempts=3, deadline=30.0,
+                      sleep=sleep, clock=lambda: now[0])
+    assert never.tries > 3 and now[0] >= 30.0
+
+
 def test_a_partition_is_one_row_group_whatever_its_sources(store):
     """Readers pay per row group as per file: a partition of many sources must cost one."""
     import pyarrow.parquet as pq

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 from spotify_runtime import container, metrics
@@ -31,6 +32,9 @@ from spotify_runtime.transform.no_pandas import keep_pandas_out
 from spotify_runtime.transform.raw_object import Outcome, process_raw_object
 
 LOG = logging.getLogger(__name__)
+SECONDS_KEPT_AFTER_WAITING = 30
+"""Of the invocation's time, what a write waiting for a busy partition leaves for the rest of
+the file (archiving it, its run-log row) before it gives up and the file is delivered again."""
 
 if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # a Lambda container runs only this handler
     keep_pandas_out()
@@ -49,8 +53,10 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     if not isinstance(event, dict):
         LOG.warning("dropping an event that is not a JSON object")
         return {"results": []}
+    deadline = _write_deadline(context)
     if not is_sqs_event(event):  # invoked directly: errors raise
-        return {"results": [_result(process_raw_object(s3, ref.bucket, ref.key), ref.bucket)
+        return {"results": [_result(process_raw_object(s3, ref.bucket, ref.key,
+                                                       deadline=deadline), ref.bucket)
                             for ref in raw_objects(event, bucket)]}
     results: list[dict[str, Any]] = []
     failures: list[dict[str, str]] = []
@@ -68,7 +74,8 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
                 message = message_id if len(refs) == 1 else f"{message_id}:{ref.key}"
                 outcome = process_raw_object(s3, ref.bucket, ref.key,
                                              delivery_id(message, receives),
-                                             earlier_delivery_ids(message, receives))
+                                             earlier_delivery_ids(message, receives),
+                                             deadline)
                 results.append(_result(outcome, ref.bucket))
         except RunLogWriteError:
             LOG.warning("message %s: its run-log row could not be written; it stays on the "
@@ -84,3 +91,12 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
 def _result(outcome: Outcome, bucket: str) -> dict[str, Any]:
     """The handler's answer for one raw file."""
     return {"bucket": bucket, "key": outcome.key, "status": outcome.status, **outcome.summary}
+
+
+def _write_deadline(context: Any) -> float | None:
+    """Until when (`time.monotonic()`) a partition write may wait for other transforms: the
+    invocation's time left, less SECONDS_KEPT_AFTER_WAITING; None without a Lambda context."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return time.monotonic() + remaining() / 1000 - SECONDS_KEPT_AFTER_WAITING

@@ -82,9 +82,13 @@ class Outcome:
 
 
 def process_raw_object(s3: Any, bucket: str, key: str, record_id: str | None = None,
-                       earlier_ids: Sequence[str] = ()) -> Outcome:
+                       earlier_ids: Sequence[str] = (), deadline: float | None = None,
+                       ) -> Outcome:
     """Transform `s3://bucket/key` (under raw/to_process/), archive or quarantine it, and write
     the delivery's run-log row (as `record_id`; default: the raw key) and metrics.
+
+    `deadline` (a `time.monotonic()` time): until when a write may wait for a partition other
+    transforms keep changing (`partition_files.update_object`); None: a few attempts.
 
     Raises botocore errors (and anything unexpected) so the caller's retries take over; the raw
     object is still in place, and no row written, whenever this raises, except RunLogWriteError
@@ -103,9 +107,9 @@ def process_raw_object(s3: Any, bucket: str, key: str, record_id: str | None = N
         except InvalidRawFileError as error:
             outcome = _quarantine(s3, bucket, key, error)
         else:
-            outcome = _write_and_archive(s3, bucket, key, transformed)
+            outcome = _write_and_archive(s3, bucket, key, transformed, deadline)
     _record(s3, bucket, outcome, round((time.monotonic() - began) * 1000), record_id or key,
-            earlier_ids)
+            earlier_ids, deadline)
     return outcome
 
 
@@ -123,8 +127,9 @@ def _absent(s3: Any, bucket: str, key: str, error: ClientError) -> Outcome:
     return Outcome(GONE, key)
 
 
-def _write_and_archive(s3: Any, bucket: str, key: str, transformed: TransformedFile) -> Outcome:
-    written = write_partitions(S3ObjectStore(s3, bucket), transformed)
+def _write_and_archive(s3: Any, bucket: str, key: str, transformed: TransformedFile,
+                       deadline: float | None) -> Outcome:
+    written = write_partitions(S3ObjectStore(s3, bucket), transformed, deadline)
     _move(s3, bucket, key, processed_raw_key(key))
     summary = {**transformed.summary(), "outputs": written}
     LOG.info("transformed s3://%s/%s: %s", bucket, key, json.dumps(summary))
@@ -145,7 +150,8 @@ def _archived(s3: Any, bucket: str, key: str) -> bool:
     return False
 
 
-def write_partitions(store: ObjectStore, transformed: TransformedFile) -> list[str]:
+def write_partitions(store: ObjectStore, transformed: TransformedFile,
+                     deadline: float | None = None) -> list[str]:
     """Make `transformed`'s rows its source's rows in each partition object; returns the keys.
 
     A failure raises with the partitions written so far left as they are: the raw file stays in
@@ -154,7 +160,7 @@ def write_partitions(store: ObjectStore, transformed: TransformedFile) -> list[s
     and archived the file, and its rows would be lost (docs/storage.md).
     """
     for key, table in transformed.tables.items():
-        replace_source_rows(store, key, transformed.source, table)
+        replace_source_rows(store, key, transformed.source, table, deadline=deadline)
     return list(transformed.tables)
 
 
@@ -197,7 +203,7 @@ def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> O
 
 
 def _record(s3: Any, bucket: str, outcome: Outcome, duration_ms: int, record_id: str,
-            earlier_ids: Sequence[str]) -> None:
+            earlier_ids: Sequence[str], deadline: float | None) -> None:
     """Emit the file's metrics and write the delivery's run-log row.
 
     Metrics first: a delivery whose row fails is redelivered as `already_done`, which emits
@@ -207,7 +213,8 @@ def _record(s3: Any, bucket: str, outcome: Outcome, duration_ms: int, record_id:
         day = int(str(outcome.summary["snapshot_date"]).replace("-", ""))
         metrics.emit_record({METRIC_RAW_FILES_TRANSFORMED: 1}, bucket=bucket)
         metrics.emit_record({METRIC_LATEST_SNAPSHOT_DATE: day}, bucket=bucket, unit="None")
-    S3RunRecorder(s3, bucket).record(run_record(outcome, duration_ms), record_id, earlier_ids)
+    S3RunRecorder(s3, bucket, deadline).record(run_record(outcome, duration_ms), record_id,
+                                               earlier_ids)
 
 
 def source_and_run(key: str, snapshot_date: str | None) -> tuple[str, datetime]:
