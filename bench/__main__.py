@@ -19,6 +19,7 @@ from spotify_runtime import contract
 
 from bench import (
     api_bench,
+    big_day_bench,
     cold_start,
     e2e_bench,
     figures,
@@ -43,7 +44,7 @@ from bench.report import (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = (
     "transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "import",
-    "report", "year", "suite",
+    "report", "year", "bigday", "suite",
 )
 
 
@@ -73,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale-rate", type=int, default=100, help="requests per 30 s")
     parser.add_argument("--year-quick", action="store_true",
                         help="simulate a few days instead of a year (the smoke test)")
+    parser.add_argument("--big-day-sources", type=int, default=big_day_bench.SOURCES,
+                        help="raw files of the big day (default %(default)s)")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / ".work",
                         help="scratch directory (inputs are generated once and kept here)")
     parser.add_argument("--doc", type=Path,
@@ -95,6 +98,7 @@ TARGETS = {
     "import": import_bench.TARGETS,
     "report": report_bench.TARGETS,
     "year": year_bench.TARGETS,
+    "bigday": big_day_bench.TARGETS,
     "suite": (),
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
@@ -152,6 +156,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
         "year": ("A year of runs", lambda: year_bench.to_section(year_bench.run(
             work, year_bench.QUICK if options.year_quick else year_bench.YearShape(),
             options.runs))),
+        "bigday": ("A big day", lambda: big_day_bench.to_section(big_day_bench.run(
+            work, options.big_day_sources))),
         "suite": ("Development loop", lambda: suite_bench.to_section(
             suite_bench.run(REPO_ROOT))),
     }

@@ -26,6 +26,7 @@ KEYS = {
     "suite": ("suite_tests", "suite_seconds", "synth_seconds"),
     "year": ("year_query_ratios", "year_files", "year_compact_files", "year_objects_daily",
              "year_objects_listening"),
+    "bigday": ("bigday_sources", "bigday_time_ratio", "bigday_written", "bigday_repeated"),
 }
 """The figure keys each benchmark yields (besides `bench_minutes` and `bench_machine`)."""
 
@@ -68,6 +69,16 @@ def figures_from(sections: dict[str, Section]) -> dict[str, str]:
         })
     if (year := sections.get("year")) is not None and year.data is not None:
         figures.update(_year_figures(year.data))
+    if (big_day := sections.get("bigday")) is not None and big_day.data is not None:
+        ours, reference = big_day.data.ours, big_day.data.reference
+        figures.update({
+            "bigday_sources": f"{big_day.data.sources:,}",
+            "bigday_time_ratio": f"{ours.seconds / reference.seconds:.1f}x",
+            "bigday_written": (f"{ours.bytes_written / 2**30:.1f} GiB against "
+                               f"{reference.bytes_written / 2**20:.0f} MiB"),
+            "bigday_repeated": (f"{ours.deliveries - big_day.data.sources:,} deliveries "
+                                f"repeated, {ours.dead_lettered:,} dead-lettered"),
+        })
     if (suite := sections.get("suite")) is not None and suite.data is not None:
         figures.update({
             "suite_tests": f"{suite.data.tests:,}",

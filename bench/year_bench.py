@@ -247,7 +247,7 @@ def listening_document(template: RawTemplate, run_at: datetime, after_ms: int,
 
 
 @contextmanager
-def _lambda_environment() -> Iterator[None]:
+def lambda_environment() -> Iterator[None]:
     """The transform function's environment (its bucket), quiet logs, EMF lines discarded."""
     saved = {name: os.environ.get(name) for name in (ENV_DATA_BUCKET, ENV_LOG_LEVEL)}
     os.environ[ENV_DATA_BUCKET] = BUCKET
@@ -273,19 +273,20 @@ def _land(s3: FolderS3, source: Source, key: str, body: bytes, run_at: datetime,
                   items=items, requests=1, duration_ms=0, raw_key=key),
         f"{key}/1",  # one delivery of the source's message
     )
-    result = handler(_queued_event(key), s3=s3)
+    result = handler(queued_event(key), s3=s3)
     statuses = {item["status"] for item in result["results"]}
     if statuses != {"processed"} or result["batchItemFailures"]:
         raise RuntimeError(f"{key}: the transform answered {result}")
 
 
-def _queued_event(key: str) -> dict[str, Any]:
+def queued_event(key: str, receive: int = 1) -> dict[str, Any]:
     """The transform queue's batch of one: the bucket's Object Created event for `key`, as the
-    EventBridge rule puts it on the queue and the event source delivers it."""
+    EventBridge rule puts it on the queue and the event source delivers it (`receive`: its
+    receive count)."""
     created = {"source": "aws.s3", "detail-type": "Object Created",
                "detail": {"bucket": {"name": BUCKET}, "object": {"key": key}}}
     return {"Records": [{"eventSource": "aws:sqs", "messageId": f"message-{key}",
-                         "attributes": {"ApproximateReceiveCount": "1"},
+                         "attributes": {"ApproximateReceiveCount": str(receive)},
                          "body": json.dumps(created)}]}
 
 
@@ -300,7 +301,7 @@ def simulate_year(lake: Path, templates: list[RawTemplate], shape: YearShape
     daily, hourly = Written(), Written()
     cursor = _ms(datetime.combine(FIRST_DAY, datetime.min.time(), UTC))
     step = timedelta(hours=24 / shape.listening_runs_per_day)
-    with _lambda_environment():
+    with lambda_environment():
         for day_number in range(shape.days):
             midnight = datetime.combine(FIRST_DAY + timedelta(days=day_number),
                                         datetime.min.time(), UTC)
