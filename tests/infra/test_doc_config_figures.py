@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from spotify_runtime.partition_files import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS
+from spotify_runtime.transform.handler import SECONDS_KEPT_AFTER_WAITING
+
 from infra.config import EnvironmentSettings
 from tests.infra.conftest import ROOT
 
@@ -27,6 +30,9 @@ def test_config_figures_in_the_docs_are_the_codes(dev) -> None:
         "transform_memory_mb": str(EnvironmentSettings("x").transform_memory_mb),
         "alarms": str(alarms),
         "alarms_cost": f"{alarms * ALARM_PRICE_USD:.2f}",
+        "write_attempts": str(MAX_ATTEMPTS),
+        "max_backoff_seconds": str(MAX_BACKOFF_SECONDS),
+        "seconds_kept_after_waiting": str(SECONDS_KEPT_AFTER_WAITING),
     }
     quoted = _quoted()
     assert {key for _, key, _ in quoted} == set(expected)
