@@ -13,12 +13,22 @@ from spotify_etl.errors import CliError
 
 
 def browser(results: list):
-    """Stands in for the user's browser: follows the consent page's redirect to the callback."""
+    """Stands in for the user's browser: follows the consent page's redirect to the callback.
+    `open_url.finished()` waits for the page it was shown (the command may return as soon as
+    the callback has the code, before the browser has read the answer)."""
+    threads: list[threading.Thread] = []
 
     def open_url(url: str) -> None:
         thread = threading.Thread(target=lambda: results.append(requests.get(url, timeout=60)))
+        threads.append(thread)
         thread.start()
 
+    def finished() -> list:
+        for thread in threads:
+            thread.join(timeout=60)
+        return results
+
+    open_url.finished = finished
     return open_url
 
 
@@ -32,20 +42,21 @@ def test_auth_stores_the_refresh_token_merged_into_the_secret(fake, monkeypatch,
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"):
         monkeypatch.delenv(name, raising=False)
-    pages: list = []
+    user = browser([])
     with mock_aws():
         client = boto3.client("secretsmanager")
         client.create_secret(Name="spotify-etl/dev", SecretString=json.dumps(
             {"client_id": fake.client_id, "client_secret": fake.client_secret, "note": "kept"}))
         args = parse("--secret-id", "spotify-etl/dev", "--port", "0",
                      "--accounts-url", fake.accounts_url)
-        assert auth.run(args, secrets_client=client, open_url=browser(pages),
+        assert auth.run(args, secrets_client=client, open_url=user,
                         now=lambda: datetime(2026, 7, 20, 12, 0, 5, 123, tzinfo=UTC)) == 0
         stored = json.loads(client.get_secret_value(SecretId="spotify-etl/dev")["SecretString"])
     assert stored == {"client_id": fake.client_id, "client_secret": fake.client_secret,
                       "note": "kept", "refresh_token": fake.refresh_token,
                       "authorized_at": "2026-07-20T12:00:05Z"}
-    assert pages[0].status_code == 200 and "received" in pages[0].text
+    (page,) = user.finished()
+    assert page.status_code == 200 and "received" in page.text
     assert fake.count("/authorize") == 1 and fake.count("/api/token", status=200) == 1
     out = capsys.readouterr().out
     assert "stored the refresh token" in out and fake.refresh_token not in out
