@@ -13,7 +13,28 @@ if "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in os.environ and shutil.
     )
 
 
+from collections.abc import Iterator
+
 import pytest
+
+
+@pytest.fixture
+def aws_in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in process, with fake credentials and a region, nothing from the environment (no
+    endpoint of a local moto server, no profile)."""
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
 
 
 @pytest.fixture(autouse=True)

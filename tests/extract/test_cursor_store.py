@@ -6,7 +6,6 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 from spotify_runtime.extract.state import S3CursorStore, StateError
 from spotify_runtime.layout import state_key
 
@@ -14,15 +13,10 @@ KEY = state_key("recently-played", "me")
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="lake")
-        yield client
+def s3(aws_in_process):
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket="lake")
+    return client
 
 
 def test_missing_then_advanced_and_never_backwards(s3):

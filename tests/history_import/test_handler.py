@@ -8,7 +8,6 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from spotify_runtime.history_import.handler import handler, uploads
 from spotify_runtime.history_import.service import StreamsObjectStore
 from spotify_runtime.layout import STREAMS, streams_key
@@ -36,15 +35,11 @@ def test_only_uploads_under_imports_of_its_bucket_are_taken(event, expected):
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "DATA_BUCKET": BUCKET}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+def s3(aws_in_process, monkeypatch):
+    monkeypatch.setenv("DATA_BUCKET", BUCKET)
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=BUCKET)
+    return client
 
 
 def test_messages_that_are_not_events_are_dropped_not_retried(s3):

@@ -142,23 +142,16 @@ def test_every_real_export_file_imports_and_every_row_is_accounted_for(tmp_path)
     assert len(lake_rows(tmp_path)) == report.imported
 
 
-def test_env_uploads_the_files_unread_under_imports(tmp_path, capsys, monkeypatch):
-    from moto import mock_aws
+def test_env_uploads_the_files_unread_under_imports(tmp_path, capsys, aws_in_process):
+    import boto3
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     (tmp_path / "my_spotify_data.zip").write_bytes(export_zip({"endsong_0.json": b"[]"}))
     (tmp_path / "Playlist1.json").write_text("{}")
-    with mock_aws():
-        import boto3
-
-        s3 = boto3.client("s3", region_name="us-east-1")
-        bucket = "spotify-etl-dev-123456789012-us-east-1"  # moto's account
-        s3.create_bucket(Bucket=bucket)
-        assert main(["import", "--env", "dev", str(tmp_path)]) == 0
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = "spotify-etl-dev-123456789012-us-east-1"  # moto's account
+    s3.create_bucket(Bucket=bucket)
+    assert main(["import", "--env", "dev", str(tmp_path)]) == 0
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     assert len(keys) == 1 and keys[0].startswith("imports/")
     assert keys[0].endswith("/my_spotify_data.zip")  # not Playlist1.json
     assert "uploaded" in capsys.readouterr().out

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError
 from spotify_runtime.extract.landing import SourceOutcome
@@ -37,15 +36,11 @@ DAMAGED = Source("album", "S8eth2z0JUW7Pq0kihj9Ao")
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "DATA_BUCKET": BUCKET}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        yield s3, boto3.client("sqs", region_name="us-east-1")
+def aws(aws_in_process, monkeypatch):
+    monkeypatch.setenv("DATA_BUCKET", BUCKET)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    return s3, boto3.client("sqs", region_name="us-east-1")
 
 
 def _run_worker(s3, sqs, recorder) -> dict[str, Outcome]:
@@ -87,12 +82,9 @@ def _run_worker(s3, sqs, recorder) -> dict[str, Outcome]:
     return {bodies[message_id]: outcome for message_id, outcome in result.outcomes.items()}
 
 
-def test_worker_records_every_handling_with_its_costs():
+def test_worker_records_every_handling_with_its_costs(aws):
     recorder = MemoryRunRecorder()
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        outcomes = _run_worker(s3, boto3.client("sqs", region_name="us-east-1"), recorder)
+    outcomes = _run_worker(*aws, recorder)
     assert outcomes[str(DEFERRED)] is Outcome.DEFERRED
     rows = {row.source: row for row in recorder.records}
     assert set(rows) == {str(LANDS), str(DEFERRED), str(GONE), str(DAMAGED)}

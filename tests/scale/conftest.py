@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import boto3
 import pytest
-from moto import mock_aws
 from spotify_runtime.sources import Source
 
 RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
@@ -19,19 +17,8 @@ def playlist_sources(count: int) -> list[Source]:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in process, with fake credentials and a region, nothing from the environment."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
+def aws(aws_in_process: None) -> None:
+    """moto in process (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from spotify_runtime.layout import RUN_LOG, raw_key
 from spotify_runtime.partition_files import source_rows
 from spotify_runtime.transform.handler import handler
@@ -20,16 +19,11 @@ KEY = raw_key("playlist", PLAYLIST, datetime(2026, 11, 24, 18, 10, tzinfo=UTC))
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def s3(aws_in_process, monkeypatch):
     monkeypatch.setenv("DATA_BUCKET", BUCKET)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=BUCKET)
+    return client
 
 
 def objects(s3, prefix=""):

@@ -12,7 +12,6 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from spotify_runtime import layout
 from spotify_runtime.transform.handler import handler
 
@@ -22,15 +21,11 @@ LISTABLE = (layout.RAW_PROCESSED, layout.RAW_FAILED)
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    for name, value in (("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "testing"),
-                        ("AWS_SECRET_ACCESS_KEY", "testing"), ("DATA_BUCKET", BUCKET)):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+def s3(aws_in_process, monkeypatch):
+    monkeypatch.setenv("DATA_BUCKET", BUCKET)
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=BUCKET)
+    return client
 
 
 class DeniedWithoutList:
