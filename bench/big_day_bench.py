@@ -60,9 +60,10 @@ ITEMS_PER_PLAYLIST = 119
 """The scale benchmark's 1,000 sources land 119,052 playlist items: about 119 each."""
 REQUEST_SECONDS = 0.03
 MIB_PER_SECOND = 80.0
-SETTINGS = EnvironmentSettings.__dataclass_fields__
-CONCURRENCY: int = SETTINGS["transform_max_concurrency"].default
-MAX_RECEIVES: int = SETTINGS["transform_max_receive_count"].default
+DEFAULTS = EnvironmentSettings("big-day")
+"""An environment with every setting at its default."""
+CONCURRENCY = DEFAULTS.transform_max_concurrency
+MAX_RECEIVES = DEFAULTS.transform_max_receive_count
 TARGETS = ((f"A big day: {SOURCES:,} raw files of one day at the transform's concurrency",
             "none dead-lettered"),)
 

@@ -175,33 +175,32 @@ def read_table(body: bytes) -> pa.Table:
     return pq.read_table(io.BytesIO(body)).cast(SCHEMA)
 
 
+def row_keys(table: pa.Table) -> list[tuple[str, str]]:
+    """(stage, record_id) of each row of a run-log table: what a row is known by, since the
+    day's object is shared by the writers, whose ids come from different queues."""
+    return list(zip(table.column("stage").to_pylist(), table.column("record_id").to_pylist(),
+                    strict=True))
+
+
 def merge(old: bytes | None, record: RunRecord, earlier_ids: Iterable[str] = ()) -> bytes:
     """The object `old` with `record` written (replacing an earlier row of its stage with its id)
-    and an `unrecorded` row for each of `earlier_ids` that has no row of that stage yet.
-
-    A row is known by its stage and id together: the day's object is shared by the writers,
-    whose ids come from different queues."""
+    and an `unrecorded` row for each of `earlier_ids` that has no row of that stage yet."""
     table = read_table(old) if old else SCHEMA.empty_table()
-    keys = list(zip(table.column("stage").to_pylist(), table.column("record_id").to_pylist(),
-                    strict=True))
-    present = {rid for stage, rid in keys if stage == record.stage}
+    present = {rid for stage, rid in row_keys(table) if stage == record.stage}
     added = [record] + [record.unrecorded(rid) for rid in dict.fromkeys(earlier_ids)
                         if rid not in present and rid != record.record_id]
-    if record.record_id in present:
-        mine = (record.stage, record.record_id)
-        table = table.filter(pa.array([key != mine for key in keys]))
-    return parquet_bytes(SCHEMA, [table, to_table(added)])
+    return _replaced(table, to_table(added))
 
 
 def merge_rows(old: bytes | None, rows: pa.Table) -> bytes:
     """The object `old` with every row of `rows` (a run-log table) written, each replacing the
     row of its stage and id if there is one: how `migrate-storage` folds older objects in."""
-    table = read_table(old) if old else SCHEMA.empty_table()
-    rows = rows.cast(SCHEMA)
-    incoming = set(zip(rows.column("stage").to_pylist(), rows.column("record_id").to_pylist(),
-                       strict=True))
-    kept = [key not in incoming for key in zip(table.column("stage").to_pylist(),
-                                               table.column("record_id").to_pylist(), strict=True)]
+    return _replaced(read_table(old) if old else SCHEMA.empty_table(), rows.cast(SCHEMA))
+
+
+def _replaced(table: pa.Table, rows: pa.Table) -> bytes:
+    incoming = set(row_keys(rows))
+    kept = [key not in incoming for key in row_keys(table)]
     return parquet_bytes(SCHEMA, [table.filter(pa.array(kept, pa.bool_())), rows])
 
 

@@ -184,10 +184,7 @@ def fold_run_log_file(store: ObjectStore, key: str, day: str, **options: Any) ->
     update_object(store, target, lambda body: run_log.merge_rows(body, rows), **options)
     held = store.get(target)
     table = run_log.read_table(held[0]) if held else run_log.SCHEMA.empty_table()
-    present = set(zip(table.column("stage").to_pylist(), table.column("record_id").to_pylist(),
-                      strict=True))
-    if not all(key_ in present for key_ in zip(rows.column("stage").to_pylist(),
-                                               rows.column("record_id").to_pylist(), strict=True)):
+    if not set(run_log.row_keys(rows)) <= set(run_log.row_keys(table)):
         raise CliError(f"{target}: does not hold the rows of {key} after the write; {key} kept")
     return rows.num_rows
 
