@@ -2,10 +2,10 @@
 
 `lambdas/spotify_runtime/` has the modules every function shares at its top level and one
 subpackage per component. The extract functions (planner and worker) get the shared modules,
-`extract/` and the pinned packages of `lambdas/requirements.txt`, installed by pip for the Lambda
-platform (manylinux x86_64, CPython of the function runtime, wheels only). The transform function
-gets the shared modules and `transform/` (the history import, `history_import/`): pandas and
-pyarrow come from the AWS SDK for pandas layer, never from our zip.
+`extract/` and the locked packages of `lambdas/requirements.txt` (hashes required), installed by
+pip for the Lambda platform (manylinux x86_64, CPython of the function runtime, wheels only). The
+transform function gets the shared modules and `transform/` (the history import,
+`history_import/`): pandas and pyarrow come from the AWS SDK for pandas layer, never from our zip.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class PipLocalBundling:
             shutil.rmtree(Path(output_dir) / pattern, ignore_errors=True)
         command = [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-compile", "--target", output_dir, "-r", str(REQUIREMENTS),
+            "--no-compile", "--target", output_dir, "--require-hashes", "-r", str(REQUIREMENTS),
             "--platform", PIP_PLATFORM, "--implementation", "cp",
             "--python-version", RUNTIME_PYTHON_VERSION, "--only-binary=:all:",
         ]  # fmt: skip
@@ -92,7 +92,7 @@ def extract_code() -> lambda_.Code:
 def _layered_code(component: str) -> lambda_.Code:
     """Shared modules and `<component>/`; pandas and pyarrow come from the managed layer."""
     return lambda_.Code.from_asset(
-        str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.txt", *_others(component)]
+        str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.*", *_others(component)]
     )
 
 

@@ -11,6 +11,7 @@ from spotify_runtime.extract.source_list import configured_sources
 
 from infra.constructs import lambda_code
 from infra.constructs.lambda_code import BundlingError, PipLocalBundling
+from tests.deps.locks import pins
 
 
 @pytest.fixture
@@ -43,11 +44,7 @@ def test_bundling_copies_sources_and_installs_wheels_for_lambda(tmp_path, pip_ca
 
 
 def test_requirements_never_bundle_pandas_or_pyarrow():
-    names = {
-        line.split("==")[0].strip().lower()
-        for line in lambda_code.REQUIREMENTS.read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    }
+    names = set(pins(lambda_code.REQUIREMENTS))
     assert "spotipy" in names
     assert not names & {"pandas", "pyarrow", "numpy", "awswrangler", "boto3"}
 
@@ -81,3 +78,4 @@ def test_the_transform_asset_holds_the_shared_modules_and_the_transform_only(dev
     assert "spotify_runtime/contract.py" in files and "spotify_runtime/layout.py" in files
     assert not [name for name in files if name.startswith("spotify_runtime/extract/")]
     assert not (asset / "requirements.txt").exists()
+    assert not (asset / "requirements.in").exists()

@@ -72,3 +72,16 @@ def test_every_action_is_at_its_current_major() -> None:
             if "uses" in step:
                 action, _, version = step["uses"].partition("@")
                 assert CURRENT_MAJORS.get(action) == version, step["uses"]
+
+
+def test_a_weekly_workflow_runs_the_suite_on_the_newest_allowed_releases() -> None:
+    drift = yaml.safe_load((WORKFLOW.parent / "drift.yml").read_text(encoding="utf-8"))
+    triggers = drift.pop(True)
+    (schedule,) = triggers["schedule"]
+    _minute, _hour, day, month, weekday = schedule["cron"].split()
+    assert (day, month) == ("*", "*") and weekday.isdigit(), "once a week"
+    steps = [step.get("run") for step in drift["jobs"]["drift"]["steps"]]
+    assert "make drift" in steps
+    makefile = (WORKFLOW.parents[2] / "Makefile").read_text(encoding="utf-8")
+    drift_recipe = makefile.split("\ndrift:", 1)[1].split("\n\n", 1)[0]
+    assert "lock LOCK_FLAGS=--upgrade" in drift_recipe and "$(MAKE) test" in drift_recipe
