@@ -40,6 +40,7 @@ from bench.report import (
     render_console,
     render_document,
 )
+from spotify_etl.clean_exit import exit_now
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = (
@@ -209,4 +210,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_now(main())

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from spotify_etl.clean_exit import exit_now
+
 
 def _track_of(row: dict) -> dict | None:
     # ADAPTED: current API key `item`, older `track`; None for rows the seed could not handle.
@@ -135,4 +137,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_now(main())

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from spotify_runtime.contract import (
     DEFAULT_LISTENING_SCHEDULE_CRON,
     DEFAULT_REFRESH_TOKEN_ALARM_DAYS,
+    HISTORY_IMPORT_MAX_CONCURRENCY,
     LISTENING_MAX_INTERVAL_HOURS,
+    PLANNER_CONCURRENCY,
 )
 from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
@@ -95,6 +97,10 @@ class EnvironmentSettings:
     starting thousands of functions, and nothing is reserved from the account's quota."""
     transform_max_receive_count: int = 3
     """Deliveries of one raw file's event to the transform before it goes to the failure queue."""
+    lambda_concurrency_limit: int = 10
+    """Concurrent executions the account's Lambda quota allows: 10 is what a new account may
+    start with (AWS's Lambda quotas page); `doctor --env NAME` reads the real figure. Synth
+    refuses settings whose functions could run more at once (`lambda_concurrency_needed`)."""
 
     @property
     def listening_sources(self) -> tuple[Source, ...]:
@@ -102,6 +108,16 @@ class EnvironmentSettings:
         if self.listening_schedule_cron is None:
             return ()
         return tuple(source for source in self.sources if source.is_listening)
+
+    @property
+    def lambda_concurrency_needed(self) -> dict[str, int]:
+        """Executions each function group may run at once; their sum must fit the account."""
+        return {
+            "extract_max_concurrency": self.extract_max_concurrency,
+            "transform_max_concurrency": self.transform_max_concurrency,
+            "history import": HISTORY_IMPORT_MAX_CONCURRENCY,
+            "planner": PLANNER_CONCURRENCY,
+        }
 
     @property
     def stage_name(self) -> str:
@@ -240,6 +256,7 @@ _INT_RANGES = {
     "athena_results_expiration_days": (1, 3650),
     "transform_max_concurrency": (2, 1000),
     "transform_max_receive_count": (1, 100),
+    "lambda_concurrency_limit": (1, 1_000_000),
 }
 
 
@@ -299,6 +316,7 @@ def parse_environment(
             values[key] = _check_value(f"{source_name}.{key}", key, value)
     settings = EnvironmentSettings(name=name, **values)
     _check_extract_budget(base, settings)
+    _check_concurrency_fits(base, settings)
     return settings
 
 
@@ -309,6 +327,22 @@ def _check_extract_budget(base: str, settings: EnvironmentSettings) -> None:
             f"{base}.extract_requests_per_30s: {settings.extract_requests_per_30s} is less than "
             f"extract_max_concurrency ({settings.extract_max_concurrency}); each worker gets "
             "extract_requests_per_30s // extract_max_concurrency requests per 30 s"
+        )
+
+
+def _check_concurrency_fits(base: str, settings: EnvironmentSettings) -> None:
+    """Deliveries beyond the account's concurrency are throttled and retried until they
+    dead-letter, with nothing saying why: refuse such settings at synth."""
+    needed = settings.lambda_concurrency_needed
+    total = sum(needed.values())
+    if total > settings.lambda_concurrency_limit:
+        parts = " + ".join(f"{name} {value}" for name, value in needed.items())
+        raise ConfigError(
+            f"{base}.lambda_concurrency_limit: the functions may run {total} at once ({parts}) "
+            f"but the account allows {settings.lambda_concurrency_limit}: lower "
+            "extract_max_concurrency or transform_max_concurrency, or raise the account's "
+            "Lambda 'Concurrent executions' quota (Service Quotas, L-B99A9384) and set "
+            "lambda_concurrency_limit to it (`python -m spotify_etl doctor --env NAME` reads it)"
         )
 
 

@@ -2,6 +2,7 @@
 
 import sys
 
+from spotify_etl.clean_exit import exit_now
 from spotify_etl.cli import main
 
 if "transform" in sys.argv[1:2] or sys.argv[1:3] == ["-v", "transform"]:
@@ -11,4 +12,4 @@ if "transform" in sys.argv[1:2] or sys.argv[1:3] == ["-v", "transform"]:
 
     keep_pandas_out()
 
-raise SystemExit(main())
+exit_now(main())

@@ -19,7 +19,7 @@ from spotify_etl.errors import CliError
 from spotify_etl.messages import one_line
 
 COMMANDS = ("extract", "transform", "auth", "run_local", "query", "import_history",
-            "report", "migrate_storage")
+            "report", "migrate_storage", "doctor")
 COMMAND_MODULES = {"import": "import_history"}
 """Commands whose name is not a module name (`import` is a Python keyword)."""
 LOCAL_QUIET_LOGGERS = ("moto", "werkzeug", "filelock", "asyncio")

@@ -45,3 +45,17 @@ def new_lambda_container():
     container.forget()
     yield
     container.forget()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Leave the process (the controller and each xdist worker) without the interpreter's
+    finalization, where pyarrow's thread pools can abort it after every test passed
+    (spotify_etl/clean_exit.py). atexit runs after pytest has printed and returned its status,
+    so this only replaces the teardown that could turn a pass into SIGABRT."""
+    import atexit
+
+    from spotify_etl.clean_exit import exit_now
+
+    worker = hasattr(session.config, "workerinput")
+    atexit.register(exit_now, 0 if worker else int(exitstatus))

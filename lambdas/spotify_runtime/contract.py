@@ -85,6 +85,8 @@ HISTORY_IMPORT_BATCH_SIZE = 1
 """Uploads per invocation (its SQS event source's batch size): one export per invocation."""
 HISTORY_IMPORT_MAX_CONCURRENCY = 2
 """Imports at once (the least an SQS event source allows): uploads are rare and large."""
+PLANNER_CONCURRENCY = 1
+"""Planners at once: its schedules invoke it once a run, minutes apart."""
 WORKER_MEMORY_MB = 512
 PLANNER_MEMORY_MB = 256
 

@@ -11,7 +11,7 @@ def registered(parser: argparse.ArgumentParser) -> set[str]:
 
 
 EVERY_COMMAND = {"extract", "transform", "auth", "run-local", "query", "import", "report",
-                 "migrate-storage"}
+                 "migrate-storage", "doctor"}
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.config import ConfigError, parse_config, sources_json
+from infra.config import ConfigError, parse_config, parse_environment, sources_json
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,3 +101,20 @@ def test_listening_sources_need_the_listening_schedule():
     assert [str(s) for s in hourly.listening_sources] == ["recently-played"]
     off = parse_config(context(sources=sources, listening_schedule_cron=None)).environments["dev"]
     assert off.listening_sources == ()
+
+
+def test_functions_that_could_run_more_at_once_than_the_account_allows_fail_naming_the_key():
+    with pytest.raises(ConfigError) as error:
+        parse_environment("prod", {"extract_max_concurrency": 5}, {})
+    message = str(error.value)
+    assert message.startswith("spotify-etl.environments.prod.lambda_concurrency_limit:")
+    assert "run 13 at once" in message and "allows 10" in message
+    assert "L-B99A9384" in message and "doctor --env" in message
+    raised = parse_environment("prod", {"extract_max_concurrency": 5,
+                                        "lambda_concurrency_limit": 13}, {})
+    assert sum(raised.lambda_concurrency_needed.values()) == 13
+
+
+def test_the_default_settings_fit_a_new_account():
+    settings = parse_environment("dev", {}, {})
+    assert sum(settings.lambda_concurrency_needed.values()) <= settings.lambda_concurrency_limit
