@@ -19,6 +19,7 @@ from spotify_runtime.contract import (
     DEFAULT_REFRESH_TOKEN_ALARM_DAYS,
     LISTENING_MAX_INTERVAL_HOURS,
 )
+from spotify_runtime.play_rule import MAX_MIN_SECONDS, PlayRule
 from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
 from infra.cron import CronError, check_cron
@@ -95,6 +96,15 @@ class EnvironmentSettings:
     starting thousands of functions, and nothing is reserved from the account's quota."""
     transform_max_receive_count: int = 3
     """Deliveries of one raw file's event to the transform before it goes to the failure queue."""
+    play_min_seconds: int = 30
+    """The counting rule (spotify_runtime/play_rule.py): a row is a play when played at least
+    this many seconds (Spotify's rule is 30; 0 counts every row). `report --min-seconds` overrides
+    it for one report."""
+
+    @property
+    def play_rule(self) -> PlayRule:
+        """The environment's counting rule."""
+        return PlayRule(self.play_min_seconds)
 
     @property
     def listening_sources(self) -> tuple[Source, ...]:
@@ -240,6 +250,7 @@ _INT_RANGES = {
     "athena_results_expiration_days": (1, 3650),
     "transform_max_concurrency": (2, 1000),
     "transform_max_receive_count": (1, 100),
+    "play_min_seconds": (0, MAX_MIN_SECONDS),
 }
 
 
