@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from spotify_runtime.history_import.kinds import BASIC, EXTENDED
 from spotify_runtime.history_import.members import NotAnExportError
-from spotify_runtime.history_import.streams import BASIC, EXTENDED, STREAMS, TIMESTAMP
+from spotify_runtime.history_import.streams import STREAMS, TIMESTAMP
 
 EXTENDED_KEYS: dict[str, pa.DataType] = {
     "ts": pa.string(), "ms_played": pa.int64(), "platform": pa.string(),
