@@ -27,8 +27,9 @@ OTHER = "0000000000000000000000"
 
 def lake_with(tmp_path, export_rows, api_plays):
     data = dump(export_rows)
-    import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: data)],
-                 LocalObjectStore(tmp_path))
+    if export_rows:  # an empty export is refused: a lake of API plays only has none
+        import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: data)],
+                     LocalObjectStore(tmp_path))
     if api_plays:
         folder = tmp_path / "processed/plays/snapshot_date=2026-11-21"
         folder.mkdir(parents=True)

@@ -12,8 +12,8 @@ from datetime import datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spotify_runtime.history_import.export_files import read_export_file, unique_plays
-from spotify_runtime.history_import.members import ExportFile
+from spotify_runtime.history_import.export_files import EMPTY, read_export_file, unique_plays
+from spotify_runtime.history_import.members import ExportFile, NotAnExportError
 from spotify_runtime.history_import.same_play import one_row_per_play
 from spotify_runtime.history_import.streams import MergeCounts, write_streams
 from spotify_runtime.partition_files import ObjectStore
@@ -69,16 +69,23 @@ class ImportReport:
 
 def read_plays(files: list[ExportFile], report: ImportReport,
                now: datetime | None = None) -> pa.Table:
-    """Every play of `files` once (NotAnExportError at the first file that is not an export)."""
+    """Every play of `files` once (NotAnExportError at the first file that is not an export,
+    or when every file is empty). A file holding `[]` beside others is listed as ignored."""
     tables = []
     # Arrow parses without the GIL: two files at a time (Lambda's 1,769 MB is one vCPU, more
     # is two; the local machine has several), one reading while the other parses.
     with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         parsed_files = pool.map(lambda f: read_export_file(f.name, f.read(), now=now), files)
         for parsed in parsed_files:
+            if parsed.kind == EMPTY:
+                report.ignored.append(f"{parsed.name} (empty: no rows)")
+                continue
             report.files.append(FileSummary(parsed.name, parsed.kind, parsed.file_rows))
             report.skipped.update(parsed.skipped)
             tables.append(parsed.rows)
+    if files and not report.files:
+        names = ", ".join(file.name for file in files)
+        raise NotAnExportError(f"{names}: no rows (an empty streaming history is not an export)")
     plays = one_row_per_play(unique_plays(tables, report.skipped), report.merged)
     if plays.num_rows:
         bounds = pc.min_max(plays["ended_at"])
