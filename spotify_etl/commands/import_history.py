@@ -91,6 +91,7 @@ def report_lines(report: ImportReport, where: Path | str) -> list[str]:
     if report.basic_replaced:
         lines.append(f"replaced: {report.basic_replaced:,} Account-data row(s) of earlier "
                      "imports by their Extended-history row")
+    lines += [f"damaged, skipped: {message}" for message in report.damaged]
     if report.ignored:
         lines.append(f"ignored {len(report.ignored)} other file(s) of the export (not streaming "
                      "history): " + ", ".join(report.ignored))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from spotify_runtime.history_import.importer import import_files
 from spotify_runtime.history_import.members import (
+    ExportFile,
     NotAnExportError,
     looks_like_history,
     path_members,
@@ -104,3 +105,42 @@ def test_every_real_history_file_is_found_and_every_other_file_listed():
     ignored = sorted(Path(name).name for name in members.ignored)
     assert len(found) == 20 and "endsong.json" in found  # 13 extended, 7 basic
     assert ignored == ["PROVENANCE.md", "Playlist1.json", "YourLibrary.json"]
+
+
+def test_files_are_written_one_by_one_as_they_are_read(tmp_path):
+    store = LocalObjectStore(tmp_path)
+    january = tmp_path / STREAMS / "ended_month=2025-01"
+    seen_when_read: list[bool] = []
+
+    def month_file(month: int, check: bool) -> ExportFile:
+        data = dump([extended_row(T0.replace(year=2025, month=month, day=15), 100_000,
+                                  track=TRACKS[month])])
+
+        def read() -> bytes:
+            if check:
+                seen_when_read.append(january.exists())
+            return data
+        return ExportFile(f"Streaming_History_Audio_2025_{month}.json", read,
+                          lambda: data[:4096])
+
+    files = [month_file(1, False), month_file(2, False), month_file(3, True)]
+    report = import_files(files, store)
+    # The third file is read (one ahead of the writes) after the first one's month was written.
+    assert seen_when_read == [True] and report.imported == 3 and report.months == 3
+
+
+def test_a_file_that_breaks_after_its_start_is_skipped_and_named(tmp_path, capsys):
+    good = extended(3)
+    broken = good[: len(good) // 2]  # starts as an export, cut short: not valid JSON
+    (tmp_path / "Streaming_History_Audio_2025_0.json").write_bytes(good)
+    (tmp_path / "Streaming_History_Audio_2025_1.json").write_bytes(broken)
+    assert main(["import", str(tmp_path), "--lake", str(tmp_path / "lake")]) == 0
+    out = capsys.readouterr().out
+    assert "imported: 3 plays" in out
+    assert "damaged, skipped: " in out and "Streaming_History_Audio_2025_1.json" in out
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "Streaming_History_Audio_2025_1.json").write_bytes(broken)
+    assert main(["import", str(alone), "--lake", str(alone / "lake")]) == 1
+    assert "not valid JSON" in capsys.readouterr().err
+    assert not (alone / "lake").exists()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,21 @@ MALFORMED_ROW = "malformed_row"
 SKIP_REASONS = (NO_TIMESTAMP, OUT_OF_RANGE, NOTHING_PLAYED, DUPLICATE_IN_IMPORT, MALFORMED_ROW)
 EMPTY = "empty"
 """The kind of a file holding no row at all (`[]`): of neither kind, nothing to import."""
+_HEAD_KEY = re.compile(rb'"(ts|endTime)"\s*:')
+_EMPTY_ARRAY = re.compile(rb"\s*\[\s*\]\s*")
+
+
+def head_kind(head: bytes) -> str | None:
+    """EXTENDED, BASIC or EMPTY as a file's first bytes tell (the first `ts` or `endTime` key of
+    an array); None when they do not tell, and the whole file must be read to know."""
+    if _EMPTY_ARRAY.fullmatch(head):
+        return EMPTY
+    if not head.lstrip().startswith(b"["):
+        return None
+    found = _HEAD_KEY.search(head)
+    if found is None:
+        return None
+    return EXTENDED if found.group(1) == b"ts" else BASIC
 
 EARLIEST_PLAY = datetime(2006, 1, 1, tzinfo=UTC)
 """Spotify was founded in 2006 (launched 2008): an earlier end time is a clock error."""

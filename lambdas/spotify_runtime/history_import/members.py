@@ -40,10 +40,16 @@ class NotAnExportError(ValueError):
 
 @dataclass(frozen=True)
 class ExportFile:
-    """One streaming-history file, read when `read` is called (one at a time in memory)."""
+    """One streaming-history file, read when `read` is called (one at a time in memory); `head`
+    reads only its first bytes, where that is cheaper than reading it all."""
 
     name: str
     read: Callable[[], bytes]
+    head: Callable[[], bytes] | None = None
+
+    def first_bytes(self) -> bytes:
+        """The file's first HEAD_BYTES bytes."""
+        return self.head() if self.head else self.read()[:HEAD_BYTES]
 
 
 @dataclass
@@ -115,7 +121,9 @@ def zip_members(data: bytes | Path, label: str) -> Members:
             raise NotAnExportError(f"{name}: {info.file_size} bytes is not a streaming-history "
                                    "file")
         else:
-            found.files.append(ExportFile(name, _zip_reader(archive, info, name)))
+            found.files.append(ExportFile(
+                name, _zip_reader(archive, info, name),
+                lambda info=info, name=name: _zip_head(archive, info, name)))
     return found
 
 
@@ -144,7 +152,7 @@ def path_members(paths: list[Path]) -> Members:
                 if _is_zip(file):
                     _extend(found, zip_members(file, str(file)))
                 elif wanted:
-                    found.files.append(ExportFile(str(file), file.read_bytes))
+                    found.files.append(_path_file(file))
                 else:
                     found.ignored.append(str(file))
         elif not path.exists():
@@ -152,8 +160,12 @@ def path_members(paths: list[Path]) -> Members:
         elif _is_zip(path):
             _extend(found, zip_members(path, str(path)))
         else:
-            found.files.append(ExportFile(str(path), path.read_bytes))
+            found.files.append(_path_file(path))
     return found
+
+
+def _path_file(path: Path) -> ExportFile:
+    return ExportFile(str(path), path.read_bytes, lambda: _file_head(path))
 
 
 def upload_members(key: str, data: bytes) -> Members:

@@ -84,6 +84,8 @@ def _mask(length: int, indexes: pa.Array) -> pa.Array:
 def double_logged(kept: pa.Table, rows: pa.Table, *, same_table: bool) -> pa.Array:
     """A mask over `rows`: the row is a second logging of a play in `kept` (with `same_table`,
     `rows` is `kept` and the later row of each pair is the one marked)."""
+    if not pc.any(pc.is_valid(rows["offline_at"])).as_py():  # no real offline_timestamp
+        return pa.array([False] * rows.num_rows, pa.bool_())
     left = pa.table({"key": _double_log_keys(kept), "end": _ends_ms(kept)})
     left = left.filter(pc.is_valid(left["key"]))
     right = pa.table({"key": _double_log_keys(rows), "later_end": _ends_ms(rows),
@@ -102,11 +104,14 @@ def double_logged(kept: pa.Table, rows: pa.Table, *, same_table: bool) -> pa.Arr
 
 def held_by_extended(extended_side: pa.Table, rows: pa.Table) -> pa.Array:
     """A mask over `rows`: a basic row whose play an extended row of `extended_side` holds."""
+    basic = pc.equal(rows["export_kind"], BASIC)
+    if not pc.any(basic).as_py():  # most imports hold one kind: nothing to compare
+        return pa.array([False] * rows.num_rows, pa.bool_())
     extended = extended_side.filter(pc.equal(extended_side["export_kind"], EXTENDED))
     if extended.num_rows == 0:
         return pa.array([False] * rows.num_rows, pa.bool_())
     held = pc.is_in(basic_play_keys(rows), value_set=_array(basic_play_keys(extended)))
-    return pc.fill_null(pc.and_(pc.equal(rows["export_kind"], BASIC), held), False)
+    return pc.fill_null(pc.and_(basic, held), False)
 
 
 def _drop(rows: pa.Table, mask: pa.Array, merged: Counter[str], reason: str) -> pa.Table:
