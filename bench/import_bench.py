@@ -29,11 +29,12 @@ SPEED, MEMORY, LAMBDA = TARGETS = (
 
 
 SPEED_LIMIT = ("the reference is pandas 3 read_json (ujson in C) on 2-space JSON; ours is bound "
-               "by Arrow's JSON parse (single-threaded per file, two files at "
-               "a time) plus interpreter and pyarrow start-up")
+               "by Arrow's JSON parse (one file at a time, single-threaded) plus interpreter "
+               "and pyarrow start-up")
 MEMORY_LIMIT = ("Python with pyarrow imported is about 80 MiB before any work (0.3x the "
-                "reference is about 115 MiB); the parse of a 12 MiB file (two at a time, one "
-                "parsing while the other is written) and what the allocators keep take the rest")
+                "reference is about 115 MiB); the parse of one 12 MiB file at a time (its "
+                "bytes, the document Arrow reads and the rows) and what the allocators keep "
+                "take the rest")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ by row, and only the rows that do not fit are skipped (`malformed_row`).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from collections import Counter
@@ -128,7 +127,7 @@ def read_export_file(name: str, data: bytes, *, now: datetime | None = None) -> 
 def _arrow_rows(data: bytes) -> pa.StructArray:
     document = b'{"rows":' + data + b"}"
     table = pa_json.read_json(
-        io.BytesIO(document),
+        pa.BufferReader(document),  # read in place (a BytesIO would be copied once more)
         read_options=pa_json.ReadOptions(use_threads=False, block_size=len(document) + 1),
         parse_options=pa_json.ParseOptions(explicit_schema=READ_SCHEMA, newlines_in_values=True,
                                            unexpected_field_behavior="ignore"),

@@ -5,8 +5,6 @@ Lambda both run `import_files`."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +14,6 @@ import pyarrow.compute as pc
 from spotify_runtime.history_import.export_files import (
     DUPLICATE_IN_IMPORT,
     EMPTY,
-    FileRows,
     head_kind,
     read_export_file,
     unique_plays,
@@ -27,8 +24,6 @@ from spotify_runtime.history_import.same_play import one_row_per_play
 from spotify_runtime.history_import.streams import MergeCounts, write_streams
 from spotify_runtime.partition_files import ObjectStore
 from spotify_runtime.run_log import HISTORY_IMPORT, RunRecord
-
-PARSE_THREADS = 2
 
 
 @dataclass
@@ -101,32 +96,21 @@ def _plan(files: list[ExportFile], report: ImportReport,
     return [file for _basic, file in sorted(planned, key=lambda item: item[0])]
 
 
-def _parsed(files: list[ExportFile], now: datetime | None) -> Iterator[Future[FileRows]]:
-    """Each file's parse, the next one running while the caller writes the current one: two
-    files in memory at most. Arrow parses without the GIL, so the two overlap."""
-    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        previous: Future[FileRows] | None = None
-        for file in files:
-            current = pool.submit(lambda f: read_export_file(f.name, f.read(), now=now), file)
-            if previous:
-                yield previous
-            previous = current
-        if previous:
-            yield previous
-
-
 def import_files(files: list[ExportFile], store: ObjectStore, *, ignored: list[str] = (),
                  now: datetime | None = None) -> ImportReport:
     """Check every file is an export (nothing is written otherwise), then import them file by
     file, each merged into its month objects before the next is read, so memory holds about one
     file's worth. A file that starts as an export but breaks further on is damaged: skipped and
-    named (`damaged`), the others imported; when no file is left, NotAnExportError."""
+    named (`damaged`), the others imported; when no file is left, NotAnExportError.
+
+    One file at a time, with no second file parsing meanwhile: the function's 1,024 MB is about
+    half a vCPU, where a second parse thread buys no time and costs a file's memory."""
     report = ImportReport(ignored=list(ignored))
     seen = pa.array([], pa.string())  # play_ids of this import's earlier files
     months: set[str] = set()
-    for parse in _parsed(_plan(files, report, now), now):
+    for file in _plan(files, report, now):
         try:
-            parsed = parse.result()
+            parsed = read_export_file(file.name, file.read(), now=now)
         except NotAnExportError as error:
             report.damaged.append(str(error))
             continue
@@ -142,6 +126,9 @@ def import_files(files: list[ExportFile], store: ObjectStore, *, ignored: list[s
         if rows.num_rows:
             _account(report, rows, write_streams(store, rows,
                                                  lambda month, _counts: months.add(month)))
+        # Arrow's allocator keeps freed memory for reuse; each file's parse then adds to the
+        # peak instead of reusing it (measured: 35 MiB less on the 10-year export).
+        pa.default_memory_pool().release_unused()
     if report.damaged and not report.files:
         raise NotAnExportError("; ".join(report.damaged))
     report.months = len(months)
