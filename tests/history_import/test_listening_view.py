@@ -16,7 +16,7 @@ from spotify_runtime.transform.tables import PLAYS, SONGS
 
 from infra.catalog_views import LISTENING_COLUMNS
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
-from spotify_etl.standins.spotify_export import dump, extended_row
+from spotify_etl.standins.spotify_export import basic_row, dump, extended_row
 
 END = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 MS = 200_000
@@ -89,3 +89,23 @@ def test_columns_are_the_contract(tmp_path):
     duck = {"timestamp": "TIMESTAMP", "bigint": "BIGINT", "string": "VARCHAR",
             "boolean": "BOOLEAN"}
     assert types == {name: duck[type_] for name, type_ in LISTENING_COLUMNS}
+
+
+def test_a_track_is_counted_by_name_and_its_id_merges_its_names(tmp_path):
+    renamed = (TRACK[0], "Track (Remastered)", "Artist", "Album")
+    second_id = ("1111111111111111111111", "Track", "Artist", "Other album")
+    rows = [extended_row(END, MS, track=TRACK),
+            extended_row(END + timedelta(hours=1), MS, track=renamed),
+            extended_row(END + timedelta(hours=2), MS, track=second_id),
+            extended_row(END + timedelta(hours=3), MS, track=("2" * 22, "Else", "Artist", "A"))]
+    basic = dump([basic_row(END + timedelta(days=1), MS, "Artist", "Track (Remastered)"),
+                  basic_row(END + timedelta(days=2), MS, "Artist", "Unheard")])
+    import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: dump(rows)),
+                  ExportFile("StreamingHistory_music_0.json", lambda: basic)],
+                 LocalObjectStore(tmp_path))
+    keys = run_sql(open_lake(tmp_path), "SELECT track_name, track_key FROM listening "
+                                        "ORDER BY ended_at").as_dicts()
+    # One ID seen with two titles is one track; so is a second ID of the same name, and a
+    # name-only row of either name. Different names without an ID in common stay apart.
+    assert [row["track_key"] for row in keys] == ["Artist - Track"] * 3 + [
+        "Artist - Else", "Artist - Track", "Artist - Unheard"]

@@ -4,7 +4,7 @@
 WITH plays AS (
     SELECT
         'track' AS kind,
-        coalesce(artist_name || ' - ' || track_name, song_id) AS item,
+        track_key AS item,
         track_name AS name,
         artist_name,
         ended_at

@@ -14,7 +14,7 @@ SELECT
     CAST(ended_at AS DATE) AS day,
     sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays,
     round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes,
-    count(DISTINCT CASE WHEN is_play AND content_type = 'track' THEN coalesce(artist_name || ' - ' || track_name, song_id) END) AS tracks
+    count(DISTINCT CASE WHEN is_play AND content_type = 'track' THEN track_key END) AS tracks
 FROM in_period
 GROUP BY CAST(ended_at AS DATE)
 ORDER BY day

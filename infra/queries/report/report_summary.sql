@@ -15,7 +15,7 @@ SELECT
     round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes,
     count(*) AS rows_recorded,
     count(DISTINCT CASE WHEN is_play THEN CAST(ended_at AS DATE) END) AS days_listened,
-    count(DISTINCT CASE WHEN is_play AND content_type = 'track' THEN coalesce(artist_name || ' - ' || track_name, song_id) END) AS tracks,
+    count(DISTINCT CASE WHEN is_play AND content_type = 'track' THEN track_key END) AS tracks,
     count(DISTINCT CASE WHEN is_play AND content_type = 'track' THEN artist_name END) AS artists,
     min(CASE WHEN is_play THEN ended_at END) AS first_play,
     max(CASE WHEN is_play THEN ended_at END) AS last_play,

@@ -17,11 +17,11 @@ items AS (
     WHERE content_type = 'track' AND artist_name IS NOT NULL
     GROUP BY artist_name
     UNION ALL
-    SELECT 'track' AS kind, track_name AS name, artist_name,
+    SELECT 'track' AS kind, min(track_name) AS name, min(artist_name) AS artist_name,
            sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays, round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes
     FROM in_period
     WHERE content_type = 'track' AND track_name IS NOT NULL
-    GROUP BY track_name, artist_name
+    GROUP BY track_key
     UNION ALL
     SELECT 'album' AS kind, album_name AS name, max(artist_name) AS artist_name,
            sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays, round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes
