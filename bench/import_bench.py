@@ -2,7 +2,8 @@
 splits it) imported by ours and by the way analysts load it today, in the same run.
 
 Ours is `python -m spotify_etl import DIR --lake OUT` (the command line over the same code the
-Lambda runs: Arrow's JSON reader, merge into one Parquet object per month). The reference is
+Lambda runs: Arrow's JSON reader, each file merged into one Parquet object per month before the
+next). The reference is
 `python -m bench.import_bench reference DIR OUT`: pandas `read_json` per file, `concat`,
 `drop_duplicates`, `to_parquet` (one file). Each is a whole process (bench.measure), so wall time
 and peak RSS include start-up and imports.
@@ -29,11 +30,12 @@ SPEED, MEMORY, LAMBDA = TARGETS = (
 
 
 SPEED_LIMIT = ("the reference is pandas 3 read_json (ujson in C) on 2-space JSON; ours is bound "
-               "by Arrow's JSON parse (single-threaded per file, two files at "
-               "a time) plus interpreter and pyarrow start-up")
+               "by Arrow's JSON parse (one file at a time, single-threaded) plus interpreter "
+               "and pyarrow start-up")
 MEMORY_LIMIT = ("Python with pyarrow imported is about 80 MiB before any work (0.3x the "
-                "reference is about 115 MiB); the parse of each 12 MiB file and the 300,000 "
-                "plays held until the months are written take the rest")
+                "reference is about 115 MiB); the parse of one 12 MiB file at a time (its "
+                "bytes, the document Arrow reads and the rows) and what the allocators keep "
+                "take the rest")
 
 
 @dataclass(frozen=True)

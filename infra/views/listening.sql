@@ -31,19 +31,44 @@ matched AS (
 ),
 song_names AS (
     SELECT song_id, max(song_name) AS track_name, max(album_id) AS album_id,
-           max(artist_id) AS artist_id
+           max(artist_id) AS artist_id, max(duration_ms) AS duration_ms
     FROM songs GROUP BY song_id
 ),
 album_names AS (SELECT album_id, max(name) AS album_name FROM albums GROUP BY album_id),
 artist_names AS (
     SELECT artist_id, max(artist_name) AS artist_name FROM artists GROUP BY artist_id
+),
+-- A track is counted by artist and title; an ID merges the names it was seen with, never
+-- splits one: an ID's key is the first of its names, and a name seen with an ID takes that
+-- ID's key (so a name-only Account-data row joins the ID's other names, one step deep).
+track_names AS (
+    SELECT DISTINCT song_id, artist_name || ' - ' || track_name AS name
+    FROM streams
+    WHERE song_id IS NOT NULL AND artist_name IS NOT NULL AND track_name IS NOT NULL
+    UNION
+    SELECT n.song_id, ar.artist_name || ' - ' || n.track_name AS name
+    FROM song_names n
+    JOIN artist_names ar ON ar.artist_id = n.artist_id
+    WHERE ar.artist_name IS NOT NULL AND n.track_name IS NOT NULL
+),
+id_keys AS (SELECT song_id, min(name) AS track_key FROM track_names GROUP BY song_id),
+name_keys AS (
+    SELECT t.name, min(i.track_key) AS track_key
+    FROM track_names t JOIN id_keys i ON i.song_id = t.song_id
+    GROUP BY t.name
 )
 SELECT s.ended_at, s.ms_played, s.content_type, s.song_id, s.episode_id, s.track_name,
        s.artist_name, s.album_name, s.episode_name, s.show_name, s.reason_start, s.reason_end,
        s.skipped, s.shuffle, s.platform, s.conn_country,
-       CAST(CASE WHEN m.play_id IS NULL THEN 'export' ELSE 'both' END AS VARCHAR) AS origin
+       CAST(CASE WHEN m.play_id IS NULL THEN 'export' ELSE 'both' END AS VARCHAR) AS origin,
+       s.ms_played AS ms_heard,
+       CASE WHEN s.content_type = 'track'
+            THEN coalesce(i.track_key, k.track_key, s.artist_name || ' - ' || s.track_name,
+                          s.song_id) END AS track_key
 FROM streams s
 LEFT JOIN matched m ON m.play_id = s.play_id
+LEFT JOIN id_keys i ON i.song_id = s.song_id
+LEFT JOIN name_keys k ON k.name = s.artist_name || ' - ' || s.track_name
 UNION ALL
 SELECT a.played_at AS ended_at, CAST(NULL AS BIGINT) AS ms_played,
        CAST('track' AS VARCHAR) AS content_type,
@@ -52,10 +77,14 @@ SELECT a.played_at AS ended_at, CAST(NULL AS BIGINT) AS ms_played,
        CAST(NULL AS VARCHAR) AS reason_start, CAST(NULL AS VARCHAR) AS reason_end,
        CAST(NULL AS BOOLEAN) AS skipped, CAST(NULL AS BOOLEAN) AS shuffle,
        CAST(NULL AS VARCHAR) AS platform, CAST(NULL AS VARCHAR) AS conn_country,
-       CAST('api' AS VARCHAR) AS origin
+       CAST('api' AS VARCHAR) AS origin,
+       -- The API does not say how long a play lasted: its minutes are the track's length.
+       n.duration_ms AS ms_heard,
+       coalesce(i.track_key, ar.artist_name || ' - ' || n.track_name, a.song_id) AS track_key
 FROM api_plays a
 LEFT JOIN matched m ON m.played_at = a.played_at AND m.song_id = a.song_id
 LEFT JOIN song_names n ON n.song_id = a.song_id
 LEFT JOIN album_names al ON al.album_id = n.album_id
 LEFT JOIN artist_names ar ON ar.artist_id = n.artist_id
+LEFT JOIN id_keys i ON i.song_id = a.song_id
 WHERE m.play_id IS NULL

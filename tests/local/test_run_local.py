@@ -287,6 +287,22 @@ def test_query_command_named_and_sql(first_run, capsys: pytest.CaptureFixture[st
     assert "119" in out and "VARCHAR" in out
 
 
+def test_a_named_query_that_counts_plays_takes_the_rule(first_run, capsys) -> None:
+    lake, summary, _ = first_run
+    monthly = summary.query_results["plays_per_month"].as_dicts()  # run-local: cdk.json's 30 s
+    assert main(["query", "--lake", str(lake), "--named", "plays_per_month", "--format", "json",
+                 "--min-seconds", "30"]) == 0
+    assert [row["plays"] for row in json.loads(capsys.readouterr().out)] == [
+        row["plays"] for row in monthly]
+    assert main(["query", "--lake", str(lake), "--named", "plays_per_reason_end",
+                 "--min-seconds", "0", "--format", "json"]) == 0
+    every = json.loads(capsys.readouterr().out)
+    assert sum(row["plays"] for row in every) == sum(row["rows_ended"] for row in every)
+    assert main(["query", "--lake", str(lake), "--named", "plays_per_month",
+                 "--min-seconds", "-1"]) == 2
+    assert "--min-seconds: min_seconds: expected a whole number" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [

@@ -17,8 +17,8 @@ by row, and only the rows that do not fit are skipped (`malformed_row`).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from spotify_runtime.history_import.kinds import BASIC, EXTENDED
 from spotify_runtime.history_import.members import NotAnExportError
-from spotify_runtime.history_import.streams import BASIC, EXTENDED, STREAMS, TIMESTAMP
+from spotify_runtime.history_import.streams import STREAMS, TIMESTAMP
 
 EXTENDED_KEYS: dict[str, pa.DataType] = {
     "ts": pa.string(), "ms_played": pa.int64(), "platform": pa.string(),
@@ -62,6 +63,23 @@ DUPLICATE_IN_IMPORT = "duplicate_in_import"
 MALFORMED_ROW = "malformed_row"
 """Not an object, or a value of another type than Spotify writes."""
 SKIP_REASONS = (NO_TIMESTAMP, OUT_OF_RANGE, NOTHING_PLAYED, DUPLICATE_IN_IMPORT, MALFORMED_ROW)
+EMPTY = "empty"
+"""The kind of a file holding no row at all (`[]`): of neither kind, nothing to import."""
+_HEAD_KEY = re.compile(rb'"(ts|endTime)"\s*:')
+_EMPTY_ARRAY = re.compile(rb"\s*\[\s*\]\s*")
+
+
+def head_kind(head: bytes) -> str | None:
+    """EXTENDED, BASIC or EMPTY as a file's first bytes tell (the first `ts` or `endTime` key of
+    an array); None when they do not tell, and the whole file must be read to know."""
+    if _EMPTY_ARRAY.fullmatch(head):
+        return EMPTY
+    if not head.lstrip().startswith(b"["):
+        return None
+    found = _HEAD_KEY.search(head)
+    if found is None:
+        return None
+    return EXTENDED if found.group(1) == b"ts" else BASIC
 
 EARLIEST_PLAY = datetime(2006, 1, 1, tzinfo=UTC)
 """Spotify was founded in 2006 (launched 2008): an earlier end time is a clock error."""
@@ -98,6 +116,8 @@ def read_export_file(name: str, data: bytes, *, now: datetime | None = None) -> 
         skipped[MALFORMED_ROW] += nulls
         raw = raw.filter(valid)
     file_rows = len(raw) + skipped[MALFORMED_ROW]
+    if file_rows == 0:
+        return FileRows(name, EMPTY, STREAMS.empty_table(), 0, skipped)
     kind = _kind(name, raw)
     rows = _extended(raw) if kind == EXTENDED else _basic(raw)
     rows = _drop_unplayable(rows, skipped, now or datetime.now(UTC))
@@ -107,7 +127,7 @@ def read_export_file(name: str, data: bytes, *, now: datetime | None = None) -> 
 def _arrow_rows(data: bytes) -> pa.StructArray:
     document = b'{"rows":' + data + b"}"
     table = pa_json.read_json(
-        io.BytesIO(document),
+        pa.BufferReader(document),  # read in place (a BytesIO would be copied once more)
         read_options=pa_json.ReadOptions(use_threads=False, block_size=len(document) + 1),
         parse_options=pa_json.ParseOptions(explicit_schema=READ_SCHEMA, newlines_in_values=True,
                                            unexpected_field_behavior="ignore"),
