@@ -88,15 +88,15 @@ def to_section(result: ReportBenchResult) -> Section:
         f"{len(_names())} report queries (infra/queries/report/) on DuckDB over the lake, the "
         "lake opened each run. "
         "Whole report: the same, plus the sections, the Plotly figures and the page (Plotly's "
-        f"JavaScript, {_plotly_js_mib():.1f} MiB of it, inlined so that it opens with no "
+        f"basic bundle, {_plotly_js_mib():.1f} MiB of it, inlined so that it opens with no "
         "network).")
     return section
 
 
 def _plotly_js_mib() -> float:
-    from plotly.offline import get_plotlyjs
+    from spotify_etl.report.page import plotly_js
 
-    return len(get_plotlyjs().encode("utf-8")) / 2**20
+    return len(plotly_js().encode("utf-8")) / 2**20
 
 
 def _names() -> list[str]:

@@ -80,7 +80,7 @@ CHART_MARKS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'
     id: div.id,
     marks: div.querySelectorAll('.trace .point path, .hm image, .trace path.js-line').length,
 }))"""
-"""Per Plotly chart: how many marks it drew (bar paths, heatmap images, lines)."""
+"""Per Plotly chart: how many marks it drew (bar paths, lines)."""
 
 
 def open_report(page: Page, html_file: Path) -> None:

@@ -28,7 +28,7 @@ def build_report(runner: QueryRunner, period: Period, zone: ZoneInfo, out: Path,
     """Write the report of `period` to `out` from what `runner` answers."""
     data = run_all(runner, period)
     summary = (data.get("report_summary") or [{}])[0]
-    sections = build_sections(data, zone, period.days)
+    sections = build_sections(data, zone, period)
     info = PageInfo(str(period), source, zone.key, now or datetime.now(UTC))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_page(info, summary, sections), encoding="utf-8")
