@@ -46,11 +46,13 @@ from spotify_runtime.extract.raw_sink import DirectoryRawSink, encode_envelope
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.state import DirectoryCursorStore
 from spotify_runtime.layout import PROCESSED, RUN_LOG, listening_raw_key, raw_key
+from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.run_log import EXTRACT, RunRecord, S3RunRecorder
 from spotify_runtime.sources import Source, parse_source
 from spotify_runtime.transform.handler import handler
 
 from bench.report import Section, Target
+from infra.config import EnvironmentSettings
 from infra.named_queries import NamedQuery, load_named_queries
 from spotify_etl.report.build import build_report
 from spotify_etl.report.period import Period
@@ -69,6 +71,8 @@ TARGETS = (("A year: every named query against one file per table and day", "<= 
 REPORT = "(the whole report)"
 """The row of the listening report of the year, built whole on each lake."""
 REPORT_ZONE = ZoneInfo("Europe/Paris")
+RULE = PlayRule(EnvironmentSettings("bench").play_min_seconds)
+"""The documented default counting rule (the report's queries take it)."""
 
 
 @dataclass(frozen=True)
@@ -379,7 +383,7 @@ def _timed_pair(steps: dict[str, Any], repeats: int) -> tuple[dict[str, float], 
 
 
 def _query_step(connection: Any, query: NamedQuery, period: Period) -> Any:
-    values = period.parameters(query.parameters)
+    values = period.parameters(query.parameters, RULE)
     return lambda: run_sql(connection, query.sql, values).rows
 
 
@@ -397,12 +401,13 @@ def time_queries(year_lake: Path, compact: Path, repeats: int, period: Period,
         timings.append(QueryTiming(query.name, seconds["year"], seconds["compact"],
                                    len(answers["year"])))
     lakes = {"year": year_lake, "compact": compact}
-    if run_all(LakeQueries(year_lake), period) != run_all(LakeQueries(compact), period):
+    if run_all(LakeQueries(year_lake), period, RULE) != run_all(LakeQueries(compact), period,
+                                                                 RULE):
         raise RuntimeError("the report: the two lakes answer differently")
     seconds, answers = _timed_pair({
         name: lambda lake=lake: build_report(LakeQueries(lake), period, REPORT_ZONE,
                                              lake.parent / f"report-{lake.name}.html",
-                                             source="the year benchmark")
+                                             source="the year benchmark", rule=RULE)
         for name, lake in lakes.items()}, repeats)
     timings.append(QueryTiming(REPORT, seconds["year"], seconds["compact"],
                                answers["year"].plays))

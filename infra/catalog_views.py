@@ -27,9 +27,11 @@ LISTENING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("artist_name", "string"), ("album_name", "string"), ("episode_name", "string"),
     ("show_name", "string"), ("reason_start", "string"), ("reason_end", "string"),
     ("skipped", "boolean"), ("shuffle", "boolean"), ("platform", "string"),
-    ("conn_country", "string"), ("origin", "string"),
+    ("conn_country", "string"), ("origin", "string"), ("ms_heard", "bigint"),
 )
-"""(name, Glue type) of `listening`, in order; `origin` is `export`, `api` or `both`."""
+"""(name, Glue type) of `listening`, in order; `origin` is `export`, `api` or `both`;
+`ms_heard` is what a row adds to minutes: `ms_played`, or an API play's track length (the API
+does not say how long it played)."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from spotify_runtime.contract import (
     LISTENING_MAX_INTERVAL_HOURS,
     PLANNER_CONCURRENCY,
 )
+from spotify_runtime.play_rule import MAX_MIN_SECONDS, PlayRule
 from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
 from infra.cron import CronError, check_cron
@@ -101,6 +102,15 @@ class EnvironmentSettings:
     """Concurrent executions the account's Lambda quota allows: 10 is what a new account may
     start with (AWS's Lambda quotas page); `doctor --env NAME` reads the real figure. Synth
     refuses settings whose functions could run more at once (`lambda_concurrency_needed`)."""
+    play_min_seconds: int = 30
+    """The counting rule (spotify_runtime/play_rule.py): a row is a play when played at least
+    this many seconds (Spotify's rule is 30; 0 counts every row). `report --min-seconds` overrides
+    it for one report."""
+
+    @property
+    def play_rule(self) -> PlayRule:
+        """The environment's counting rule."""
+        return PlayRule(self.play_min_seconds)
 
     @property
     def listening_sources(self) -> tuple[Source, ...]:
@@ -257,6 +267,7 @@ _INT_RANGES = {
     "transform_max_concurrency": (2, 1000),
     "transform_max_receive_count": (1, 100),
     "lambda_concurrency_limit": (1, 1_000_000),
+    "play_min_seconds": (0, MAX_MIN_SECONDS),
 }
 
 

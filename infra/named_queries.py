@@ -9,13 +9,20 @@ a `-- parameters: a, b (...)` comment line, only in WHERE clauses (Athena's rule
 receives them as StartQueryExecution's ExecutionParameters (SQL literals), DuckDB as bound
 values. The report's queries live in
 `queries/report/` (REPORT_QUERIES_DIR) and all take the period: start and end day.
+
+A query that counts plays writes `{{is_play}}` where the counting rule's condition goes and
+declares its threshold (`min_ms_played`) among its parameters: the rule itself is written once,
+in spotify_runtime/play_rule.py, and put in place here, before Athena or DuckDB sees the text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from spotify_runtime.play_rule import IS_PLAY_MACRO, IS_PLAY_SQL, MIN_MS_PLAYED_PARAMETER
 
 QUERIES_DIR = Path(__file__).with_name("queries")
 REPORT_QUERIES_DIR = QUERIES_DIR / "report"
@@ -39,6 +46,18 @@ class NamedQuery:
     sql: str
     parameters: tuple[str, ...] = ()
     """The names of its `?` execution parameters, in order (none for most queries)."""
+
+    def values(self, known: Mapping[str, object]) -> list[object]:
+        """Its execution parameters' values in order, looked up by name in `known`."""
+        missing = sorted({name for name in self.parameters if name not in known})
+        if missing:
+            raise ValueError(f"{self.name}: no value for parameter(s) {', '.join(missing)}")
+        return [known[name] for name in self.parameters]
+
+    @property
+    def counts_plays(self) -> bool:
+        """Whether it applies the counting rule (and so takes `min_ms_played`)."""
+        return MIN_MS_PLAYED_PARAMETER in self.parameters
 
 
 def _code(sql: str) -> str:
@@ -89,7 +108,7 @@ def _declared_parameters(sql: str) -> tuple[str, ...]:
 def read_named_query(path: Path) -> NamedQuery:
     """Read one `.sql` file; its first line must be a `--` description comment, and its `?`
     markers as many as the names of its `-- parameters:` line."""
-    sql = path.read_text(encoding="utf-8").strip()
+    sql = path.read_text(encoding="utf-8").strip().replace(IS_PLAY_MACRO, IS_PLAY_SQL)
     first_line = sql.splitlines()[0] if sql else ""
     if not first_line.startswith("--"):
         raise ValueError(f"{path}: the first line must be a '-- description' comment")
@@ -100,6 +119,11 @@ def read_named_query(path: Path) -> NamedQuery:
     if markers_outside_where(sql):
         raise ValueError(f"{path}: a '?' marker outside a WHERE clause (Athena takes execution "
                          "parameters only there)")
+    if "{{" in _code(sql):
+        raise ValueError(f"{path}: an unknown {{{{macro}}}} (known: {IS_PLAY_MACRO})")
+    if (MIN_MS_PLAYED_PARAMETER in parameters) != (IS_PLAY_SQL in sql):
+        raise ValueError(f"{path}: a query that counts plays writes {IS_PLAY_MACRO} and declares "
+                         f"{MIN_MS_PLAYED_PARAMETER}, one with the other")
     return NamedQuery(path.stem, first_line.removeprefix("--").strip(), sql, parameters)
 
 

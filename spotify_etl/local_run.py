@@ -41,6 +41,7 @@ from spotify_runtime.layout import (
     failed_raw_key,
     is_error_report,
 )
+from spotify_runtime.play_rule import MIN_MS_PLAYED_PARAMETER, PlayRule
 from spotify_runtime.sources import parse_source
 
 from infra.config import EnvironmentSettings, sources_json
@@ -319,7 +320,8 @@ def _import_queue(local: LocalAws, summary: RunSummary, queue_url: str) -> int:
     return local.queue_depth(queue_url)
 
 
-def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) -> None:
+def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery],
+                 rule: PlayRule) -> None:
     connection = open_lake(staging)
     summary.rows = rows_per_table(connection)
     summary.snapshots = [
@@ -329,7 +331,8 @@ def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery]) 
         ).fetchall()
     ]
     for query in queries:
-        summary.query_results[query.name] = run_sql(connection, query.sql)
+        values = query.values({MIN_MS_PLAYED_PARAMETER: rule.min_ms_played})
+        summary.query_results[query.name] = run_sql(connection, query.sql, values)
 
 
 class _Stages:
@@ -483,7 +486,7 @@ class _Stages:
                        if _changed(staging, lake, key, self.seeded)]
             self.summary.written = _written_by_folder(written)
             self.summary.rows_added = _rows_added(staging, lake, written, self.seeded)
-            _run_queries(staging, self.summary, self.queries)
+            _run_queries(staging, self.summary, self.queries, self.options.settings.play_rule)
             report.detail = (
                 f"DuckDB: {len(self.summary.query_results)} named queries, "
                 f"{len(self.summary.snapshots)} snapshot(s)"

@@ -1,4 +1,4 @@
--- Every import of the personal-data export: rows imported, already present, skipped, the time covered, and the API plays in it the export also holds.
+-- Every import of the personal-data export: rows imported, already present, skipped or merged, the time covered, and the API plays in it the export also holds.
 -- From the run log (stage import) and the listening view.
 -- Portable subset of Athena engine v3 (Trino) and DuckDB: map subscripts (rows['key'] on import rows, which always hold the key), CTEs, conditional aggregates (CASE).
 WITH imports AS (

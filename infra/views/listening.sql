@@ -31,7 +31,7 @@ matched AS (
 ),
 song_names AS (
     SELECT song_id, max(song_name) AS track_name, max(album_id) AS album_id,
-           max(artist_id) AS artist_id
+           max(artist_id) AS artist_id, max(duration_ms) AS duration_ms
     FROM songs GROUP BY song_id
 ),
 album_names AS (SELECT album_id, max(name) AS album_name FROM albums GROUP BY album_id),
@@ -41,7 +41,8 @@ artist_names AS (
 SELECT s.ended_at, s.ms_played, s.content_type, s.song_id, s.episode_id, s.track_name,
        s.artist_name, s.album_name, s.episode_name, s.show_name, s.reason_start, s.reason_end,
        s.skipped, s.shuffle, s.platform, s.conn_country,
-       CAST(CASE WHEN m.play_id IS NULL THEN 'export' ELSE 'both' END AS VARCHAR) AS origin
+       CAST(CASE WHEN m.play_id IS NULL THEN 'export' ELSE 'both' END AS VARCHAR) AS origin,
+       s.ms_played AS ms_heard
 FROM streams s
 LEFT JOIN matched m ON m.play_id = s.play_id
 UNION ALL
@@ -52,7 +53,9 @@ SELECT a.played_at AS ended_at, CAST(NULL AS BIGINT) AS ms_played,
        CAST(NULL AS VARCHAR) AS reason_start, CAST(NULL AS VARCHAR) AS reason_end,
        CAST(NULL AS BOOLEAN) AS skipped, CAST(NULL AS BOOLEAN) AS shuffle,
        CAST(NULL AS VARCHAR) AS platform, CAST(NULL AS VARCHAR) AS conn_country,
-       CAST('api' AS VARCHAR) AS origin
+       CAST('api' AS VARCHAR) AS origin,
+       -- The API does not say how long a play lasted: its minutes are the track's length.
+       n.duration_ms AS ms_heard
 FROM api_plays a
 LEFT JOIN matched m ON m.played_at = a.played_at AND m.song_id = a.song_id
 LEFT JOIN song_names n ON n.song_id = a.song_id

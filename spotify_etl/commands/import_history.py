@@ -73,7 +73,8 @@ def _record(lake: Path, paths: list[Path], report: ImportReport) -> None:
 
 
 def report_lines(report: ImportReport, where: Path | str) -> list[str]:
-    """What an import did, for people: imported, already present, skipped per reason."""
+    """What an import did, for people: imported, already present, merged and skipped per
+    reason, and every file of the export it ignored, by name."""
     span = (f" ({report.first_play:%Y-%m-%d} .. {report.last_play:%Y-%m-%d})"
             if report.first_play and report.last_play else "")
     kinds = sorted({file.kind for file in report.files})
@@ -84,10 +85,15 @@ def report_lines(report: ImportReport, where: Path | str) -> list[str]:
         f"already present: {report.already_present:,}",
         "skipped: " + (", ".join(f"{reason} {count:,}" for reason, count
                                  in sorted(report.skipped.items())) or "none"),
+        "merged (another row of the same play): " + (", ".join(
+            f"{reason} {count:,}" for reason, count in sorted(report.merged.items())) or "none"),
     ]
+    if report.basic_replaced:
+        lines.append(f"replaced: {report.basic_replaced:,} Account-data row(s) of earlier "
+                     "imports by their Extended-history row")
     if report.ignored:
         lines.append(f"ignored {len(report.ignored)} other file(s) of the export (not streaming "
-                     "history)")
+                     "history): " + ", ".join(report.ignored))
     return lines
 
 

@@ -1,7 +1,8 @@
 """`python -m spotify_etl query`: SQL on the local lake, with the same table names as in Athena.
 
 `query "SELECT ..."` runs any statement; `query --named NAME` runs one of the named queries
-(infra/queries/NAME.sql, the very text Athena runs). The lake is the folder `run-local`
+(infra/queries/NAME.sql, the very text Athena runs; one that counts plays uses `--min-seconds`,
+default `play_min_seconds` in cdk.json). The lake is the folder `run-local`
 writes (default ./.lake). `--format`: a table on a terminal, CSV when piped or redirected (or
 JSON); no value is ever cut.
 """
@@ -15,7 +16,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 from spotify_runtime.layout import PROCESSED
+from spotify_runtime.play_rule import MIN_MS_PLAYED_PARAMETER, PlayRule
 
+from infra.config import ConfigError, EnvironmentSettings, load_environment
 from infra.named_queries import UnknownQueryError, get_named_query, load_named_queries
 from spotify_etl.errors import CliError
 from spotify_etl.render import FORMATS, print_result, write_csv, write_json
@@ -43,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format", choices=FORMATS,
         help="output format (default: table on a terminal, csv when piped or redirected)",
     )
+    parser.add_argument("--min-seconds", type=int, metavar="N",
+                        help="the counting rule of a named query that counts plays (default: "
+                        "play_min_seconds in cdk.json, 30)")
     parser.set_defaults(func=run)
 
 
@@ -52,18 +58,30 @@ def check_lake(lake_dir: Path) -> None:
         raise CliError(f"no lake at {lake_dir}: run `make demo` (or run-local --lake DIR) first")
 
 
+def _rule(min_seconds: int | None) -> PlayRule:
+    try:
+        if min_seconds is None:
+            return load_environment("dev").play_rule
+        return PlayRule(min_seconds)
+    except ConfigError:
+        return EnvironmentSettings("dev").play_rule  # no cdk.json here: the documented default
+    except ValueError as error:
+        raise CliError(f"--min-seconds: {error}", exit_code=2) from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the statement and print its result as a table."""
     check_lake(args.lake)
-    heading, sql = None, args.sql
+    heading, sql, values = None, args.sql, []
     if args.named:
         try:
             named = get_named_query(args.named)
         except UnknownQueryError as error:
             raise CliError(str(error)) from None
         heading, sql = f"[bold]{escape(named.name)}[/]: {escape(named.description)}", named.sql
+        values = named.values({MIN_MS_PLAYED_PARAMETER: _rule(args.min_seconds).min_ms_played})
     try:
-        result = run_sql(open_lake(args.lake), sql)
+        result = run_sql(open_lake(args.lake), sql, values)
     except LakeQueryError as error:
         raise CliError(f"query failed: {error}") from None
     output = args.format or ("table" if sys.stdout.isatty() else "csv")

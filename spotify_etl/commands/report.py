@@ -4,7 +4,9 @@ From the local lake (`--lake DIR`, default .lake) or from a deployed environment
 the same named queries, infra/queries/report/, run by Athena in that environment's workgroup
 and Glue database). The period is `--year Y`, `--from D --to D`, or by default the last 12
 months (UTC days). Hours of day are shown in `--time-zone` (default: the schedule's time zone
-in cdk.json). Sections without data say why instead of showing an empty chart.
+in cdk.json). A play is a row played for at least `--min-seconds` (default: `play_min_seconds`
+in cdk.json, 30; 0 counts every row); the page's header says so. Sections without data say why
+instead of showing an empty chart.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import argparse
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from spotify_runtime.play_rule import PlayRule
 
 from infra.config import ConfigError, EnvironmentSettings, load_environment
 from spotify_etl.errors import CliError
@@ -44,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--env", help="a deployed cdk.json environment: query it with Athena")
     parser.add_argument("--time-zone", help="IANA zone for hours of day (default: the "
                         "schedule's time zone in cdk.json)")
+    parser.add_argument("--min-seconds", type=int, metavar="N",
+                        help="count a row as a play when played N seconds or more (0: every "
+                        "row; default: play_min_seconds in cdk.json, 30)")
     parser.set_defaults(func=run)
 
 
@@ -86,6 +93,16 @@ def _zone(name: str | None, settings: EnvironmentSettings | None) -> ZoneInfo:
                        "'Europe/Paris')", exit_code=2) from None
 
 
+def _rule(min_seconds: int | None, settings: EnvironmentSettings | None) -> PlayRule:
+    if min_seconds is None:
+        # Without a cdk.json (a copied lake elsewhere) the documented default still holds.
+        return settings.play_rule if settings else EnvironmentSettings(DEFAULT_ENV).play_rule
+    try:
+        return PlayRule(min_seconds)
+    except ValueError as error:
+        raise CliError(f"--min-seconds: {error}", exit_code=2) from None
+
+
 def athena_runner(settings: EnvironmentSettings) -> AthenaQueries:
     """The environment's Athena workgroup and Glue database (named as the CDK app names them)."""
     # Imported here, not at the top: infra.naming loads aws_cdk (about a second), which a
@@ -104,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     period = period_from_args(args, datetime.now(UTC).date())
     settings = _settings(args.env)
     zone = _zone(args.time_zone, settings)
+    rule = _rule(args.min_seconds, settings)
     runner: QueryRunner
     if args.env:
         assert settings is not None
@@ -115,9 +133,10 @@ def run(args: argparse.Namespace) -> int:
         check_lake(lake)
         runner, source = LakeQueries(lake), f"the local lake {lake}"
     try:
-        built = build_report(runner, period, zone, args.out, source=source)
+        built = build_report(runner, period, zone, args.out, source=source, rule=rule)
     except ReportQueryError as error:
         raise CliError(f"report query failed: {error}") from None
     hidden = f"; hidden for lack of data: {', '.join(built.hidden)}" if built.hidden else ""
-    print(f"report: {built.plays} plays, {period} -> {built.path.resolve()}{hidden}")
+    print(f"report: {built.plays} plays ({rule.min_seconds} s or more), {period} -> "
+          f"{built.path.resolve()}{hidden}")
     return 0

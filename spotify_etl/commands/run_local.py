@@ -206,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
     # The listening report of the demo lake (spotify_etl/report), hours in the schedule's zone,
     # where `report` writes it by default (not in the lake: the next run would upload it).
     report = write_lake_report(args.lake, Path("report.html"),
-                               ZoneInfo(settings.schedule_time_zone), datetime.now(UTC).date())
+                               ZoneInfo(settings.schedule_time_zone), datetime.now(UTC).date(),
+                               settings.play_rule)
     console.print(f"Listening report: {report.path.resolve()} (open it in a browser)")
     return 0

@@ -70,6 +70,8 @@ class PageInfo:
     source: str
     time_zone: str
     generated_at: datetime
+    counting_rule: str
+    """The counting rule in words (PlayRule.in_words)."""
 
 
 def _cell(value: Any) -> str:
@@ -138,6 +140,7 @@ def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section]
 <header><h1>Listening report</h1>
 <p>{html.escape(info.period)} · from {html.escape(info.source)} · hours in
 {html.escape(info.time_zone)}, days in UTC</p>
+<p class="rule" data-rule>What counts: {html.escape(info.counting_rule)}.</p>
 {_totals(summary)}</header>
 <main>{body}</main>
 <footer>Generated {info.generated_at.strftime("%Y-%m-%d %H:%M UTC")} by

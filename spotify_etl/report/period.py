@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from spotify_runtime.play_rule import MIN_MS_PLAYED_PARAMETER, PlayRule
+
 
 @dataclass(frozen=True)
 class Period:
@@ -28,10 +30,13 @@ class Period:
         """The 365 days up to and including `today`."""
         return cls(today - timedelta(days=364), today)
 
-    def parameters(self, names: Sequence[str]) -> list[str]:
+    def parameters(self, names: Sequence[str], rule: PlayRule | None = None) -> list[str]:
         """The values of a report query's execution parameters, named on its `-- parameters:`
-        line (`start_day`, `end_day`), as `YYYY-MM-DD`."""
+        line: `start_day` and `end_day` as `YYYY-MM-DD`, and with `rule` the counting rule's
+        threshold `min_ms_played` (milliseconds)."""
         values = {"start_day": self.start.isoformat(), "end_day": self.end.isoformat()}
+        if rule is not None:
+            values[MIN_MS_PLAYED_PARAMETER] = str(rule.min_ms_played)
         unknown = [name for name in names if name not in values]
         if unknown:
             raise ValueError(f"unknown report query parameter(s) {unknown}; known: "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+from spotify_runtime.play_rule import PlayRule
 
 from infra.named_queries import REPORT_QUERIES_DIR, NamedQuery, load_named_queries
 from spotify_etl.report.period import Period
@@ -29,9 +30,9 @@ class ReportQueryError(Exception):
 
 
 class QueryRunner(Protocol):
-    """Runs one report query for a period."""
+    """Runs one report query for a period under a counting rule."""
 
-    def run(self, query: NamedQuery, period: Period) -> Rows:
+    def run(self, query: NamedQuery, period: Period, rule: PlayRule) -> Rows:
         """The query's rows, as dictionaries keyed by column name."""
         ...
 
@@ -41,9 +42,9 @@ def report_queries() -> dict[str, NamedQuery]:
     return {query.name: query for query in load_named_queries(REPORT_QUERIES_DIR)}
 
 
-def run_all(runner: QueryRunner, period: Period) -> dict[str, Rows]:
-    """Every report query's rows for `period`, by query name (in name order)."""
-    return {name: runner.run(query, period) for name, query in report_queries().items()}
+def run_all(runner: QueryRunner, period: Period, rule: PlayRule) -> dict[str, Rows]:
+    """Every report query's rows for `period` under `rule`, by query name (in name order)."""
+    return {name: runner.run(query, period, rule) for name, query in report_queries().items()}
 
 
 class LakeQueries:
@@ -61,9 +62,9 @@ class LakeQueries:
             "SELECT min(CAST(ended_at AS DATE)) FROM listening").fetchone()
         return row[0] if row else None
 
-    def run(self, query: NamedQuery, period: Period) -> Rows:
-        """Run `query` with the period bound to its `?` markers."""
-        values = period.parameters(query.parameters)
+    def run(self, query: NamedQuery, period: Period, rule: PlayRule) -> Rows:
+        """Run `query` with the period and the rule's threshold bound to its `?` markers."""
+        values = period.parameters(query.parameters, rule)
         try:
             return run_sql(self.connection, query.sql, values).as_dicts()
         except LakeQueryError as error:
@@ -101,14 +102,15 @@ class AthenaQueries:
         self.athena, self.workgroup, self.database = athena, workgroup, database
         self.poll_seconds, self.sleep = poll_seconds, sleep
 
-    def run(self, query: NamedQuery, period: Period) -> Rows:
+    def run(self, query: NamedQuery, period: Period, rule: PlayRule) -> Rows:
         """Submit `query`, wait for it, and read its results."""
         execution_id = self.athena.start_query_execution(
             QueryString=query.sql,
             QueryExecutionContext={"Database": self.database},
             WorkGroup=self.workgroup,
             # Athena substitutes the values as SQL literals: strings in quotes.
-            ExecutionParameters=[f"'{value}'" for value in period.parameters(query.parameters)],
+            ExecutionParameters=[f"'{value}'"
+                                 for value in period.parameters(query.parameters, rule)],
         )["QueryExecutionId"]
         status = self._wait(execution_id)
         if status["State"] != "SUCCEEDED":

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from spotify_runtime.layout import PROCESSED
 
+from infra.config import load_environment
 from spotify_etl.report.browser import BrowserMissingError, offline_page, open_report
 from spotify_etl.report.build import write_lake_report
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         html_file = Path(folder) / "report.html"
         write_lake_report(args.lake, html_file, ZoneInfo(args.time_zone),
-                          datetime.now(UTC).date())
+                          datetime.now(UTC).date(), load_environment("dev").play_rule)
         try:
             screenshot(html_file, args.out)
         except BrowserMissingError as error:

@@ -185,6 +185,11 @@ def top_lists(data: Data) -> Section:
     if not rows:
         section.hidden = "No track plays with names in this period."
         return section
+    summary = _summary(data)
+    with_album, track_plays = summary.get("track_plays_with_album"), summary.get("track_plays")
+    if with_album is not None and track_plays and with_album < track_plays:
+        section.lead = (f"Albums: {with_album:,} of {track_plays:,} track plays; the Account-data "
+                        "export does not name albums.")
     for kind, label in TOP_KINDS:
         items = [r for r in rows if r["kind"] == kind]
         if not items:
@@ -253,18 +258,25 @@ def discoveries(data: Data) -> Section:
 
 
 def endings(data: Data) -> Section:
-    """How plays ended and how many were skipped (export columns)."""
+    """How rows ended and how many were skipped (Extended-history columns), saying how much of
+    the period that covers; a skip Spotify did not record is blank, never 0."""
     title, summary = "Skips and how plays end", _summary(data)
     if not summary.get("plays_with_reason_end") and not summary.get("plays_with_skipped"):
         return _hidden("endings", title,
                        "No play in this period says how it ended: reason_end and skipped come "
-                       "only from Spotify's export (import it to see them).")
+                       "only from Spotify's Extended streaming history (import it to see them).")
     rows = data["report_endings"]
-    return Section("endings", title, figures=[
-        _bars("Plays by how they ended", rows, "reason_end", "plays", "plays", "reason_end")],
-        tables=[_table("How plays ended", "report_endings", rows, [
-            ("reason_end", "reason_end"), ("plays", "plays"), ("skipped", "skipped_plays"),
-            ("minutes", "minutes")])])
+    covered = sum(row["rows_ended"] for row in rows)
+    return Section(
+        "endings", title,
+        lead=(f"Built from {covered:,} of {summary.get('rows_recorded') or 0:,} rows played "
+              "(plays or not): only the Extended streaming history records how a play ended "
+              "and whether it was skipped."),
+        figures=[_bars("Rows by how they ended", rows, "reason_end", "rows_ended", "rows",
+                       "reason_end")],
+        tables=[_table("How rows ended", "report_endings", rows, [
+            ("reason_end", "reason_end"), ("rows", "rows_ended"), ("plays", "plays"),
+            ("skipped", "skipped_rows"), ("minutes", "minutes")])])
 
 
 def shows(data: Data) -> Section:

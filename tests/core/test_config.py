@@ -41,6 +41,9 @@ def test_cdk_json_parses_with_documented_defaults():
         ({"transform_max_receive_count": 0}, "environments.dev.transform_max_receive_count"),
         ({"athena_results_expiration_days": 0},
          "environments.dev.athena_results_expiration_days"),
+        ({"play_min_seconds": -1}, "environments.dev.play_min_seconds"),
+        ({"play_min_seconds": "30"}, "environments.dev.play_min_seconds"),
+        ({"play_min_seconds": 3601}, "environments.dev.play_min_seconds"),
     ],
 )
 def test_mistakes_name_the_key(overrides, key):

@@ -12,7 +12,7 @@ import pytest
 from spotify_runtime.history_import.importer import import_files
 from spotify_runtime.history_import.members import ExportFile
 from spotify_runtime.partition_files import LocalObjectStore
-from spotify_runtime.transform.tables import PLAYS
+from spotify_runtime.transform.tables import PLAYS, SONGS
 
 from infra.catalog_views import LISTENING_COLUMNS
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
@@ -27,8 +27,9 @@ OTHER = "0000000000000000000000"
 
 def lake_with(tmp_path, export_rows, api_plays):
     data = dump(export_rows)
-    import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: data)],
-                 LocalObjectStore(tmp_path))
+    if export_rows:  # an empty export is refused: a lake of API plays only has none
+        import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: data)],
+                     LocalObjectStore(tmp_path))
     if api_plays:
         folder = tmp_path / "processed/plays/snapshot_date=2026-11-21"
         folder.mkdir(parents=True)
@@ -65,6 +66,20 @@ def test_an_api_play_whose_track_is_in_no_table_is_still_a_play(tmp_path):
     result = lake_with(tmp_path, [], [(END, OTHER)])
     (row,) = result.as_dicts()
     assert (row["origin"], row["song_id"], row["track_name"]) == ("api", OTHER, None)
+
+
+def test_minutes_of_an_api_play_are_its_tracks_length(tmp_path):
+    other_end = END + timedelta(hours=1)
+    folder = tmp_path / "processed/songs/snapshot_date=2026-11-21"
+    folder.mkdir(parents=True)
+    song = {name: None for name in SONGS.names} | {
+        "song_id": OTHER, "song_name": "Other", "duration_ms": 123_456, "url": "u",
+        "album_id": "a"}
+    pq.write_table(pa.Table.from_pylist([song], schema=SONGS), folder / "s.parquet")
+    result = lake_with(tmp_path, [extended_row(END, 5_000, track=TRACK)], [(other_end, OTHER)])
+    rows = {row["origin"]: row for row in result.as_dicts()}
+    assert (rows["api"]["ms_played"], rows["api"]["ms_heard"]) == (None, 123_456)
+    assert (rows["export"]["ms_played"], rows["export"]["ms_heard"]) == (5_000, 5_000)
 
 
 def test_columns_are_the_contract(tmp_path):

@@ -15,11 +15,14 @@ LISTENING_COLUMNS = (
     "ended_at TIMESTAMP, ms_played BIGINT, content_type VARCHAR, song_id VARCHAR, "
     "episode_id VARCHAR, track_name VARCHAR, artist_name VARCHAR, album_name VARCHAR, "
     "episode_name VARCHAR, show_name VARCHAR, reason_start VARCHAR, reason_end VARCHAR, "
-    "skipped BOOLEAN, shuffle BOOLEAN, platform VARCHAR, conn_country VARCHAR, origin VARCHAR"
+    "skipped BOOLEAN, shuffle BOOLEAN, platform VARCHAR, conn_country VARCHAR, origin VARCHAR, "
+    "ms_heard BIGINT"
 )
 
 # (ended_at, ms_played, content_type, song_id, track, artist, album, show, reason_end, skipped,
-#  origin): a history with export and API plays, an episode, a skip, a silent day.
+#  origin): a history with export and API plays, an episode, skips (one of 5 s: not a play by
+#  the 30-second rule), a silent day. The API play has no ms_played (the API does not say); its
+#  minutes are its track's length, API_TRACK_MS.
 PLAYS = [
     ("2025-12-30 10:00:00", 180_000, "track", "t0", "Old Song", "Old Artist", "Old Album",
      None, "trackdone", False, "export"),
@@ -31,9 +34,12 @@ PLAYS = [
      None, "trackdone", False, "export"),
     ("2026-03-04 12:00:00", 1_200_000, "episode", None, None, None, None,
      "Show X", "trackdone", False, "export"),
-    ("2026-03-06 07:00:00", 200_000, "track", "t0", "Old Song", "Old Artist", "Old Album",
+    ("2026-03-05 09:00:00", 5_000, "track", "t3", "Song C", "Artist C", "Album C",
+     None, "fwdbtn", True, "export"),
+    ("2026-03-06 07:00:00", None, "track", "t0", "Old Song", "Old Artist", "Old Album",
      None, None, None, "api"),
 ]
+API_TRACK_MS = 200_000
 
 
 @pytest.fixture
@@ -47,9 +53,11 @@ def export_listening(tmp_path: Path) -> duckdb.DuckDBPyConnection:
         connection.execute(
             "INSERT INTO listening (ended_at, ms_played, content_type, song_id, episode_id, "
             "track_name, artist_name, album_name, episode_name, show_name, reason_end, skipped, "
-            "origin) VALUES (CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "origin, ms_heard) VALUES (CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?)",
             [ended, ms, kind, song, "e1" if show else None, track, artist, album,
-             "Episode 1" if show else None, show, reason, skipped, origin])
+             "Episode 1" if show else None, show, reason, skipped, origin,
+             API_TRACK_MS if ms is None else ms])
     return connection
 
 

@@ -73,7 +73,8 @@ def test_report_env_queries_the_workgroup_and_builds_from_its_results(
                       for i in ids]
     assert sorted(e["Query"] for e in executions) == sorted(q.sql for q in queries.values())
     by_text = {query.sql: query for query in queries.values()}
-    year = {"start_day": "'2026-01-01'", "end_day": "'2026-12-31'"}
+    # The counting rule comes from cdk.json (play_min_seconds: 30) as milliseconds.
+    year = {"start_day": "'2026-01-01'", "end_day": "'2026-12-31'", "min_ms_played": "'30000'"}
     for execution in executions:
         assert execution["WorkGroup"] == WORKGROUP
         assert execution["QueryExecutionContext"]["Database"] == DATABASE
@@ -83,4 +84,4 @@ def test_report_env_queries_the_workgroup_and_builds_from_its_results(
     assert "Canned Artist" in page
     assert "Busiest day: 2026-05-01, 9.5 minutes in 3 plays." in page
     assert "Athena (dev)" in page
-    assert "report: 3 plays, 2026-01-01 to 2026-12-31" in capsys.readouterr().out
+    assert "report: 3 plays (30 s or more), 2026-01-01 to 2026-12-31" in capsys.readouterr().out

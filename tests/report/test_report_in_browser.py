@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.config import load_environment
 from spotify_etl.cli import main
 from spotify_etl.report.browser import chart_marks, offline_page, open_report
 from spotify_etl.report.page import BUNDLE_TRACE_TYPES, plotly_js
@@ -63,7 +64,8 @@ def test_the_demo_report_draws_offline_and_shows_the_queries_numbers(demo_report
     assert all(count > 0 for count in marks.values()), marks
     runner = LakeQueries(lake)
     period = Period(runner.history_start(), datetime.now(UTC).date())  # as make demo chose it
-    rows = runner.run(report_queries()["report_top"], period)
+    rule = load_environment("dev").play_rule  # what make demo counts by
+    rows = runner.run(report_queries()["report_top"], period, rule)
     artists = sorted((r for r in rows if r["kind"] == "artist" and r["rank_by_plays"] <= 10),
                      key=lambda r: r["rank_by_plays"])
     assert shown == [[str(r["rank_by_plays"]), r["name"], str(r["plays"]), f"{r['minutes']:g}"]
@@ -71,11 +73,11 @@ def test_the_demo_report_draws_offline_and_shows_the_queries_numbers(demo_report
     assert len(shown) >= 3
     # Without export plays (the demo before its sample export) the skips section says why it is
     # empty; with them it draws (its chart is among the marks checked above).
-    (summary,) = runner.run(report_queries()["report_summary"], period)
+    (summary,) = runner.run(report_queries()["report_summary"], period, rule)
     if summary["plays_with_reason_end"] or summary["plays_with_skipped"]:
         assert endings_hidden == [] and "chart-endings-0" in marks
     else:
-        assert len(endings_hidden) == 1 and "export" in endings_hidden[0]
+        assert len(endings_hidden) == 1 and "Extended" in endings_hidden[0]
 
 
 def test_the_page_is_self_contained(demo_report) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from spotify_runtime.contract import LISTENING_PAGE_SIZE
 from spotify_runtime.partition_files import LocalObjectStore
+from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.run_log import RunRecord, StoreRunRecorder
 
 from infra.named_queries import (
@@ -22,14 +23,15 @@ from spotify_etl.report.queries import LakeQueries, report_queries, run_all
 from spotify_etl.report.sections import build_sections, listening_clock
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
+SPOTIFY_RULE, EVERY_ROW = PlayRule(30), PlayRule(0)
 
 
 def test_every_report_query_takes_the_period() -> None:
     queries = report_queries()
     assert len(queries) >= 10
     for query in queries.values():
-        assert query.parameters[:2] == ("start_day", "end_day"), query.name
-        assert set(query.parameters) == {"start_day", "end_day"}, query.name
+        assert {"start_day", "end_day"} <= set(query.parameters), query.name
+        assert set(query.parameters) <= {"start_day", "end_day", "min_ms_played"}, query.name
         assert query.name.startswith("report_")
         assert not query.sql.rstrip().endswith(";")
 
@@ -55,13 +57,15 @@ def test_markers_only_in_where_clauses_as_athena_requires(tmp_path: Path) -> Non
 
 
 def test_values_on_known_plays(export_listening) -> None:
-    data = run_all(LakeQueries(Path("."), export_listening), MARCH)
+    data = run_all(LakeQueries(Path("."), export_listening), MARCH, SPOTIFY_RULE)
     (summary,) = data["report_summary"]
     assert (summary["plays"], summary["days_listened"], summary["episode_plays"]) == (5, 4, 1)
-    assert summary["minutes"] == round((240 + 30 + 240 + 1200 + 200) / 60, 1)
+    # Minutes count everything played (the 5-second skip too) and the API play's track length.
+    assert summary["minutes"] == round((240 + 30 + 240 + 1200 + 5 + 200) / 60, 1)
+    assert (summary["tracks"], summary["artists"], summary["rows_recorded"]) == (3, 3, 6)
     assert [(r["day"], r["plays"]) for r in data["report_per_day"]] == [
         (date(2026, 3, 2), 2), (date(2026, 3, 3), 1), (date(2026, 3, 4), 1),
-        (date(2026, 3, 6), 1)]
+        (date(2026, 3, 5), 0), (date(2026, 3, 6), 1)]  # 5 s on the 5th: minutes, no play
     artists = {r["name"]: r for r in data["report_top"] if r["kind"] == "artist"}
     assert artists["Artist A"]["plays"] == 2 and artists["Artist A"]["rank_by_minutes"] == 1
     assert "Show X" not in artists  # episodes are not artists
@@ -70,8 +74,9 @@ def test_values_on_known_plays(export_listening) -> None:
     assert sorted(tracks) == ["Song A", "Song B"]
     assert data["report_streaks"][0] == {
         "streak_start": date(2026, 3, 2), "streak_end": date(2026, 3, 4), "days": 3}
-    endings = {r["reason_end"]: (r["plays"], r["skipped_plays"]) for r in data["report_endings"]}
-    assert endings == {"trackdone": (3, 0), "fwdbtn": (1, 1)}
+    endings = {r["reason_end"]: (r["rows_ended"], r["plays"], r["skipped_rows"])
+               for r in data["report_endings"]}
+    assert endings == {"trackdone": (3, 3, 0), "fwdbtn": (2, 1, 2)}
     assert data["report_shows"] == [
         {"show_name": "Show X", "episodes": 1, "plays": 1, "minutes": 20.0}]
     coverage = {r["day"]: (r["export_plays"], r["api_plays"], r["both_plays"])
@@ -82,8 +87,25 @@ def test_values_on_known_plays(export_listening) -> None:
     assert sections["health"].hidden  # no run log in this lake
 
 
+def test_every_row_counts_under_the_zero_second_rule(export_listening) -> None:
+    data = run_all(LakeQueries(Path("."), export_listening), MARCH, EVERY_ROW)
+    (summary,) = data["report_summary"]
+    assert (summary["plays"], summary["days_listened"], summary["tracks"]) == (6, 5, 4)
+    spotify = run_all(LakeQueries(Path("."), export_listening), MARCH, SPOTIFY_RULE)
+    assert summary["minutes"] == spotify["report_summary"][0]["minutes"]  # minutes: all played
+    tracks = sorted(r["name"] for r in data["report_discoveries"] if r["kind"] == "track")
+    assert tracks == ["Song A", "Song B", "Song C"]  # Song C's 5 s make it a discovery now
+    assert [r["plays"] for r in data["report_per_day"]] == [2, 1, 1, 1, 1]
+
+
+def test_a_threshold_above_every_export_row_leaves_the_api_play(export_listening) -> None:
+    data = run_all(LakeQueries(Path("."), export_listening), MARCH, PlayRule(3600))
+    (summary,) = data["report_summary"]
+    assert (summary["plays"], summary["api_plays"], summary["export_plays"]) == (1, 1, 0)
+
+
 def test_the_listening_clock_follows_the_time_zone(export_listening) -> None:
-    data = run_all(LakeQueries(Path("."), export_listening), MARCH)
+    data = run_all(LakeQueries(Path("."), export_listening), MARCH, SPOTIFY_RULE)
     # 2026-03-03 22:50 UTC is Wednesday 07:50 in Tokyo (UTC+9).
     tokyo_hours, tokyo_days = (figure.data[0].y for figure in
                                listening_clock(data, ZoneInfo("Asia/Tokyo")).figures)
@@ -97,10 +119,10 @@ def test_the_listening_clock_follows_the_time_zone(export_listening) -> None:
 
 def test_api_only_lake_hides_export_sections_with_a_reason(simulated_lake: Path) -> None:
     period = Period(date(2026, 1, 1), date(2026, 11, 30))
-    data = run_all(LakeQueries(simulated_lake), period)
+    data = run_all(LakeQueries(simulated_lake), period, SPOTIFY_RULE)
     sections = {s.key: s for s in build_sections(data, ZoneInfo("UTC"), period)}
     assert {key for key, s in sections.items() if s.hidden} == {"endings", "shows"}
-    assert "export" in sections["endings"].hidden
+    assert "Extended streaming history" in sections["endings"].hidden
     assert data["report_summary"][0]["api_plays"] == data["report_summary"][0]["plays"] > 10_000
     assert len(data["report_per_week"]) >= 47
 
@@ -117,7 +139,7 @@ def test_listening_gaps_follow_the_pipelines_rule(tmp_path: Path) -> None:
                                   error="boom" if items is None else None, recorded_at=moment),
                         f"m{index}/1")
     query = report_queries()["report_listening_gaps"]
-    found = LakeQueries(tmp_path).run(query, MARCH)
+    found = LakeQueries(tmp_path).run(query, MARCH, SPOTIFY_RULE)
     assert [(r["run_at"], r["finding"]) for r in found] == [
         (datetime(2026, 3, 2, 18, 10), "possible gap: 50 plays newer than the cursor"),
         (datetime(2026, 3, 4, 18, 10), "dead_lettered")]

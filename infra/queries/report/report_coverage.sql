@@ -1,15 +1,21 @@
--- Report: per UTC day of the period with a play, how many plays come from the export only, the API only, or both.
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+-- Report: per UTC day of the period with a play, how many plays (by the counting rule) come from the export only, the API only, or both.
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    SELECT *
+    -- Every row of the period, with is_play: whether the counting rule makes it a play.
+    SELECT *, TRUE AS is_play
     FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
+    UNION ALL
+    SELECT *, FALSE AS is_play
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
 )
 SELECT
     CAST(ended_at AS DATE) AS day,
-    sum(CASE WHEN origin = 'export' THEN 1 ELSE 0 END) AS export_plays,
-    sum(CASE WHEN origin = 'api' THEN 1 ELSE 0 END) AS api_plays,
-    sum(CASE WHEN origin = 'both' THEN 1 ELSE 0 END) AS both_plays
+    sum(CASE WHEN is_play AND origin = 'export' THEN 1 ELSE 0 END) AS export_plays,
+    sum(CASE WHEN is_play AND origin = 'api' THEN 1 ELSE 0 END) AS api_plays,
+    sum(CASE WHEN is_play AND origin = 'both' THEN 1 ELSE 0 END) AS both_plays
 FROM in_period
+WHERE is_play
 GROUP BY CAST(ended_at AS DATE)
 ORDER BY day

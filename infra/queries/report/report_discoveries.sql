@@ -1,20 +1,20 @@
--- Report: tracks and artists first played (ever, in the whole history) during the period: how many, and the 10 most played of each.
--- parameters: start_day, end_day, end_day (inclusive UTC days, 'YYYY-MM-DD'; the end bounds both the first play and the plays counted)
+-- Report: tracks (by artist and title) and artists first played (ever, in the whole history, by the counting rule) during the period: how many, and the 10 most played of each.
+-- parameters: min_ms_played, min_ms_played, start_day, end_day, end_day (the counting rule's threshold; inclusive UTC days, 'YYYY-MM-DD'; the end bounds both the first play and the plays counted)
 -- Athena takes `?` only in WHERE clauses, so the period is given where each comparison needs it.
 WITH plays AS (
     SELECT
         'track' AS kind,
-        coalesce(song_id, artist_name || ' - ' || track_name) AS item,
+        coalesce(artist_name || ' - ' || track_name, song_id) AS item,
         track_name AS name,
         artist_name,
         ended_at
     FROM listening
-    WHERE content_type = 'track' AND (song_id IS NOT NULL OR track_name IS NOT NULL)
+    WHERE content_type = 'track' AND (song_id IS NOT NULL OR track_name IS NOT NULL) AND {{is_play}}
     UNION ALL
     SELECT 'artist' AS kind, artist_name AS item, artist_name AS name,
            CAST(NULL AS VARCHAR) AS artist_name, ended_at
     FROM listening
-    WHERE content_type = 'track' AND artist_name IS NOT NULL
+    WHERE content_type = 'track' AND artist_name IS NOT NULL AND {{is_play}}
 ),
 firsts AS (
     SELECT kind, item, max(name) AS name, max(artist_name) AS artist_name,

@@ -1,16 +1,23 @@
--- Report: how the period's plays ended (the export's reason_end) and how many were skipped; API plays say neither.
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+-- Report: how the period's rows ended (the Extended export's reason_end) and how many were skipped (null where Spotify did not record it: not false); the Account-data export and the API say neither.
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    SELECT *
+    -- Every row of the period, with is_play: whether the counting rule makes it a play.
+    SELECT *, TRUE AS is_play
     FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
+    UNION ALL
+    SELECT *, FALSE AS is_play
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
 )
 SELECT
     coalesce(reason_end, 'not recorded') AS reason_end,
-    count(*) AS plays,
-    sum(CASE WHEN skipped THEN 1 ELSE 0 END) AS skipped_plays,
-    round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes
+    count(*) AS rows_ended,
+    sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays,
+    CASE WHEN count(skipped) > 0 THEN sum(CASE WHEN skipped THEN 1 ELSE 0 END) END AS skipped_rows,
+    count(skipped) AS rows_with_skipped,
+    round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes
 FROM in_period
 WHERE reason_end IS NOT NULL OR skipped IS NOT NULL
 GROUP BY coalesce(reason_end, 'not recorded')
-ORDER BY plays DESC, reason_end
+ORDER BY rows_ended DESC, reason_end

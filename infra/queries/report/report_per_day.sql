@@ -1,15 +1,20 @@
--- Report: plays and minutes listened per UTC day of the period, oldest first (days without a play are absent).
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+-- Report: plays (by the counting rule), minutes listened (everything played) and tracks (by artist and title) per UTC day of the period, oldest first (days with no row are absent).
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    SELECT *
+    -- Every row of the period, with is_play: whether the counting rule makes it a play.
+    SELECT *, TRUE AS is_play
     FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
+    UNION ALL
+    SELECT *, FALSE AS is_play
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
 )
 SELECT
     CAST(ended_at AS DATE) AS day,
-    count(*) AS plays,
-    round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes,
-    count(DISTINCT song_id) AS tracks
+    sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays,
+    round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes,
+    count(DISTINCT CASE WHEN is_play AND content_type = 'track' THEN coalesce(artist_name || ' - ' || track_name, song_id) END) AS tracks
 FROM in_period
 GROUP BY CAST(ended_at AS DATE)
 ORDER BY day

@@ -1,15 +1,20 @@
--- Report: plays and minutes listened per week (starting Monday, UTC) of the period, oldest first.
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+-- Report: plays (by the counting rule) and minutes listened (everything played) per week (starting Monday, UTC) of the period, oldest first.
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    SELECT *
+    -- Every row of the period, with is_play: whether the counting rule makes it a play.
+    SELECT *, TRUE AS is_play
     FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
+    UNION ALL
+    SELECT *, FALSE AS is_play
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
 )
 SELECT
     CAST(date_trunc('week', ended_at) AS DATE) AS week_start,
-    count(*) AS plays,
-    round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes,
-    count(DISTINCT CAST(ended_at AS DATE)) AS days_listened
+    sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays,
+    round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes,
+    count(DISTINCT CASE WHEN is_play THEN CAST(ended_at AS DATE) END) AS days_listened
 FROM in_period
 GROUP BY CAST(date_trunc('week', ended_at) AS DATE)
 ORDER BY week_start

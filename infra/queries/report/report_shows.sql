@@ -1,15 +1,20 @@
--- Report: the 10 podcasts (shows) listened to longest in the period, with episodes and plays (the export's episode rows).
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+-- Report: the 10 podcasts (shows) listened to longest in the period, with episodes and plays (by the counting rule; the export's episode rows).
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    SELECT *
+    -- Every row of the period, with is_play: whether the counting rule makes it a play.
+    SELECT *, TRUE AS is_play
     FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
+    UNION ALL
+    SELECT *, FALSE AS is_play
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
 )
 SELECT
     show_name,
     count(DISTINCT coalesce(episode_id, episode_name)) AS episodes,
-    count(*) AS plays,
-    round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes
+    sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays,
+    round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes
 FROM in_period
 WHERE content_type = 'episode' AND show_name IS NOT NULL
 GROUP BY show_name

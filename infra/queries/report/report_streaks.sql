@@ -1,13 +1,18 @@
--- Report: the 5 longest listening streaks of the period (runs of consecutive UTC days with at least one play).
+-- Report: the 5 longest listening streaks of the period (runs of consecutive UTC days with at least one play by the counting rule).
 -- Gaps and islands: consecutive days share (day number - row number).
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    SELECT *
+    -- Every row of the period, with is_play: whether the counting rule makes it a play.
+    SELECT *, TRUE AS is_play
     FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
+    UNION ALL
+    SELECT *, FALSE AS is_play
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
 ),
 days AS (
-    SELECT DISTINCT CAST(ended_at AS DATE) AS day FROM in_period
+    SELECT DISTINCT CAST(ended_at AS DATE) AS day FROM in_period WHERE is_play
 ),
 islands AS (
     SELECT day, date_diff('day', DATE '1970-01-01', day) - row_number() OVER (ORDER BY day) AS island

@@ -1,23 +1,31 @@
--- Report: totals for the period, and how many plays carry each of the export's columns (a section without its column is hidden).
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+-- Report: totals for the period (plays by the counting rule, minutes of everything played, tracks by artist and title), and how many rows carry each of the export's columns (a section without its column is hidden).
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    SELECT *
+    -- Every row of the period, with is_play: whether the counting rule makes it a play.
+    SELECT *, TRUE AS is_play
     FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
+    UNION ALL
+    SELECT *, FALSE AS is_play
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
 )
 SELECT
-    count(*) AS plays,
-    round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes,
-    count(DISTINCT CAST(ended_at AS DATE)) AS days_listened,
-    count(DISTINCT song_id) AS tracks,
-    count(DISTINCT artist_name) AS artists,
-    min(ended_at) AS first_play,
-    max(ended_at) AS last_play,
+    sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays,
+    round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes,
+    count(*) AS rows_recorded,
+    count(DISTINCT CASE WHEN is_play THEN CAST(ended_at AS DATE) END) AS days_listened,
+    count(DISTINCT CASE WHEN is_play AND content_type = 'track' THEN coalesce(artist_name || ' - ' || track_name, song_id) END) AS tracks,
+    count(DISTINCT CASE WHEN is_play AND content_type = 'track' THEN artist_name END) AS artists,
+    min(CASE WHEN is_play THEN ended_at END) AS first_play,
+    max(CASE WHEN is_play THEN ended_at END) AS last_play,
     count(ms_played) AS plays_with_duration,
     count(reason_end) AS plays_with_reason_end,
     count(skipped) AS plays_with_skipped,
-    sum(CASE WHEN content_type = 'episode' THEN 1 ELSE 0 END) AS episode_plays,
-    sum(CASE WHEN origin = 'export' THEN 1 ELSE 0 END) AS export_plays,
-    sum(CASE WHEN origin = 'api' THEN 1 ELSE 0 END) AS api_plays,
-    sum(CASE WHEN origin = 'both' THEN 1 ELSE 0 END) AS both_plays
+    sum(CASE WHEN is_play AND content_type = 'track' THEN 1 ELSE 0 END) AS track_plays,
+    sum(CASE WHEN is_play AND content_type = 'track' AND album_name IS NOT NULL THEN 1 ELSE 0 END) AS track_plays_with_album,
+    sum(CASE WHEN is_play AND content_type = 'episode' THEN 1 ELSE 0 END) AS episode_plays,
+    sum(CASE WHEN is_play AND origin = 'export' THEN 1 ELSE 0 END) AS export_plays,
+    sum(CASE WHEN is_play AND origin = 'api' THEN 1 ELSE 0 END) AS api_plays,
+    sum(CASE WHEN is_play AND origin = 'both' THEN 1 ELSE 0 END) AS both_plays
 FROM in_period

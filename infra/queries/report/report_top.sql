@@ -1,25 +1,30 @@
--- Report: the top 10 artists, tracks and albums of the period by minutes and by plays (a row is in either top 10).
--- parameters: start_day, end_day (inclusive UTC days, 'YYYY-MM-DD')
+-- Report: the top 10 artists, tracks (by artist and title) and albums of the period by minutes (everything played) and by plays (the counting rule); a row is in either top 10.
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    SELECT *
+    -- Every row of the period, with is_play: whether the counting rule makes it a play.
+    SELECT *, TRUE AS is_play
     FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
+    UNION ALL
+    SELECT *, FALSE AS is_play
+    FROM listening
+    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
 ),
 items AS (
     SELECT 'artist' AS kind, artist_name AS name, CAST(NULL AS VARCHAR) AS artist_name,
-           count(*) AS plays, round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes
+           sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays, round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes
     FROM in_period
     WHERE content_type = 'track' AND artist_name IS NOT NULL
     GROUP BY artist_name
     UNION ALL
     SELECT 'track' AS kind, track_name AS name, artist_name,
-           count(*) AS plays, round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes
+           sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays, round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes
     FROM in_period
     WHERE content_type = 'track' AND track_name IS NOT NULL
     GROUP BY track_name, artist_name
     UNION ALL
     SELECT 'album' AS kind, album_name AS name, max(artist_name) AS artist_name,
-           count(*) AS plays, round(CAST(sum(ms_played) AS DOUBLE) / 60000, 1) AS minutes
+           sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays, round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes
     FROM in_period
     WHERE content_type = 'track' AND album_name IS NOT NULL
     GROUP BY album_name

@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from spotify_runtime.history_import.kinds import BASIC, EXTENDED
 from spotify_runtime.history_import.members import NotAnExportError
-from spotify_runtime.history_import.streams import BASIC, EXTENDED, STREAMS, TIMESTAMP
+from spotify_runtime.history_import.streams import STREAMS, TIMESTAMP
 
 EXTENDED_KEYS: dict[str, pa.DataType] = {
     "ts": pa.string(), "ms_played": pa.int64(), "platform": pa.string(),
@@ -62,6 +63,8 @@ DUPLICATE_IN_IMPORT = "duplicate_in_import"
 MALFORMED_ROW = "malformed_row"
 """Not an object, or a value of another type than Spotify writes."""
 SKIP_REASONS = (NO_TIMESTAMP, OUT_OF_RANGE, NOTHING_PLAYED, DUPLICATE_IN_IMPORT, MALFORMED_ROW)
+EMPTY = "empty"
+"""The kind of a file holding no row at all (`[]`): of neither kind, nothing to import."""
 
 EARLIEST_PLAY = datetime(2006, 1, 1, tzinfo=UTC)
 """Spotify was founded in 2006 (launched 2008): an earlier end time is a clock error."""
@@ -98,6 +101,8 @@ def read_export_file(name: str, data: bytes, *, now: datetime | None = None) -> 
         skipped[MALFORMED_ROW] += nulls
         raw = raw.filter(valid)
     file_rows = len(raw) + skipped[MALFORMED_ROW]
+    if file_rows == 0:
+        return FileRows(name, EMPTY, STREAMS.empty_table(), 0, skipped)
     kind = _kind(name, raw)
     rows = _extended(raw) if kind == EXTENDED else _basic(raw)
     rows = _drop_unplayable(rows, skipped, now or datetime.now(UTC))

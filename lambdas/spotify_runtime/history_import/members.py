@@ -1,9 +1,12 @@
 """The export files in what a user hands over: the zip as downloaded, a folder, JSON files.
 
 In a zip or a folder, the streaming-history files are recognised by name (Spotify's names of
-both kinds, at any depth: `Spotify Extended Streaming History/`, `MyData/`, ...); everything else
-there (the PDF read-me, `YourLibrary.json`, `Playlist1.json`, ...) is listed as ignored. A JSON
-file named directly is read whatever its name, and refused if it is not an export.
+both kinds, at any depth: `Spotify Extended Streaming History/`, `MyData/`, ...) or, for any
+other `.json` file, by content (an array whose first object has `ts` or `endTime`: a renamed
+file is still found); everything else there (the PDF read-me, `YourLibrary.json`,
+`Playlist1.json`, ...) is listed as ignored, by name. A JSON file named directly is read
+whatever its name, and refused if it is not an export. A zip that cannot be read (damaged or
+cut short in the download) is refused as such, naming it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -19,6 +23,12 @@ HISTORY_NAME = re.compile(
     r"(Streaming_History_(Audio|Video)_.*|endsong(_\d+)?|"
     r"StreamingHistory(_(music|podcast|audiobook))?_?\d*)\.json", re.IGNORECASE)
 """File names of both export kinds, old and new (docs/history-import.md)."""
+HISTORY_HEAD = re.compile(rb'\A\s*\[\s*\{[^{}]*?"(ts|endTime)"\s*:', re.DOTALL)
+"""The start of a streaming-history file of either kind, in any of Spotify's layouts: an array
+whose first object has `ts` (extended) or `endTime` (basic) before any nested object."""
+HEAD_BYTES = 4096
+"""How much of a `.json` file is read to tell by content (the first row fits many times)."""
+ZIP_MAGIC = b"PK\x03\x04"
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 """No export file comes near this (Spotify's are about 12 MB); a larger member is refused
 before it is read."""
@@ -49,30 +59,80 @@ def is_history_name(name: str) -> bool:
     return bool(HISTORY_NAME.fullmatch(PurePosixPath(name).name))
 
 
+def looks_like_history(head: bytes) -> bool:
+    """Whether the first bytes of a file are those of a streaming-history file (HISTORY_HEAD)."""
+    return bool(HISTORY_HEAD.match(head))
+
+
+def _wanted(name: str, head: Callable[[], bytes]) -> bool:
+    """A history file by its name, or a `.json` file by its first bytes."""
+    if is_history_name(name):
+        return True
+    return PurePosixPath(name).suffix.lower() == ".json" and looks_like_history(head())
+
+
+DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
+"""What reading a damaged or truncated zip raises."""
+
+
+def _damaged(label: str, why: object) -> NotAnExportError:
+    return NotAnExportError(f"{label}: a damaged or truncated zip file ({why or 'cut short'}); "
+                            "download it again")
+
+
+def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
+                ) -> Callable[[], bytes]:
+    def read() -> bytes:
+        try:
+            return archive.read(info)
+        except DAMAGED_ZIP as error:
+            raise _damaged(name, error) from None
+    return read
+
+
+def _zip_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
+    try:
+        with archive.open(info) as member:
+            return member.read(HEAD_BYTES)
+    except DAMAGED_ZIP as error:
+        raise _damaged(name, error) from None
+
+
 def zip_members(data: bytes | Path, label: str) -> Members:
     """The streaming-history files of a zip (bytes of an upload, or a path)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
-    except zipfile.BadZipFile:
-        raise NotAnExportError(f"{label}: not a zip file") from None
+    except DAMAGED_ZIP:
+        raise _damaged(label, "its table of contents is missing or unreadable") from None
     found = Members([], [])
     for info in archive.infolist():
         if info.is_dir():
             continue
-        if not is_history_name(info.filename):
-            found.ignored.append(f"{label}:{info.filename}")
+        name = f"{label}:{info.filename}"
+        if not _wanted(info.filename, lambda info=info, name=name: _zip_head(archive, info, name)):
+            found.ignored.append(name)
         elif info.file_size > MAX_MEMBER_BYTES:
-            raise NotAnExportError(f"{label}:{info.filename}: {info.file_size} bytes is not a "
-                                   "streaming-history file")
+            raise NotAnExportError(f"{name}: {info.file_size} bytes is not a streaming-history "
+                                   "file")
         else:
-            found.files.append(ExportFile(f"{label}:{info.filename}",
-                                          lambda info=info: archive.read(info)))
+            found.files.append(ExportFile(name, _zip_reader(archive, info, name)))
     return found
+
+
+def _file_head(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(HEAD_BYTES)
 
 
 def _folder_members(folder: Path) -> Iterator[tuple[Path, bool]]:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        yield path, is_history_name(path.name)
+        yield path, _wanted(path.name, lambda path=path: _file_head(path))
+
+
+def _is_zip(path: Path) -> bool:
+    """A zip by its first bytes, readable or not (a truncated zip has no central directory, so
+    `zipfile.is_zipfile` says no, yet it is no JSON file either)."""
+    return path.suffix.lower() == ".zip" or _file_head(path)[:4] == ZIP_MAGIC
 
 
 def path_members(paths: list[Path]) -> Members:
@@ -81,7 +141,7 @@ def path_members(paths: list[Path]) -> Members:
     for path in paths:
         if path.is_dir():
             for file, wanted in _folder_members(path):
-                if file.suffix.lower() == ".zip":
+                if _is_zip(file):
                     _extend(found, zip_members(file, str(file)))
                 elif wanted:
                     found.files.append(ExportFile(str(file), file.read_bytes))
@@ -89,7 +149,7 @@ def path_members(paths: list[Path]) -> Members:
                     found.ignored.append(str(file))
         elif not path.exists():
             raise NotAnExportError(f"{path}: no such file or folder")
-        elif zipfile.is_zipfile(path):
+        elif _is_zip(path):
             _extend(found, zip_members(path, str(path)))
         else:
             found.files.append(ExportFile(str(path), path.read_bytes))
@@ -98,7 +158,7 @@ def path_members(paths: list[Path]) -> Members:
 
 def upload_members(key: str, data: bytes) -> Members:
     """The export files of one upload: a zip, or one JSON file."""
-    if data[:4] == b"PK\x03\x04":
+    if data[:4] == ZIP_MAGIC:
         return zip_members(data, key)
     return Members([ExportFile(key, lambda: data)], [])
 

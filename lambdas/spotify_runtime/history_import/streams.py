@@ -9,6 +9,7 @@ every row already in the object and adds only identities it does not hold yet.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,13 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from spotify_runtime.history_import.same_play import merge_same_plays
 from spotify_runtime.layout import streams_key
 from spotify_runtime.partition_files import ObjectStore, parquet_bytes, update_object
 
 TABLE = "streams"
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
-EXTENDED = "extended"
-BASIC = "basic"
 CONTENT_TYPES = ("track", "episode", "audiobook", "unknown")
 
 
@@ -78,30 +78,46 @@ PARTITION_COLUMN = "ended_month"
 
 @dataclass(frozen=True)
 class MergeCounts:
-    """What a merge did: rows added, rows whose identity was already in the lake."""
+    """What a merge did: rows added, rows whose identity was already in the lake, rows that are
+    a play the lake already holds (per reason, same_play.MERGE_REASONS), and basic rows of the
+    lake replaced by their extended twin."""
 
     imported: int = 0
     already_present: int = 0
+    merged: tuple[tuple[str, int], ...] = ()
+    basic_replaced: int = 0
 
     def __add__(self, other: MergeCounts) -> MergeCounts:
+        merged = Counter(dict(self.merged)) + Counter(dict(other.merged))
         return MergeCounts(self.imported + other.imported,
-                           self.already_present + other.already_present)
+                           self.already_present + other.already_present,
+                           tuple(sorted(merged.items())),
+                           self.basic_replaced + other.basic_replaced)
+
+
+def merge_tables(existing: pa.Table, new: pa.Table) -> tuple[pa.Table | None, MergeCounts]:
+    """`existing` (a month's stored rows) with `new`'s plays added, each play once: a new row
+    whose `play_id` is there already, or that is a play already there (same_play), is not
+    added; a stored basic row whose extended twin is in `new` gives way to it. None when
+    nothing changes."""
+    present = pc.is_in(new["play_id"], value_set=existing["play_id"].combine_chunks())
+    fresh = new.filter(pc.invert(present))
+    merged: Counter[str] = Counter()
+    kept, added, replaced = merge_same_plays(existing, fresh, merged)
+    counts = MergeCounts(added.num_rows, new.num_rows - fresh.num_rows,
+                         tuple(sorted(merged.items())), replaced)
+    if added.num_rows == 0 and replaced == 0:
+        return None, counts
+    rows = pa.concat_tables([kept.cast(STREAMS), added.cast(STREAMS)])
+    return rows.sort_by([("ended_at", "ascending"), ("play_id", "ascending")]), counts
 
 
 def merge_rows(old: bytes | None, new: pa.Table) -> tuple[bytes | None, MergeCounts]:
-    """The partition object with `new`'s plays added: every old row kept, a new row only if its
-    `play_id` is not there yet (None when nothing is new)."""
+    """The partition object with `new`'s plays added (merge_tables); None when nothing is new."""
     if old is None:  # a new month: `new` is sorted (month_partitions) and unique
         return parquet_bytes(STREAMS, [new]), MergeCounts(new.num_rows, 0)
-    existing = pq.read_table(pa.BufferReader(old))
-    present = pc.is_in(new["play_id"], value_set=existing["play_id"].combine_chunks())
-    added = new.filter(pc.invert(present))
-    counts = MergeCounts(added.num_rows, new.num_rows - added.num_rows)
-    if added.num_rows == 0:
-        return None, counts
-    merged = pa.concat_tables([existing.cast(STREAMS), added.cast(STREAMS)])
-    merged = merged.sort_by([("ended_at", "ascending"), ("play_id", "ascending")])
-    return parquet_bytes(STREAMS, [merged]), counts
+    rows, counts = merge_tables(pq.read_table(pa.BufferReader(old)), new)
+    return (None if rows is None else parquet_bytes(STREAMS, [rows])), counts
 
 
 def month_partitions(rows: pa.Table) -> dict[str, pa.Table]:
