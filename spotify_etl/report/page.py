@@ -6,6 +6,7 @@ Charts and their tables sit side by side on a wide screen and one under the othe
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,8 +57,10 @@ section h2 { margin: 0 0 6px; font-size: 1.2rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
 th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
+th { overflow-wrap: anywhere; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.card img { max-width: 100%; height: auto; border-radius: 12px; }
 footer { color: #636e72; font-size: 0.8rem; margin: 16px 0; }
 """
 
@@ -127,9 +130,22 @@ def _totals(summary: dict[str, Any]) -> str:
         f"<li><b>{value}</b>{label}</li>" for label, value in items) + "</ul>"
 
 
-def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section]) -> str:
-    """The whole HTML document."""
+def render_card_section(card_png: bytes) -> str:
+    """The share card inline, with a link that saves it (both data: URLs: no request)."""
+    encoded = base64.b64encode(card_png).decode("ascii")
+    return ('<section id="card"><h2>Share card</h2><figure class="card">'
+            f'<img alt="The share card: this period in one picture" width="270" height="480" '
+            f'src="data:image/png;base64,{encoded}">'
+            f'<figcaption><a download="share-card.png" href="data:image/png;base64,{encoded}">'
+            "Download the card (1080 x 1920 PNG)</a></figcaption></figure></section>")
+
+
+def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section],
+                card_png: bytes | None = None) -> str:
+    """The whole HTML document (with the share card when given)."""
     body = "".join(render_section(section) for section in sections)
+    if card_png is not None:
+        body += render_card_section(card_png)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
