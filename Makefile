@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-LOCKS := requirements/dev.txt requirements/cdk.txt lambdas/requirements.txt
+LOCKS := requirements/dev.txt requirements/cdk.txt lambdas/requirements.txt package-lock.json
 STAMP := $(VENV)/.installed-$(shell cat $(LOCKS) pyproject.toml | sha256sum | cut -c1-12)
 CDK_CLI := aws-cdk@2.1148.1
 
@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 venv: $(STAMP)
 
-$(STAMP): $(LOCKS) pyproject.toml
+$(STAMP): $(LOCKS) pyproject.toml package.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=..." % sys.version.split()[0])'
 	@echo "==> Setting up $(VENV) from requirements/dev.txt: every package pinned with its hashes."
 	@echo "    First run only (again when a lock changes): a few minutes on a 2-core machine with an"
@@ -30,8 +30,9 @@ $(STAMP): $(LOCKS) pyproject.toml
 		-r requirements/dev.txt \
 		| grep --line-buffered -E '^(Collecting|Installing collected packages)' | cut -c1-100; \
 		exit $${PIPESTATUS[0]}
-	@echo "==> [3/3] this project (editable)"
+	@echo "==> [3/3] this project (editable), and the report's chart library (npm ci, package-lock.json)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@rm -f $(VENV)/.installed-* && touch $@
 	@echo "==> $(VENV) is ready"
 

@@ -1,10 +1,11 @@
-"""Report: the listening report of a simulated year, built on the local lake.
+"""Report: the year in review of a simulated year, with its share card, on the local lake.
 
 A year of API listening (spotify_etl.report.simulated_lake: about 40 plays a day, a few silent
 days, a weekly run log) is written once into the scratch directory; then, in the same process
-and run after run, the reference (the report's named queries alone, on DuckDB, lake opened
-each time) and the whole report (the same queries, the sections and the HTML page with Plotly
-inlined) are timed. The ratio is what building the page adds to asking the questions.
+and run after run, the reference (the report's named queries alone, for the year and the year
+before, on DuckDB, lake opened each time) and the whole report (`report --year Y --card`: the
+same queries, the sections, the card and the HTML page with the chart library inlined) are
+timed. The ratio is what building the page and the card adds to asking the questions.
 """
 
 from __future__ import annotations
@@ -63,21 +64,28 @@ def run(work: Path, runs: int) -> ReportBenchResult:
     lake, out = work / "report" / "lake", work / "report" / "report.html"
     shutil.rmtree(lake, ignore_errors=True)
     plays = write_simulated_lake(lake, last_day=LAST_DAY)
-    period = Period.last_12_months(LAST_DAY)
+    period = Period.year(LAST_DAY.year)
     zone = ZoneInfo("Europe/Paris")
     rule = EnvironmentSettings("bench").play_rule
-    build_report(LakeQueries(lake), period, zone, out, source="bench", rule=rule)  # warm caches
-    queries, report = _interleaved_medians([
-        lambda: run_all(LakeQueries(lake), period, rule),
-        lambda: build_report(LakeQueries(lake), period, zone, out, source="bench", rule=rule),
-    ], max(runs, 5))
+    card = work / "report" / "card.png"
+
+    def whole_report() -> object:
+        return build_report(LakeQueries(lake), period, zone, out, source="bench", rule=rule,
+                            title=f"Your {period.start.year}", compare=True, card=card)
+
+    def queries_alone() -> object:
+        runner = LakeQueries(lake)
+        return run_all(runner, period, rule), run_all(runner, period.before(), rule)
+
+    whole_report()  # warm caches
+    queries, report = _interleaved_medians([queries_alone, whole_report], max(runs, 5))
     return ReportBenchResult(plays, queries, report, out.stat().st_size, max(runs, 5))
 
 
 def to_section(result: ReportBenchResult) -> Section:
     """One row: the reference, the report, their ratio."""
     section = Section(
-        title="Report: a simulated year of listening on the local lake",
+        title="Report: a simulated year in review, with its share card, on the local lake",
         headers=["Plays", "Report queries alone (reference)", "Whole report", "Ratio",
                  "Page size"],
         rows=[[f"{result.plays:,}", f"{result.queries_seconds:.2f} s",
@@ -87,18 +95,19 @@ def to_section(result: ReportBenchResult) -> Section:
     )
     section.notes.append(
         f"Median of {result.runs} runs in one process, the two taking turns. Reference: the "
-        f"{len(_names())} report queries (infra/queries/report/) on DuckDB over the lake, the "
-        "lake opened each run. "
-        "Whole report: the same, plus the sections, the Plotly figures and the page (Plotly's "
-        f"JavaScript, {_plotly_js_mib():.1f} MiB of it, inlined so that it opens with no "
+        f"{len(_names())} report queries (infra/queries/report/) on DuckDB over the lake, for "
+        "the year and the year before, the lake opened each run. "
+        "Whole report (`report --year Y --card FILE`): the same, plus the sections, the Plotly "
+        "figures, the share card and the page (Plotly's basic bundle, "
+        f"{_plotly_js_mib():.1f} MiB of it, and the card inlined so that it opens with no "
         "network).")
     return section
 
 
 def _plotly_js_mib() -> float:
-    from plotly.offline import get_plotlyjs
+    from spotify_etl.report.page import plotly_js
 
-    return len(get_plotlyjs().encode("utf-8")) / 2**20
+    return len(plotly_js().encode("utf-8")) / 2**20
 
 
 def _names() -> list[str]:

@@ -20,7 +20,7 @@ from spotify_runtime.play_rule import PlayRule
 
 from infra.config import ConfigError, EnvironmentSettings, load_environment
 from spotify_etl.errors import CliError
-from spotify_etl.report.build import build_report
+from spotify_etl.report.build import build_every_year, build_report
 from spotify_etl.report.period import Period
 from spotify_etl.report.queries import AthenaQueries, LakeQueries, QueryRunner, ReportQueryError
 
@@ -38,7 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="the HTML file to write (default: report.html)")
     when = parser.add_mutually_exclusive_group()
-    when.add_argument("--year", type=int, help="a calendar year, e.g. 2026")
+    when.add_argument("--year", type=int, help="a calendar year, e.g. 2026: your year in review, "
+                      "set against the year before")
+    when.add_argument("--month", type=_month, metavar="YYYY-MM",
+                      help="a calendar month: its recap, set against the month before")
+    when.add_argument("--all", dest="every_year", action="store_true",
+                      help="every year of your history side by side, one row per year")
     when.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD",
                       help="first day (UTC, with --to)")
     parser.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD",
@@ -46,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--lake", type=Path, help="the local lake folder (default: .lake)")
     where.add_argument("--env", help="a deployed cdk.json environment: query it with Athena")
+    parser.add_argument("--card", type=Path, metavar="FILE.png",
+                        help="also write the period's share card (1080 x 1920 PNG); the page "
+                             "shows it with a download link")
     parser.add_argument("--time-zone", help="IANA zone for hours of day (default: the "
                         "schedule's time zone in cdk.json)")
     parser.add_argument("--min-seconds", type=int, metavar="N",
@@ -61,6 +69,14 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
+def _month(text: str) -> tuple[int, int]:
+    try:
+        moment = datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
+    return moment.year, moment.month
+
+
 def period_from_args(args: argparse.Namespace, today: date) -> Period:
     """The period the options name; CliError if they contradict each other."""
     if args.end is not None and args.start is None:
@@ -68,6 +84,8 @@ def period_from_args(args: argparse.Namespace, today: date) -> Period:
     try:
         if args.year is not None:
             return Period.year(args.year)
+        if getattr(args, "month", None) is not None:
+            return Period.month(*args.month)
         if args.start is not None:
             return Period(args.start, args.end or today)
     except ValueError as error:
@@ -116,6 +134,18 @@ def athena_runner(settings: EnvironmentSettings) -> AthenaQueries:
                          database=glue_database_name(settings))
 
 
+def _compares(args: argparse.Namespace) -> bool:
+    return args.year is not None or getattr(args, "month", None) is not None
+
+
+def _title(args: argparse.Namespace) -> str | None:
+    if args.year is not None:
+        return f"Your {args.year}"
+    if getattr(args, "month", None) is not None:
+        return f"Your {date(*args.month, 1).strftime('%B %Y')}"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the report queries and write the page."""
     period = period_from_args(args, datetime.now(UTC).date())
@@ -132,8 +162,17 @@ def run(args: argparse.Namespace) -> int:
         lake = args.lake or DEFAULT_LAKE
         check_lake(lake)
         runner, source = LakeQueries(lake), f"the local lake {lake}"
+    if getattr(args, "every_year", False) and args.card:
+        raise CliError("--card needs one period (--year, --month or --from), not --all",
+                       exit_code=2)
     try:
-        built = build_report(runner, period, zone, args.out, source=source, rule=rule)
+        if getattr(args, "every_year", False):
+            built = build_every_year(runner, zone, args.out, source=source, rule=rule,
+                                     today=datetime.now(UTC).date())
+            period = Period(built.first_day or date.today(), datetime.now(UTC).date())
+        else:
+            built = build_report(runner, period, zone, args.out, source=source, rule=rule,
+                                 title=_title(args), compare=_compares(args), card=args.card)
     except ReportQueryError as error:
         raise CliError(f"report query failed: {error}") from None
     hidden = f"; hidden for lack of data: {', '.join(built.hidden)}" if built.hidden else ""

@@ -78,9 +78,9 @@ def offline_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Page, P
 
 CHART_MARKS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(div => ({
     id: div.id,
-    marks: div.querySelectorAll('.trace .point path, .hm image, .trace path.js-line').length,
+    marks: div.querySelectorAll('.trace .point path, .trace path.js-line').length,
 }))"""
-"""Per Plotly chart: how many marks it drew (bar paths, heatmap images, lines)."""
+"""Per Plotly chart: how many marks it drew (bar paths, lines)."""
 
 
 def open_report(page: Page, html_file: Path) -> None:

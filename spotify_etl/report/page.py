@@ -6,17 +6,37 @@ Charts and their tables sit side by side on a wide screen and one under the othe
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
+from spotify_etl.errors import CliError
 from spotify_etl.report.sections import Section, Table
 
-PLOTLY_CONFIG = {"responsive": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
+PLOTLY_BUNDLE = (Path(__file__).resolve().parents[2] / "node_modules"
+                 / "plotly.js-basic-dist-min" / "plotly-basic.min.js")
+"""Plotly's basic partial bundle (bar, scatter and pie traces: all the page draws), pinned in
+package-lock.json: a quarter of the 4.6 MB full bundle the plotly package would inline."""
+BUNDLE_TRACE_TYPES = frozenset({"bar", "scatter", "pie"})
+"""The trace types PLOTLY_BUNDLE can draw; a chart of another type would stay blank."""
+PLOTLY_CONFIG = {"responsive": True, "displaylogo": False, "displayModeBar": False}
+"""No toolbar: on a phone it covers the chart titles, and the tables hold every number."""
+
+
+@cache
+def plotly_js() -> str:
+    """The chart library's code, inlined once per page."""
+    try:
+        return PLOTLY_BUNDLE.read_text(encoding="utf-8")
+    except OSError:
+        raise CliError(f"the report's chart library is missing ({PLOTLY_BUNDLE}): run "
+                       "`make venv` (npm ci installs it from package-lock.json)") from None
 
 STYLE = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1e272e; }
@@ -32,12 +52,15 @@ section h2 { margin: 0 0 6px; font-size: 1.2rem; }
 .hidden-reason { color: #636e72; margin: 0; }
 .grid { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px;
   align-items: start; }
-.tables { display: grid; gap: 10px; max-height: 720px; overflow: auto; }
+.tables { display: grid; gap: 10px; }
 @media (max-width: 760px) { .grid { grid-template-columns: minmax(0, 1fr); } }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
-th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; }
+th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left;
+  overflow-wrap: break-word; }
+th { overflow-wrap: anywhere; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.card img { max-width: 100%; height: auto; border-radius: 12px; }
 footer { color: #636e72; font-size: 0.8rem; margin: 16px 0; }
 """
 
@@ -107,15 +130,28 @@ def _totals(summary: dict[str, Any]) -> str:
         f"<li><b>{value}</b>{label}</li>" for label, value in items) + "</ul>"
 
 
-def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section]) -> str:
-    """The whole HTML document."""
+def render_card_section(card_png: bytes) -> str:
+    """The share card inline, with a link that saves it (both data: URLs: no request)."""
+    encoded = base64.b64encode(card_png).decode("ascii")
+    return ('<section id="card"><h2>Share card</h2><figure class="card">'
+            f'<img alt="The share card: this period in one picture" width="270" height="480" '
+            f'src="data:image/png;base64,{encoded}">'
+            f'<figcaption><a download="share-card.png" href="data:image/png;base64,{encoded}">'
+            "Download the card (1080 x 1920 PNG)</a></figcaption></figure></section>")
+
+
+def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section],
+                card_png: bytes | None = None) -> str:
+    """The whole HTML document (with the share card when given)."""
     body = "".join(render_section(section) for section in sections)
+    if card_png is not None:
+        body += render_card_section(card_png)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Listening report, {html.escape(info.period)}</title>
 <style>{STYLE}</style>
-<script>{get_plotlyjs()}</script>
+<script>{plotly_js()}</script>
 </head><body>
 <header><h1>Listening report</h1>
 <p>{html.escape(info.period)} · from {html.escape(info.source)} · hours in

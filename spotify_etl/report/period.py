@@ -26,6 +26,24 @@ class Period:
         return cls(date(year, 1, 1), date(year, 12, 31))
 
     @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        """The calendar month `year`-`month`."""
+        first = date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return cls(first, following - timedelta(days=1))
+
+    def before(self) -> Period:
+        """The period just before this one: the previous year for a calendar year, the
+        previous month for a calendar month, else as many days ending the day before."""
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31) \
+                and self.start.year == self.end.year:
+            return Period.year(self.start.year - 1)
+        if self.start.day == 1 and self == Period.month(self.start.year, self.start.month):
+            previous_month_end = self.start - timedelta(days=1)
+            return Period.month(previous_month_end.year, previous_month_end.month)
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    @classmethod
     def last_12_months(cls, today: date) -> Period:
         """The 365 days up to and including `today`."""
         return cls(today - timedelta(days=364), today)

@@ -1,8 +1,8 @@
-"""`python -m spotify_etl.report.screenshot`: the picture of the report in the README.
+"""`python -m spotify_etl.report.screenshot`: the pictures of the report in the README.
 
-Builds the report of a lake (default: the demo's .lake, written by `make demo`), opens it in
-headless Chromium with the network off, and saves the top of the page as a PNG (default
-docs/report.png).
+Builds this year's page of a lake (default: the demo's .lake, written by `make demo`) with its
+share card (default docs/card.png), opens the page in headless Chromium with the network off,
+and saves its top as a PNG (default docs/report.png).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from spotify_runtime.layout import PROCESSED
 
 from infra.config import load_environment
 from spotify_etl.report.browser import BrowserMissingError, offline_page, open_report
-from spotify_etl.report.build import write_lake_report
+from spotify_etl.report.build import build_report
+from spotify_etl.report.period import Period
+from spotify_etl.report.queries import LakeQueries
 
 WIDTH, HEIGHT = 1280, 1700
 
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__)
     parser.add_argument("--lake", type=Path, default=Path(".lake"))
     parser.add_argument("--out", type=Path, default=Path("docs/report.png"))
+    parser.add_argument("--card", type=Path, default=Path("docs/card.png"))
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)
     if not (args.lake / PROCESSED).is_dir():
@@ -47,14 +50,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with tempfile.TemporaryDirectory() as folder:
         html_file = Path(folder) / "report.html"
-        write_lake_report(args.lake, html_file, ZoneInfo(args.time_zone),
-                          datetime.now(UTC).date(), load_environment("dev").play_rule)
+        year = datetime.now(UTC).year
+        build_report(LakeQueries(args.lake), Period.year(year), ZoneInfo(args.time_zone),
+                     html_file, source=f"the local lake {args.lake}",
+                     rule=load_environment("dev").play_rule, title=f"Your {year}",
+                     compare=True, card=args.card)
         try:
             screenshot(html_file, args.out)
         except BrowserMissingError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out} and {args.card}")
     return 0
 
 

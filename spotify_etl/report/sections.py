@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
+from spotify_etl.report.period import Period
+
 Rows = list[dict[str, Any]]
 Data = dict[str, Rows]
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -72,14 +74,15 @@ def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
 
 
 def _bars(title: str, rows: Rows, label: Key, value: Key, value_title: str,
-          label_title: str = "") -> go.Figure:
-    """Vertical bars: over days when `label` gives dates, else over categories."""
+          label_title: str = "", period: tuple[date, date] | None = None) -> go.Figure:
+    """Vertical bars: over days when `label` gives dates (the axis spanning `period`), else over
+    categories."""
     labels = [_value(row, label) for row in rows]
     figure = _figure(title, label_title, value_title)
     figure.add_trace(go.Bar(x=labels, y=[_value(row, value) for row in rows],
                             marker_color=ACCENT))
     if labels and isinstance(labels[0], date):
-        _day_axis(figure, labels)
+        _day_axis(figure, labels, period=period)
     return figure
 
 
@@ -106,20 +109,26 @@ def _series(title: str, rows: Rows, day: str, y_title: str,
     return figure
 
 
-def _day_axis(figure: go.Figure, days: list[date], *, grouped: bool = False) -> None:
+def _day_axis(figure: go.Figure, days: list[date], *, grouped: bool = False,
+              period: tuple[date, date] | None = None) -> None:
     """Ticks on whole days and bars one step wide (Plotly would stretch a lone day's bar across
-    the chart and tick it in milliseconds)."""
+    the chart and tick it in milliseconds); the axis spans `period` when given, so a period
+    running to December ends in December whatever day its last play was. Month ticks sit on
+    the 1st of each month, not on the first bar's day (a week starting 29 April is April's)."""
     ordered = sorted(set(days))
     steps = [(b - a).days for a, b in pairwise(ordered)]
     step = DAY_MS * (min(steps) if steps else 1)
-    span = (ordered[-1] - ordered[0]).days
+    first, last = period or (ordered[0], ordered[-1])
+    first, last = min(first, ordered[0]), max(last, ordered[-1])
+    span = (last - first).days
     if not grouped:  # grouped bars share the step between them
         figure.update_traces(width=step * 0.8)
+    by_month = span > 62
     figure.update_xaxes(
-        type="date", tickformat="%Y-%m-%d" if span <= 62 else "%b %Y",
-        tick0=ordered[0].isoformat(),
-        dtick=step * max(1, round(span * DAY_MS / step / 6)) if span <= 62 else "M1",
-        range=[_at(ordered[0], -step), _at(ordered[-1], step)])
+        type="date", tickformat="%b %Y" if by_month else "%Y-%m-%d",
+        tick0=(first.replace(day=1) if by_month else first).isoformat(),
+        dtick="M1" if by_month else step * max(1, round(span * DAY_MS / step / 6)),
+        range=[_at(first, -step), _at(last, step)])
 
 
 def _at(day: date, offset_ms: float) -> str:
@@ -138,8 +147,8 @@ def _hidden(key: str, title: str, reason: str) -> Section:
 NO_PLAYS = "No plays in this period."
 
 
-def activity(data: Data) -> Section:
-    """Minutes and plays per day and per week, with the busiest day."""
+def activity(data: Data, period: tuple[date, date] | None = None) -> Section:
+    """Minutes and plays per day and per week over `period`, with the busiest day."""
     days, weeks = data["report_per_day"], data["report_per_week"]
     title = "Listening per day and per week"
     if not days:
@@ -150,9 +159,9 @@ def activity(data: Data) -> Section:
         lead=(f"Busiest day: {busiest['day'].isoformat()}, {busiest['minutes']} minutes "
               f"in {busiest['plays']} plays. Days are UTC days."),
         figures=[_bars("Minutes listened per day", days, "day", "minutes", "minutes",
-                       "day (UTC)"),
+                       "day (UTC)", period),
                  _bars("Plays per week", weeks, "week_start", "plays", "plays",
-                       "week starting Monday")],
+                       "week starting Monday", period)],
         tables=[_table("Weeks", "report_per_week", weeks, [
             ("week from", "week_start"), ("plays", "plays"), ("minutes", "minutes"),
             ("days listened", "days_listened")])])
@@ -195,26 +204,34 @@ def top_lists(data: Data) -> Section:
     return section
 
 
-def heatmap(data: Data, zone: ZoneInfo) -> Section:
-    """Minutes listened per weekday and hour of day in `zone`."""
+def listening_clock(data: Data, zone: ZoneInfo) -> Section:
+    """Minutes listened per hour of day and per weekday in `zone`: two bar charts, which read on
+    a phone where a weekday-by-hour grid of 168 cells does not."""
     title = f"When you listen ({zone.key})"
     slots = data["report_hour_slots"]
     if not slots:
-        return _hidden("heatmap", title, NO_PLAYS)
-    grid = [[0.0] * 24 for _ in WEEKDAYS]
+        return _hidden("clock", title, NO_PLAYS)
+    hours, weekdays = [0.0] * 24, [0.0] * len(WEEKDAYS)
     for slot in slots:
         utc = datetime.combine(slot["day"], time(slot["hour"], 15 * slot["quarter"]), UTC)
         local = utc.astimezone(zone)
-        grid[local.weekday()][local.hour] += slot["minutes"] or 0.0
-    figure = _figure(f"Minutes listened by weekday and hour ({zone.key})", "hour of day",
-                     "weekday")
-    figure.add_trace(go.Heatmap(z=[[round(v, 1) for v in row] for row in grid],
-                                x=list(range(24)), y=list(WEEKDAYS), colorscale="Greens",
-                                colorbar={"title": {"text": "minutes"}},
-                                hovertemplate="%{y} %{x}:00: %{z} minutes<extra></extra>"))
-    figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(dtick=3)
-    return Section("heatmap", title, figures=[figure])
+        hours[local.hour] += slot["minutes"] or 0.0
+        weekdays[local.weekday()] += slot["minutes"] or 0.0
+    by_hour = _figure(f"Minutes by hour of day ({zone.key})", "hour of day", "minutes")
+    by_hour.add_trace(go.Bar(x=list(range(24)), y=[round(v, 1) for v in hours],
+                             marker_color=ACCENT,
+                             hovertemplate="%{x}:00: %{y} minutes<extra></extra>"))
+    by_hour.update_xaxes(dtick=3)
+    by_weekday = _figure(f"Minutes by weekday ({zone.key})", "", "minutes")
+    by_weekday.add_trace(go.Bar(x=list(WEEKDAYS), y=[round(v, 1) for v in weekdays],
+                                marker_color=ACCENT,
+                                hovertemplate="%{x}: %{y} minutes<extra></extra>"))
+    section = Section("clock", title, figures=[by_hour, by_weekday])
+    section.tables.append(Table("Minutes by hour of day", "report_hour_slots",
+                                ["hour", "minutes"],
+                                [[f"{hour:02d}:00", round(v, 1)] for hour, v in enumerate(hours)
+                                 if v]))
+    return section
 
 
 def discoveries(data: Data) -> Section:
@@ -266,13 +283,30 @@ def shows(data: Data) -> Section:
     """Podcasts and shows."""
     title, rows = "Podcasts and shows", data["report_shows"]
     if not rows:
-        return _hidden("shows", title, "No podcast episodes in this period: the API records "
-                       "tracks only; Spotify's export has the episodes.")
+        return _hidden("shows", title, _no_shows_reason(data))
     return Section("shows", title, figures=[
         _ranking("Shows by minutes", rows, "show_name", "minutes", "minutes")],
         tables=[_table("Shows", "report_shows", rows, [
             ("show", "show_name"), ("episodes", "episodes"), ("plays", "plays"),
             ("minutes", "minutes")])])
+
+
+def _origins(data: Data) -> tuple[bool, bool]:
+    """Whether the period's plays come from an imported export, and whether from the API."""
+    rows = data.get("report_coverage") or []
+    export = any((row.get("export_plays") or 0) + (row.get("both_plays") or 0) for row in rows)
+    api = any((row.get("api_plays") or 0) + (row.get("both_plays") or 0) for row in rows)
+    return export, api
+
+
+def _no_shows_reason(data: Data) -> str:
+    export, api = _origins(data)
+    if api and not export:
+        return ("No podcast episodes in this period: the API records tracks only; Spotify's "
+                "export has the episodes (import it to see them).")
+    if export:
+        return "No podcast episodes in this period: the imported export holds none."
+    return NO_PLAYS
 
 
 def _streak_label(row: dict[str, Any]) -> str:
@@ -319,11 +353,20 @@ def coverage(data: Data, days_in_period: int) -> Section:
             ("error", "error")])])
 
 
+PIPELINE_COUNTS = ("sources_landed", "sources_failed", "files_transformed",
+                   "files_quarantined")
+"""What the extraction and the transform add to a run day (an import adds none of them)."""
+
+
 def health(data: Data) -> Section:
     """The pipeline's runs, sources landed and failed, files quarantined."""
     title, rows = "Pipeline health", data["report_pipeline_health"]
     if not rows:
         return _hidden("health", title, "The run log has no runs in this period.")
+    if not any(row[key] for row in rows for key in PIPELINE_COUNTS):
+        runs = sum(row["runs"] for row in rows)
+        return _hidden("health", title, f"No extraction or transform ran in this period: the "
+                       f"run log holds {runs} history import run(s) only.")
     return Section("health", title, figures=[
         _series("Sources landed and failed, files quarantined, per run day", rows, "run_day",
                 "count", HEALTH_SERIES, "group")],
@@ -333,10 +376,11 @@ def health(data: Data) -> Section:
             ("quarantined", "files_quarantined"), ("429s", "rate_limited_429s")])])
 
 
-def build_sections(data: Data, zone: ZoneInfo, days_in_period: int) -> list[Section]:
+def build_sections(data: Data, zone: ZoneInfo, period: Period) -> list[Section]:
     """Every section of the page, in order."""
+    span = (period.start, period.end)
     builders: list[Callable[[Data], Section]] = [
-        activity, top_lists, lambda d: heatmap(d, zone), discoveries, endings, shows, streaks,
-        lambda d: coverage(d, days_in_period), health,
+        lambda d: activity(d, span), top_lists, lambda d: listening_clock(d, zone), discoveries,
+        endings, shows, streaks, lambda d: coverage(d, period.days), health,
     ]
     return [build(data) for build in builders]

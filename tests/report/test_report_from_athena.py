@@ -2,7 +2,8 @@
 database on moto's Athena (its HTTP server), and the page is built from the results it returns.
 
 moto runs no SQL: its results API queues one canned result per query execution, in the order
-the queries start (the report runs them in name order, one at a time).
+the queries start (the report runs them in name order, one at a time: the year's, then, for the
+comparison, the year before's).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def test_report_env_queries_the_workgroup_and_builds_from_its_results(
             "OutputLocation": f"s3://{local.bucket}/athena-results/"}})
         results = [_athena_result(*CANNED.get(name, ([("nothing", "varchar")], [])))
                    for name in queries]
+        results += [_athena_result([("nothing", "varchar")], []) for _ in queries]
         answer = requests.post(f"{local.endpoint_url}/moto-api/static/athena/query-results",
                                json={"account_id": ACCOUNT, "region": REGION,
                                      "results": results}, timeout=10)
@@ -71,15 +73,21 @@ def test_report_env_queries_the_workgroup_and_builds_from_its_results(
         ids = athena.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
         executions = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"]
                       for i in ids]
-    assert sorted(e["Query"] for e in executions) == sorted(q.sql for q in queries.values())
+    assert sorted(e["Query"] for e in executions) == sorted(
+        2 * [q.sql for q in queries.values()])
     by_text = {query.sql: query for query in queries.values()}
     # The counting rule comes from cdk.json (play_min_seconds: 30) as milliseconds.
-    year = {"start_day": "'2026-01-01'", "end_day": "'2026-12-31'", "min_ms_played": "'30000'"}
+    years = [{"start_day": f"'{y}-01-01'", "end_day": f"'{y}-12-31'", "min_ms_played": "'30000'"}
+             for y in (2026, 2025)]
+    asked = {year["start_day"]: 0 for year in years}
     for execution in executions:
         assert execution["WorkGroup"] == WORKGROUP
         assert execution["QueryExecutionContext"]["Database"] == DATABASE
         named = by_text[execution["Query"]]
-        assert execution["ExecutionParameters"] == [year[name] for name in named.parameters]
+        expected = [[year[name] for name in named.parameters] for year in years]
+        assert execution["ExecutionParameters"] in expected
+        asked[years[expected.index(execution["ExecutionParameters"])]["start_day"]] += 1
+    assert list(asked.values()) == [len(queries), len(queries)]  # the year, then the year before
     page = out.read_text(encoding="utf-8")
     assert "Canned Artist" in page
     assert "Busiest day: 2026-05-01, 9.5 minutes in 3 plays." in page

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from plotly.offline import get_plotlyjs
 
 from infra.config import load_environment
 from spotify_etl.cli import main
 from spotify_etl.report.browser import chart_marks, offline_page, open_report
+from spotify_etl.report.page import BUNDLE_TRACE_TYPES, plotly_js
 from spotify_etl.report.period import Period
 from spotify_etl.report.queries import LakeQueries, report_queries
 
@@ -83,13 +83,21 @@ def test_the_demo_report_draws_offline_and_shows_the_queries_numbers(demo_report
 def test_the_page_is_self_contained(demo_report) -> None:
     _, html_file = demo_report
     text = html_file.read_text(encoding="utf-8")
-    assert text.count(get_plotlyjs()) == 1  # inlined once
-    ours = text.replace(get_plotlyjs(), "")
+    assert text.count(plotly_js()) == 1  # inlined once
+    ours = text.replace(plotly_js(), "")
     assert re.findall(r"<(?:script|link|img|iframe)[^>]*(?:src|href)=", ours) == []
     assert 'name="viewport"' in ours
+    assert len(text.encode("utf-8")) <= 1.5 * 2**20, "the page stays light"
 
 
 PHONE_WIDTH = 390
+SCROLL_AREAS = (
+    "() => Array.from(document.querySelectorAll('main *')).filter(e => {"
+    " const s = getComputedStyle(e);"
+    " return /(auto|scroll)/.test(s.overflowY + s.overflowX)"
+    " && (e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1); })"
+    ".map(e => e.tagName + '.' + e.className)")
+"""Elements that scroll on their own inside the page (a scroll area within a scroll area)."""
 
 
 def test_the_report_fits_a_phone(demo_report) -> None:
@@ -100,7 +108,26 @@ def test_the_report_fits_a_phone(demo_report) -> None:
         chart_widths = page.evaluate("() => Array.from(document.querySelectorAll("
                                      "'.js-plotly-plot')).map(d => d.getBoundingClientRect()"
                                      ".right)")
+        toolbars = page.evaluate("() => document.querySelectorAll('.modebar').length")
+        trace_types = page.evaluate("() => Array.from(document.querySelectorAll("
+                                    "'.js-plotly-plot')).flatMap(d => d.data.map("
+                                    "t => t.type || 'scatter'))")
+        scroll_areas = page.evaluate(SCROLL_AREAS)
         page.screenshot(path=str(ARTIFACTS / "report-demo-phone.png"), full_page=True)
     assert page_width == PHONE_WIDTH  # nothing scrolls sideways
     assert chart_widths and max(chart_widths) <= PHONE_WIDTH
+    assert toolbars == 0, "no chart toolbar over the titles"
+    assert trace_types and set(trace_types) <= BUNDLE_TRACE_TYPES, "the bundle draws them all"
+    assert scroll_areas == [], "no scroll area inside the page"
+    assert log.console_errors == [] and log.network_requests == []
+
+
+def test_nothing_scrolls_sideways_or_inside_the_page_on_a_desktop(demo_report) -> None:
+    _, html_file = demo_report
+    with offline_page(1280, 900) as (page, log):
+        open_report(page, html_file)
+        page_width = page.evaluate("() => document.documentElement.scrollWidth")
+        wide = page.evaluate(SCROLL_AREAS)
+    assert page_width == 1280
+    assert wide == []
     assert log.console_errors == [] and log.network_requests == []
