@@ -51,6 +51,11 @@ COMMIT_PROPERTIES = {
 TABLE_PROPERTIES = {
     "format-version": "2",
     "write.parquet.compression-codec": PARQUET_CODEC,
+    # Every commit writes a new metadata file holding the whole snapshot list; without this a
+    # table committing a few times a minute keeps them all. A reader reads the one Glue points
+    # to when it plans, so the last 20 (minutes of commits) are plenty.
+    "write.metadata.delete-after-commit.enabled": "true",
+    "write.metadata.previous-versions-max": "20",
     **COMMIT_PROPERTIES,
 }
 """Every table's Iceberg properties, at creation (CDK and the local stand-in alike)."""

@@ -5,6 +5,7 @@ the codec, schema evolution, and reading the current snapshot with DuckDB."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -24,6 +25,11 @@ from spotify_runtime.iceberg_tables import (
 
 from infra.config import EnvironmentSettings
 from infra.layer_versions import LAYERS
+from spotify_etl.iceberg_maintenance import (
+    expire_snapshots,
+    referenced_files,
+    remove_orphan_files,
+)
 from spotify_etl.standins.moto_aws import strict_glue_table_versions
 
 DATABASE = "lake"
@@ -175,3 +181,27 @@ def test_duckdb_reads_the_current_snapshot_from_its_data_files(catalog, tmp_path
         f"SELECT count(*), count(DISTINCT play_id) FROM read_parquet({local!r}, union_by_name=true)"
     ).fetchall()
     assert count == [(6, 6)]
+
+
+def test_maintenance_expires_snapshots_and_removes_the_files_only_they_held(catalog):
+    # Five snapshots: a replacing write commits a delete and an append snapshot at once.
+    for count in (3, 4, 5):  # the first two writes' data files are replaced
+        replace_source(load(catalog), plays("raw/a.json", count), "raw/a.json")
+    s3 = boto3.client("s3")
+    before = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    later = datetime.now(UTC) + timedelta(seconds=5)
+
+    assert expire_snapshots(load(catalog), later) == 4
+    removed = remove_orphan_files(s3, load(catalog), later)
+
+    table = load(catalog)
+    assert len(table.snapshots()) == 1
+    assert by_source(catalog) == {"raw/a.json": 5}
+    after = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert before - after == {path.removeprefix(f"s3://{BUCKET}/") for path in removed}
+    assert all(key.endswith(".metadata.json") for key in after - before)  # the expiry's commit
+    data = [key for key in before - after if "/data/" in key]
+    assert len(data) == 2  # the replaced files, not the current one
+    assert all(f"s3://{BUCKET}/{key}" in referenced_files(table) for key in after
+               if "/data/" in key)
+    assert remove_orphan_files(s3, table, datetime.now(UTC) - timedelta(days=3)) == []
