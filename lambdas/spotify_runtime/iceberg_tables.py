@@ -24,7 +24,7 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.glue import GlueCatalog
 from pyiceberg.exceptions import NoSuchTableError
-from pyiceberg.expressions import EqualTo
+from pyiceberg.expressions import EqualTo, In
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
@@ -138,9 +138,22 @@ def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
 def replace_source(iceberg: Table, rows: pa.Table, source_file: str) -> None:
     """Replace every row of `source_file` by `rows` (rows of the table, all of that source) in
     one commit; no rows: delete the source's rows. Retried at the catalog on a conflict."""
-    if rows.num_rows and set(rows.column(SOURCE_FILE).unique().to_pylist()) != {source_file}:
-        raise ValueError(f"rows of another source than {source_file}")
-    iceberg.overwrite(rows, overwrite_filter=EqualTo(SOURCE_FILE, source_file))
+    replace_sources(iceberg, rows, {source_file})
+
+
+def replace_sources(iceberg: Table, rows: pa.Table, sources: set[str]) -> None:
+    """Replace every row of each of `sources` by its rows among `rows`, in one commit: a batch
+    of raw files costs one commit per table, not one per file (a commit's cost grows with the
+    table's manifests and snapshots: docs/storage.md). A source without rows loses its rows."""
+    found = set(rows.column(SOURCE_FILE).unique().to_pylist()) if rows.num_rows else set()
+    if not found <= sources:
+        raise ValueError(f"rows of another source than {sorted(sources)}: "
+                         f"{sorted(found - sources)}")
+    if not sources:
+        return
+    condition = (EqualTo(SOURCE_FILE, next(iter(sources))) if len(sources) == 1
+                 else In(SOURCE_FILE, sources))
+    iceberg.overwrite(rows, overwrite_filter=condition)
 
 
 def current_data_files(iceberg: Table) -> list[str]:

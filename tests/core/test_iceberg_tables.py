@@ -21,6 +21,7 @@ from spotify_runtime.iceberg_tables import (
     current_data_files,
     glue_catalog,
     replace_source,
+    replace_sources,
 )
 
 from infra.config import EnvironmentSettings
@@ -74,6 +75,19 @@ def test_a_source_written_again_replaces_exactly_its_rows(catalog):
     assert by_source(catalog) == {"raw/a.json": 4, "raw/b.json": 2}
     with pytest.raises(ValueError, match="another source"):
         replace_source(load(catalog), plays("raw/c.json", 1), "raw/a.json")
+
+
+def test_a_batch_of_sources_is_one_commit_and_a_redelivered_batch_replaces_them(catalog):
+    batch = pa.concat_tables([plays(f"raw/{n}.json", 2 + n) for n in range(3)])
+    replace_sources(load(catalog), batch, {f"raw/{n}.json" for n in range(3)})
+    snapshots = len(load(catalog).snapshots())
+    again = pa.concat_tables([plays("raw/0.json", 1), plays("raw/1.json", 3)])
+    replace_sources(load(catalog), again, {"raw/0.json", "raw/1.json", "raw/2.json"})
+
+    assert snapshots == 1  # one append, nothing to delete
+    assert by_source(catalog) == {"raw/0.json": 1, "raw/1.json": 3}  # raw/2.json: no rows now
+    with pytest.raises(ValueError, match="another source"):
+        replace_sources(load(catalog), batch, {"raw/0.json"})
 
 
 def test_glue_refuses_an_update_from_a_stale_version(catalog):
