@@ -6,8 +6,8 @@ timed); then the same rows are written three ways, each on a fresh moto (in proc
 VersionId check made strict), one after another (no concurrency: the cost of a commit alone):
 
 - today's layout: `write_partitions` (read the day's object, merge, conditional put) per file;
-- Iceberg, one commit per table per raw file (`replace_source`);
-- Iceberg, one commit per table per batch of files (`replace_sources`), for each batch size.
+- Iceberg, one commit per table per raw file (`iceberg_writer.write_batch` of one file);
+- Iceberg, one commit per table per batch of files (`write_batch`), for each batch size.
 
 Reported: wall time per raw file (amortized) as a ratio to today's, bytes written (data files and
 Iceberg's metadata apart), and the snapshots a table holds after the day. A commit's cost grows
@@ -30,14 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pyarrow as pa
 from spotify_runtime import iceberg_io
-from spotify_runtime.iceberg_tables import (
-    create_or_evolve,
-    glue_catalog,
-    replace_sources,
-)
+from spotify_runtime.iceberg_tables import create_or_evolve, glue_catalog
 from spotify_runtime.partition_files import S3ObjectStore, source_rows
+from spotify_runtime.transform.iceberg_writer import write_batch
 from spotify_runtime.transform.raw_object import write_partitions
 from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_raw_file
 
@@ -169,15 +165,7 @@ def _iceberg(files: list[TransformedFile], batch: int) -> Way:
         for first in range(0, len(files), batch):
             chunk = files[first:first + batch]
             began = time.perf_counter()
-            per_table: dict[str, list[pa.Table]] = {}
-            for transformed in chunk:
-                for key, rows in transformed.tables.items():
-                    table = key.removeprefix("processed/").split("/")[0]
-                    per_table.setdefault(table, []).append(definitions[table].rows(
-                        rows, transformed.snapshot_date.isoformat(), transformed.source))
-            for table, parts in per_table.items():
-                replace_sources(catalog.load_table(f"{DATABASE}.{table}"),
-                                pa.concat_tables(parts), {t.source for t in chunk})
+            write_batch(catalog, DATABASE, chunk)
             way.per_file_seconds.extend([(time.perf_counter() - began) / len(chunk)] * len(chunk))
         way.seconds = time.perf_counter() - started
         way.snapshots = max(len(catalog.load_table(f"{DATABASE}.{name}").snapshots())

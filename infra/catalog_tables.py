@@ -23,6 +23,7 @@ import pyarrow as pa
 from spotify_runtime import layout, run_log
 from spotify_runtime.history_import import streams
 from spotify_runtime.iceberg_tables import IcebergTable
+from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
 PARQUET = "parquet"
@@ -201,9 +202,12 @@ def all_tables() -> list[TableDefinition]:
 def iceberg_tables() -> list[IcebergTable]:
     """Every catalogued table as an Iceberg definition: the runtime's Arrow schema of the table
     (the one its writer builds rows of) and the same partition column, in `all_tables` order."""
-    schemas = {**SCHEMAS, streams.TABLE: streams.STREAMS, run_log.TABLE: run_log.SCHEMA}
-    return [IcebergTable(table.name, schemas[table.name], table.partition_key)
-            for table in all_tables()]
+    definitions = {**TABLE_DEFINITIONS,
+                   streams.TABLE: IcebergTable(streams.TABLE, streams.STREAMS,
+                                               layout.STREAMS_PARTITION),
+                   run_log.TABLE: IcebergTable(run_log.TABLE, run_log.SCHEMA,
+                                               run_log.PARTITION_COLUMN)}
+    return [definitions[table.name] for table in all_tables()]
 
 
 def iceberg_location(bucket: str, table: IcebergTable) -> str:

@@ -119,8 +119,8 @@ def identifier(database: str, table: IcebergTable) -> str:
 def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
                      location: str) -> Table:
     """The table, created at `location` if it does not exist, else with every column of
-    `table` that it lacks added (nullable: existing rows read null). What the deploy and the
-    local stand-in run; a writer never changes a schema."""
+    `table` that it lacks added (nullable: existing rows read null) and `TABLE_PROPERTIES` set.
+    What the deploy and the local stand-in run; a writer never changes a schema."""
     try:
         existing = catalog.load_table(identifier(database, table))
     except NoSuchTableError:
@@ -132,7 +132,14 @@ def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
     if set(table.arrow_schema.names) - set(existing.schema().column_names):
         with existing.update_schema() as update:
             update.union_by_name(table.arrow_schema)
-    return existing
+    # A table made another way (by hand, or a deploy that set none) gets the writers' codec and
+    # retries: a data file in a codec the layer lacks could not be read back by the functions.
+    differing = {name: value for name, value in TABLE_PROPERTIES.items()
+                 if name != "format-version" and existing.properties.get(name) != value}
+    if differing:
+        with existing.transaction() as transaction:
+            transaction.set_properties(differing)
+    return catalog.load_table(identifier(database, table))
 
 
 def replace_source(iceberg: Table, rows: pa.Table, source_file: str) -> None:
