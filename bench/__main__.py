@@ -23,6 +23,7 @@ from bench import (
     cold_start,
     e2e_bench,
     figures,
+    iceberg_bench,
     import_bench,
     listening_bench,
     report_bench,
@@ -45,7 +46,7 @@ from spotify_etl.clean_exit import exit_now
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = (
     "transform", "storage", "coldstart", "api", "e2e", "scale", "listening", "import",
-    "report", "year", "bigday", "suite",
+    "report", "year", "bigday", "iceberg", "suite",
 )
 
 
@@ -77,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="simulate a few days instead of a year (the smoke test)")
     parser.add_argument("--big-day-sources", type=int, default=big_day_bench.SOURCES,
                         help="raw files of the big day (default %(default)s)")
+    parser.add_argument("--iceberg-sources", type=int, default=iceberg_bench.SOURCES,
+                        help="raw files of the Iceberg write benchmark (default %(default)s)")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / ".work",
                         help="scratch directory (inputs are generated once and kept here)")
     parser.add_argument("--doc", type=Path,
@@ -100,6 +103,7 @@ TARGETS = {
     "report": report_bench.TARGETS,
     "year": year_bench.TARGETS,
     "bigday": big_day_bench.TARGETS,
+    "iceberg": iceberg_bench.TARGETS,
     "suite": (),
 }
 """Each benchmark's targets (what, target), listed as pending when it cannot run."""
@@ -159,6 +163,8 @@ def run_bench(options: argparse.Namespace) -> tuple[list[Section], bool]:
             options.runs))),
         "bigday": ("A big day", lambda: big_day_bench.to_section(big_day_bench.run(
             work, options.big_day_sources))),
+        "iceberg": ("Iceberg writes", lambda: iceberg_bench.to_section(iceberg_bench.run(
+            work, options.iceberg_sources))),
         "suite": ("Development loop", lambda: suite_bench.to_section(
             suite_bench.run(REPO_ROOT))),
     }

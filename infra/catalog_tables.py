@@ -6,7 +6,9 @@ the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.p
 - The run log `pipeline_runs` from `run_log.COLUMNS` (Parquet under `pipeline_runs/`, partition
   `run_date`).
 
-Every table is Parquet (docs/storage.md: one object per table and day).
+Every table is Parquet (docs/storage.md: one object per table and day). `iceberg_tables` gives
+the same tables as Apache Iceberg definitions (spotify_runtime.iceberg_tables), from the same
+runtime schemas, for the move to Iceberg (issue 26).
 
 Types are Glue (Hive DDL) type names, which Athena applies when it reads the files; `duckdb_type`
 gives the local equivalent, so a query meets the same types in both engines.
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 from spotify_runtime import layout, run_log
 from spotify_runtime.history_import import streams
+from spotify_runtime.iceberg_tables import IcebergTable
+from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
 PARQUET = "parquet"
@@ -193,3 +197,20 @@ def streams_table() -> TableDefinition:
 def all_tables() -> list[TableDefinition]:
     """Every catalogued table."""
     return [*processed_tables(), streams_table(), run_log_table()]
+
+
+def iceberg_tables() -> list[IcebergTable]:
+    """Every catalogued table as an Iceberg definition: the runtime's Arrow schema of the table
+    (the one its writer builds rows of) and the same partition column, in `all_tables` order."""
+    definitions = {**TABLE_DEFINITIONS,
+                   streams.TABLE: IcebergTable(streams.TABLE, streams.STREAMS,
+                                               layout.STREAMS_PARTITION),
+                   run_log.TABLE: IcebergTable(run_log.TABLE, run_log.SCHEMA,
+                                               run_log.PARTITION_COLUMN)}
+    return [definitions[table.name] for table in all_tables()]
+
+
+def iceberg_location(bucket: str, table: IcebergTable) -> str:
+    """Where a table's data and metadata files live: `s3://<bucket>/tables/<table>`
+    (`layout.TABLES`), apart from the one-object-per-day layout under `processed/`."""
+    return f"s3://{bucket}/{layout.TABLES}{table.name}"

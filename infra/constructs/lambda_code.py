@@ -92,7 +92,7 @@ def extract_code() -> lambda_.Code:
 def _layered_code(component: str) -> lambda_.Code:
     """Shared modules and `<component>/`; pandas and pyarrow come from the managed layer."""
     return lambda_.Code.from_asset(
-        str(LAMBDAS_DIR), exclude=[*EXCLUDE, "requirements.*", *_others(component)]
+        str(LAMBDAS_DIR), exclude=[*EXCLUDE, "*requirements.*", *_others(component)]
     )
 
 

@@ -22,6 +22,9 @@ ERROR_REPORT_SUFFIX = ".error.json"
 PROCESSED = "processed/"
 """Parquet tables: one object per table and day, processed/<table>/snapshot_date=YYYY-MM-DD/
 <table>.parquet (`partition_key`; docs/storage.md)."""
+TABLES = "tables/"
+"""Apache Iceberg tables (issue 26): tables/<table>/data/ and tables/<table>/metadata/, written by
+PyIceberg (spotify_runtime.iceberg_tables), registered in the Glue catalog."""
 ATHENA_RESULTS = "athena-results/"
 """Athena query results (workgroup output location)."""
 STATE = "state/"

@@ -36,6 +36,7 @@ from typing import Any
 import botocore.session
 import requests
 from botocore.awsrequest import AWSResponse
+from spotify_runtime import layout
 
 CRASH_POINTS: dict[str, tuple[str, str]] = {
     # name: (operation, key or queue prefix it touches)
@@ -46,6 +47,8 @@ CRASH_POINTS: dict[str, tuple[str, str]] = {
     "worker: after landing, before its run-log row": ("PutObject", "raw/to_process/"),
     "worker: after saving the cursor": ("PutObject", "state/"),
     "either: after its run-log row, before the batch response": ("PutObject", "pipeline_runs/"),
+    # Iceberg tables (issue 26): a data, manifest or metadata file written, its commit not yet.
+    "table writer: after a table file": ("PutObject", layout.TABLES),
 }
 """Where a container may die: after the named call succeeded."""
 CRASH_WITHIN = 6

@@ -22,6 +22,8 @@ from urllib.parse import quote_plus
 
 import boto3
 import requests
+from moto.glue.exceptions import GlueClientError
+from moto.glue.responses import GlueResponse
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 from spotify_runtime import contract
@@ -254,12 +256,54 @@ def serialize_conditional_writes() -> None:
     S3Response.put_object = put_object  # type: ignore[method-assign]
 
 
+_GLUE_UPDATE_LOCK = threading.Lock()
+
+
+class ConcurrentModificationError(GlueClientError):
+    """Glue's answer to an UpdateTable whose `VersionId` is no longer the table's."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ConcurrentModificationException", message)
+
+
+def strict_glue_table_versions() -> None:
+    """Make moto's Glue UpdateTable refuse a stale `VersionId`, as Glue does.
+
+    moto 5.2.5 stores every update as the next version whatever `VersionId` says, so two Iceberg
+    commits from the same base would both succeed and the second would silently drop the first
+    one's snapshot. Glue compares the `VersionId` with the table's current version and answers
+    `ConcurrentModificationException` (which PyIceberg turns into a retried commit). The
+    comparison and the update are one step here, as they are in Glue. Idempotent.
+    """
+    original = GlueResponse.update_table
+    if getattr(original, "strict", False):
+        return
+
+    def update_table(self: GlueResponse) -> Any:
+        with _GLUE_UPDATE_LOCK:
+            expected = self.parameters.get("VersionId")
+            if expected is not None:
+                name = (self.parameters.get("TableInput") or {}).get("Name")
+                table = self.glue_backend.get_table(self.parameters.get("DatabaseName"), name)
+                current = table.as_dict()["VersionId"]
+                if str(expected) != str(current):
+                    raise ConcurrentModificationError(
+                        f"Update table failed due to concurrent modifications: version "
+                        f"{expected} is not the current version {current} of {name}."
+                    )
+            return original(self)
+
+    update_table.strict = True  # type: ignore[attr-defined]
+    GlueResponse.update_table = update_table  # type: ignore[method-assign]
+
+
 @contextmanager
 def local_aws() -> Iterator[LocalAws]:
     """Start the endpoint with a fresh bucket; the process talks to it until the block ends."""
     # werkzeug logs every request at INFO; the run's own progress is what the user should see.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     serialize_conditional_writes()
+    strict_glue_table_versions()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV_LOCK = ROOT / "requirements" / "dev.txt"
 CDK_LOCK = ROOT / "requirements" / "cdk.txt"
 LAMBDA_LOCK = ROOT / "lambdas" / "requirements.txt"
-LOCKS = (DEV_LOCK, CDK_LOCK, LAMBDA_LOCK)
+TRANSFORM_LOCK = ROOT / "lambdas" / "transform-requirements.txt"
+"""What the transform and history-import functions bundle beside the layer (PyIceberg)."""
+LOCKS = (DEV_LOCK, CDK_LOCK, LAMBDA_LOCK, TRANSFORM_LOCK)
 
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
 

@@ -1,0 +1,173 @@
+"""Apache Iceberg tables (docs/storage.md): a table's Iceberg definition, made from the runtime's
+Arrow schema in one step, and the one write every writer does.
+
+A table's columns are its runtime schema (`transform.tables.SCHEMAS`, `run_log.SCHEMA`,
+`history_import.streams.STREAMS`) plus two the storage adds: the partition column (a string day
+or month, as the catalog declared it before, so the named queries compare it as they did) and
+`source_file`, the raw object (or upload, or run-log writer) whose rows they are. A write replaces
+exactly one source's rows in one commit (`replace_source`): delivering a raw file again replaces
+its rows instead of adding them, and no data file is ever rewritten in place, so a reader planning
+from one snapshot reads it whole while writers commit the next.
+
+Concurrent commits to one table are retried at the catalog (`COMMIT_PROPERTIES`, PyIceberg's own
+retry: refresh, re-apply the overwrite to the new snapshot, commit again under Glue's
+`VersionId`), never by rewriting data.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import pyarrow as pa
+from pyiceberg.catalog import Catalog
+from pyiceberg.catalog.glue import GlueCatalog
+from pyiceberg.exceptions import NoSuchTableError
+from pyiceberg.expressions import EqualTo, In
+from pyiceberg.partitioning import PartitionField, PartitionSpec
+from pyiceberg.schema import Schema, assign_fresh_schema_ids
+from pyiceberg.table import Table
+from pyiceberg.transforms import IdentityTransform
+
+# The first write of a source replaces nothing, which PyIceberg reports as a warning: in the
+# Lambda logs that would be one warning per raw file, for the normal case.
+warnings.filterwarnings("ignore", message="Delete operation did not match any records")
+
+SOURCE_FILE = "source_file"
+"""The column naming the source of a row: what `replace_source` replaces."""
+PARQUET_CODEC = "snappy"
+"""The data files' codec: the AWS SDK for pandas layer's pyarrow has Snappy and zlib only
+(infra/layer_versions.py); PyIceberg's default, zstd, would write files the functions cannot
+read (tests/core/test_iceberg_tables.py)."""
+COMMIT_PROPERTIES = {
+    # A big day's transforms commit to one table at once (transform_max_concurrency); each
+    # conflict costs a metadata refresh, not a data rewrite, so retry often and briefly.
+    "commit.retry.num-retries": "20",
+    "commit.retry.min-wait-ms": "50",
+    "commit.retry.max-wait-ms": "2000",
+    "commit.retry.total-timeout-ms": "60000",
+}
+TABLE_PROPERTIES = {
+    "format-version": "2",
+    "write.parquet.compression-codec": PARQUET_CODEC,
+    # Every commit writes a new metadata file holding the whole snapshot list; without this a
+    # table committing a few times a minute keeps them all. A reader reads the one Glue points
+    # to when it plans, so the last 20 (minutes of commits) are plenty.
+    "write.metadata.delete-after-commit.enabled": "true",
+    "write.metadata.previous-versions-max": "20",
+    **COMMIT_PROPERTIES,
+}
+"""Every table's Iceberg properties, at creation (CDK and the local stand-in alike)."""
+
+FILE_IO = "spotify_runtime.iceberg_io.BotoFileIO"
+"""`py-io-impl`: table files through boto3 (iceberg_io.py says why)."""
+ENV_DATABASE = "GLUE_DATABASE"
+"""Environment variable of the functions: the Glue database that holds the tables."""
+
+
+@dataclass(frozen=True)
+class IcebergTable:
+    """One table: name, the columns a writer gives (its runtime schema), the partition column."""
+
+    name: str
+    columns: pa.Schema
+    """The runtime's Arrow schema, without the partition column or `source_file`."""
+    partition: str
+    """The partition column: a string, `yyyy-MM-dd` or `yyyy-MM`."""
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        """The table's full Arrow schema: its columns, the partition column, `source_file`."""
+        return self.columns.append(pa.field(self.partition, pa.string(), nullable=False)).append(
+            pa.field(SOURCE_FILE, pa.string(), nullable=False)
+        )
+
+    def iceberg_schema(self) -> Schema:
+        """The Iceberg schema with fresh field IDs (as a catalog assigns them at creation)."""
+        return assign_fresh_schema_ids(Catalog._convert_schema_if_needed(self.arrow_schema))
+
+    def partition_spec(self, schema: Schema) -> PartitionSpec:
+        """Identity partitioning on the partition column of `schema`."""
+        source = schema.find_field(self.partition)
+        return PartitionSpec(PartitionField(source_id=source.field_id, field_id=1000,
+                                            transform=IdentityTransform(), name=self.partition))
+
+    def rows(self, columns: pa.Table, partition_value: str, source_file: str) -> pa.Table:
+        """`columns` (of `self.columns`) as rows of the table: one partition, one source."""
+        count = columns.num_rows
+        table = columns.cast(self.columns)
+        table = table.append_column(self.arrow_schema.field(self.partition),
+                                    pa.array([partition_value] * count, pa.string()))
+        return table.append_column(self.arrow_schema.field(SOURCE_FILE),
+                                   pa.array([source_file] * count, pa.string()))
+
+
+def glue_catalog() -> GlueCatalog:
+    """The tables' catalog: Glue, through the environment's boto3 settings (region, endpoint).
+
+    Glue keeps no archived version per commit (`glue.skip-archive`): Iceberg's own snapshots are
+    the history, and a table committing a few times a minute would reach Glue's version quota."""
+    return GlueCatalog("glue", **{"py-io-impl": FILE_IO, "glue.skip-archive": "true"})
+
+
+def identifier(database: str, table: IcebergTable) -> str:
+    """`database.table`."""
+    return f"{database}.{table.name}"
+
+
+def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
+                     location: str) -> Table:
+    """The table, created at `location` if it does not exist, else with every column of
+    `table` that it lacks added (nullable: existing rows read null) and `TABLE_PROPERTIES` set.
+    What the deploy and the local stand-in run; a writer never changes a schema."""
+    try:
+        existing = catalog.load_table(identifier(database, table))
+    except NoSuchTableError:
+        schema = table.iceberg_schema()
+        return catalog.create_table(identifier(database, table), schema=schema,
+                                    location=location,
+                                    partition_spec=table.partition_spec(schema),
+                                    properties=TABLE_PROPERTIES)
+    if set(table.arrow_schema.names) - set(existing.schema().column_names):
+        with existing.update_schema() as update:
+            update.union_by_name(table.arrow_schema)
+    # A table made another way (by hand, or a deploy that set none) gets the writers' codec and
+    # retries: a data file in a codec the layer lacks could not be read back by the functions.
+    differing = {name: value for name, value in TABLE_PROPERTIES.items()
+                 if name != "format-version" and existing.properties.get(name) != value}
+    if differing:
+        with existing.transaction() as transaction:
+            transaction.set_properties(differing)
+    return catalog.load_table(identifier(database, table))
+
+
+def replace_source(iceberg: Table, rows: pa.Table, source_file: str) -> None:
+    """Replace every row of `source_file` by `rows` (rows of the table, all of that source) in
+    one commit; no rows: delete the source's rows. Retried at the catalog on a conflict."""
+    replace_sources(iceberg, rows, {source_file})
+
+
+def replace_sources(iceberg: Table, rows: pa.Table, sources: set[str]) -> None:
+    """Replace every row of each of `sources` by its rows among `rows`, in one commit: a batch
+    of raw files costs one commit per table, not one per file (a commit's cost grows with the
+    table's manifests and snapshots: docs/storage.md). A source without rows loses its rows."""
+    found = set(rows.column(SOURCE_FILE).unique().to_pylist()) if rows.num_rows else set()
+    if not found <= sources:
+        raise ValueError(f"rows of another source than {sorted(sources)}: "
+                         f"{sorted(found - sources)}")
+    if not sources:
+        return
+    condition = (EqualTo(SOURCE_FILE, next(iter(sources))) if len(sources) == 1
+                 else In(SOURCE_FILE, sources))
+    iceberg.overwrite(rows, overwrite_filter=condition)
+
+
+def current_data_files(iceberg: Table) -> list[str]:
+    """The data files of the table's current snapshot (none before the first commit)."""
+    return [task.file.file_path for task in iceberg.scan().plan_files()]
+
+
+def database_from_environment() -> str:
+    """The Glue database the functions write to (`GLUE_DATABASE`)."""
+    return os.environ[ENV_DATABASE]

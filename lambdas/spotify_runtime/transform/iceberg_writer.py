@@ -1,0 +1,61 @@
+"""A batch of transformed raw files into the Iceberg tables: one commit per table per batch.
+
+Each raw file's rows keep its source name (`TransformedFile.source`, the raw file's stem) in
+`source_file`; a table's commit replaces exactly the batch's sources, so a batch delivered again,
+or one of its files delivered alone, replaces its rows instead of adding them. A commit per table
+per batch, not per file: a commit's cost grows with the commits before it (docs/storage.md,
+"Moving to Apache Iceberg"). If a table's commit fails, the batch fails as a whole and is
+delivered again: the tables already committed get the same rows again (no change).
+
+Not yet called by the handler (the transform still writes one object per table and day); the
+Iceberg write benchmark (bench/iceberg_bench.py) writes through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+from pyiceberg.catalog import Catalog
+
+from spotify_runtime.iceberg_tables import IcebergTable, replace_sources
+from spotify_runtime.layout import PROCESSED
+from spotify_runtime.transform.raw_to_parquet import TransformedFile
+from spotify_runtime.transform.tables import SCHEMAS
+
+SNAPSHOT_PARTITION = "snapshot_date"
+"""The transform's tables' partition column: the raw file's UTC extraction day, `yyyy-MM-dd`."""
+TABLE_DEFINITIONS = {name: IcebergTable(name, schema, SNAPSHOT_PARTITION)
+                     for name, schema in SCHEMAS.items()}
+"""Each table the transform writes, as an Iceberg definition (catalog_tables uses these)."""
+
+
+def _table_name(partition_key: str) -> str:
+    return partition_key.removeprefix(PROCESSED).split("/")[0]
+
+
+def batch_rows(files: Sequence[TransformedFile]) -> dict[str, pa.Table]:
+    """Each table's rows of the batch, as rows of its Iceberg table."""
+    parts: dict[str, list[pa.Table]] = {}
+    for transformed in files:
+        day = transformed.snapshot_date.isoformat()
+        for key, rows in transformed.tables.items():
+            name = _table_name(key)
+            parts.setdefault(name, []).append(
+                TABLE_DEFINITIONS[name].rows(rows, day, transformed.source))
+    return {name: pa.concat_tables(tables) for name, tables in parts.items()}
+
+
+def write_batch(catalog: Catalog, database: str,
+                files: Sequence[TransformedFile]) -> dict[str, int]:
+    """Make each table's rows of the batch's sources exactly the batch's, one commit per table
+    that has rows; returns the rows written per table.
+
+    A table a file has no rows of (an album has no playlist_tracks) is not touched for it: the
+    transform of one raw file always yields the same tables."""
+    sources = {transformed.source for transformed in files}
+    written = {}
+    for name, rows in batch_rows(files).items():
+        replace_sources(catalog.load_table(f"{database}.{name}"), rows, sources)
+        written[name] = rows.num_rows
+    return written
