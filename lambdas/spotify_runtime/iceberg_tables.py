@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
-from pyiceberg.catalog.glue import GlueCatalog
 from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.expressions import EqualTo, In
 from pyiceberg.partitioning import PartitionField, PartitionSpec
@@ -103,11 +102,15 @@ class IcebergTable:
                                    pa.array([source_file] * count, pa.string()))
 
 
-def glue_catalog() -> GlueCatalog:
+def glue_catalog() -> Catalog:
     """The tables' catalog: Glue, through the environment's boto3 settings (region, endpoint).
 
     Glue keeps no archived version per commit (`glue.skip-archive`): Iceberg's own snapshots are
     the history, and a table committing a few times a minute would reach Glue's version quota."""
+    # Imported here: pyiceberg's Glue catalog imports boto3, which `cdk synth` (reading only
+    # the definitions above) does not install (requirements/cdk.in).
+    from pyiceberg.catalog.glue import GlueCatalog
+
     return GlueCatalog("glue", **{"py-io-impl": FILE_IO, "glue.skip-archive": "true"})
 
 
