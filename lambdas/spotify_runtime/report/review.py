@@ -11,9 +11,8 @@ from datetime import date
 from typing import Any
 
 import plotly.graph_objects as go
-
-from spotify_etl.report.card import CardFigures
-from spotify_etl.report.sections import (
+from spotify_runtime.report.card import CardFigures
+from spotify_runtime.report.sections import (
     ACCENT,
     Data,
     Rows,
