@@ -136,6 +136,9 @@ SOURCE_GROUPS = (SOURCE_GROUP_ALL, SOURCE_GROUP_DAILY, SOURCE_GROUP_LISTENING)
 DEFAULT_LISTENING_SCHEDULE_CRON = "0 * * * ? *"
 """Hourly: well inside the time it takes to play 50 tracks (about 2.5 hours), after which
 Spotify forgets the oldest plays."""
+DEFAULT_REPORT_SCHEDULE_CRON = "0 6 1 * ? *"
+"""06:00 on the 1st (in the schedule's time zone): the month before is over everywhere, and the
+day's extraction has not started."""
 LISTENING_MAX_INTERVAL_HOURS = 2
 """The longest gap allowed between two runs of the listening schedule (config.py checks it)."""
 LISTENING_PAGE_SIZE = 50
@@ -147,6 +150,12 @@ WORKER_HANDLER = "spotify_runtime.extract.worker.handler"
 TRANSFORM_HANDLER = "spotify_runtime.transform.handler.handler"
 HISTORY_IMPORT_HANDLER = "spotify_runtime.history_import.handler.handler"
 REPORT_HANDLER = "spotify_runtime.report.monthly.handler"
+
+# --- Monthly report asset ------------------------------------------------------------------
+PLOTLY_PACKAGE, PLOTLY_FILE = "plotly.js-basic-dist-min", "plotly-basic.min.js"
+"""Plotly's basic partial bundle (npm package and file, pinned in package-lock.json): the command
+line reads it from node_modules/<PLOTLY_PACKAGE>/, and the CDK app copies it into the monthly
+report function's asset beside spotify_runtime/report/page.py."""
 
 # --- Source list layer ------------------------------------------------------------------------
 SOURCES_FILE_NAME = "sources.json"

@@ -7,15 +7,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from spotify_runtime.contract import PLOTLY_FILE, PLOTLY_PACKAGE
 from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.build import ReportRequest, render_report
-from spotify_runtime.report.page import (
-    PLOTLY_FILE,
-    PLOTLY_PACKAGE,
-    ChartLibraryMissingError,
-    PageInfo,
-    render_page,
-)
+from spotify_runtime.report.page import ChartLibraryMissingError, PageInfo, render_page
 from spotify_runtime.report.period import Period
 from spotify_runtime.report.queries import QueryRunner, report_queries
 from spotify_runtime.report.review import every_year

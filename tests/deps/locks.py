@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV_LOCK = ROOT / "requirements" / "dev.txt"
 CDK_LOCK = ROOT / "requirements" / "cdk.txt"
 LAMBDA_LOCK = ROOT / "lambdas" / "requirements.txt"
-LOCKS = (DEV_LOCK, CDK_LOCK, LAMBDA_LOCK)
+REPORT_LOCK = ROOT / "lambdas" / "requirements-report.txt"
+LOCKS = (DEV_LOCK, CDK_LOCK, LAMBDA_LOCK, REPORT_LOCK)
 
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
 

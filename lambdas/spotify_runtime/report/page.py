@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import plotly.io as pio
+
+from spotify_runtime.contract import PLOTLY_FILE
 from spotify_runtime.report.sections import Section, Table
 
-PLOTLY_PACKAGE, PLOTLY_FILE = "plotly.js-basic-dist-min", "plotly-basic.min.js"
-"""Plotly's basic partial bundle (bar, scatter and pie traces: all the page draws), pinned in
-package-lock.json: a quarter of the 4.6 MB full bundle the plotly package would inline. The
-command line reads it from node_modules/<PLOTLY_PACKAGE>/; the monthly report function's asset
-carries the file beside this module (ASSET_PLOTLY_BUNDLE)."""
 ASSET_PLOTLY_BUNDLE = Path(__file__).with_name(PLOTLY_FILE)
+"""Where the monthly report function's asset carries Plotly's basic partial bundle (bar, scatter
+and pie traces: all the page draws): a quarter of the 4.6 MB full bundle the plotly package
+would inline. The command line reads it from node_modules instead."""
 BUNDLE_TRACE_TYPES = frozenset({"bar", "scatter", "pie"})
 """The trace types the bundle can draw; a chart of another type would stay blank."""
 PLOTLY_CONFIG = {"responsive": True, "displaylogo": False, "displayModeBar": False}

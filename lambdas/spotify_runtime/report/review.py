@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import plotly.graph_objects as go
+
 from spotify_runtime.report.card import CardFigures
 from spotify_runtime.report.sections import (
     ACCENT,

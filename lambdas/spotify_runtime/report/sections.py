@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
+
 from spotify_runtime.report.period import Period
 
 Rows = list[dict[str, Any]]
