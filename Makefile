@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 LOCKS := requirements/dev.txt requirements/cdk.txt lambdas/requirements.txt \
-	lambdas/transform-requirements.txt package-lock.json
+	lambdas/transform-requirements.txt lambdas/requirements-report.txt package-lock.json
 STAMP := $(VENV)/.installed-$(shell cat $(LOCKS) pyproject.toml | sha256sum | cut -c1-12)
 CDK_CLI := aws-cdk@2.1148.1
 
@@ -39,7 +39,8 @@ $(STAMP): $(LOCKS) pyproject.toml package.json
 
 # Regenerate the four locks from their .in files (docs/dependencies.md): the development lock
 # first, then the CDK app's and the Lambda code's constrained by it, so one virtualenv holds all.
-# The host locks are universal (any OS, Python 3.11+); the Lambda lock is for its runtime only.
+# The host locks are universal (any OS, Python 3.11+); the Lambda locks (the extract functions',
+# the monthly report's) are for their runtime only.
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --no-header --generate-hashes $(LOCK_FLAGS)
 lock: venv
 	$(UV_COMPILE) --universal --python-version 3.11 requirements/dev.in -o requirements/dev.txt
@@ -50,6 +51,8 @@ lock: venv
 	$(UV_COMPILE) --python-version 3.14 --python-platform x86_64-manylinux_2_28 \
 		-c requirements/dev.txt lambdas/transform-requirements.in \
 		-o lambdas/transform-requirements.txt
+	$(UV_COMPILE) --python-version 3.14 --python-platform x86_64-manylinux_2_28 \
+		-c requirements/dev.txt lambdas/requirements-report.in -o lambdas/requirements-report.txt
 
 # What the weekly drift workflow runs: the locks regenerated with the newest releases the .in
 # files allow (`git diff requirements/ lambdas/requirements.txt` shows them), then the suite.

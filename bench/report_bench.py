@@ -55,10 +55,12 @@ def _interleaved_medians(steps: list[Callable[[], object]], runs: int) -> list[f
 
 def run(work: Path, runs: int) -> ReportBenchResult:
     """Write the simulated year (once), then time the reference and the report."""
+    from spotify_runtime.report.period import Period
+    from spotify_runtime.report.queries import run_all
+
     from infra.config import EnvironmentSettings
     from spotify_etl.report.build import build_report
-    from spotify_etl.report.period import Period
-    from spotify_etl.report.queries import LakeQueries, run_all
+    from spotify_etl.report.queries import LakeQueries
     from spotify_etl.report.simulated_lake import write_simulated_lake
 
     lake, out = work / "report" / "lake", work / "report" / "report.html"
@@ -95,7 +97,8 @@ def to_section(result: ReportBenchResult) -> Section:
     )
     section.notes.append(
         f"Median of {result.runs} runs in one process, the two taking turns. Reference: the "
-        f"{len(_names())} report queries (infra/queries/report/) on DuckDB over the lake, for "
+        f"{len(_names())} report queries (lambdas/spotify_runtime/report/queries/) on DuckDB "
+        "over the lake, for "
         "the year and the year before, the lake opened each run. "
         "Whole report (`report --year Y --card FILE`): the same, plus the sections, the Plotly "
         "figures, the share card and the page (Plotly's basic bundle, "
@@ -105,12 +108,14 @@ def to_section(result: ReportBenchResult) -> Section:
 
 
 def _plotly_js_mib() -> float:
-    from spotify_etl.report.page import plotly_js
+    from spotify_runtime.report.page import plotly_js
 
-    return len(plotly_js().encode("utf-8")) / 2**20
+    from spotify_etl.report.build import PLOTLY_BUNDLE
+
+    return len(plotly_js(PLOTLY_BUNDLE).encode("utf-8")) / 2**20
 
 
 def _names() -> list[str]:
-    from spotify_etl.report.queries import report_queries
+    from spotify_runtime.report.queries import report_queries
 
     return list(report_queries())

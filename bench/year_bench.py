@@ -47,6 +47,8 @@ from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.state import DirectoryCursorStore
 from spotify_runtime.layout import PROCESSED, RUN_LOG, listening_raw_key, raw_key
 from spotify_runtime.play_rule import PlayRule
+from spotify_runtime.report.period import Period
+from spotify_runtime.report.queries import report_queries, run_all
 from spotify_runtime.run_log import EXTRACT, RunRecord, S3RunRecorder
 from spotify_runtime.sources import Source, parse_source
 from spotify_runtime.transform.handler import handler
@@ -55,8 +57,7 @@ from bench.report import Section, Target
 from infra.config import EnvironmentSettings
 from infra.named_queries import NamedQuery, load_named_queries
 from spotify_etl.report.build import build_report
-from spotify_etl.report.period import Period
-from spotify_etl.report.queries import LakeQueries, report_queries, run_all
+from spotify_etl.report.queries import LakeQueries
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 from spotify_etl.standins.folder_s3 import FolderS3
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from spotify_runtime.contract import (
     DEFAULT_LISTENING_SCHEDULE_CRON,
     DEFAULT_REFRESH_TOKEN_ALARM_DAYS,
+    DEFAULT_REPORT_SCHEDULE_CRON,
     HISTORY_IMPORT_MAX_CONCURRENCY,
     LISTENING_MAX_INTERVAL_HOURS,
     PLANNER_CONCURRENCY,
@@ -62,6 +63,13 @@ class EnvironmentSettings:
     projected by month from 2006, whatever this says.)"""
     sources: tuple[Source, ...] = ()
     alert_email: str | None = None
+    report_schedule_cron: str = DEFAULT_REPORT_SCHEDULE_CRON
+    """AWS cron, in `schedule_time_zone`, for the monthly report: on the 1st of each month
+    (day-of-month 1), which reports on the month before (docs/report.md)."""
+    report_email: str | None = None
+    """Where the monthly report is mailed (through SES, from and to this address, which must be
+    verified in SES); unset, `alert_email`; neither: the report is only written to the
+    bucket."""
     secret_name: str | None = None
     """Import an existing Secrets Manager secret by name instead of creating one."""
     archive_transition_days: int = 30
@@ -113,6 +121,11 @@ class EnvironmentSettings:
         return PlayRule(self.play_min_seconds)
 
     @property
+    def report_address(self) -> str | None:
+        """The address the monthly report is mailed to: report_email, else alert_email."""
+        return self.report_email or self.alert_email
+
+    @property
     def listening_sources(self) -> tuple[Source, ...]:
         """The configured sources the listening schedule runs (none without that schedule)."""
         if self.listening_schedule_cron is None:
@@ -128,6 +141,8 @@ class EnvironmentSettings:
             "history import": HISTORY_IMPORT_MAX_CONCURRENCY,
             "planner": PLANNER_CONCURRENCY,
         }
+        # Not the monthly report: one asynchronous invocation a month, which Lambda keeps in
+        # its queue and retries when throttled, so it never needs a slot of its own here.
 
     @property
     def stage_name(self) -> str:
@@ -188,6 +203,17 @@ def _check_listening_cron(key: str, value: Any) -> str | None:
             f"last 50 plays (about 2.5 hours of listening): run at least every "
             f"{LISTENING_MAX_INTERVAL_HOURS} hours (e.g. '{DEFAULT_LISTENING_SCHEDULE_CRON}')"
         )
+    return cron
+
+
+def _check_report_cron(key: str, value: Any) -> str:
+    """The monthly report reports on the month before its run: it must run on the 1st."""
+    cron = _check_cron(key, value)
+    _minute, _hour, dom, month, dow, year = cron.split()
+    if dom != "1" or dow != "?" or month != "*" or year != "*":
+        raise ConfigError(f"{key}: {cron!r} must run on the 1st of every month (day-of-month "
+                          f"1, month '*', day-of-week '?', year '*', e.g. "
+                          f"'{DEFAULT_REPORT_SCHEDULE_CRON}'): it reports on the month before")
     return cron
 
 
@@ -278,6 +304,8 @@ def _check_value(key: str, name: str, value: Any) -> Any:
         return _check_cron(key, value)
     if name == "listening_schedule_cron":
         return _check_listening_cron(key, value)
+    if name == "report_schedule_cron":
+        return _check_report_cron(key, value)
     if name == "schedule_time_zone":
         return _check_time_zone(key, value)
     if name == "sources":
@@ -286,7 +314,7 @@ def _check_value(key: str, name: str, value: Any) -> Any:
         return _check_int(key, value, *_INT_RANGES[name])
     if name == "destroy_on_removal":
         return _check_bool(key, value)
-    if name == "alert_email":
+    if name in ("alert_email", "report_email"):
         return _check_optional_str(key, value, _EMAIL, "an e-mail address")
     if name == "account":
         return _check_optional_str(key, value, _ACCOUNT, "a 12-digit AWS account ID")

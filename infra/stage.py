@@ -1,5 +1,5 @@
-"""One environment: IngestStack, TransformStack, CatalogStack and HistoryImportStack, wired one
-way.
+"""One environment: IngestStack, TransformStack, CatalogStack, HistoryImportStack and
+ReportStack, wired one way.
 
 The others use the bucket of IngestStack (by its known name) and its alert topic, so they depend
 on it; IngestStack refers to none of them.
@@ -14,6 +14,7 @@ from infra.config import EnvironmentSettings
 from infra.stacks.catalog import CatalogStack
 from infra.stacks.history_import import HistoryImportStack
 from infra.stacks.ingest import IngestStack
+from infra.stacks.report import ReportStack
 from infra.stacks.transform import TransformStack
 
 
@@ -50,8 +51,17 @@ class SpotifyEtlStage(cdk.Stage):
             alert_topic=self.ingest.alert_topic,
             description="spotify-etl: Spotify's personal-data export to the streams table",
         )
+        self.report = ReportStack(
+            self,
+            "Report",
+            settings=settings,
+            alert_topic=self.ingest.alert_topic,
+            description="spotify-etl: the monthly report, to the bucket and the owner",
+        )
         # All read the bucket IngestStack creates.
         self.transform.add_stack_dependency(self.ingest, "reads and writes the data-lake bucket")
         self.history_import.add_stack_dependency(self.ingest,
                                                  "imports uploads of the data-lake bucket")
         self.catalog.add_stack_dependency(self.ingest, "queries the data-lake bucket")
+        self.report.add_stack_dependency(self.ingest, "writes reports/ of the data-lake bucket")
+        self.report.add_stack_dependency(self.catalog, "queries the workgroup and the catalog")

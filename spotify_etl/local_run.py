@@ -48,6 +48,8 @@ from infra.config import EnvironmentSettings, sources_json
 from infra.named_queries import NamedQuery, load_named_queries
 from spotify_etl.progress import Progress, StageFailedError
 from spotify_etl.render import print_result
+from spotify_etl.report.build import PLOTLY_BUNDLE
+from spotify_etl.standins.athena_api import LakeAthena
 from spotify_etl.standins.duckdb_athena import QueryResult, open_lake, rows_per_table, run_sql
 from spotify_etl.standins.faults import FaultInjector
 from spotify_etl.standins.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
@@ -74,6 +76,7 @@ after this (deployed: six times the function's timeout), and a slow handling is 
 meanwhile, as SQS does."""
 FAULT_GIVE_UP_SECONDS = 600.0
 IMPORT_FUNCTION = "spotify-etl-local-history-import"
+REPORT_FUNCTION = "spotify-etl-local-monthly-report"
 DEMO_UPLOAD = f"{IMPORTS}demo/my_spotify_data.zip"
 """Where the sample run uploads its generated personal-data export (the same key every run: a
 second run imports nothing new, and says so)."""
@@ -137,6 +140,8 @@ class RunSummary:
     """The handlers (`module.function`) this run invoked, as the stacks name them."""
     metric_lines: list[str] = field(default_factory=list)
     """The EMF records the handlers published (CloudWatch would extract them in AWS)."""
+    monthly_report: dict[str, Any] = field(default_factory=dict)
+    """What the monthly report handler answered (this month's report, written to the bucket)."""
     quarantined: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     """Rows per table in the whole lake, all snapshots."""
@@ -320,6 +325,33 @@ def _import_queue(local: LocalAws, summary: RunSummary, queue_url: str) -> int:
     return local.queue_depth(queue_url)
 
 
+LOCAL_WORKGROUP, LOCAL_DATABASE = "local", "local"
+"""The workgroup and database the local Athena stand-in answers for."""
+
+
+def _monthly_report(local: LocalAws, summary: RunSummary, staging: Path,
+                    settings: EnvironmentSettings) -> None:
+    """Invoke the monthly report handler on the lake (Athena's API answered by DuckDB), for this
+    month, since the demo's plays are today's: its page and card go to the bucket's reports/;
+    no address is set, so nothing is mailed."""
+    handler = _invoke(summary, contract.REPORT_HANDLER)
+    athena = LakeAthena(open_lake(staging), workgroup=LOCAL_WORKGROUP, database=LOCAL_DATABASE)
+    configured = {
+        contract.ENV_DATA_BUCKET: local.bucket,
+        contract.ENV_REPORT_WORKGROUP: LOCAL_WORKGROUP,
+        contract.ENV_REPORT_DATABASE: LOCAL_DATABASE,
+        contract.ENV_REPORT_TIME_ZONE: settings.schedule_time_zone,
+        contract.ENV_PLAY_MIN_SECONDS: str(settings.play_min_seconds),
+        contract.ENV_REPORT_EMAIL: None,
+    }
+    month = datetime.now(UTC).strftime("%Y-%m")
+    context = FakeLambdaContext(REPORT_FUNCTION, contract.REPORT_TIMEOUT_SECONDS)
+    with patched_environ(configured):
+        summary.monthly_report = handler({contract.REPORT_MONTH_FIELD: month}, context,
+                                         athena=athena, s3=local.client("s3"),
+                                         chart_library=PLOTLY_BUNDLE)
+
+
 def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery],
                  rule: PlayRule) -> None:
     connection = open_lake(staging)
@@ -487,9 +519,11 @@ class _Stages:
             self.summary.written = _written_by_folder(written)
             self.summary.rows_added = _rows_added(staging, lake, written, self.seeded)
             _run_queries(staging, self.summary, self.queries, self.options.settings.play_rule)
+            _monthly_report(self.local, self.summary, staging, self.options.settings)
             report.detail = (
                 f"DuckDB: {len(self.summary.query_results)} named queries, "
-                f"{len(self.summary.snapshots)} snapshot(s)"
+                f"{len(self.summary.snapshots)} snapshot(s), "
+                f"{self.summary.monthly_report['page']}"
             )
         return staging
 

@@ -1,5 +1,5 @@
 """The Athena workgroup and the named queries, one per file in `infra/queries/` and
-`infra/queries/report/`.
+`lambdas/spotify_runtime/report/queries/`.
 
 The workgroup enforces engine v3, encrypted results under `athena-results/` and a scan limit.
 """

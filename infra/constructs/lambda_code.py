@@ -6,10 +6,14 @@ subpackage per component. The extract functions (planner and worker) get the sha
 pip for the Lambda platform (manylinux x86_64, CPython of the function runtime, wheels only). The
 transform function gets the shared modules and `transform/` (the history import,
 `history_import/`): pandas and pyarrow come from the AWS SDK for pandas layer, never from our zip.
+The monthly report function gets the shared modules, `report/` (its named queries included), the
+locked packages of `lambdas/requirements-report.txt` (plotly, pillow) installed the same way, and
+Plotly's JavaScript bundle from node_modules (pinned in package-lock.json) beside its page module.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -21,24 +25,37 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
+from spotify_runtime.contract import PLOTLY_FILE, PLOTLY_PACKAGE
 from spotify_runtime.extract.source_list import SOURCES_FILE_NAME
 
 from infra.config import EnvironmentSettings
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
+REPORT_REQUIREMENTS = LAMBDAS_DIR / "requirements-report.txt"
+"""The monthly report function's lock (`make lock`), kept out of every other asset."""
+PLOTLY_BUNDLE = LAMBDAS_DIR.parent / "node_modules" / PLOTLY_PACKAGE / PLOTLY_FILE
+"""Plotly's basic bundle as `make venv` installs it (npm ci): copied into the report's asset."""
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python that both aws-cdk-lib and the AWS SDK for pandas layer (3.16.1) offer."""
 RUNTIME_PYTHON_VERSION = "3.14"
 PIP_PLATFORM = "manylinux2014_x86_64"
+NEWER_PIP_PLATFORM = "manylinux_2_28_x86_64"
+"""Also accepted for the report's packages: Pillow 12+ ships no manylinux2014 wheels, and the
+python3.14 runtime (Amazon Linux 2023, glibc 2.34) runs manylinux_2_28 ones."""
 EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
-COMPONENTS = ("extract", "transform", "history_import")
+COMPONENTS = ("extract", "transform", "history_import", "report")
 """Subpackages of spotify_runtime, one per function group."""
+LOCKS = {"extract": ["requirements-report.*", "transform-requirements.*"]}
+"""Exclude patterns of the locks a component's asset does not hold: the extract functions
+keep their own (`requirements.*`), every other asset holds none."""
 
 
 def _others(component: str) -> list[str]:
-    """Exclude patterns for every component but `component`."""
-    return [f"spotify_runtime/{other}" for other in COMPONENTS if other != component]
+    """Exclude patterns for every component but `component`, and for the locks it does not
+    install."""
+    return [*(f"spotify_runtime/{other}" for other in COMPONENTS if other != component),
+            *LOCKS.get(component, ["*requirements*"])]
 
 
 class BundlingError(RuntimeError):
@@ -47,29 +64,55 @@ class BundlingError(RuntimeError):
 
 @jsii.implements(cdk.ILocalBundling)
 class PipLocalBundling:
-    """Copy the handler sources and pip-install the requirements into the asset folder."""
+    """Copy the handler sources of `component` and pip-install its lock into the asset folder."""
+
+    def __init__(self, component: str = "extract", requirements: Path = REQUIREMENTS,
+                 platforms: tuple[str, ...] = (PIP_PLATFORM,)) -> None:
+        self.component, self.requirements, self.platforms = component, requirements, platforms
 
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
         """Build the asset in `output_dir`; True tells CDK not to fall back to Docker."""
         shutil.copytree(
             LAMBDAS_DIR, output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*EXCLUDE)
         )
-        for pattern in _others("extract"):  # the bundling copy honours the same excludes
-            shutil.rmtree(Path(output_dir) / pattern, ignore_errors=True)
+        for pattern in _others(self.component):  # the bundling copy honours the same excludes
+            for path in Path(output_dir).glob(pattern):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        self.add_files(Path(output_dir))
         command = [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-compile", "--target", output_dir, "--require-hashes", "-r", str(REQUIREMENTS),
-            "--platform", PIP_PLATFORM, "--implementation", "cp",
+            "--no-compile", "--target", output_dir, "--require-hashes",
+            "-r", str(self.requirements),
+            *(arg for platform in self.platforms for arg in ("--platform", platform)),
+            "--implementation", "cp",
             "--python-version", RUNTIME_PYTHON_VERSION, "--only-binary=:all:",
         ]  # fmt: skip
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             last_line = (result.stderr.strip().splitlines() or [""])[-1]
             raise BundlingError(
-                f"pip could not install {REQUIREMENTS} for {PIP_PLATFORM} "
+                f"pip could not install {self.requirements} for {' or '.join(self.platforms)} "
                 f"cp{RUNTIME_PYTHON_VERSION}: {last_line}"
             )
         return True
+
+    def add_files(self, output_dir: Path) -> None:
+        """Put what is not under lambdas/ into the asset (nothing, but for the report)."""
+
+
+@jsii.implements(cdk.ILocalBundling)
+class ReportLocalBundling(PipLocalBundling):
+    """The report function's asset: its sources, its lock installed, and the Plotly bundle."""
+
+    def __init__(self) -> None:
+        super().__init__("report", REPORT_REQUIREMENTS, (PIP_PLATFORM, NEWER_PIP_PLATFORM))
+
+    def add_files(self, output_dir: Path) -> None:
+        """Copy Plotly's bundle beside the page module, where the handler reads it."""
+        if not PLOTLY_BUNDLE.is_file():
+            raise BundlingError(f"the report's chart library is missing ({PLOTLY_BUNDLE}): "
+                                "run `make venv` (npm ci installs it from package-lock.json)")
+        shutil.copyfile(PLOTLY_BUNDLE, output_dir / "spotify_runtime" / "report" / PLOTLY_FILE)
 
 
 def extract_code() -> lambda_.Code:
@@ -89,11 +132,37 @@ def extract_code() -> lambda_.Code:
     )
 
 
+def report_code() -> lambda_.Code:
+    """Shared modules, `report/`, its lock's packages (plotly, pillow) and Plotly's JavaScript
+    bundle: the monthly report function's asset."""
+    return lambda_.Code.from_asset(
+        str(LAMBDAS_DIR),
+        exclude=[*EXCLUDE, *_others("report")],
+        # The sources, the lock and the JavaScript bundle decide the asset (the bundle lives
+        # outside lambdas/, so a source hash alone would miss an npm update).
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=_report_inputs_hash(),
+        bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=ReportLocalBundling()),
+    )
+
+
+def _report_inputs_hash() -> str:
+    digest = hashlib.sha256()
+    runtime = LAMBDAS_DIR / "spotify_runtime"
+    others = {f"spotify_runtime/{other}" for other in COMPONENTS if other != "report"}
+    for path in sorted([*runtime.rglob("*"), REPORT_REQUIREMENTS, PLOTLY_BUNDLE]):
+        relative = path.relative_to(LAMBDAS_DIR.parent).as_posix()
+        if (path.is_dir() or "__pycache__" in path.parts or path.suffix == ".pyc"
+                or any(f"lambdas/{other}/" in relative + "/" for other in others)):
+            continue
+        digest.update(relative.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"missing")
+    return digest.hexdigest()
+
+
 def _layered_code(component: str) -> lambda_.Code:
     """Shared modules and `<component>/`; pandas and pyarrow come from the managed layer."""
-    return lambda_.Code.from_asset(
-        str(LAMBDAS_DIR), exclude=[*EXCLUDE, "*requirements.*", *_others(component)]
-    )
+    return lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=[*EXCLUDE, *_others(component)])
 
 
 def transform_code() -> lambda_.Code:

@@ -23,6 +23,17 @@ ENV_EXTRACT_DLQ_URL = "EXTRACT_DLQ_URL"
 ENV_EXTRACT_MAX_ATTEMPTS = "EXTRACT_MAX_ATTEMPTS"
 ENV_EXTRACT_REQUESTS_PER_30S = "EXTRACT_REQUESTS_PER_30S"
 ENV_EXTRACT_MAX_CONCURRENCY = "EXTRACT_MAX_CONCURRENCY"
+ENV_REPORT_WORKGROUP = "REPORT_WORKGROUP"
+"""The monthly report: the Athena workgroup its queries run in."""
+ENV_REPORT_DATABASE = "REPORT_DATABASE"
+"""The monthly report: the Glue database its queries name."""
+ENV_REPORT_TIME_ZONE = "REPORT_TIME_ZONE"
+"""The monthly report: the IANA zone of its hours of day and of "the previous month"."""
+ENV_PLAY_MIN_SECONDS = "PLAY_MIN_SECONDS"
+"""The counting rule's threshold (play_min_seconds in cdk.json)."""
+ENV_REPORT_EMAIL = "REPORT_EMAIL"
+"""Optional: the SES-verified address the monthly report is mailed from and to; unset, the
+report is only written to the bucket."""
 DEFAULT_REFRESH_TOKEN_ALARM_DAYS = 30
 """Days before the refresh token expires at which its alarm fires (cdk.json may override)."""
 
@@ -85,6 +96,12 @@ HISTORY_IMPORT_BATCH_SIZE = 1
 """Uploads per invocation (its SQS event source's batch size): one export per invocation."""
 HISTORY_IMPORT_MAX_CONCURRENCY = 2
 """Imports at once (the least an SQS event source allows): uploads are rare and large."""
+REPORT_TIMEOUT_SECONDS = 10 * 60
+"""Two months of the 14 report queries, one at a time on Athena (seconds each), the page and
+the card: ten minutes leaves room for a queued workgroup."""
+REPORT_MEMORY_MB = 1024
+"""Plotly's figures and Pillow's 1080 x 1920 card fit in a fraction of this; the CPU Lambda
+gives with it keeps the rendering to seconds."""
 PLANNER_CONCURRENCY = 1
 """Planners at once: its schedules invoke it once a run, minutes apart."""
 WORKER_MEMORY_MB = 512
@@ -103,6 +120,9 @@ function timeout."""
 # --- Schedule -------------------------------------------------------------------------------
 RUN_AT_FIELD = "run_at"
 """The field of the schedule's payload that carries its scheduled time (names the run)."""
+REPORT_MONTH_FIELD = "month"
+"""Optional field of the monthly report's payload: the month (YYYY-MM) to report on instead of
+the one before the scheduled time (a manual re-run)."""
 SOURCE_GROUP_FIELD = "sources"
 """The field of the schedule's payload that selects which configured sources a run plans."""
 SOURCE_GROUP_ALL = "all"
@@ -116,6 +136,9 @@ SOURCE_GROUPS = (SOURCE_GROUP_ALL, SOURCE_GROUP_DAILY, SOURCE_GROUP_LISTENING)
 DEFAULT_LISTENING_SCHEDULE_CRON = "0 * * * ? *"
 """Hourly: well inside the time it takes to play 50 tracks (about 2.5 hours), after which
 Spotify forgets the oldest plays."""
+DEFAULT_REPORT_SCHEDULE_CRON = "0 6 1 * ? *"
+"""06:00 on the 1st (in the schedule's time zone): the month before is over everywhere, and the
+day's extraction has not started."""
 LISTENING_MAX_INTERVAL_HOURS = 2
 """The longest gap allowed between two runs of the listening schedule (config.py checks it)."""
 LISTENING_PAGE_SIZE = 50
@@ -126,6 +149,13 @@ PLANNER_HANDLER = "spotify_runtime.extract.planner.handler"
 WORKER_HANDLER = "spotify_runtime.extract.worker.handler"
 TRANSFORM_HANDLER = "spotify_runtime.transform.handler.handler"
 HISTORY_IMPORT_HANDLER = "spotify_runtime.history_import.handler.handler"
+REPORT_HANDLER = "spotify_runtime.report.monthly.handler"
+
+# --- Monthly report asset ------------------------------------------------------------------
+PLOTLY_PACKAGE, PLOTLY_FILE = "plotly.js-basic-dist-min", "plotly-basic.min.js"
+"""Plotly's basic partial bundle (npm package and file, pinned in package-lock.json): the command
+line reads it from node_modules/<PLOTLY_PACKAGE>/, and the CDK app copies it into the monthly
+report function's asset beside spotify_runtime/report/page.py."""
 
 # --- Source list layer ------------------------------------------------------------------------
 SOURCES_FILE_NAME = "sources.json"

@@ -47,6 +47,18 @@ def run_log_key(day: str) -> str:
     return RUN_LOG_OBJECTS.replace("*", day)
 
 
+REPORTS = "reports/"
+"""The monthly reports: `reports/<YYYY-MM>.html` and `.png` (report_key), written by the
+monthly report function only. No event, crawler or query looks here (no trigger loop)."""
+
+
+def report_key(month: str, suffix: str) -> str:
+    """The object of the month `month` (YYYY-MM) report's page (`html`) or card (`png`)."""
+    if not _MONTH.fullmatch(month) or suffix not in ("html", "png"):
+        raise ValueError(f"no report object for month {month!r} and suffix {suffix!r}")
+    return f"{REPORTS}{month}.{suffix}"
+
+
 IMPORTS = "imports/"
 """Uploads of Spotify's personal-data export (a zip or JSON files): an Object Created event under
 it triggers the history import, which only reads here, so every upload is kept as uploaded."""

@@ -1,12 +1,12 @@
 """`python -m spotify_etl report`: a listening report as one HTML file that opens with no network.
 
 From the local lake (`--lake DIR`, default .lake) or from a deployed environment (`--env NAME`:
-the same named queries, infra/queries/report/, run by Athena in that environment's workgroup
-and Glue database). The period is `--year Y`, `--from D --to D`, or by default the last 12
-months (UTC days). Hours of day are shown in `--time-zone` (default: the schedule's time zone
-in cdk.json). A play is a row played for at least `--min-seconds` (default: `play_min_seconds`
-in cdk.json, 30; 0 counts every row); the page's header says so. Sections without data say why
-instead of showing an empty chart.
+the same named queries, lambdas/spotify_runtime/report/queries/, run by Athena in that
+environment's workgroup and Glue database). The period is `--year Y`, `--from D --to D`, or by
+default the last 12 months (UTC days). Hours of day are shown in `--time-zone` (default: the
+schedule's time zone in cdk.json). A play is a row played for at least `--min-seconds` (default:
+`play_min_seconds` in cdk.json, 30; 0 counts every row); the page's header says so. Sections
+without data say why instead of showing an empty chart.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spotify_runtime.play_rule import PlayRule
+from spotify_runtime.report.period import Period
+from spotify_runtime.report.queries import AthenaQueries, QueryRunner, ReportQueryError
 
 from infra.config import ConfigError, EnvironmentSettings, load_environment
 from spotify_etl.errors import CliError
 from spotify_etl.report.build import build_every_year, build_report
-from spotify_etl.report.period import Period
-from spotify_etl.report.queries import AthenaQueries, LakeQueries, QueryRunner, ReportQueryError
+from spotify_etl.report.queries import LakeQueries
 
 DEFAULT_OUT = Path("report.html")
 DEFAULT_LAKE = Path(".lake")

@@ -1,6 +1,8 @@
-"""The listening report: one self-contained HTML page of charts and tables for a period.
+"""The listening report on the command line: files from the local lake or a deployed
+environment.
 
-Every number comes from the named queries in infra/queries/report/ (run on the local lake by
-DuckDB, or on a deployed environment by Athena: queries.py); sections.py turns their rows into
-charts and tables, page.py writes the page with Plotly's JavaScript inlined.
+The report itself (its named queries, sections, review, card, page and the Athena runner) is
+the runtime package's, spotify_runtime/report/, which the monthly report function runs too;
+here are what only a laptop needs: DuckDB over the local lake (queries.py), writing the files
+(build.py), the simulated lake, and the browser the tests and screenshots use.
 """

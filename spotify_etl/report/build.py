@@ -1,4 +1,4 @@
-"""Build the report: run every report query, lay out the sections, write the page."""
+"""Build the report files: the page (and card) of a period, or the page of every year."""
 
 from __future__ import annotations
 
@@ -7,21 +7,27 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from spotify_runtime.contract import PLOTLY_FILE, PLOTLY_PACKAGE
 from spotify_runtime.play_rule import PlayRule
+from spotify_runtime.report.build import ReportRequest, render_report
+from spotify_runtime.report.page import ChartLibraryMissingError, PageInfo, render_page
+from spotify_runtime.report.period import Period
+from spotify_runtime.report.queries import QueryRunner, report_queries
+from spotify_runtime.report.review import every_year
 
-from spotify_etl.report.card import render_card
-from spotify_etl.report.page import PageInfo, render_page
-from spotify_etl.report.period import Period
-from spotify_etl.report.queries import LakeQueries, QueryRunner, report_queries, run_all
-from spotify_etl.report.review import card_figures, every_year, review
-from spotify_etl.report.sections import build_sections
+from spotify_etl.errors import CliError
+from spotify_etl.report.queries import LakeQueries
+
+PLOTLY_BUNDLE = Path(__file__).resolve().parents[2] / "node_modules" / PLOTLY_PACKAGE / PLOTLY_FILE
+"""Plotly's basic bundle as `make venv` installs it (npm ci, package-lock.json)."""
 
 
-def rule_in_short(rule: PlayRule) -> str:
-    """The counting rule in a line, for the card."""
-    if rule.min_seconds == 0:
-        return "Plays: every row of listening history."
-    return f"Plays: tracks and episodes played {rule.min_seconds} seconds or more."
+def chart_library() -> Path:
+    """The Plotly bundle the page inlines; CliError says how to install it when it is missing."""
+    if not PLOTLY_BUNDLE.is_file():
+        raise CliError(f"the report's chart library is missing ({PLOTLY_BUNDLE}): run "
+                       "`make venv` (npm ci installs it from package-lock.json)")
+    return PLOTLY_BUNDLE
 
 
 @dataclass(frozen=True)
@@ -44,21 +50,18 @@ def build_report(runner: QueryRunner, period: Period, zone: ZoneInfo, out: Path,
     `rule` (the page's header states it). `title` names the review section (`Your 2026`);
     `compare` sets the period against the one before it (its queries run too); `card` also
     writes the share card there, and the page shows it."""
-    data = run_all(runner, period, rule)
-    previous = run_all(runner, period.before(), rule) if compare else None
-    summary = (data.get("report_summary") or [{}])[0]
-    heading = title or f"Your listening, {period}"
-    sections = [review(data, previous, heading), *build_sections(data, zone, period)]
-    info = PageInfo(str(period), source, zone.key, now or datetime.now(UTC), rule.in_words())
-    card_png = None
-    if card is not None:
-        card_png = render_card(card_figures(data, heading, str(period), rule_in_short(rule)))
+    request = ReportRequest(period, zone, rule, source, chart_library(), title, compare,
+                            card is not None)
+    try:
+        report = render_report(runner, request, now)
+    except ChartLibraryMissingError as error:
+        raise CliError(f"{error}: run `make venv`") from None
+    if card is not None and report.card_png is not None:
         card.parent.mkdir(parents=True, exist_ok=True)
-        card.write_bytes(card_png)
+        card.write_bytes(report.card_png)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_page(info, summary, sections, card_png), encoding="utf-8")
-    return BuiltReport(out, len(sections), [s.title for s in sections if s.hidden],
-                       int(summary.get("plays") or 0))
+    out.write_text(report.html, encoding="utf-8")
+    return BuiltReport(out, report.sections, report.hidden, report.plays)
 
 
 def write_lake_report(lake: Path, out: Path, zone: ZoneInfo, today: date,
@@ -89,7 +92,8 @@ def build_every_year(runner: QueryRunner, zone: ZoneInfo, out: Path, *, source: 
     info = PageInfo(f"every year, {years[0]} to {years[-1]}" if years else "every year", source,
                     zone.key, now or datetime.now(UTC), rule.in_words())
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_page(info, (whole or [{}])[0], sections), encoding="utf-8")
+    out.write_text(render_page(info, (whole or [{}])[0], sections, chart_library=chart_library()),
+                   encoding="utf-8")
     plays = int((whole or [{}])[0].get("plays") or 0)
     return BuiltReport(out, len(sections), [s.title for s in sections if s.hidden], plays,
                        first_day)

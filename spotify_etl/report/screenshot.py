@@ -15,11 +15,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from spotify_runtime.layout import PROCESSED
+from spotify_runtime.report.period import Period
 
 from infra.config import load_environment
 from spotify_etl.report.browser import BrowserMissingError, offline_page, open_report
 from spotify_etl.report.build import build_report
-from spotify_etl.report.period import Period
 from spotify_etl.report.queries import LakeQueries
 
 WIDTH, HEIGHT = 1280, 1700

@@ -4,11 +4,11 @@ answer every named query alike, and the counts add up. No timing is asserted."""
 from __future__ import annotations
 
 import pytest
+from spotify_runtime.report.queries import report_queries
 
 from bench.__main__ import build_parser, run_bench
 from bench.year_bench import QUICK, REPORT, TABLE_ROOTS
 from infra.named_queries import load_named_queries
-from spotify_etl.report.queries import report_queries
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,9 @@ CDK_LOCK = ROOT / "requirements" / "cdk.txt"
 LAMBDA_LOCK = ROOT / "lambdas" / "requirements.txt"
 TRANSFORM_LOCK = ROOT / "lambdas" / "transform-requirements.txt"
 """What the transform and history-import functions bundle beside the layer (PyIceberg)."""
-LOCKS = (DEV_LOCK, CDK_LOCK, LAMBDA_LOCK, TRANSFORM_LOCK)
+REPORT_LOCK = ROOT / "lambdas" / "requirements-report.txt"
+"""What the monthly report function bundles (plotly, pillow)."""
+LOCKS = (DEV_LOCK, CDK_LOCK, LAMBDA_LOCK, TRANSFORM_LOCK, REPORT_LOCK)
 
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
 

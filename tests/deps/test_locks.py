@@ -11,6 +11,7 @@ from tests.deps.locks import (
     DEV_LOCK,
     LAMBDA_LOCK,
     LOCKS,
+    REPORT_LOCK,
     TRANSFORM_LOCK,
     normalized,
     pins,
@@ -34,7 +35,7 @@ def test_every_requirement_is_pinned_with_a_hash(lock):
 
 def test_the_cdk_and_lambda_locks_pin_what_the_development_lock_pins():
     dev = pins(DEV_LOCK)
-    for lock in (CDK_LOCK, LAMBDA_LOCK, TRANSFORM_LOCK):
+    for lock in (CDK_LOCK, LAMBDA_LOCK, TRANSFORM_LOCK, REPORT_LOCK):
         for name, versions in pins(lock).items():
             assert name in dev, f"{lock.name}: {name} is not in the development lock"
             assert versions <= dev[name], f"{lock.name}: {name} {versions} against {dev[name]}"

@@ -31,11 +31,12 @@ class SynthesizedEnvironment:
     transform: Template
     catalog: Template
     history_import: Template
+    report: Template
 
     @property
     def templates(self) -> dict[str, Template]:
         return {"Ingest": self.ingest, "Transform": self.transform, "Catalog": self.catalog,
-                "HistoryImport": self.history_import}
+                "HistoryImport": self.history_import, "Report": self.report}
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +56,7 @@ def environments(config, tmp_path_factory) -> dict[str, SynthesizedEnvironment]:
             transform=Template.from_stack(stage.transform),
             catalog=Template.from_stack(stage.catalog),
             history_import=Template.from_stack(stage.history_import),
+            report=Template.from_stack(stage.report),
         )
         for name, stage in stages.items()
     }

@@ -86,7 +86,7 @@ def describe(statement: dict[str, Any]) -> str:
 
 
 class Environment:
-    """The three templates of one environment, searchable together."""
+    """The templates of one environment, searchable together."""
 
     def __init__(self, templates: dict[str, Template]) -> None:
         self.templates = {name: t.to_json() for name, t in templates.items()}
@@ -372,7 +372,8 @@ def stage_templates(stage: Any) -> dict[str, Template]:
     """The templates of a stage, by stack id."""
     return {name: Template.from_stack(getattr(stage, attribute))
             for name, attribute in (("Ingest", "ingest"), ("Transform", "transform"),
-                                    ("Catalog", "catalog"), ("HistoryImport", "history_import"))}
+                                    ("Catalog", "catalog"), ("HistoryImport", "history_import"),
+                                    ("Report", "report"))}
 
 
 if __name__ == "__main__":  # pragma: no cover - prints the doc's table

@@ -86,4 +86,4 @@ def test_every_environment_synthesizes_with_no_cdk_nag_finding(tmp_path):
             if a["type"] == "aws:cloudformation:stack"
         }
         assert stacks == {f"SpotifyEtl-{env}/{s}"
-                          for s in ("Ingest", "Transform", "Catalog", "HistoryImport")}
+                          for s in ("Ingest", "Transform", "Catalog", "HistoryImport", "Report")}

@@ -28,5 +28,9 @@ def test_the_demo_invokes_every_deployed_handler_and_nothing_else(dev, tmp_path)
     )
     assert not summary.failures
     deployed = deployed_python_handlers(dev)
-    assert len(deployed) == 4
+    assert len(deployed) == 5
     assert summary.handlers_invoked == deployed
+    # The monthly report handler ran on the demo lake through the Athena stand-in.
+    month = summary.monthly_report["month"]
+    assert summary.monthly_report["page"] == f"reports/{month}.html"
+    assert summary.monthly_report["mailed_to"] is None

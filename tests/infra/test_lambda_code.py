@@ -79,3 +79,47 @@ def test_the_transform_asset_holds_the_shared_modules_and_the_transform_only(dev
     assert not [name for name in files if name.startswith("spotify_runtime/extract/")]
     assert not (asset / "requirements.txt").exists()
     assert not (asset / "requirements.in").exists()
+
+
+def test_the_report_asset_holds_its_sources_queries_and_chart_library_only(tmp_path, pip_calls):
+    out = tmp_path / "asset"
+    assert lambda_code.ReportLocalBundling().try_bundle(
+        str(out), image=lambda_code.RUNTIME.bundling_image)
+    report = out / "spotify_runtime" / "report"
+    assert (report / "monthly.py").is_file() and (report / "queries" / "report_top.sql").is_file()
+    assert (report / "plotly-basic.min.js").read_bytes() == lambda_code.PLOTLY_BUNDLE.read_bytes()
+    assert (out / "spotify_runtime" / "contract.py").is_file()
+    for other in ("extract", "transform", "history_import"):
+        assert not (out / "spotify_runtime" / other).exists(), other
+    assert not list(out.glob("requirements*"))  # pip reads the lock where it is
+    (command,) = pip_calls
+    joined = " ".join(command)
+    assert f"-r {lambda_code.REPORT_REQUIREMENTS}" in joined
+    assert "--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64" in joined
+
+
+def test_the_report_lock_holds_plotly_and_pillow_and_no_pandas():
+    names = set(pins(lambda_code.REPORT_REQUIREMENTS))
+    assert {"plotly", "pillow"} <= names
+    assert not names & {"pandas", "pyarrow", "numpy", "boto3", "duckdb", "spotipy"}
+
+
+def test_a_missing_chart_library_is_one_clear_error(tmp_path, pip_calls, monkeypatch):
+    monkeypatch.setattr(lambda_code, "PLOTLY_BUNDLE", tmp_path / "nowhere.js")
+    with pytest.raises(BundlingError, match=r"chart library is missing .*run `make venv`"):
+        lambda_code.ReportLocalBundling().try_bundle(
+            str(tmp_path / "asset"), image=lambda_code.RUNTIME.bundling_image)
+
+
+def test_the_other_assets_hold_no_report_code(dev):
+    for stack in ("Transform", "HistoryImport"):
+        (function,) = [
+            resource for resource in dev.templates[stack].find_resources(
+                "AWS::Lambda::Function").values()
+            if resource["Properties"]["Handler"].startswith("spotify_runtime.")
+        ]
+        asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+        asset = Path(dev.stage.outdir).parent / f"asset.{asset_hash}"
+        assert (asset / "spotify_runtime" / "contract.py").is_file()
+        assert not (asset / "spotify_runtime" / "report").exists(), stack
+        assert not list(asset.glob("requirements*")), stack

@@ -16,6 +16,8 @@ ALLOWED_PREFIXES = (
     layout.STREAMS,  # the history import merges the month objects,
     layout.IMPORTS,  # reads uploads,
     layout.IMPORTS_FAILED,  # copies the refused ones here
+    layout.ATHENA_RESULTS,  # the monthly report's queries write and read their results,
+    layout.REPORTS,  # and it writes the month's page and card here
 )
 ALLOWED_KEY_PATTERNS = (
     layout.RUN_LOG_OBJECTS,  # the run log's day objects, and nothing else under it (below)
@@ -64,12 +66,14 @@ def test_no_wildcard_s3_actions_and_no_grant_on_all_objects(environments):
             assert not {"s3:*", "*"} & set(as_list(statement["Action"])), where
         # Unconditional S3 grants are on one of our prefixes, never on `<bucket>/*`.
         for action, resource in grants(statements):
-            if action.startswith("s3:"):
+            # Athena asks its caller for the results bucket's region (the monthly report's).
+            if action.startswith("s3:") and action != "s3:GetBucketLocation":
                 assert resource.endswith((*(f"/{p}*" for p in ALLOWED_PREFIXES),
                                           *(f"/{k}" for k in ALLOWED_KEY_PATTERNS))), (
                     f"{where}: {action} on {resource}"
                 )
-        # The only bucket-level action is ListBucket, and always with a prefix condition.
+        # The bucket-level actions are ListBucket, always with a prefix condition, and
+        # GetBucketLocation (above).
         for statement in statements:
             if "s3:ListBucket" in as_list(statement["Action"]):
                 assert "s3:prefix" in str(statement["Condition"]), where

@@ -41,11 +41,12 @@ def test_every_acknowledgement_is_specific_and_explained(environments):
         assert len(reason) >= 60, f"{where}: reason too short"
     wildcards = sorted({rule for rule, _ in found.values() if rule.startswith("AwsSolutions-IAM5")})
     # Each wildcard is a prefix of our layout, the run log's day objects, a Lambda's own
-    # versions, or its own log streams.
+    # versions, its own log streams, or the tables of the environment's own Glue database.
     for rule in wildcards:
         assert re.search(
             r"/(raw/to_process|raw/processed|raw/failed|processed|processed/streams|state|"
-            r"pipeline_runs|imports|imports-failed)/\*\]$|"
+            r"pipeline_runs|imports|imports-failed|athena-results|reports)/\*\]$|"
+            r":glue:[^:]+:<AWS::AccountId>:table/spotify_etl_(dev|prod)/\*\]$|"
             r"/pipeline_runs/run_date=\*/runs\.parquet\]$|"
             r"\.Arn>:\*\]$|:log-stream:\*\]$",
             rule,

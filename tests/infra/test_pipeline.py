@@ -75,7 +75,7 @@ def test_one_stage_per_environment_in_order_with_approval_where_configured(pipel
         approvals = [a for a in actions if a["ActionTypeId"]["Category"] == "Approval"]
         deploys = [a for a in actions if a["ActionTypeId"]["Category"] == "Deploy"]
         assert {a["Name"].split(".")[0] for a in deploys} == {"Ingest", "Transform", "Catalog",
-                                                              "HistoryImport"}
+                                                              "HistoryImport", "Report"}
         if approved:
             (approval,) = approvals
             assert approval["Name"] == approval_step_id(env)

@@ -32,7 +32,7 @@ def json_snapshot(snapshot):
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
-@pytest.mark.parametrize("stack", ["Ingest", "Transform", "Catalog", "HistoryImport"])
+@pytest.mark.parametrize("stack", ["Ingest", "Transform", "Catalog", "HistoryImport", "Report"])
 def test_template_snapshot(environments, environment, stack, json_snapshot):
     assert normalised(environments[environment].templates[stack]) == json_snapshot
 

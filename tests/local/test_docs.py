@@ -142,7 +142,7 @@ SEARCHED = [ROOT, ROOT / "lambdas", ROOT / "lambdas" / "spotify_runtime", ROOT /
 is `lambdas/spotify_runtime/transform/tables.py`)."""
 NOT_IN_THE_REPOSITORY = ("raw/", "processed/", "state/", "pipeline_runs/", "athena-results/",
                          "data-lake/", "raw_data/", "backfill/", ".lake", "cdk.out/", "DIR/",
-                         "bench/.work/", "imports/", "imports-failed/", "MyData/")
+                         "bench/.work/", "imports/", "imports-failed/", "reports/", "MyData/")
 """Prefixes of S3 keys, of what a run writes, and of a user's own folders (and of Spotify's
 export, `MyData/`)."""
 PATH = re.compile(r"`((?:[\w.-]+/)+[\w.*-]*)`")

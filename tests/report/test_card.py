@@ -6,8 +6,7 @@ from __future__ import annotations
 import io
 
 from PIL import Image
-
-from spotify_etl.report.card import (
+from spotify_runtime.report.card import (
     ELLIPSIS,
     HEIGHT,
     MARGIN,

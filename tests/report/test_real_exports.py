@@ -13,11 +13,12 @@ from spotify_runtime.history_import.importer import import_files
 from spotify_runtime.history_import.members import path_members
 from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.play_rule import PlayRule
+from spotify_runtime.report.period import Period
+from spotify_runtime.report.queries import run_all
+from spotify_runtime.report.sections import build_sections
 
 from spotify_etl.cli import main
-from spotify_etl.report.period import Period
-from spotify_etl.report.queries import LakeQueries, run_all
-from spotify_etl.report.sections import build_sections
+from spotify_etl.report.queries import LakeQueries
 
 REAL_EXPORTS = Path(__file__).resolve().parents[2].parent / "shared" / "real-spotify" / "exports"
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from spotify_runtime.layout import PROCESSED
 from spotify_runtime.play_rule import PlayRule
+from spotify_runtime.report.period import Period
+from spotify_runtime.report.queries import athena_value
 
 from infra.config import load_environment
 from spotify_etl.cli import main
-from spotify_etl.report.period import Period
-from spotify_etl.report.queries import LakeQueries, athena_value
+from spotify_etl.report.queries import LakeQueries
 from tests.report.conftest import SIMULATED_LAST_DAY
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +71,7 @@ def test_athena_text_becomes_python_values() -> None:
 
 
 def test_every_report_query_is_documented() -> None:
-    from spotify_etl.report.queries import report_queries
+    from spotify_runtime.report.queries import report_queries
 
     doc = (REPO / "docs" / "report.md").read_text(encoding="utf-8")
     for name in report_queries():

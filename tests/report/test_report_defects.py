@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from spotify_etl.report.sections import activity, health, shows
+from spotify_runtime.report.sections import activity, health, shows
 
 SPRING_2020 = (date(2020, 1, 1), date(2020, 12, 31))
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import requests
+from spotify_runtime.report.queries import report_queries
 
 from spotify_etl.cli import main
-from spotify_etl.report.queries import report_queries
 from spotify_etl.standins.identity import ACCOUNT, REGION
 from spotify_etl.standins.moto_aws import local_aws
 

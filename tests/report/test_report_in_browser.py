@@ -15,13 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from spotify_runtime.report.page import BUNDLE_TRACE_TYPES, plotly_js
+from spotify_runtime.report.period import Period
+from spotify_runtime.report.queries import report_queries
 
 from infra.config import load_environment
 from spotify_etl.cli import main
 from spotify_etl.report.browser import chart_marks, offline_page, open_report
-from spotify_etl.report.page import BUNDLE_TRACE_TYPES, plotly_js
-from spotify_etl.report.period import Period
-from spotify_etl.report.queries import LakeQueries, report_queries
+from spotify_etl.report.build import PLOTLY_BUNDLE
+from spotify_etl.report.queries import LakeQueries
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -83,8 +85,8 @@ def test_the_demo_report_draws_offline_and_shows_the_queries_numbers(demo_report
 def test_the_page_is_self_contained(demo_report) -> None:
     _, html_file = demo_report
     text = html_file.read_text(encoding="utf-8")
-    assert text.count(plotly_js()) == 1  # inlined once
-    ours = text.replace(plotly_js(), "")
+    assert text.count(plotly_js(PLOTLY_BUNDLE)) == 1  # inlined once
+    ours = text.replace(plotly_js(PLOTLY_BUNDLE), "")
     assert re.findall(r"<(?:script|link|img|iframe)[^>]*(?:src|href)=", ours) == []
     assert 'name="viewport"' in ours
     assert len(text.encode("utf-8")) <= 1.5 * 2**20, "the page stays light"

@@ -10,6 +10,9 @@ import pytest
 from spotify_runtime.contract import LISTENING_PAGE_SIZE
 from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.play_rule import PlayRule
+from spotify_runtime.report.period import Period
+from spotify_runtime.report.queries import report_queries, run_all
+from spotify_runtime.report.sections import build_sections, listening_clock
 from spotify_runtime.run_log import RunRecord, StoreRunRecorder
 
 from infra.named_queries import (
@@ -18,9 +21,7 @@ from infra.named_queries import (
     parameter_markers,
     read_named_query,
 )
-from spotify_etl.report.period import Period
-from spotify_etl.report.queries import LakeQueries, report_queries, run_all
-from spotify_etl.report.sections import build_sections, listening_clock
+from spotify_etl.report.queries import LakeQueries
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 SPOTIFY_RULE, EVERY_ROW = PlayRule(30), PlayRule(0)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from spotify_runtime.report.period import Period
 
 from spotify_etl.cli import main
 from spotify_etl.report.browser import chart_marks, offline_page, open_report
-from spotify_etl.report.period import Period
 from spotify_etl.standins.duckdb_athena import open_lake
 
 

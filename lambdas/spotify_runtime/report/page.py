@@ -16,27 +16,31 @@ from typing import Any
 
 import plotly.io as pio
 
-from spotify_etl.errors import CliError
-from spotify_etl.report.sections import Section, Table
+from spotify_runtime.contract import PLOTLY_FILE
+from spotify_runtime.report.sections import Section, Table
 
-PLOTLY_BUNDLE = (Path(__file__).resolve().parents[2] / "node_modules"
-                 / "plotly.js-basic-dist-min" / "plotly-basic.min.js")
-"""Plotly's basic partial bundle (bar, scatter and pie traces: all the page draws), pinned in
-package-lock.json: a quarter of the 4.6 MB full bundle the plotly package would inline."""
+ASSET_PLOTLY_BUNDLE = Path(__file__).with_name(PLOTLY_FILE)
+"""Where the monthly report function's asset carries Plotly's basic partial bundle (bar, scatter
+and pie traces: all the page draws): a quarter of the 4.6 MB full bundle the plotly package
+would inline. The command line reads it from node_modules instead."""
 BUNDLE_TRACE_TYPES = frozenset({"bar", "scatter", "pie"})
-"""The trace types PLOTLY_BUNDLE can draw; a chart of another type would stay blank."""
+"""The trace types the bundle can draw; a chart of another type would stay blank."""
 PLOTLY_CONFIG = {"responsive": True, "displaylogo": False, "displayModeBar": False}
 """No toolbar: on a phone it covers the chart titles, and the tables hold every number."""
 
 
+class ChartLibraryMissingError(FileNotFoundError):
+    """The Plotly bundle is not where the caller said; the message names the path."""
+
+
 @cache
-def plotly_js() -> str:
-    """The chart library's code, inlined once per page."""
+def plotly_js(bundle: Path) -> str:
+    """The chart library's code (read once per process), inlined once per page."""
     try:
-        return PLOTLY_BUNDLE.read_text(encoding="utf-8")
+        return bundle.read_text(encoding="utf-8")
     except OSError:
-        raise CliError(f"the report's chart library is missing ({PLOTLY_BUNDLE}): run "
-                       "`make venv` (npm ci installs it from package-lock.json)") from None
+        raise ChartLibraryMissingError(f"the report's chart library is missing ({bundle})"
+                                       ) from None
 
 STYLE = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1e272e; }
@@ -75,6 +79,8 @@ class PageInfo:
     generated_at: datetime
     counting_rule: str
     """The counting rule in words (PlayRule.in_words)."""
+    generator: str = "python -m spotify_etl report"
+    """What wrote the page (the command, or the monthly report function)."""
 
 
 def _cell(value: Any) -> str:
@@ -141,8 +147,9 @@ def render_card_section(card_png: bytes) -> str:
 
 
 def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section],
-                card_png: bytes | None = None) -> str:
-    """The whole HTML document (with the share card when given)."""
+                card_png: bytes | None = None, *, chart_library: Path) -> str:
+    """The whole HTML document (with the share card when given), with the Plotly bundle at
+    `chart_library` inlined."""
     body = "".join(render_section(section) for section in sections)
     if card_png is not None:
         body += render_card_section(card_png)
@@ -151,7 +158,7 @@ def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section]
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Listening report, {html.escape(info.period)}</title>
 <style>{STYLE}</style>
-<script>{plotly_js()}</script>
+<script>{plotly_js(chart_library)}</script>
 </head><body>
 <header><h1>Listening report</h1>
 <p>{html.escape(info.period)} · from {html.escape(info.source)} · hours in
@@ -160,7 +167,7 @@ def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section]
 {_totals(summary)}</header>
 <main>{body}</main>
 <footer>Generated {info.generated_at.strftime("%Y-%m-%d %H:%M UTC")} by
-<code>python -m spotify_etl report</code>; every number comes from the named queries in
-<code>infra/queries/report/</code>.</footer>
+<code>{html.escape(info.generator)}</code>; every number comes from the report's named queries
+(<code>spotify_runtime/report/queries/</code>).</footer>
 </body></html>
 """

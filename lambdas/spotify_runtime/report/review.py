@@ -12,8 +12,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from spotify_etl.report.card import CardFigures
-from spotify_etl.report.sections import (
+from spotify_runtime.report.card import CardFigures
+from spotify_runtime.report.sections import (
     ACCENT,
     Data,
     Rows,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from spotify_etl.report.period import Period
+from spotify_runtime.report.period import Period
 
 Rows = list[dict[str, Any]]
 Data = dict[str, Rows]

@@ -1,0 +1,122 @@
+"""Named queries: one `.sql` file each, run by Athena and, locally, by DuckDB.
+
+The file's stem is the query's name and its first line, a `--` comment, its description.
+
+A query may take execution parameters as Athena does: positional `?` markers, named in order by
+a `-- parameters: a, b (...)` comment line, only in WHERE clauses (Athena's rule). Athena
+receives them as StartQueryExecution's ExecutionParameters (SQL literals), DuckDB as bound
+values.
+
+A query that counts plays writes `{{is_play}}` where the counting rule's condition goes and
+declares its threshold (`min_ms_played`) among its parameters: the rule itself is written once,
+in play_rule.py, and put in place here, before Athena or DuckDB sees the text.
+
+Here, in the runtime package, because the monthly report function reads its queries (report/
+queries/) in Lambda; the CDK app (infra/named_queries.py) reads the same files with this code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from spotify_runtime.play_rule import IS_PLAY_MACRO, IS_PLAY_SQL, MIN_MS_PLAYED_PARAMETER
+
+PARAMETERS_PREFIX = "-- parameters:"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One named query: its name (the file stem), description and SQL text."""
+
+    name: str
+    description: str
+    sql: str
+    parameters: tuple[str, ...] = ()
+    """The names of its `?` execution parameters, in order (none for most queries)."""
+
+    def values(self, known: Mapping[str, object]) -> list[object]:
+        """Its execution parameters' values in order, looked up by name in `known`."""
+        missing = sorted({name for name in self.parameters if name not in known})
+        if missing:
+            raise ValueError(f"{self.name}: no value for parameter(s) {', '.join(missing)}")
+        return [known[name] for name in self.parameters]
+
+    @property
+    def counts_plays(self) -> bool:
+        """Whether it applies the counting rule (and so takes `min_ms_played`)."""
+        return MIN_MS_PLAYED_PARAMETER in self.parameters
+
+
+def _code(sql: str) -> str:
+    """`sql` without comments, and with string literals emptied (so `'?'` is not a marker)."""
+    kept, in_string = [], False
+    for line in sql.splitlines():
+        for index, char in enumerate(line):
+            if char == "'":
+                in_string = not in_string
+                kept.append(char)
+            elif not in_string and line.startswith("--", index):
+                break
+            elif not in_string:
+                kept.append(char)
+        kept.append("\n")
+    return "".join(kept)
+
+
+def parameter_markers(sql: str) -> int:
+    """How many `?` markers `sql` holds outside comments and string literals."""
+    return _code(sql).count("?")
+
+
+_CLAUSE = re.compile(r"\b(select|from|where|group\s+by|having|order\s+by|on|limit|with)\b|\?",
+                     re.IGNORECASE)
+
+
+def markers_outside_where(sql: str) -> int:
+    """How many `?` markers stand in another clause than WHERE: Athena takes execution
+    parameters only in WHERE clauses (`SELECT ? ...` is refused), DuckDB anywhere."""
+    outside, clause = 0, ""
+    for match in _CLAUSE.finditer(_code(sql)):
+        if match.group(0) == "?":
+            outside += clause != "where"
+        else:
+            clause = match.group(1).lower()
+    return outside
+
+
+def _declared_parameters(sql: str) -> tuple[str, ...]:
+    for line in sql.splitlines():
+        if line.startswith(PARAMETERS_PREFIX):
+            names = line.removeprefix(PARAMETERS_PREFIX).split("(")[0]
+            return tuple(name.strip() for name in names.split(",") if name.strip())
+    return ()
+
+
+def read_named_query(path: Path) -> NamedQuery:
+    """Read one `.sql` file; its first line must be a `--` description comment, and its `?`
+    markers as many as the names of its `-- parameters:` line."""
+    sql = path.read_text(encoding="utf-8").strip().replace(IS_PLAY_MACRO, IS_PLAY_SQL)
+    first_line = sql.splitlines()[0] if sql else ""
+    if not first_line.startswith("--"):
+        raise ValueError(f"{path}: the first line must be a '-- description' comment")
+    parameters = _declared_parameters(sql)
+    if parameter_markers(sql) != len(parameters):
+        raise ValueError(f"{path}: {parameter_markers(sql)} '?' marker(s) but "
+                         f"{len(parameters)} declared on its '{PARAMETERS_PREFIX}' line")
+    if markers_outside_where(sql):
+        raise ValueError(f"{path}: a '?' marker outside a WHERE clause (Athena takes execution "
+                         "parameters only there)")
+    if "{{" in _code(sql):
+        raise ValueError(f"{path}: an unknown {{{{macro}}}} (known: {IS_PLAY_MACRO})")
+    if (MIN_MS_PLAYED_PARAMETER in parameters) != (IS_PLAY_SQL in sql):
+        raise ValueError(f"{path}: a query that counts plays writes {IS_PLAY_MACRO} and declares "
+                         f"{MIN_MS_PLAYED_PARAMETER}, one with the other")
+    return NamedQuery(path.stem, first_line.removeprefix("--").strip(), sql, parameters)
+
+
+def load_named_queries(directory: Path) -> list[NamedQuery]:
+    """Every named query in `directory`, sorted by name."""
+    return [read_named_query(path) for path in sorted(directory.glob("*.sql"))]
