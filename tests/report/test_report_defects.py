@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from spotify_runtime.report.sections import activity, health, shows
+from spotify_runtime.report.sections import LABEL_CHARACTERS, _ranking, activity, health, shows
 
 SPRING_2020 = (date(2020, 1, 1), date(2020, 12, 31))
 
@@ -52,3 +52,16 @@ def test_hidden_shows_blame_the_api_only_where_the_api_is_the_source():
         {"day": date(2026, 3, 1), "export_plays": 0, "api_plays": 5, "both_plays": 0}]}
     assert "API" not in shows(imported).hidden and "export holds none" in shows(imported).hidden
     assert "API records tracks only" in shows(api_only).hidden
+
+
+def test_long_names_are_shortened_on_the_axis_and_whole_on_hover():
+    long = "A Very Long Track Title That Goes On (feat. Someone) - Remastered 2011"
+    rows = [{"name": long + " I", "plays": 3}, {"name": long + " II", "plays": 2},
+            {"name": "Short", "plays": 1}]
+    (bars,) = _ranking("Tracks", rows, "name", "plays", "plays").data
+    figure = _ranking("Tracks", rows, "name", "plays", "plays")
+    ticks = list(figure.layout.yaxis.ticktext)
+    assert all(len(tick) <= LABEL_CHARACTERS for tick in ticks)
+    assert ticks[0] == "Short" and ticks[1].endswith("…")
+    assert sorted(bars.hovertext) == sorted(row["name"] for row in rows)
+    assert len(set(bars.y)) == 3  # two names that shorten alike stay two bars

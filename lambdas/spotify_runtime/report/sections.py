@@ -86,12 +86,29 @@ def _bars(title: str, rows: Rows, label: Key, value: Key, value_title: str,
     return figure
 
 
+LABEL_CHARACTERS = 24
+"""The longest bar label drawn whole: a longer one is cut (with an ellipsis) so the chart keeps
+its width on a phone; the full name is in the bar's hover text and in the tables."""
+
+
+def shorten(text: str, limit: int = LABEL_CHARACTERS) -> str:
+    """`text`, or its first characters and an ellipsis, at most `limit` characters."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def _ranking(title: str, rows: Rows, label: Key, value: Key, value_title: str) -> go.Figure:
-    """Horizontal bars, the first row on top."""
+    """Horizontal bars, the first row on top; labels shortened on the axis, whole on hover.
+
+    The bars sit at positions 0..n-1 with the labels as tick text, so two names that shorten
+    alike stay two bars."""
+    names = [str(_value(row, label)) for row in rows[::-1]]
     figure = _figure(title, value_title, "")
     figure.add_trace(go.Bar(x=[_value(row, value) for row in rows[::-1]],
-                            y=[str(_value(row, label)) for row in rows[::-1]],
+                            y=list(range(len(names))), hovertext=names,
+                            hovertemplate="%{hovertext}: %{x}<extra></extra>",
                             orientation="h", marker_color=ACCENT))
+    figure.update_yaxes(tickmode="array", tickvals=list(range(len(names))),
+                        ticktext=[shorten(name) for name in names])
     figure.update_layout(height=max(240, 60 + 28 * len(rows)),
                          margin={"l": 160, "r": 12, "t": 48, "b": 48})
     return figure
