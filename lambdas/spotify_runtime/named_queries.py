@@ -95,10 +95,29 @@ def _declared_parameters(sql: str) -> tuple[str, ...]:
     return ()
 
 
+ROWS_OF_PERIOD_MACRO = "{{rows_of_period}}"
+"""What a report query writes as the body of its `in_period` CTE (and declares `start_day,
+end_day, min_ms_played` twice for): every row of `listening` in the period, with `is_play`."""
+ROWS_OF_PERIOD_SQL = (
+    "-- Every row of the period, with is_play: whether the counting rule makes it a play.\n"
+    "    SELECT *, TRUE AS is_play\n"
+    "    FROM listening\n"
+    "    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND "
+    f"{IS_PLAY_MACRO}\n"
+    "    UNION ALL\n"
+    "    SELECT *, FALSE AS is_play\n"
+    "    FROM listening\n"
+    "    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT "
+    f"{IS_PLAY_MACRO}"
+)
+"""Two WHERE clauses joined, not a CASE: Athena takes `?` execution parameters only in WHERE."""
+
+
 def read_named_query(path: Path) -> NamedQuery:
     """Read one `.sql` file; its first line must be a `--` description comment, and its `?`
     markers as many as the names of its `-- parameters:` line."""
-    sql = path.read_text(encoding="utf-8").strip().replace(IS_PLAY_MACRO, IS_PLAY_SQL)
+    sql = (path.read_text(encoding="utf-8").strip()
+           .replace(ROWS_OF_PERIOD_MACRO, ROWS_OF_PERIOD_SQL).replace(IS_PLAY_MACRO, IS_PLAY_SQL))
     first_line = sql.splitlines()[0] if sql else ""
     if not first_line.startswith("--"):
         raise ValueError(f"{path}: the first line must be a '-- description' comment")
@@ -110,7 +129,8 @@ def read_named_query(path: Path) -> NamedQuery:
         raise ValueError(f"{path}: a '?' marker outside a WHERE clause (Athena takes execution "
                          "parameters only there)")
     if "{{" in _code(sql):
-        raise ValueError(f"{path}: an unknown {{{{macro}}}} (known: {IS_PLAY_MACRO})")
+        raise ValueError(f"{path}: an unknown {{{{macro}}}} (known: {IS_PLAY_MACRO}, "
+                         f"{ROWS_OF_PERIOD_MACRO})")
     if (MIN_MS_PLAYED_PARAMETER in parameters) != (IS_PLAY_SQL in sql):
         raise ValueError(f"{path}: a query that counts plays writes {IS_PLAY_MACRO} and declares "
                          f"{MIN_MS_PLAYED_PARAMETER}, one with the other")

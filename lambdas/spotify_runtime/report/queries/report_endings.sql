@@ -1,14 +1,7 @@
 -- Report: how the period's rows ended (the Extended export's reason_end) and how many were skipped (null where Spotify did not record it: not false); the Account-data export and the API say neither.
 -- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    -- Every row of the period, with is_play: whether the counting rule makes it a play.
-    SELECT *, TRUE AS is_play
-    FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
-    UNION ALL
-    SELECT *, FALSE AS is_play
-    FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
+    {{rows_of_period}}
 )
 SELECT
     coalesce(reason_end, 'not recorded') AS reason_end,

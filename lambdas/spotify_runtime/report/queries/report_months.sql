@@ -1,14 +1,7 @@
 -- Report: month by month (UTC months): plays (the counting rule), minutes (everything played) and the month's top artist by minutes.
 -- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    -- Every row of the period, with is_play: whether the counting rule makes it a play.
-    SELECT *, TRUE AS is_play
-    FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
-    UNION ALL
-    SELECT *, FALSE AS is_play
-    FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
+    {{rows_of_period}}
 ),
 months AS (
     SELECT CAST(date_trunc('month', CAST(ended_at AS DATE)) AS DATE) AS month_start,

@@ -1,14 +1,7 @@
 -- Report: totals for the period (plays by the counting rule, minutes of everything played, tracks by artist and title), and how many rows carry each of the export's columns (a section without its column is hidden).
 -- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    -- Every row of the period, with is_play: whether the counting rule makes it a play.
-    SELECT *, TRUE AS is_play
-    FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
-    UNION ALL
-    SELECT *, FALSE AS is_play
-    FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
+    {{rows_of_period}}
 )
 SELECT
     sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays,

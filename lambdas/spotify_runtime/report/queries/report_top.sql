@@ -1,14 +1,7 @@
 -- Report: the top 10 artists, tracks (by artist and title) and albums of the period by minutes (everything played) and by plays (the counting rule); a row is in either top 10.
 -- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
-    -- Every row of the period, with is_play: whether the counting rule makes it a play.
-    SELECT *, TRUE AS is_play
-    FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {{is_play}}
-    UNION ALL
-    SELECT *, FALSE AS is_play
-    FROM listening
-    WHERE CAST(ended_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND NOT {{is_play}}
+    {{rows_of_period}}
 ),
 items AS (
     SELECT 'artist' AS kind, artist_name AS name, CAST(NULL AS VARCHAR) AS artist_name,
