@@ -163,7 +163,7 @@ def test_every_real_export_file_imports_and_every_row_is_accounted_for(tmp_path)
             + sum(report.skipped.values())
             == report.rows_in_files == sum(len(json.loads(f.read())) for f in history))
     assert len(lake_rows(tmp_path)) == report.imported
-    # CandidlyRed's endsong.json: 21 plays logged twice, 16-18 s apart (test_same_play.py).
+    # The real endsong.json export: 21 plays logged twice, 16-18 s apart (test_same_play.py).
     assert report.merged[DOUBLE_LOGGED] == 21
     again = import_files(history, LocalObjectStore(tmp_path))
     assert (again.imported, again.already_present) == (0, report.imported)

@@ -180,7 +180,7 @@ def test_the_double_logging_window_is_measured_on_the_real_exports():
     spans = sorted(s for path in REAL_EXPORTS.rglob("*.json") for s in _offline_groups(path))
     window = DOUBLE_LOG_WINDOW.total_seconds()
     inside = [s for s in spans if s <= window]
-    # 21 pairs 16-18 s apart (CandidlyRed's endsong.json); the nearest other rows sharing the
+    # 21 pairs 16-18 s apart (the real endsong.json export); the nearest other rows sharing the
     # three are over 1.5 hours apart: different plays, well outside the window.
     assert len(inside) == 21 and (min(inside), max(inside)) == (16, 18)
     assert min(s for s in spans if s > window) > 3600
