@@ -18,7 +18,6 @@ more files a day has: the batch sizes show how much batching buys.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,7 @@ from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_
 from bench.big_day_bench import ITEMS_PER_PLAYLIST, raw_documents
 from bench.report import Section, Target
 from infra.catalog_tables import iceberg_location, iceberg_tables
-from spotify_etl.standins.moto_aws import strict_glue_table_versions
+from spotify_etl.standins.moto_aws import patched_environ, strict_glue_table_versions
 
 LAMBDA_LIMIT_MIB = 250
 """Lambda's limit on a function's unzipped code and layers together."""
@@ -84,25 +83,14 @@ class IcebergResult:
 def _moto() -> Iterator[Any]:
     from moto import mock_aws
 
-    saved = {name: os.environ.get(name) for name in
-             ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-              "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-                      AWS_DEFAULT_REGION="us-east-1")
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ.pop("AWS_PROFILE", None)
-    try:
-        with mock_aws():
-            strict_glue_table_versions()
-            s3 = boto3.client("s3")
-            s3.create_bucket(Bucket=BUCKET)
-            yield s3
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    environment = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                   "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": None,
+                   "AWS_PROFILE": None}
+    with patched_environ(environment), mock_aws():
+        strict_glue_table_versions()
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        yield s3
 
 
 @contextmanager

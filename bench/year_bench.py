@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import statistics
 import string
@@ -60,6 +59,7 @@ from spotify_etl.report.build import build_report
 from spotify_etl.report.queries import LakeQueries
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 from spotify_etl.standins.folder_s3 import FolderS3
+from spotify_etl.standins.moto_aws import patched_environ
 
 BUCKET = "year-bench-lake"
 FIRST_DAY = date(2026, 1, 1)
@@ -254,18 +254,9 @@ def listening_document(template: RawTemplate, run_at: datetime, after_ms: int,
 @contextmanager
 def lambda_environment() -> Iterator[None]:
     """The transform function's environment (its bucket), quiet logs, EMF lines discarded."""
-    saved = {name: os.environ.get(name) for name in (ENV_DATA_BUCKET, ENV_LOG_LEVEL)}
-    os.environ[ENV_DATA_BUCKET] = BUCKET
-    os.environ[ENV_LOG_LEVEL] = "ERROR"
-    try:
-        with metrics.collected(lambda _line: None):
-            yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with patched_environ({ENV_DATA_BUCKET: BUCKET, ENV_LOG_LEVEL: "ERROR"}), \
+            metrics.collected(lambda _line: None):
+        yield
 
 
 def _land(s3: FolderS3, source: Source, key: str, body: bytes, run_at: datetime,

@@ -19,7 +19,6 @@ from spotify_runtime.iceberg_tables import (
     IcebergTable,
     create_or_evolve,
     current_data_files,
-    glue_catalog,
     replace_source,
     replace_sources,
 )
@@ -31,7 +30,7 @@ from spotify_etl.iceberg_maintenance import (
     referenced_files,
     remove_orphan_files,
 )
-from spotify_etl.standins.moto_aws import strict_glue_table_versions
+from tests.iceberg_catalog import empty_glue_catalog
 
 DATABASE = "lake"
 BUCKET = "lake-bucket"
@@ -41,10 +40,7 @@ PLAYS = IcebergTable("plays", pa.schema([pa.field("play_id", pa.string(), nullab
 
 @pytest.fixture
 def catalog(aws_in_process):
-    strict_glue_table_versions()
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    boto3.client("glue").create_database(DatabaseInput={"Name": DATABASE})
-    catalog = glue_catalog()
+    catalog = empty_glue_catalog(BUCKET, DATABASE)
     create_or_evolve(catalog, DATABASE, PLAYS, f"s3://{BUCKET}/tables/plays")
     return catalog
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import pyarrow as pa
 import pytest
 from spotify_runtime import run_log
 from spotify_runtime.history_import import streams
-from spotify_runtime.iceberg_tables import create_or_evolve, glue_catalog, replace_source
+from spotify_runtime.iceberg_tables import create_or_evolve, replace_source
 from spotify_runtime.layout import raw_key, run_log_key
 from spotify_runtime.partition_files import LocalObjectStore, update_object
 from spotify_runtime.transform.raw_object import write_partitions
@@ -20,7 +19,7 @@ from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_
 
 from infra.catalog_tables import iceberg_location, iceberg_tables
 from spotify_etl.iceberg_migration import migrate_object, old_objects, verify
-from spotify_etl.standins.moto_aws import strict_glue_table_versions
+from tests.iceberg_catalog import empty_glue_catalog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 DATABASE = "lake"
@@ -58,10 +57,7 @@ def _objects(root: Path):
 
 @pytest.fixture
 def catalog(aws_in_process):
-    strict_glue_table_versions()
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    boto3.client("glue").create_database(DatabaseInput={"Name": DATABASE})
-    catalog = glue_catalog()
+    catalog = empty_glue_catalog(BUCKET, DATABASE)
     for table in iceberg_tables():
         create_or_evolve(catalog, DATABASE, table, iceberg_location(BUCKET, table))
     return catalog

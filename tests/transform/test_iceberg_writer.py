@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import pytest
-from spotify_runtime.iceberg_tables import create_or_evolve, glue_catalog
+from spotify_runtime.iceberg_tables import create_or_evolve
 from spotify_runtime.layout import raw_key
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS, write_batch
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
-from spotify_etl.standins.moto_aws import strict_glue_table_versions
+from tests.iceberg_catalog import empty_glue_catalog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 DATABASE = "lake"
@@ -23,10 +22,7 @@ RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
 
 @pytest.fixture
 def catalog(aws_in_process):
-    strict_glue_table_versions()
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    boto3.client("glue").create_database(DatabaseInput={"Name": DATABASE})
-    catalog = glue_catalog()
+    catalog = empty_glue_catalog(BUCKET, DATABASE)
     for table in TABLE_DEFINITIONS.values():
         create_or_evolve(catalog, DATABASE, table, f"s3://{BUCKET}/tables/{table.name}")
     return catalog
