@@ -34,6 +34,11 @@ ENV_PLAY_MIN_SECONDS = "PLAY_MIN_SECONDS"
 ENV_REPORT_EMAIL = "REPORT_EMAIL"
 """Optional: the SES-verified address the monthly report is mailed from and to; unset, the
 report is only written to the bucket."""
+ENV_GLUE_DATABASE = "GLUE_DATABASE"
+"""The Glue database holding the Iceberg tables (the transform writes them through it)."""
+ENV_TRANSFORM_BATCH_MAX_MIB = "TRANSFORM_BATCH_MAX_MIB"
+"""The transform: most MiB of built rows held before a batch's tables are committed
+(transform_batch_max_mib in cdk.json); more raw files in one SQS batch commit in several."""
 DEFAULT_REFRESH_TOKEN_ALARM_DAYS = 30
 """Days before the refresh token expires at which its alarm fires (cdk.json may override)."""
 

@@ -29,6 +29,8 @@ from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
 from pyiceberg.transforms import IdentityTransform
 
+from spotify_runtime.contract import ENV_GLUE_DATABASE
+
 # The first write of a source replaces nothing, which PyIceberg reports as a warning: in the
 # Lambda logs that would be one warning per raw file, for the normal case.
 warnings.filterwarnings("ignore", message="Delete operation did not match any records")
@@ -61,8 +63,6 @@ TABLE_PROPERTIES = {
 
 FILE_IO = "spotify_runtime.iceberg_io.BotoFileIO"
 """`py-io-impl`: table files through boto3 (iceberg_io.py says why)."""
-ENV_DATABASE = "GLUE_DATABASE"
-"""Environment variable of the functions: the Glue database that holds the tables."""
 
 
 @dataclass(frozen=True)
@@ -173,4 +173,4 @@ def current_data_files(iceberg: Table) -> list[str]:
 
 def database_from_environment() -> str:
     """The Glue database the functions write to (`GLUE_DATABASE`)."""
-    return os.environ[ENV_DATABASE]
+    return os.environ[ENV_GLUE_DATABASE]
