@@ -66,13 +66,12 @@ def run(work: Path, runs: int) -> ReportBenchResult:
     lake, out = work / "report" / "lake", work / "report" / "report.html"
     shutil.rmtree(lake, ignore_errors=True)
     plays = write_simulated_lake(lake, last_day=LAST_DAY)
-    period = Period.year(LAST_DAY.year)
-    zone = ZoneInfo("Europe/Paris")
+    period = Period.year(LAST_DAY.year, ZoneInfo("Europe/Paris"))
     rule = EnvironmentSettings("bench").play_rule
     card = work / "report" / "card.png"
 
     def whole_report() -> object:
-        return build_report(LakeQueries(lake), period, zone, out, source="bench", rule=rule,
+        return build_report(LakeQueries(lake), period, out, source="bench", rule=rule,
                             title=f"Your {period.start.year}", compare=True, card=card)
 
     def queries_alone() -> object:

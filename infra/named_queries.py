@@ -4,7 +4,9 @@ the monthly report function reads them too.
 
 The CatalogStack creates one Athena named query per file; the local run and `query --named`
 execute the very same text on DuckDB, so every query sticks to SQL both engines accept. How a
-file is read (description, `-- parameters:` line, `{{is_play}}`) is spotify_runtime.named_queries.
+file is read (description, `-- parameters:` line, `{{is_play}}`, `{{local_day(x)}}`) is
+spotify_runtime.named_queries: a query's days and hours are those of the time zone it is read
+for, the environment's schedule_time_zone at synth (UTC by default).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from spotify_runtime.named_queries import (
+    DEFAULT_ZONE,
     PARAMETERS_PREFIX,
     NamedQuery,
     markers_outside_where,
@@ -35,14 +38,18 @@ class UnknownQueryError(KeyError):
         return str(self.args[0])
 
 
-def load_named_queries(directory: Path = QUERIES_DIR) -> list[NamedQuery]:
-    """Every named query in `directory` (default: infra/queries/), sorted by name."""
-    return _load(directory)
+def load_named_queries(directory: Path = QUERIES_DIR, zone: str = DEFAULT_ZONE
+                       ) -> list[NamedQuery]:
+    """Every named query in `directory` (default: infra/queries/), sorted by name, its days and
+    hours in `zone` (an IANA name)."""
+    return _load(directory, zone)
 
 
-def get_named_query(name: str, directory: Path = QUERIES_DIR) -> NamedQuery:
-    """The named query called `name`; UnknownQueryError lists the known names otherwise."""
-    queries = {query.name: query for query in load_named_queries(directory)}
+def get_named_query(name: str, directory: Path = QUERIES_DIR, zone: str = DEFAULT_ZONE
+                    ) -> NamedQuery:
+    """The named query called `name`, its days and hours in `zone`; UnknownQueryError lists the
+    known names otherwise."""
+    queries = {query.name: query for query in load_named_queries(directory, zone)}
     if name not in queries:
         known = ", ".join(queries) or "none"
         raise UnknownQueryError(f"unknown named query {name!r} (known: {known})")

@@ -379,7 +379,7 @@ class _Stages:
         self.seeded: set[str] = set()
         self.local: LocalAws | None = None
         self.spotify: SpotifyEndpoint | None = None
-        self.queries = load_named_queries()
+        self.queries = load_named_queries(zone=options.settings.schedule_time_zone)
 
     def aws(self) -> None:
         with self.progress.stage(STAGE_AWS) as report:

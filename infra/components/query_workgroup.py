@@ -64,8 +64,11 @@ class QueryWorkgroup(Construct):
         workgroup.apply_removal_policy(removal_policy(settings))
         # One per .sql file: a teammate's new query file becomes a named query on the next deploy.
         # The report's queries too: they read the `listening` view, defined at deploy as well,
-        # and take the period as execution parameters.
-        for query in [*load_named_queries(), *load_named_queries(REPORT_QUERIES_DIR)]:
+        # and take the period as execution parameters. Their days and hours are those of the
+        # schedule's time zone, written into their text here (Athena takes only a literal zone).
+        zone = settings.schedule_time_zone
+        for query in [*load_named_queries(zone=zone),
+                      *load_named_queries(REPORT_QUERIES_DIR, zone)]:
             named_query = athena.CfnNamedQuery(
                 self,
                 f"Query-{query.name}",

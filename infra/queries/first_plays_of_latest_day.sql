@@ -1,4 +1,4 @@
--- Tracks played for the first time ever on the latest day (UTC) with a play, in the order first played.
+-- Tracks played for the first time ever on the latest day (in the schedule's time zone) with a play, in the order first played (first_played_at: that zone's time).
 -- Portable subset of Athena engine v3 (Trino) and DuckDB: GROUP BY with HAVING, scalar subquery.
 WITH firsts AS (
     SELECT song_id, min(played_at) AS first_played_at, count(*) AS plays
@@ -15,10 +15,10 @@ artist_names AS (
     FROM artists
     GROUP BY artist_id
 )
-SELECT f.song_id, s.song_name, a.artist_name, f.first_played_at, f.plays
+SELECT f.song_id, s.song_name, a.artist_name, {{local_time(f.first_played_at)}} AS first_played_at, f.plays
 FROM firsts AS f
 LEFT JOIN names AS s ON s.song_id = f.song_id
 LEFT JOIN artist_names AS a ON a.artist_id = s.artist_id
-WHERE CAST(f.first_played_at AS DATE) = (SELECT max(CAST(played_at AS DATE)) FROM plays)
+WHERE {{local_day(f.first_played_at)}} = (SELECT max({{local_day(played_at)}}) FROM plays)
 ORDER BY f.first_played_at, f.song_id
 LIMIT 50

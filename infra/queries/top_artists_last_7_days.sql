@@ -1,13 +1,13 @@
--- Top 20 artists by plays in the 7 days (UTC) up to the latest day with a play, every credited artist counted.
+-- Top 20 artists by plays in the 7 days (of the schedule's time zone) up to the latest day with a play, every credited artist counted.
 -- Portable subset of Athena engine v3 (Trino) and DuckDB: CROSS JOIN UNNEST(array) AS t (col), date - INTERVAL.
 WITH latest AS (
-    SELECT max(CAST(played_at AS DATE)) AS day FROM plays
+    SELECT max({{local_day(played_at)}}) AS day FROM plays
 ),
 week AS (
     SELECT p.played_at, p.song_id
     FROM plays AS p
     CROSS JOIN latest AS l
-    WHERE CAST(p.played_at AS DATE) > l.day - INTERVAL '7' DAY
+    WHERE {{local_day(p.played_at)}} > l.day - INTERVAL '7' DAY
 ),
 credits AS (
     SELECT song_id, max(artist_ids) AS artist_ids

@@ -2,7 +2,8 @@
 
 `query "SELECT ..."` runs any statement; `query --named NAME` runs one of the named queries
 (infra/queries/NAME.sql, the very text Athena runs; one that counts plays uses `--min-seconds`,
-default `play_min_seconds` in cdk.json). The lake is the folder `run-local`
+default `play_min_seconds` in cdk.json; one that counts days, in `schedule_time_zone` of cdk.json,
+UTC without one). The lake is the folder `run-local`
 writes (default ./.lake). `--format`: a table on a terminal, CSV when piped or redirected (or
 JSON); no value is ever cut.
 """
@@ -69,13 +70,21 @@ def _rule(min_seconds: int | None) -> PlayRule:
         raise CliError(f"--min-seconds: {error}", exit_code=2) from None
 
 
+def _zone() -> str:
+    """The dev environment's schedule_time_zone, as the deployed named queries have it."""
+    try:
+        return load_environment("dev").schedule_time_zone
+    except ConfigError:
+        return EnvironmentSettings("dev").schedule_time_zone  # no cdk.json here
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the statement and print its result as a table."""
     check_lake(args.lake)
     heading, sql, values = None, args.sql, []
     if args.named:
         try:
-            named = get_named_query(args.named)
+            named = get_named_query(args.named, zone=_zone())
         except UnknownQueryError as error:
             raise CliError(str(error)) from None
         heading, sql = f"[bold]{escape(named.name)}[/]: {escape(named.description)}", named.sql

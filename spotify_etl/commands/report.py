@@ -2,17 +2,19 @@
 
 From the local lake (`--lake DIR`, default .lake) or from a deployed environment (`--env NAME`:
 the same named queries, lambdas/spotify_runtime/report/queries/, run by Athena in that
-environment's workgroup and Glue database). The period is `--year Y`, `--from D --to D`, or by
-default the last 12 months (UTC days). Hours of day are shown in `--time-zone` (default: the
-schedule's time zone in cdk.json). A play is a row played for at least `--min-seconds` (default:
-`play_min_seconds` in cdk.json, 30; 0 counts every row); the page's header says so. Sections
-without data say why instead of showing an empty chart.
+environment's workgroup and Glue database). The period is `--year Y`, `--month YYYY-MM`,
+`--from D --to D`, or by default the last 12 months. Its days, and every day, week, month,
+weekday and hour of day of the page, are those of `--time-zone` (default: schedule_time_zone in
+cdk.json, for `--env` that environment's, else dev's; UTC without a cdk.json). A play is a row
+played for at least `--min-seconds` (default: `play_min_seconds` in cdk.json, 30; 0 counts every
+row); the page's header says both. Sections without data say why instead of showing an empty
+chart.
 """
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     when.add_argument("--all", dest="every_year", action="store_true",
                       help="every year of your history side by side, one row per year")
     when.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD",
-                      help="first day (UTC, with --to)")
+                      help="first day (in the time zone, with --to)")
     parser.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD",
                         help="last day, included (default with --from: today)")
     where = parser.add_mutually_exclusive_group()
@@ -55,8 +57,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--card", type=Path, metavar="FILE.png",
                         help="also write the period's share card (1080 x 1920 PNG); the page "
                              "shows it with a download link")
-    parser.add_argument("--time-zone", help="IANA zone for hours of day (default: the "
-                        "schedule's time zone in cdk.json)")
+    parser.add_argument("--time-zone", metavar="ZONE",
+                        help="IANA zone (e.g. Europe/Paris) of the period's days and of the "
+                        "page's days, weeks, months and hours (default: schedule_time_zone in "
+                        "cdk.json; UTC without one)")
     parser.add_argument("--min-seconds", type=int, metavar="N",
                         help="count a row as a play when played N seconds or more (0: every "
                         "row; default: play_min_seconds in cdk.json, 30)")
@@ -78,20 +82,21 @@ def _month(text: str) -> tuple[int, int]:
     return moment.year, moment.month
 
 
-def period_from_args(args: argparse.Namespace, today: date) -> Period:
-    """The period the options name; CliError if they contradict each other."""
+def period_from_args(args: argparse.Namespace, today: date, zone: ZoneInfo) -> Period:
+    """The period the options name, in `zone` (`today` is a day of `zone`); CliError if they
+    contradict each other."""
     if args.end is not None and args.start is None:
         raise CliError("--to needs --from", exit_code=2)
     try:
         if args.year is not None:
-            return Period.year(args.year)
+            return Period.year(args.year, zone)
         if getattr(args, "month", None) is not None:
-            return Period.month(*args.month)
+            return Period.month(*args.month, zone)
         if args.start is not None:
-            return Period(args.start, args.end or today)
+            return Period(args.start, args.end or today, zone)
     except ValueError as error:
         raise CliError(str(error), exit_code=2) from None
-    return Period.last_12_months(today)
+    return Period.last_12_months(today, zone)
 
 
 def _settings(env: str | None) -> EnvironmentSettings | None:
@@ -149,9 +154,10 @@ def _title(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the report queries and write the page."""
-    period = period_from_args(args, datetime.now(UTC).date())
     settings = _settings(args.env)
     zone = _zone(args.time_zone, settings)
+    today = datetime.now(zone).date()
+    period = period_from_args(args, today, zone)
     rule = _rule(args.min_seconds, settings)
     runner: QueryRunner
     if args.env:
@@ -169,14 +175,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         if getattr(args, "every_year", False):
             built = build_every_year(runner, zone, args.out, source=source, rule=rule,
-                                     today=datetime.now(UTC).date())
-            period = Period(built.first_day or date.today(), datetime.now(UTC).date())
+                                     today=today)
+            period = Period(built.first_day or today, today, zone)
         else:
-            built = build_report(runner, period, zone, args.out, source=source, rule=rule,
+            built = build_report(runner, period, args.out, source=source, rule=rule,
                                  title=_title(args), compare=_compares(args), card=args.card)
     except ReportQueryError as error:
         raise CliError(f"report query failed: {error}") from None
     hidden = f"; hidden for lack of data: {', '.join(built.hidden)}" if built.hidden else ""
-    print(f"report: {built.plays} plays ({rule.min_seconds} s or more), {period} -> "
+    print(f"report: {built.plays} plays ({rule.min_seconds} s or more), {period} "
+          f"({zone.key}) -> "
           f"{built.path.resolve()}{hidden}")
     return 0

@@ -203,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     print_summary(console, summary, time.perf_counter() - started)
     if summary.failures:
         raise CliError("; ".join(summary.failures))
-    # The listening report of the demo lake (spotify_etl/report), hours in the schedule's zone,
+    # The listening report of the demo lake (spotify_etl/report), in the schedule's time zone,
     # where `report` writes it by default (not in the lake: the next run would upload it).
     report = write_lake_report(args.lake, Path("report.html"),
                                ZoneInfo(settings.schedule_time_zone), datetime.now(UTC).date(),

@@ -42,15 +42,16 @@ class BuiltReport:
     """The first play's day (the every-year page only)."""
 
 
-def build_report(runner: QueryRunner, period: Period, zone: ZoneInfo, out: Path, *,
+def build_report(runner: QueryRunner, period: Period, out: Path, *,
                  source: str, rule: PlayRule, now: datetime | None = None,
                  title: str | None = None, compare: bool = False,
                  card: Path | None = None) -> BuiltReport:
-    """Write the report of `period` to `out` from what `runner` answers, counting plays by
-    `rule` (the page's header states it). `title` names the review section (`Your 2026`);
+    """Write the report of `period` to `out` from what `runner` answers, its days, weeks,
+    months and hours in the period's time zone, counting plays by `rule` (the page's header
+    states both). `title` names the review section (`Your 2026`);
     `compare` sets the period against the one before it (its queries run too); `card` also
     writes the share card there, and the page shows it."""
-    request = ReportRequest(period, zone, rule, source, chart_library(), title, compare,
+    request = ReportRequest(period, rule, source, chart_library(), title, compare,
                             card is not None)
     try:
         report = render_report(runner, request, now)
@@ -66,11 +67,11 @@ def build_report(runner: QueryRunner, period: Period, zone: ZoneInfo, out: Path,
 
 def write_lake_report(lake: Path, out: Path, zone: ZoneInfo, today: date,
                       rule: PlayRule) -> BuiltReport:
-    """The report of everything in the local lake (from its first play to `today`), written
-    to `out`: what `make demo` ends with."""
+    """The report of everything in the local lake (from its first play to `today`, days of
+    `zone`), written to `out`: what `make demo` ends with."""
     runner = LakeQueries(lake)
-    period = Period(min(runner.history_start() or today, today), today)
-    return build_report(runner, period, zone, out, source=f"the local lake {lake}", rule=rule)
+    period = Period(min(runner.history_start(zone) or today, today), today, zone)
+    return build_report(runner, period, out, source=f"the local lake {lake}", rule=rule)
 
 
 EARLIEST = date(2006, 1, 1)
@@ -79,14 +80,14 @@ EARLIEST = date(2006, 1, 1)
 
 def build_every_year(runner: QueryRunner, zone: ZoneInfo, out: Path, *, source: str,
                      rule: PlayRule, today: date, now: datetime | None = None) -> BuiltReport:
-    """Write the page of every year from the first play to `today`, one row per year (two
-    queries a year: the summary and the top lists)."""
-    queries = report_queries()
-    whole = runner.run(queries["report_summary"], Period(EARLIEST, today), rule)
+    """Write the page of every year from the first play to `today` (a day of `zone`), one row
+    per year of `zone` (two queries a year: the summary and the top lists)."""
+    queries = report_queries(zone)
+    whole = runner.run(queries["report_summary"], Period(EARLIEST, today, zone), rule)
     first = (whole or [{}])[0].get("first_play")
     first_day = first.date() if isinstance(first, datetime) else first
     years = list(range(first_day.year, today.year + 1)) if first_day else []
-    per_year = {year: {name: runner.run(queries[name], Period.year(year), rule)
+    per_year = {year: {name: runner.run(queries[name], Period.year(year, zone), rule)
                        for name in ("report_summary", "report_top")} for year in years}
     sections = [every_year(per_year)]
     info = PageInfo(f"every year, {years[0]} to {years[-1]}" if years else "every year", source,

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
-from spotify_runtime.named_queries import NamedQuery
+from spotify_runtime.named_queries import NamedQuery, local_time_sql
 from spotify_runtime.play_rule import PlayRule
-from spotify_runtime.report.period import Period
-from spotify_runtime.report.queries import ReportQueryError, Rows
+from spotify_runtime.report.period import UTC_ZONE, Period
+from spotify_runtime.report.queries import ReportQueryError, Rows, query_values
 
 from spotify_etl.standins.duckdb_athena import LakeQueryError, open_lake, run_sql
 
@@ -24,16 +25,17 @@ class LakeQueries:
                  ) -> None:
         self.connection = open_lake(lake_dir) if connection is None else connection
 
-    def history_start(self) -> date | None:
-        """The UTC day of the lake's first play (None: no play yet); it chooses a period only,
-        no number of the page comes from here."""
+    def history_start(self, zone: ZoneInfo = UTC_ZONE) -> date | None:
+        """The day in `zone` of the lake's first play (None: no play yet); it chooses a period
+        only, no number of the page comes from here."""
         row = self.connection.execute(
-            "SELECT min(CAST(ended_at AS DATE)) FROM listening").fetchone()
+            f"SELECT CAST({local_time_sql('min(ended_at)', zone.key)} AS DATE) FROM listening"
+        ).fetchone()
         return row[0] if row else None
 
     def run(self, query: NamedQuery, period: Period, rule: PlayRule) -> Rows:
         """Run `query` with the period and the rule's threshold bound to its `?` markers."""
-        values = period.parameters(query.parameters, rule)
+        values = query_values(query, period, rule)
         try:
             return run_sql(self.connection, query.sql, values).as_dicts()
         except LakeQueryError as error:

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         html_file = Path(folder) / "report.html"
         year = datetime.now(UTC).year
-        build_report(LakeQueries(args.lake), Period.year(year), ZoneInfo(args.time_zone),
+        build_report(LakeQueries(args.lake), Period.year(year, ZoneInfo(args.time_zone)),
                      html_file, source=f"the local lake {args.lake}",
                      rule=load_environment("dev").play_rule, title=f"Your {year}",
                      compare=True, card=args.card)

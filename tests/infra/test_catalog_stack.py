@@ -58,3 +58,23 @@ def test_named_queries_follow_the_folder(tmp_path):
     queries = load_named_queries(tmp_path)
     assert [(q.name, q.description) for q in queries] == [("a", "First query."), ("b", "Second")]
     assert queries[0].sql.endswith("SELECT 1")
+
+
+def test_named_queries_count_the_days_of_the_schedules_time_zone(tmp_path):
+    # The zone is written into the text at synth (Athena's AT TIME ZONE takes only a literal).
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from infra.config import EnvironmentSettings
+    from infra.stacks.catalog import CatalogStack
+
+    settings = EnvironmentSettings("tokyo", schedule_time_zone="Asia/Tokyo")
+    stack = CatalogStack(cdk.App(outdir=str(tmp_path)), "Catalog", settings=settings)
+    named = {q["Properties"]["Name"]: q["Properties"]["QueryString"]
+             for q in resources(Template.from_stack(stack), "AWS::Athena::NamedQuery").values()}
+    expected = [*load_named_queries(zone="Asia/Tokyo"),
+                *load_named_queries(REPORT_QUERIES_DIR, "Asia/Tokyo")]
+    assert named == {q.name: q.sql for q in expected}
+    assert "AT TIME ZONE 'Asia/Tokyo'" in named["listening_per_day"]
+    assert "AT TIME ZONE 'Asia/Tokyo'" in named["report_per_day"]
+    assert "AT TIME ZONE" not in named["pipeline_health"]

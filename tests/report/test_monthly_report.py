@@ -93,6 +93,10 @@ def test_the_month_before_the_scheduled_time_is_written_and_mailed(monkeypatch):
     values = {value for e in executions for value in e["ExecutionParameters"]}
     # April against March, plays by the 30-second rule.
     assert values == {"'2026-03-01'", "'2026-03-31'", "'2026-04-01'", "'2026-04-30'", "'30000'"}
+    # April of Paris: every query that counts days counts Paris's (REPORT_TIME_ZONE).
+    in_paris = [e for e in executions if "AT TIME ZONE 'Europe/Paris'" in e["Query"]]
+    assert len(in_paris) == 2 * sum(q.zone == "Europe/Paris"
+                                    for q in report_queries(ZoneInfo("Europe/Paris")).values())
     assert {e["WorkGroup"] for e in executions} == {WORKGROUP}
     assert {e["QueryExecutionContext"]["Database"] for e in executions} == {DATABASE}
     assert sum(point["DeliveryAttempts"] for point in sent) == 1

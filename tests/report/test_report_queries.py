@@ -83,7 +83,7 @@ def test_values_on_known_plays(export_listening) -> None:
     coverage = {r["day"]: (r["export_plays"], r["api_plays"], r["both_plays"])
                 for r in data["report_coverage"]}
     assert coverage[date(2026, 3, 2)] == (1, 0, 1) and coverage[date(2026, 3, 6)] == (0, 1, 0)
-    sections = {s.key: s for s in build_sections(data, ZoneInfo("UTC"), MARCH)}
+    sections = {s.key: s for s in build_sections(data, MARCH)}
     assert all(s.hidden is None for key, s in sections.items() if key != "health")
     assert sections["health"].hidden  # no run log in this lake
 
@@ -106,10 +106,12 @@ def test_a_threshold_above_every_export_row_leaves_the_api_play(export_listening
 
 
 def test_the_listening_clock_follows_the_time_zone(export_listening) -> None:
-    data = run_all(LakeQueries(Path("."), export_listening), MARCH, SPOTIFY_RULE)
+    runner, tokyo = LakeQueries(Path("."), export_listening), ZoneInfo("Asia/Tokyo")
+    data = run_all(runner, MARCH.in_zone(tokyo), SPOTIFY_RULE)
     # 2026-03-03 22:50 UTC is Wednesday 07:50 in Tokyo (UTC+9).
     tokyo_hours, tokyo_days = (figure.data[0].y for figure in
-                               listening_clock(data, ZoneInfo("Asia/Tokyo")).figures)
+                               listening_clock(data, tokyo).figures)
+    data = run_all(runner, MARCH, SPOTIFY_RULE)
     utc_hours, utc_days = (figure.data[0].y for figure in
                            listening_clock(data, ZoneInfo("UTC")).figures)
     assert tokyo_hours[7] >= 4.0 and utc_hours[22] >= 4.0
@@ -121,7 +123,7 @@ def test_the_listening_clock_follows_the_time_zone(export_listening) -> None:
 def test_api_only_lake_hides_export_sections_with_a_reason(simulated_lake: Path) -> None:
     period = Period(date(2026, 1, 1), date(2026, 11, 30))
     data = run_all(LakeQueries(simulated_lake), period, SPOTIFY_RULE)
-    sections = {s.key: s for s in build_sections(data, ZoneInfo("UTC"), period)}
+    sections = {s.key: s for s in build_sections(data, period)}
     assert {key for key, s in sections.items() if s.hidden} == {"endings", "shows"}
     assert "Extended streaming history" in sections["endings"].hidden
     assert data["report_summary"][0]["api_plays"] == data["report_summary"][0]["plays"] > 10_000

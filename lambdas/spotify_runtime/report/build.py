@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.card import render_card
@@ -46,12 +45,12 @@ class RenderedReport:
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """What to report on and how: the period, the time zone for hours of day, the counting
-    rule, where the numbers come from (in words), the review's title, whether to set the period
-    against the one before, whether to draw the card, and the Plotly bundle to inline."""
+    """What to report on and how: the period (in its time zone, where every day, week, month
+    and hour of the page is counted), the counting rule, where the numbers come from (in words),
+    the review's title, whether to set the period against the one before, whether to draw the
+    card, and the Plotly bundle to inline."""
 
     period: Period
-    zone: ZoneInfo
     rule: PlayRule
     source: str
     chart_library: Path
@@ -70,8 +69,8 @@ def render_report(runner: QueryRunner, request: ReportRequest,
     previous = run_all(runner, period.before(), rule) if request.compare else None
     summary = (data.get("report_summary") or [{}])[0]
     heading = request.title or f"Your listening, {period}"
-    sections = [review(data, previous, heading), *build_sections(data, request.zone, period)]
-    info = PageInfo(str(period), request.source, request.zone.key, now or datetime.now(UTC),
+    sections = [review(data, previous, heading), *build_sections(data, period)]
+    info = PageInfo(str(period), request.source, period.zone.key, now or datetime.now(UTC),
                     rule.in_words(), request.generator)
     card_png = None
     if request.card:

@@ -121,12 +121,13 @@ class MonthlyOutcome:
 def run_monthly_report(settings: MonthlySettings, year: int, month: int, *, athena: Any,
                        s3: Any, ses: Any, chart_library: Path = ASSET_PLOTLY_BUNDLE,
                        now: datetime | None = None) -> MonthlyOutcome:
-    """Report on `year`-`month`: queries on Athena, page and card to the bucket, mail when an
-    address is set."""
+    """Report on `year`-`month` in the settings' time zone (its days, from local midnight to
+    local midnight): queries on Athena, page and card to the bucket, mail when an address is
+    set."""
     name = f"{year:04d}-{month:02d}"
     title = f"Your {date(year, month, 1).strftime('%B %Y')}"
     runner = AthenaQueries(athena, workgroup=settings.workgroup, database=settings.database)
-    request = ReportRequest(Period.month(year, month), settings.zone, settings.rule,
+    request = ReportRequest(Period.month(year, month, settings.zone), settings.rule,
                             f"Athena ({settings.workgroup})", chart_library, title,
                             compare=True, card=True, generator=GENERATOR)
     report = render_report(runner, request, now)

@@ -71,7 +71,8 @@ footer { color: #636e72; font-size: 0.8rem; margin: 16px 0; }
 
 @dataclass(frozen=True)
 class PageInfo:
-    """What the page says about itself: period, where the data came from, time zone."""
+    """What the page says about itself: period, where the data came from, the time zone its
+    days, weeks, months and hours of day are counted in."""
 
     period: str
     source: str
@@ -161,8 +162,8 @@ def render_page(info: PageInfo, summary: dict[str, Any], sections: list[Section]
 <script>{plotly_js(chart_library)}</script>
 </head><body>
 <header><h1>Listening report</h1>
-<p>{html.escape(info.period)} · from {html.escape(info.source)} · hours in
-{html.escape(info.time_zone)}, days in UTC</p>
+<p>{html.escape(info.period)} · from {html.escape(info.source)} ·
+<span data-time-zone>days, months and hours of day in {html.escape(info.time_zone)}</span></p>
 <p class="rule" data-rule>What counts: {html.escape(info.counting_rule)}.</p>
 {_totals(summary)}</header>
 <main>{body}</main>

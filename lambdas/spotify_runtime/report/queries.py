@@ -16,10 +16,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from spotify_runtime.named_queries import NamedQuery, load_named_queries
 from spotify_runtime.play_rule import PlayRule
-from spotify_runtime.report.period import Period
+from spotify_runtime.report.period import UTC_ZONE, Period
 
 REPORT_QUERIES_DIR = Path(__file__).with_name("queries")
 """The listening report's named queries (over `listening`); the CDK app creates them in the
@@ -40,14 +41,25 @@ class QueryRunner(Protocol):
         ...
 
 
-def report_queries() -> dict[str, NamedQuery]:
-    """Every report query, by name."""
-    return {query.name: query for query in load_named_queries(REPORT_QUERIES_DIR)}
+def report_queries(zone: ZoneInfo = UTC_ZONE) -> dict[str, NamedQuery]:
+    """Every report query, by name, its days, weeks, months and hours in `zone`."""
+    return {query.name: query for query in load_named_queries(REPORT_QUERIES_DIR, zone.key)}
 
 
 def run_all(runner: QueryRunner, period: Period, rule: PlayRule) -> dict[str, Rows]:
-    """Every report query's rows for `period` under `rule`, by query name (in name order)."""
-    return {name: runner.run(query, period, rule) for name, query in report_queries().items()}
+    """Every report query's rows for `period` (in its zone) under `rule`, by query name (in
+    name order)."""
+    return {name: runner.run(query, period, rule)
+            for name, query in report_queries(period.zone).items()}
+
+
+def query_values(query: NamedQuery, period: Period, rule: PlayRule) -> list[str]:
+    """`query`'s execution parameters for `period` under `rule`; ValueError when the query's
+    days are another zone's than the period's (its text was read for another zone)."""
+    if query.zone is not None and query.zone != period.zone.key:
+        raise ValueError(f"{query.name}: read for the time zone {query.zone}, run for a period "
+                         f"in {period.zone.key}: read it with report_queries(period.zone)")
+    return period.parameters(query.parameters, rule)
 
 
 ATHENA_DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
@@ -89,7 +101,7 @@ class AthenaQueries:
             WorkGroup=self.workgroup,
             # Athena substitutes the values as SQL literals: strings in quotes.
             ExecutionParameters=[f"'{value}'"
-                                 for value in period.parameters(query.parameters, rule)],
+                                 for value in query_values(query, period, rule)],
         )["QueryExecutionId"]
         status = self._wait(execution_id)
         if status["State"] != "SUCCEEDED":

@@ -2,8 +2,10 @@
 
 Each builder takes every query's rows (by query name) and answers a Section: charts (Plotly
 figures) and the tables beside them, or, when its data is not there, the one line that says
-why it is hidden. Nothing here computes a number the queries did not give, except regrouping
-the quarter hours of `report_hour_slots` into the reader's time zone (see that query).
+why it is hidden. Nothing here computes a number the queries did not give, except adding up the
+local hours of `report_hour_slots` per hour of day and per weekday. Every day, week, month and
+hour is the period's time zone's (the queries' {{local_day}}), except the pipeline's run days
+and run times, which are UTC as the run log records them.
 """
 
 from __future__ import annotations
@@ -115,9 +117,10 @@ def _ranking(title: str, rows: Rows, label: Key, value: Key, value_title: str) -
 
 
 def _series(title: str, rows: Rows, day: str, y_title: str,
-            series: Sequence[tuple[str, str, str]], barmode: str) -> go.Figure:
-    """Bars per day for several (column, name, colour) series, stacked or grouped."""
-    figure = _figure(title, f"{day.replace('_', ' ')} (UTC)", y_title)
+            series: Sequence[tuple[str, str, str]], barmode: str, zone: str) -> go.Figure:
+    """Bars per day (of `zone`) for several (column, name, colour) series, stacked or
+    grouped."""
+    figure = _figure(title, f"{day.replace('_', ' ')} ({zone})", y_title)
     for key, name, colour in series:
         figure.add_trace(go.Bar(x=[row[day] for row in rows], y=[row[key] for row in rows],
                                 name=name, marker_color=colour))
@@ -164,8 +167,9 @@ def _hidden(key: str, title: str, reason: str) -> Section:
 NO_PLAYS = "No plays in this period."
 
 
-def activity(data: Data, period: tuple[date, date] | None = None) -> Section:
-    """Minutes and plays per day and per week over `period`, with the busiest day."""
+def activity(data: Data, period: tuple[date, date] | None = None, zone: str = "UTC") -> Section:
+    """Minutes and plays per day and per week (days of `zone`) over `period`, with the busiest
+    day."""
     days, weeks = data["report_per_day"], data["report_per_week"]
     title = "Listening per day and per week"
     if not days:
@@ -174,9 +178,9 @@ def activity(data: Data, period: tuple[date, date] | None = None) -> Section:
     return Section(
         "activity", title,
         lead=(f"Busiest day: {busiest['day'].isoformat()}, {busiest['minutes']} minutes "
-              f"in {busiest['plays']} plays. Days are UTC days."),
+              f"in {busiest['plays']} plays. Days are days in {zone}."),
         figures=[_bars("Minutes listened per day", days, "day", "minutes", "minutes",
-                       "day (UTC)", period),
+                       f"day ({zone})", period),
                  _bars("Plays per week", weeks, "week_start", "plays", "plays",
                        "week starting Monday", period)],
         tables=[_table("Weeks", "report_per_week", weeks, [
@@ -222,18 +226,17 @@ def top_lists(data: Data) -> Section:
 
 
 def listening_clock(data: Data, zone: ZoneInfo) -> Section:
-    """Minutes listened per hour of day and per weekday in `zone`: two bar charts, which read on
-    a phone where a weekday-by-hour grid of 168 cells does not."""
+    """Minutes listened per hour of day and per weekday in `zone` (the zone the queries ran
+    in): two bar charts, which read on a phone where a weekday-by-hour grid of 168 cells does
+    not."""
     title = f"When you listen ({zone.key})"
     slots = data["report_hour_slots"]
     if not slots:
         return _hidden("clock", title, NO_PLAYS)
     hours, weekdays = [0.0] * 24, [0.0] * len(WEEKDAYS)
-    for slot in slots:
-        utc = datetime.combine(slot["day"], time(slot["hour"], 15 * slot["quarter"]), UTC)
-        local = utc.astimezone(zone)
-        hours[local.hour] += slot["minutes"] or 0.0
-        weekdays[local.weekday()] += slot["minutes"] or 0.0
+    for slot in slots:  # local days and hours already
+        hours[slot["hour"]] += slot["minutes"] or 0.0
+        weekdays[slot["day"].weekday()] += slot["minutes"] or 0.0
     by_hour = _figure(f"Minutes by hour of day ({zone.key})", "hour of day", "minutes")
     by_hour.add_trace(go.Bar(x=list(range(24)), y=[round(v, 1) for v in hours],
                              marker_color=ACCENT,
@@ -251,8 +254,8 @@ def listening_clock(data: Data, zone: ZoneInfo) -> Section:
     return section
 
 
-def discoveries(data: Data) -> Section:
-    """Tracks and artists first played in the period."""
+def discoveries(data: Data, zone: str = "UTC") -> Section:
+    """Tracks and artists first played in the period (first plays at `zone`'s time)."""
     section = Section("discoveries", "Discoveries")
     rows = data["report_discoveries"]
     if not rows:
@@ -269,7 +272,7 @@ def discoveries(data: Data) -> Section:
         ranked = [r for r in rows if r["kind"] == kind]
         if ranked:
             section.tables.append(_table(label, "report_discoveries", ranked, [
-                ("#", "rank"), ("name", _item_name), ("first played (UTC)", "first_played_at"),
+                ("#", "rank"), ("name", _item_name), (f"first played ({zone})", "first_played_at"),
                 ("plays", "plays_in_period")]))
     return section
 
@@ -352,13 +355,14 @@ HEALTH_SERIES = (("sources_landed", "sources landed", ACCENT),
                  ("files_quarantined", "files quarantined", "#e17055"))
 
 
-def coverage(data: Data, days_in_period: int) -> Section:
-    """Which days come from the export, which from the API, and the gaps the pipeline saw."""
+def coverage(data: Data, days_in_period: int, zone: str = "UTC") -> Section:
+    """Which days (of `zone`) come from the export, which from the API, and the gaps the
+    pipeline saw (run times in UTC, as the run log records them)."""
     title = "Coverage: where each day's plays come from"
     rows, gaps = data["report_coverage"], data["report_listening_gaps"]
     if not rows and not gaps:
         return _hidden("coverage", title, "No plays and no pipeline runs in this period.")
-    figures = [_series("Plays per day by origin", rows, "day", "plays", ORIGINS, "stack")
+    figures = [_series("Plays per day by origin", rows, "day", "plays", ORIGINS, "stack", zone)
                ] if rows else []
     return Section(
         "coverage", title,
@@ -376,7 +380,7 @@ PIPELINE_COUNTS = ("sources_landed", "sources_failed", "files_transformed",
 
 
 def health(data: Data) -> Section:
-    """The pipeline's runs, sources landed and failed, files quarantined."""
+    """The pipeline's runs, sources landed and failed, files quarantined, per UTC run day."""
     title, rows = "Pipeline health", data["report_pipeline_health"]
     if not rows:
         return _hidden("health", title, "The run log has no runs in this period.")
@@ -386,18 +390,20 @@ def health(data: Data) -> Section:
                        f"run log holds {runs} history import run(s) only.")
     return Section("health", title, figures=[
         _series("Sources landed and failed, files quarantined, per run day", rows, "run_day",
-                "count", HEALTH_SERIES, "group")],
+                "count", HEALTH_SERIES, "group", "UTC")],
         tables=[_table("Per run day", "report_pipeline_health", rows, [
             ("day", "run_day"), ("runs", "runs"), ("landed", "sources_landed"),
             ("failed", "sources_failed"), ("transformed", "files_transformed"),
             ("quarantined", "files_quarantined"), ("429s", "rate_limited_429s")])])
 
 
-def build_sections(data: Data, zone: ZoneInfo, period: Period) -> list[Section]:
-    """Every section of the page, in order."""
-    span = (period.start, period.end)
+def build_sections(data: Data, period: Period) -> list[Section]:
+    """Every section of the page, in order, from the queries' rows for `period` (run in its
+    time zone)."""
+    span, zone = (period.start, period.end), period.zone
     builders: list[Callable[[Data], Section]] = [
-        lambda d: activity(d, span), top_lists, lambda d: listening_clock(d, zone), discoveries,
-        endings, shows, streaks, lambda d: coverage(d, period.days), health,
+        lambda d: activity(d, span, zone.key), top_lists, lambda d: listening_clock(d, zone),
+        lambda d: discoveries(d, zone.key), endings, shows, streaks,
+        lambda d: coverage(d, period.days, zone.key), health,
     ]
     return [build(data) for build in builders]

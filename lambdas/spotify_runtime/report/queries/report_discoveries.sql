@@ -1,5 +1,5 @@
--- Report: tracks (by artist and title) and artists first played (ever, in the whole history, by the counting rule) during the period: how many, and the 10 most played of each.
--- parameters: min_ms_played, min_ms_played, start_day, end_day, end_day (the counting rule's threshold; inclusive UTC days, 'YYYY-MM-DD'; the end bounds both the first play and the plays counted)
+-- Report: tracks (by artist and title) and artists first played (ever, in the whole history, by the counting rule) during the period: how many, and the 10 most played of each; first plays at the report's time zone's time.
+-- parameters: min_ms_played, min_ms_played, start_day, end_day, end_day (the counting rule's threshold; inclusive days of the report's time zone, 'YYYY-MM-DD'; the end bounds both the first play and the plays counted)
 -- Athena takes `?` only in WHERE clauses, so the period is given where each comparison needs it.
 WITH plays AS (
     SELECT
@@ -27,8 +27,8 @@ discovered AS (
            count(*) AS plays_in_period
     FROM firsts AS f
     JOIN plays AS p ON p.kind = f.kind AND p.item = f.item
-    WHERE CAST(f.first_played_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
-        AND CAST(p.ended_at AS DATE) <= CAST(? AS DATE)
+    WHERE {{local_day(f.first_played_at)}} BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+        AND {{local_day(p.ended_at)}} <= CAST(? AS DATE)
     GROUP BY f.kind, f.item, f.name, f.artist_name, f.first_played_at
 ),
 ranked AS (
@@ -38,7 +38,8 @@ ranked AS (
         row_number() OVER (PARTITION BY kind ORDER BY plays_in_period DESC, first_played_at, name) AS rank
     FROM discovered
 )
-SELECT kind, name, artist_name, first_played_at, plays_in_period, discoveries, rank
+SELECT kind, name, artist_name, {{local_time(first_played_at)}} AS first_played_at, plays_in_period,
+       discoveries, rank
 FROM ranked
 WHERE rank <= 10
 ORDER BY kind, rank

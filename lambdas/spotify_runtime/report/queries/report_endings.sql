@@ -1,5 +1,5 @@
 -- Report: how the period's rows ended (the Extended export's reason_end) and how many were skipped (null where Spotify did not record it: not false); the Account-data export and the API say neither.
--- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive days of the report's time zone, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
     {{rows_of_period}}
 )

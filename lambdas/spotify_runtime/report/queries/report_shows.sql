@@ -1,5 +1,5 @@
 -- Report: the 10 podcasts (shows) listened to longest in the period, with episodes and plays (by the counting rule; the export's episode rows).
--- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive UTC days, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
+-- parameters: start_day, end_day, min_ms_played, start_day, end_day, min_ms_played (inclusive days of the report's time zone, 'YYYY-MM-DD'; the counting rule's threshold, twice: Athena takes `?` only in WHERE clauses)
 WITH in_period AS (
     {{rows_of_period}}
 )
