@@ -182,6 +182,6 @@ class IcebergTables(Construct):
             .TableOptimizerConfigurationProperty(enabled=True, role_arn=role_arn,
                                                  **configuration),
         )
-        optimizer.add_dependency(self.tables[table_name])
+        optimizer.node.add_dependency(self.tables[table_name])
         optimizer.node.add_dependency(self.optimizer_role)
         return optimizer
