@@ -6,9 +6,12 @@ the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.p
 - The run log `pipeline_runs` from `run_log.COLUMNS` (Parquet under `pipeline_runs/`, partition
   `run_date`).
 
-Every table is Parquet (docs/storage.md: one object per table and day). `iceberg_tables` gives
-the same tables as Apache Iceberg definitions (spotify_runtime.iceberg_tables), from the same
-runtime schemas, for the move to Iceberg (issue 26).
+`iceberg_tables` gives the same tables as Apache Iceberg definitions
+(spotify_runtime.iceberg_tables), from the same runtime schemas (issue 26). The deploy creates the
+transform's tables as Iceberg tables under `tables/` (`transform_iceberg_tables`,
+components/iceberg_tables.py) and keeps `streams` and the run log as Parquet tables
+(`parquet_tables`, components/catalog.py); `all_tables` still describes all of them in today's
+layout, for the local lake.
 
 Types are Glue (Hive DDL) type names, which Athena applies when it reads the files; `duckdb_type`
 gives the local equivalent, so a query meets the same types in both engines.
@@ -214,3 +217,15 @@ def iceberg_location(bucket: str, table: IcebergTable) -> str:
     """Where a table's data and metadata files live: `s3://<bucket>/tables/<table>`
     (`layout.TABLES`), apart from the one-object-per-day layout under `processed/`."""
     return f"s3://{bucket}/{layout.TABLES}{table.name}"
+
+
+def transform_iceberg_tables() -> list[IcebergTable]:
+    """The transform's tables (`TABLE_DEFINITIONS`), in `tables.TABLES` order: what the deploy
+    creates as Iceberg tables, at `iceberg_location`."""
+    return [TABLE_DEFINITIONS[name] for name in TABLES]
+
+
+def parquet_tables() -> list[TableDefinition]:
+    """The tables the deploy keeps as Glue Parquet tables: every table of `all_tables` that the
+    transform does not write as Iceberg (`streams`, the run log `pipeline_runs`)."""
+    return [table for table in all_tables() if table.name not in TABLE_DEFINITIONS]

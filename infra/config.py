@@ -32,6 +32,15 @@ DEFAULT_LAKE_START_DATE = "2026-01-01"
 """The year this setting shipped: a lake deployed since holds no earlier day unless imported."""
 FIRST_SPOTIFY_DAY = date(2008, 10, 7)
 """Spotify's public launch: no play or snapshot is older."""
+MAX_SQS_BATCH_SIZE = 10_000
+"""Lambda's most messages per batch from a standard SQS queue."""
+MAX_UNWINDOWED_BATCH_SIZE = 10
+"""Above this batch size Lambda requires a batching window of at least one second."""
+MAX_BATCHING_WINDOW_SECONDS = 300
+MIN_BATCH_MAX_MIB = 8
+BATCH_MEMORY_SHARE = 4
+"""transform_batch_max_mib may be at most this fraction (1/4) of transform_memory_mb: the rows
+held, their Parquet encoding and PyIceberg's copies all fit in the function's memory."""
 REMOVED_SETTINGS = {
     "crawler_cron": "the Glue crawler is gone (partition projection makes Athena ignore the "
                     "partitions it registered; docs/freshness.md): delete this key",
@@ -106,6 +115,17 @@ class EnvironmentSettings:
     starting thousands of functions, and nothing is reserved from the account's quota."""
     transform_max_receive_count: int = 3
     """Deliveries of one raw file's event to the transform before it goes to the failure queue."""
+    transform_batch_size: int = 100
+    """Raw files (SQS messages) per transform invocation, at most (its event source's batch size,
+    1..10,000): the batch's rows go into each Iceberg table in one commit, and a commit per file
+    costs 53.6 times today's write where batches of 50 cost 0.1 times (docs/storage.md)."""
+    transform_batching_window_seconds: int = 20
+    """Seconds the event source gathers messages before invoking the transform (0..300; at least
+    1 for a batch size over 10, as Lambda requires). Added to the transform queue's visibility
+    timeout (6 x the function timeout + this window, AWS's advice for SQS event sources)."""
+    transform_batch_max_mib: int = 128
+    """MiB of built rows the transform holds before it commits what it has and starts over
+    within one batch (TRANSFORM_BATCH_MAX_MIB; 8 to a quarter of transform_memory_mb)."""
     lambda_concurrency_limit: int = 10
     """Concurrent executions the account's Lambda quota allows: 10 is what a new account may
     start with (AWS's Lambda quotas page); `doctor --env NAME` reads the real figure. Synth
@@ -292,6 +312,9 @@ _INT_RANGES = {
     "athena_results_expiration_days": (1, 3650),
     "transform_max_concurrency": (2, 1000),
     "transform_max_receive_count": (1, 100),
+    "transform_batch_size": (1, MAX_SQS_BATCH_SIZE),
+    "transform_batching_window_seconds": (0, MAX_BATCHING_WINDOW_SECONDS),
+    "transform_batch_max_mib": (MIN_BATCH_MAX_MIB, 10240 // BATCH_MEMORY_SHARE),
     "lambda_concurrency_limit": (1, 1_000_000),
     "play_min_seconds": (0, MAX_MIN_SECONDS),
 }
@@ -355,6 +378,7 @@ def parse_environment(
             values[key] = _check_value(f"{source_name}.{key}", key, value)
     settings = EnvironmentSettings(name=name, **values)
     _check_extract_budget(base, settings)
+    _check_transform_batching(base, settings)
     _check_concurrency_fits(base, settings)
     return settings
 
@@ -366,6 +390,25 @@ def _check_extract_budget(base: str, settings: EnvironmentSettings) -> None:
             f"{base}.extract_requests_per_30s: {settings.extract_requests_per_30s} is less than "
             f"extract_max_concurrency ({settings.extract_max_concurrency}); each worker gets "
             "extract_requests_per_30s // extract_max_concurrency requests per 30 s"
+        )
+
+
+def _check_transform_batching(base: str, settings: EnvironmentSettings) -> None:
+    """Lambda refuses a batch over 10 messages without a window; the rows a batch holds must
+    fit in a quarter of the function's memory."""
+    if (settings.transform_batch_size > MAX_UNWINDOWED_BATCH_SIZE
+            and settings.transform_batching_window_seconds < 1):
+        raise ConfigError(
+            f"{base}.transform_batching_window_seconds: 0 with transform_batch_size "
+            f"{settings.transform_batch_size}; Lambda takes a batch of more than "
+            f"{MAX_UNWINDOWED_BATCH_SIZE} messages only with a batching window of at least 1 s"
+        )
+    most = settings.transform_memory_mb // BATCH_MEMORY_SHARE
+    if settings.transform_batch_max_mib > most:
+        raise ConfigError(
+            f"{base}.transform_batch_max_mib: {settings.transform_batch_max_mib} MiB is more "
+            f"than a quarter of transform_memory_mb ({settings.transform_memory_mb}): at most "
+            f"{most}, or raise transform_memory_mb"
         )
 
 

@@ -2,7 +2,8 @@
 ReportStack, wired one way.
 
 The others use the bucket of IngestStack (by its known name) and its alert topic, so they depend
-on it; IngestStack refers to none of them.
+on it; IngestStack refers to none of them. TransformStack creates its Iceberg tables in
+CatalogStack's database, so it also depends on CatalogStack.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class SpotifyEtlStage(cdk.Stage):
             settings=settings,
             alert_topic=self.ingest.alert_topic,
             extraction=self.ingest.extraction,
-            description="spotify-etl: raw JSON to Parquet tables",
+            description="spotify-etl: raw JSON to the Iceberg tables",
         )
         self.catalog = CatalogStack(
             self,
@@ -60,6 +61,10 @@ class SpotifyEtlStage(cdk.Stage):
         )
         # All read the bucket IngestStack creates.
         self.transform.add_stack_dependency(self.ingest, "reads and writes the data-lake bucket")
+        # The transform's Iceberg tables live in the catalog's database, and take the names of
+        # Parquet tables an earlier version kept in CatalogStack: it deploys (drops them) first.
+        self.transform.add_stack_dependency(self.catalog,
+                                            "creates its Iceberg tables in the catalog's database")
         self.history_import.add_stack_dependency(self.ingest,
                                                  "imports uploads of the data-lake bucket")
         self.catalog.add_stack_dependency(self.ingest, "queries the data-lake bucket")

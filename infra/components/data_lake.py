@@ -23,6 +23,13 @@ ARCHIVE_MIN_OBJECT_BYTES = 128 * 1024
 """Smallest archived raw file moved to Glacier Instant Retrieval: the class's minimum billable
 object size (a 10 KB object is billed as 128 KB there, more than it costs in Standard)."""
 ARCHIVE_RULE = "ArchiveProcessedRawFiles"
+TABLE_VERSIONS_RULE = "ExpireTableFileVersions"
+TABLE_NONCURRENT_VERSION_DAYS = 3
+"""Days a deleted or overwritten file under `tables/` stays as a noncurrent version. Iceberg
+keeps its own history (snapshots, kept 3 days by the retention optimizer) and its writers,
+compaction and orphan deletion delete files all the time: 30 days of versions would keep every
+rewritten data file a month. Shorter than the bucket-wide rule, so it wins (S3 applies the
+shorter of two expirations)."""
 
 
 def secure_bucket(scope: Construct, construct_id: str, *, settings: EnvironmentSettings,
@@ -69,6 +76,13 @@ class DataLake(Construct):
                     settings.noncurrent_version_expiration_days
                 ),
                 abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+            ),
+            s3.LifecycleRule(
+                id=TABLE_VERSIONS_RULE,
+                prefix=layout.TABLES,
+                noncurrent_version_expiration=cdk.Duration.days(TABLE_NONCURRENT_VERSION_DAYS),
+                # A deleted file's delete marker goes once its last version has expired.
+                expired_object_delete_marker=True,
             ),
             s3.LifecycleRule(
                 id="ExpireAthenaResults",

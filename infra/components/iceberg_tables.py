@@ -1,19 +1,21 @@
 """The Iceberg tables (issue 26) as the deploy creates them, and Glue's maintenance of them.
 
-Each table of `catalog_tables.iceberg_tables()` is a Glue table that Glue creates as Iceberg at
-deploy (`CreateTable` with `OpenTableFormatInput`): schema, partition spec and properties (the
-Snappy codec, the commit retries) from the same definition the writers build rows of, so the
-first write finds the table as it writes it. Glue's table optimizers keep each table fast:
-compaction (bin-pack), snapshot retention and orphan-file deletion, all three under one role
-that reaches the tables' prefix and the tables' catalog entries, nothing else.
+Each table given (by default every table of `catalog_tables.iceberg_tables()`; TransformStack
+gives the transform's, `catalog_tables.transform_iceberg_tables()`) is a Glue table that Glue
+creates as Iceberg at deploy (`CreateTable` with `OpenTableFormatInput`): schema, partition spec
+and properties (the Snappy codec, the commit retries) from the same definition the writers build
+rows of, so the first write finds the table as it writes it. Glue's table optimizers keep each
+table fast: compaction (bin-pack), snapshot retention and orphan-file deletion, all three under
+one role that reaches the tables' prefix and the tables' catalog entries, nothing else.
 
-Not yet wired into a stage: the functions still write one Parquet object per table and day
-(docs/storage.md); this is what the stage adds when they write these tables.
+TransformStack holds it for the transform's tables (`streams` and the run log stay Parquet tables
+of CatalogStack for now).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_glue as glue
@@ -24,7 +26,7 @@ from pyiceberg.types import IcebergType, PrimitiveType
 from spotify_runtime import layout
 from spotify_runtime.iceberg_tables import TABLE_PROPERTIES, IcebergTable
 
-from infra.catalog_tables import iceberg_location, iceberg_tables
+from infra.catalog_tables import all_tables, iceberg_location, iceberg_tables
 from infra.constructs.nag import acknowledge_wildcard_resource
 
 OPTIMIZER_LOG_GROUPS = ("iceberg-compaction", "iceberg-retention",
@@ -52,6 +54,8 @@ def table_input(table: IcebergTable, location: str) -> glue.CfnTable.IcebergTabl
     them."""
     schema = table.iceberg_schema()
     spec = table.partition_spec(schema)
+    docs = {field.name: field.metadata[b"description"].decode("utf-8")
+            for field in table.arrow_schema if b"description" in (field.metadata or {})}
     return glue.CfnTable.IcebergTableInputProperty(
         location=location,
         schema=glue.CfnTable.IcebergSchemaProperty(
@@ -59,6 +63,7 @@ def table_input(table: IcebergTable, location: str) -> glue.CfnTable.IcebergTabl
             fields=[glue.CfnTable.IcebergStructFieldProperty(
                 id=field.field_id, name=field.name, required=field.required,
                 type=_iceberg_type(field.field_type),
+                doc=docs.get(field.name),  # the column's description, as the Parquet tables had
             ) for field in schema.fields],
         ),
         partition_spec=glue.CfnTable.IcebergPartitionSpecProperty(
@@ -76,10 +81,12 @@ class IcebergTables(Construct):
     """`tables`: every Iceberg table in `database_name`; `optimizer_role` and `optimizers`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, database_name: str,
-                 bucket: s3.IBucket) -> None:
+                 bucket: s3.IBucket, definitions: Sequence[IcebergTable] | None = None,
+                 removal_policy: cdk.RemovalPolicy | None = None) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        definitions = iceberg_tables()
+        definitions = list(iceberg_tables() if definitions is None else definitions)
+        descriptions = {table.name: table.description for table in all_tables()}
         self.tables = {
             table.name: glue.CfnTable(
                 self, f"Table-{table.name}",
@@ -91,11 +98,15 @@ class IcebergTables(Construct):
                         iceberg_table_input=table_input(
                             table, iceberg_location(bucket.bucket_name, table)),
                     )),
-                table_input=glue.CfnTable.TableInputProperty(name=table.name,
-                                                             table_type="EXTERNAL_TABLE"),
+                table_input=glue.CfnTable.TableInputProperty(
+                    name=table.name, table_type="EXTERNAL_TABLE",
+                    description=descriptions.get(table.name)),
             )
             for table in definitions
         }
+        if removal_policy is not None:  # the database's: retained where the data is
+            for table in self.tables.values():
+                table.apply_removal_policy(removal_policy)
         self.optimizer_role = self._optimizer_role(database_name, bucket, definitions)
         self.optimizers = [
             self._optimizer(database_name, table.name, kind)
@@ -171,6 +182,6 @@ class IcebergTables(Construct):
             .TableOptimizerConfigurationProperty(enabled=True, role_arn=role_arn,
                                                  **configuration),
         )
-        optimizer.add_dependency(self.tables[table_name])
+        optimizer.node.add_dependency(self.tables[table_name])
         optimizer.node.add_dependency(self.optimizer_role)
         return optimizer

@@ -3,7 +3,8 @@
 
 The function runs the report's named queries in the environment's workgroup, so it holds what
 Athena needs of its caller: the workgroup, the Glue database and tables, the objects the
-queries read (`processed/`, the run log) and the workgroup's results prefix. It writes under
+queries read (the Iceberg tables under `tables/`, `streams` under `processed/streams/`, the run
+log) and the workgroup's results prefix. It writes under
 `reports/` only, which nothing listens to. It mails only from the configured address's SES
 identity (verified by the owner; docs/deploying.md). Runtime code:
 `lambdas/spotify_runtime/report/`.
@@ -97,12 +98,15 @@ class MonthlyReport(Construct):
                                         resource_name=database),
                        tables]))
         acknowledge_wildcard_resource(role, tables, GLUE_TABLES_REASON)
-        grant_objects(bucket, role, ["s3:GetObject"], layout.PROCESSED)
+        # Athena plans an Iceberg table from its metadata files and reads its data files,
+        # all under tables/, with the caller's permissions.
+        grant_objects(bucket, role, ["s3:GetObject"], layout.TABLES, layout.STREAMS)
         grant_object_keys(bucket, role, ["s3:GetObject"], layout.RUN_LOG_OBJECTS)
         # The results: Athena writes them, and reads them back, with the caller's permissions.
         grant_objects(bucket, role, ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
                       layout.ATHENA_RESULTS)
-        grant_list(bucket, role, layout.PROCESSED, layout.RUN_LOG, layout.ATHENA_RESULTS)
+        grant_list(bucket, role, layout.TABLES, layout.STREAMS, layout.RUN_LOG,
+                   layout.ATHENA_RESULTS)
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]))
 

@@ -4,8 +4,11 @@
 subpackage per component. The extract functions (planner and worker) get the shared modules,
 `extract/` and the locked packages of `lambdas/requirements.txt` (hashes required), installed by
 pip for the Lambda platform (manylinux x86_64, CPython of the function runtime, wheels only). The
-transform function gets the shared modules and `transform/` (the history import,
-`history_import/`): pandas and pyarrow come from the AWS SDK for pandas layer, never from our zip.
+transform function gets the shared modules, `transform/` and the locked packages of
+`lambdas/transform-requirements.txt` (pyarrow and PyIceberg, no pandas) installed the same way,
+without the parts of pyarrow nothing imports (`PYARROW_UNUSED`), and no layer. The history import
+gets the shared modules and `history_import/`: its pyarrow comes from the AWS SDK for pandas
+layer, never from our zip.
 The monthly report function gets the shared modules, `report/` (its named queries included), the
 locked packages of `lambdas/requirements-report.txt` (plotly, pillow) installed the same way, and
 Plotly's JavaScript bundle from node_modules (pinned in package-lock.json) beside its page module.
@@ -32,6 +35,8 @@ from infra.config import EnvironmentSettings
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
+TRANSFORM_REQUIREMENTS = LAMBDAS_DIR / "transform-requirements.txt"
+"""The transform function's lock (`make lock`): pyarrow and PyIceberg."""
 REPORT_REQUIREMENTS = LAMBDAS_DIR / "requirements-report.txt"
 """The monthly report function's lock (`make lock`), kept out of every other asset."""
 PLOTLY_BUNDLE = LAMBDAS_DIR.parent / "node_modules" / PLOTLY_PACKAGE / PLOTLY_FILE
@@ -41,8 +46,17 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 RUNTIME_PYTHON_VERSION = "3.14"
 PIP_PLATFORM = "manylinux2014_x86_64"
 NEWER_PIP_PLATFORM = "manylinux_2_28_x86_64"
-"""Also accepted for the report's packages: Pillow 12+ ships no manylinux2014 wheels, and the
-python3.14 runtime (Amazon Linux 2023, glibc 2.34) runs manylinux_2_28 ones."""
+"""Also accepted for the report's and the transform's packages: Pillow 12+ and pyroaring (a
+PyIceberg dependency) ship no manylinux2014 wheels for CPython 3.14, and the python3.14 runtime
+(Amazon Linux 2023, glibc 2.34) runs manylinux_2_28 ones."""
+PYARROW_UNUSED = (
+    "pyarrow/*flight*", "pyarrow/tests", "pyarrow/_pyarrow_cpp_tests.*", "pyarrow/include",
+    "pyarrow/includes", "pyarrow/src", "pyarrow/*.pyx", "pyarrow/*.pxd", "pyarrow/*.pxi",
+)
+"""What the transform's asset leaves out of the pyarrow wheel (38 MB of its 155 MB): Arrow
+Flight (RPC; no other library links it), pyarrow's tests, and the C++ headers and Cython sources
+that only a build against pyarrow reads. tests/infra/test_lambda_code.py imports the modules the
+transform uses from a copy of pyarrow without them."""
 EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache"]
 COMPONENTS = ("extract", "transform", "history_import", "report")
 """Subpackages of spotify_runtime, one per function group."""
@@ -58,6 +72,13 @@ def _others(component: str) -> list[str]:
             *LOCKS.get(component, ["*requirements*"])]
 
 
+def remove_unused(directory: Path, patterns: tuple[str, ...]) -> None:
+    """Delete what `patterns` (globs relative to `directory`) match."""
+    for pattern in patterns:
+        for path in directory.glob(pattern):
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
 class BundlingError(RuntimeError):
     """pip could not install the function's dependencies for the Lambda platform."""
 
@@ -67,8 +88,11 @@ class PipLocalBundling:
     """Copy the handler sources of `component` and pip-install its lock into the asset folder."""
 
     def __init__(self, component: str = "extract", requirements: Path = REQUIREMENTS,
-                 platforms: tuple[str, ...] = (PIP_PLATFORM,)) -> None:
+                 platforms: tuple[str, ...] = (PIP_PLATFORM,),
+                 unused: tuple[str, ...] = ()) -> None:
         self.component, self.requirements, self.platforms = component, requirements, platforms
+        self.unused = unused
+        """Glob patterns (relative to the asset) of installed files to leave out."""
 
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
         """Build the asset in `output_dir`; True tells CDK not to fall back to Docker."""
@@ -94,10 +118,21 @@ class PipLocalBundling:
                 f"pip could not install {self.requirements} for {' or '.join(self.platforms)} "
                 f"cp{RUNTIME_PYTHON_VERSION}: {last_line}"
             )
+        remove_unused(Path(output_dir), self.unused)
         return True
 
     def add_files(self, output_dir: Path) -> None:
         """Put what is not under lambdas/ into the asset (nothing, but for the report)."""
+
+
+@jsii.implements(cdk.ILocalBundling)
+class TransformLocalBundling(PipLocalBundling):
+    """The transform function's asset: its sources and its lock installed, less pyarrow's
+    unused parts."""
+
+    def __init__(self) -> None:
+        super().__init__("transform", TRANSFORM_REQUIREMENTS, (PIP_PLATFORM, NEWER_PIP_PLATFORM),
+                         PYARROW_UNUSED)
 
 
 @jsii.implements(cdk.ILocalBundling)
@@ -147,16 +182,24 @@ def report_code() -> lambda_.Code:
 
 
 def _report_inputs_hash() -> str:
+    return _inputs_hash("report", [REPORT_REQUIREMENTS, PLOTLY_BUNDLE])
+
+
+def _inputs_hash(component: str, inputs: list[Path], settings: str = "") -> str:
+    """A digest of `component`'s sources (the shared modules and its subpackage), of `inputs`
+    (its lock, files from outside lambdas/) and of `settings` (bundling choices)."""
     digest = hashlib.sha256()
     runtime = LAMBDAS_DIR / "spotify_runtime"
-    others = {f"spotify_runtime/{other}" for other in COMPONENTS if other != "report"}
-    for path in sorted([*runtime.rglob("*"), REPORT_REQUIREMENTS, PLOTLY_BUNDLE]):
+    others = {f"spotify_runtime/{other}" for other in COMPONENTS if other != component}
+    for path in sorted([*runtime.rglob("*"), *inputs]):
         relative = path.relative_to(LAMBDAS_DIR.parent).as_posix()
         if (path.is_dir() or "__pycache__" in path.parts or path.suffix == ".pyc"
                 or any(f"lambdas/{other}/" in relative + "/" for other in others)):
             continue
         digest.update(relative.encode())
         digest.update(path.read_bytes() if path.is_file() else b"missing")
+    if settings:
+        digest.update(settings.encode())
     return digest.hexdigest()
 
 
@@ -166,8 +209,18 @@ def _layered_code(component: str) -> lambda_.Code:
 
 
 def transform_code() -> lambda_.Code:
-    """Shared modules and `transform/`: its pandas and pyarrow come from the managed layer."""
-    return _layered_code("transform")
+    """Shared modules, `transform/` and its lock's packages (pyarrow, PyIceberg) less pyarrow's
+    unused parts: the transform function's asset, no layer."""
+    return lambda_.Code.from_asset(
+        str(LAMBDAS_DIR),
+        exclude=[*EXCLUDE, *_others("transform")],
+        # The sources, the lock and what is left out of the wheels decide the asset.
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=_inputs_hash("transform", [TRANSFORM_REQUIREMENTS],
+                                "\n".join(PYARROW_UNUSED)),
+        bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image,
+                                     local=TransformLocalBundling()),
+    )
 
 
 def history_import_code() -> lambda_.Code:
@@ -201,8 +254,9 @@ def pandas_layer_arn_parameter(pandas_layer_version: str) -> str:
 def aws_sdk_pandas_layer(
     scope: Construct, settings: EnvironmentSettings
 ) -> lambda_.ILayerVersion:
-    """The AWS SDK for pandas layer (pyarrow): the transform's tables and every run-log writer's
-    Parquet (spotify_runtime.run_log) come from it, never from our zips."""
+    """The AWS SDK for pandas layer (pyarrow): the extract worker's and the history import's
+    Parquet (the run log, `streams`) come from it, never from our zips. The transform bundles
+    its own pyarrow (`transform_code`)."""
     return lambda_.LayerVersion.from_layer_version_arn(
         scope,
         "AwsSdkPandasLayer",

@@ -1,5 +1,7 @@
-"""The Glue tables in the templates, column by column against `transform/tables.py` and
-`run_log.COLUMNS`, their day partitions projected from `lake_start_date`."""
+"""The Glue tables in the templates, column by column against `transform/tables.py`,
+`streams.STREAMS` and `run_log.COLUMNS`: the transform's tables as Iceberg tables under `tables/`
+(TransformStack), `streams` and the run log as Parquet tables, their partitions projected
+(CatalogStack)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from spotify_runtime.history_import import streams
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 from spotify_runtime.transform.tables import SCHEMAS, TABLE_DESCRIPTIONS, TABLES
 
+from infra.catalog_tables import all_tables
 from infra.catalog_views import LISTENING_COLUMNS, PRESTO_TYPES, all_views
 from infra.constructs.nag import render
 from tests.infra.cfn import resources
@@ -56,10 +59,34 @@ def glue_tables(template, views: bool = False) -> dict[str, dict]:
     }
 
 
+def iceberg_input(template, table: str) -> dict:
+    """The `IcebergTableInput` of the Iceberg table `table` in the template."""
+    (found,) = [resource["Properties"]
+                for resource in resources(template, "AWS::Glue::Table").values()
+                if resource["Properties"]["TableInput"]["Name"] == table]
+    iceberg = found["OpenTableFormatInput"]["IcebergInput"]
+    assert iceberg["MetadataOperation"] == "CREATE"
+    return iceberg["IcebergTableInput"]
+
+
 def test_every_table_of_tables_py_and_the_run_log_exists_at_deploy(dev):
-    assert sorted(glue_tables(dev.catalog)) == sorted([*TABLES, "streams",
-                                                       "pipeline_runs"])
+    # The transform's tables as Iceberg tables beside the function that writes them; streams
+    # and the run log stay Parquet tables of the catalog; no name in both.
+    assert sorted(glue_tables(dev.transform)) == sorted(TABLES)
+    assert all("OpenTableFormatInput" in resource["Properties"]
+               for resource in resources(dev.transform, "AWS::Glue::Table").values())
+    assert sorted(glue_tables(dev.catalog)) == sorted(["streams", "pipeline_runs"])
+    assert not any("OpenTableFormatInput" in resource["Properties"]
+                   for resource in resources(dev.catalog, "AWS::Glue::Table").values())
     assert sorted(SCHEMAS) == sorted(TABLES)
+    database = only_database_name(dev)
+    assert {t["Properties"]["DatabaseName"] for t in
+            resources(dev.transform, "AWS::Glue::Table").values()} == {database}
+
+
+def only_database_name(env) -> str:
+    (database,) = resources(env.catalog, "AWS::Glue::Database").values()
+    return database["Properties"]["DatabaseInput"]["Name"]
 
 
 def test_streams_columns_match_its_schema_and_months_are_projected_from_2006(dev):
@@ -94,19 +121,19 @@ def test_listening_view_is_defined_at_deploy_from_the_one_sql_text(dev):
 
 @pytest.mark.parametrize("table", TABLES)
 def test_columns_types_and_comments_match_tables_py(dev, table):
-    definition = glue_tables(dev.catalog)[table]
-    columns = [(c["Name"], c["Type"], c["Comment"])
-               for c in definition["StorageDescriptor"]["Columns"]]
-    assert columns == [
-        (field.name, EXPECTED_GLUE[str(field.type)], field.metadata[b"description"].decode())
-        for field in SCHEMAS[table]
-    ]
+    (definition,) = [t for t in glue_tables(dev.transform).values() if t["Name"] == table]
     assert definition["Description"] == TABLE_DESCRIPTIONS[table]
-    assert definition["PartitionKeys"][0]["Name"] == "snapshot_date"
-    assert definition["PartitionKeys"][0]["Type"] == "string"
-    storage = definition["StorageDescriptor"]
-    assert render(storage["Location"]) == f"s3://{BUCKET}/{layout.PROCESSED}{table}/"
-    assert "Parquet" in storage["SerdeInfo"]["SerializationLibrary"]
+    created = iceberg_input(dev.transform, table)
+    fields = created["Schema"]["Fields"]
+    # The runtime's columns with their descriptions, then the partition day and the source.
+    assert [(f["Name"], f.get("Doc")) for f in fields] == [
+        *((field.name, field.metadata[b"description"].decode()) for field in SCHEMAS[table]),
+        ("snapshot_date", None), ("source_file", None)]
+    (partition,) = created["PartitionSpec"]["Fields"]
+    assert partition["Name"] == "snapshot_date" and partition["Transform"] == "identity"
+    assert {f["Name"]: f["Type"] for f in fields}["snapshot_date"] == "string"
+    assert render(created["Location"]) == f"s3://{BUCKET}/{layout.TABLES}{table}"
+    assert created["Properties"]["write.parquet.compression-codec"] == "snappy"
 
 
 def test_run_log_columns_match_run_log_py(dev):
@@ -121,7 +148,7 @@ def test_run_log_columns_match_run_log_py(dev):
     assert "Parquet" in storage["SerdeInfo"]["SerializationLibrary"]
 
 
-@pytest.mark.parametrize("table", [*TABLES, "streams", "pipeline_runs"])
+@pytest.mark.parametrize("table", ["streams", "pipeline_runs"])
 def test_day_partitions_are_projected_so_no_crawler_run_is_needed(dev, config, table):
     definition = glue_tables(dev.catalog)[table]
     key = definition["PartitionKeys"][0]["Name"]
@@ -146,9 +173,11 @@ def test_day_partitions_are_projected_so_no_crawler_run_is_needed(dev, config, t
 @pytest.mark.parametrize("fixture", ["playlist_envelope.json", "album_envelope.json",
                                      "saved_tracks_envelope.json"])
 def test_parquet_the_transform_writes_reads_as_the_declared_types(dev, fixture):
+    # The Iceberg tables declare Iceberg types (the construct's test checks them against the
+    # definitions); the Glue type each column had is the one Athena reads it as.
     declared = {
-        table: {c["Name"]: c["Type"] for c in d["StorageDescriptor"]["Columns"]}
-        for table, d in glue_tables(dev.catalog).items()
+        table: {c.name: c.glue_type for c in d.columns} for table, d in
+        {d.name: d for d in all_tables()}.items() if table in TABLES
     }
     transformed = transform_raw_file((FIXTURES / fixture).read_bytes(), fixture)
     assert transformed.outputs

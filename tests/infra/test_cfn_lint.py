@@ -18,7 +18,10 @@ IGNORED = {"W3005"}
 @pytest.mark.parametrize("stack", ["Ingest", "Transform", "Catalog"])
 def test_template_passes_cfn_lint(environments, environment, stack):
     template = environments[environment].templates[stack].to_json()
-    matches = cfnlint.api.lint_all(json.dumps(template))
+    # In the environment's region: some resource types (Glue's table optimizers) exist in some
+    # regions only, which lint_all (every region) reports for each region without them.
+    region = environments[environment].stage.region
+    matches = cfnlint.api.lint(json.dumps(template), regions=[region])
     findings = [str(m) for m in matches if m.rule.id[0] in "EW" and m.rule.id not in IGNORED]
     assert findings == []
 

@@ -101,11 +101,14 @@ def test_the_transform_queue_bounds_concurrency_without_reserving_any(environmen
             "MaximumConcurrency": settings.transform_max_concurrency
         }
         assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert properties["BatchSize"] == contract.TRANSFORM_BATCH_SIZE
+        assert properties["BatchSize"] == settings.transform_batch_size
+        window = settings.transform_batching_window_seconds
+        assert properties.get("MaximumBatchingWindowInSeconds", 0) == window
         queues = env.transform.find_resources("AWS::SQS::Queue")
         source = queues[properties["EventSourceArn"]["Fn::GetAtt"][0]]["Properties"]
-        assert source["VisibilityTimeout"] == (
-            contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.TRANSFORM_TIMEOUT_SECONDS
+        # AWS's advice for an SQS event source: six times the function timeout plus the window.
+        assert source["VisibilityTimeout"] >= (
+            contract.SQS_VISIBILITY_TIMEOUT_FACTOR * contract.TRANSFORM_TIMEOUT_SECONDS + window
         )
         redrive = source["RedrivePolicy"]
         assert redrive["maxReceiveCount"] == settings.transform_max_receive_count

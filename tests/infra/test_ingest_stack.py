@@ -7,6 +7,7 @@ import json
 from aws_cdk.assertions import Match
 from spotify_runtime import layout
 
+from infra.components.data_lake import TABLE_NONCURRENT_VERSION_DAYS
 from infra.constructs.lambda_code import SOURCES_FILE_PATH
 from tests.infra.cfn import actions_on, function, function_statements, grants, only, resources
 
@@ -73,6 +74,20 @@ def test_lifecycle_expires_noncurrent_versions_and_archives_processed_raw_files(
         # says so itself: from 128 KiB up (smaller ones cost less in Standard than the 128 KB
         # Glacier IR bills them as).
         assert archive["ObjectSizeGreaterThan"] == str(128 * 1024 - 1)
+
+
+def test_versions_of_table_files_expire_in_days_not_weeks(dev, prod):
+    # Iceberg keeps its own history; writers, compaction and orphan deletion delete table files
+    # all the time, and a versioned bucket would keep each for the bucket-wide 30 days.
+    for env in (dev, prod):
+        rules = {r["Id"]: r for r in data_lake(env.ingest)["LifecycleConfiguration"]["Rules"]}
+        (tables,) = [rule for rule in rules.values() if rule.get("Prefix") == layout.TABLES]
+        assert tables["Status"] == "Enabled"
+        days = tables["NoncurrentVersionExpiration"]["NoncurrentDays"]
+        assert days == TABLE_NONCURRENT_VERSION_DAYS <= 3
+        assert days < rules["ExpireNoncurrentVersions"]["NoncurrentVersionExpiration"][
+            "NoncurrentDays"]  # the shorter rule is the one S3 applies
+        assert tables["ExpiredObjectDeleteMarker"] is True
 
 
 def test_dev_data_is_destroyed_with_the_stack_and_prod_data_is_retained(dev, prod):

@@ -12,7 +12,7 @@ ALLOWED_PREFIXES = (
     layout.RAW_TO_PROCESS,
     layout.RAW_PROCESSED,
     layout.RAW_FAILED,
-    layout.PROCESSED,
+    layout.TABLES,  # the transform's Iceberg tables (and their optimizers, the report reads),
     layout.STREAMS,  # the history import merges the month objects,
     layout.IMPORTS,  # reads uploads,
     layout.IMPORTS_FAILED,  # copies the refused ones here
@@ -95,7 +95,8 @@ def test_no_function_writes_under_the_prefix_that_triggers_it(dev):
     assert worker_writes and all(
         r.endswith((f"/{layout.RAW_TO_PROCESS}*", f"/{layout.RUN_LOG_OBJECTS}"))
         for r in worker_writes)
-    assert not any(r.endswith(f"/{layout.PROCESSED}*") for r in worker_writes)
+    assert not any(r.endswith((f"/{layout.PROCESSED}*", f"/{layout.TABLES}*"))
+                   for r in worker_writes)
 
 
 def test_run_log_writers_hold_only_the_day_objects(dev):

@@ -41,11 +41,13 @@ def test_every_acknowledgement_is_specific_and_explained(environments):
         assert len(reason) >= 60, f"{where}: reason too short"
     wildcards = sorted({rule for rule, _ in found.values() if rule.startswith("AwsSolutions-IAM5")})
     # Each wildcard is a prefix of our layout, the run log's day objects, a Lambda's own
-    # versions, its own log streams, or the tables of the environment's own Glue database.
+    # versions, its own log streams, the tables of the environment's own Glue database, or the
+    # log streams of Glue's Iceberg optimizers.
     for rule in wildcards:
         assert re.search(
-            r"/(raw/to_process|raw/processed|raw/failed|processed|processed/streams|state|"
+            r"/(raw/to_process|raw/processed|raw/failed|tables|processed/streams|state|"
             r"pipeline_runs|imports|imports-failed|athena-results|reports)/\*\]$|"
+            r":log-group:/aws-glue/iceberg-(compaction|retention|orphan-file-deletion)/logs:\*\]$|"
             r":glue:[^:]+:<AWS::AccountId>:table/spotify_etl_(dev|prod)/\*\]$|"
             r"/pipeline_runs/run_date=\*/runs\.parquet\]$|"
             r"\.Arn>:\*\]$|:log-stream:\*\]$",

@@ -60,7 +60,10 @@ def test_grants_the_workgroup_the_database_what_it_reads_and_reports_only(dev):
     allowed = grants(statements)
     s3 = {(a, r) for a, r in allowed if a.startswith("s3:")}
     assert s3 == {
-        ("s3:GetObject", f"{BUCKET}/{layout.PROCESSED}*"),
+        # Athena reads with the caller's permissions: the Iceberg tables' data and metadata
+        # files, `streams`' month objects and the run log's day objects.
+        ("s3:GetObject", f"{BUCKET}/{layout.TABLES}*"),
+        ("s3:GetObject", f"{BUCKET}/{layout.STREAMS}*"),
         ("s3:GetObject", f"{BUCKET}/{layout.RUN_LOG_OBJECTS}"),
         ("s3:GetObject", f"{BUCKET}/{layout.ATHENA_RESULTS}*"),
         ("s3:PutObject", f"{BUCKET}/{layout.ATHENA_RESULTS}*"),
@@ -76,7 +79,8 @@ def test_grants_the_workgroup_the_database_what_it_reads_and_reports_only(dev):
     assert not {a for a, _ in allowed if a.startswith("glue:") and not a.startswith("glue:Get")}
     (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": [
-        f"{layout.PROCESSED}*", f"{layout.RUN_LOG}*", f"{layout.ATHENA_RESULTS}*"]}}
+        f"{layout.TABLES}*", f"{layout.STREAMS}*", f"{layout.RUN_LOG}*",
+        f"{layout.ATHENA_RESULTS}*"]}}
     assert not [a for a, _ in allowed if a.startswith("ses:")]  # no address: no mail
 
 
