@@ -42,3 +42,16 @@ def rows_per_source(catalog: Catalog, database: str, table: str) -> dict[str, in
     for row in table_rows(catalog, database, table):
         counts[row["source_file"]] = counts.get(row["source_file"], 0) + 1
     return counts
+
+
+def write_folder_rows(lake, table: str, columns, partition: str, source: str) -> None:
+    """Commit `columns` (rows of the transform table's runtime schema) into the lake folder's
+    table as `source`'s rows of `partition`, as the transform would."""
+    from spotify_runtime.iceberg_tables import replace_source
+    from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
+
+    from spotify_etl.standins.moto_aws import lake_catalog
+
+    with lake_catalog(lake) as (catalog, database):
+        rows = TABLE_DEFINITIONS[table].rows(columns, partition, source)
+        replace_source(catalog.load_table(f"{database}.{table}"), rows, source)

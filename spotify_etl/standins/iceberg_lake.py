@@ -121,3 +121,12 @@ def current_data_files(lake_dir: Path, name: str) -> list[Path]:
     if table is None:
         return []
     return sorted(lake_dir / _key(task.file.file_path) for task in table.scan().plan_files())
+
+
+def current_row_count(lake_dir: Path, name: str) -> int:
+    """Rows of the table's current snapshot in the folder (its data files' record counts:
+    overwrites rewrite files, so no delete file hides any of them)."""
+    table = folder_table(lake_dir, name)
+    if table is None:
+        return 0
+    return sum(task.file.record_count for task in table.scan().plan_files())
