@@ -75,8 +75,8 @@ def read_pointers(lake_dir: Path) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def save_pointers(glue: Any, database: str, lake_dir: Path) -> dict[str, str]:
-    """Record each table's current metadata file (from Glue) in the folder; returns them."""
+def glue_pointers(glue: Any, database: str) -> dict[str, str]:
+    """Table name -> the key of its current metadata file, as Glue holds it."""
     pointers = {}
     for name in TABLE_DEFINITIONS:
         try:
@@ -84,6 +84,16 @@ def save_pointers(glue: Any, database: str, lake_dir: Path) -> dict[str, str]:
         except glue.exceptions.EntityNotFoundException:
             continue
         pointers[name] = _key(table["Parameters"][METADATA_LOCATION])
+    return pointers
+
+
+def save_pointers(glue: Any, database: str, lake_dir: Path,
+                  only: set[str] | None = None) -> dict[str, str]:
+    """Record each table's current metadata file (from Glue) in the folder (`only` those
+    tables, the others keeping what the folder recorded); returns what is recorded."""
+    pointers = glue_pointers(glue, database)
+    if only is not None:
+        pointers = read_pointers(lake_dir) | {name: pointers[name] for name in only}
     path = lake_dir / POINTERS_KEY
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(pointers, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -33,7 +33,7 @@ from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, SpotifyCreden
 from spotify_runtime.iceberg_tables import glue_catalog
 from spotify_runtime.layout import IMPORTS, RAW_TO_PROCESS, TABLES
 
-from spotify_etl.standins.iceberg_lake import restore_tables, save_pointers
+from spotify_etl.standins.iceberg_lake import glue_pointers, restore_tables, save_pointers
 from spotify_etl.standins.identity import REGION
 from spotify_etl.standins.lake_sync import download_bucket_prefix, seed_bucket
 
@@ -105,11 +105,15 @@ class LocalAws:
         restore_tables(self.catalog(), self.database, self.bucket, lake_dir)
         return keys
 
-    def keep_tables(self, lake_dir: Path) -> None:
-        """Download the tables' new files into the lake folder and record each table's current
-        metadata file there (iceberg_lake.save_pointers)."""
-        download_bucket_prefix(self.client("s3"), self.bucket, TABLES, lake_dir)
-        save_pointers(self.client("glue"), self.database, lake_dir)
+    def keep_tables(self, lake_dir: Path, before: dict[str, str]) -> None:
+        """Download the files of each table committed to since `before` (glue_pointers) into
+        the lake folder and record its current metadata file there; a table nobody wrote
+        leaves the folder as it was."""
+        changed = {name for name, key in glue_pointers(self.client("glue"), self.database).items()
+                   if before.get(name) != key}
+        for name in sorted(changed):
+            download_bucket_prefix(self.client("s3"), self.bucket, f"{TABLES}{name}/", lake_dir)
+        save_pointers(self.client("glue"), self.database, lake_dir, only=changed)
 
     def _redrive(self, dead_letter_name: str, timeout_seconds: int,
                  max_receive_count: int,
@@ -336,8 +340,9 @@ def lake_catalog(lake_dir: Path) -> Iterator[tuple[Catalog, str]]:
     the catalog and the database name."""
     with local_aws() as local:
         local.adopt_lake(lake_dir)
+        before = glue_pointers(local.client("glue"), local.database)
         yield local.catalog(), local.database
-        local.keep_tables(lake_dir)
+        local.keep_tables(lake_dir, before)
 
 
 @contextmanager
