@@ -43,6 +43,7 @@ from spotify_runtime.layout import (
 )
 from spotify_runtime.play_rule import MIN_MS_PLAYED_PARAMETER, PlayRule
 from spotify_runtime.sources import parse_source
+from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 
 from infra.config import EnvironmentSettings, sources_json
 from infra.named_queries import NamedQuery, load_named_queries
@@ -52,6 +53,7 @@ from spotify_etl.report.build import PLOTLY_BUNDLE
 from spotify_etl.standins.athena_api import LakeAthena
 from spotify_etl.standins.duckdb_athena import QueryResult, open_lake, rows_per_table, run_sql
 from spotify_etl.standins.faults import FaultInjector
+from spotify_etl.standins.iceberg_lake import current_row_count, restore_tables, save_pointers
 from spotify_etl.standins.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
 from spotify_etl.standins.lambda_context import FakeLambdaContext
 from spotify_etl.standins.moto_aws import (
@@ -216,6 +218,8 @@ def _changed(staging: Path, lake: Path, key: str, seeded: set[str]) -> bool:
 
 def _rows_added(staging: Path, lake: Path, written: list[str], seeded: set[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
+    for table in TABLE_DEFINITIONS:  # Iceberg: what the current snapshot holds more
+        counts[table] += current_row_count(staging, table) - current_row_count(lake, table)
     for key in written:
         if key.startswith(PROCESSED) and key.endswith(".parquet"):
             table = key[len(PROCESSED):].split("/")[0]
@@ -392,6 +396,8 @@ class _Stages:
                 self.stack.enter_context(self.options.faults.installed())
             s3, lake = local.client("s3"), self.options.lake_dir
             history = seed_bucket(s3, local.bucket, lake, lambda key: not _pending(key))
+            # The lake's tables at their current snapshots, evolved to this version's schemas.
+            restore_tables(local.catalog(), local.database, local.bucket, lake)
             # An error report moved under to_process/ with its raw file (a replay by hand) goes
             # back beside the failed file, before events are captured: it is never a raw file.
             reports = seed_bucket(s3, local.bucket, lake,
@@ -516,6 +522,7 @@ class _Stages:
             lake = self.options.lake_dir
             written = [key for key in download_bucket(s3, self.local.bucket, staging)
                        if _changed(staging, lake, key, self.seeded)]
+            save_pointers(self.local.client("glue"), self.local.database, staging)
             self.summary.written = _written_by_folder(written)
             self.summary.rows_added = _rows_added(staging, lake, written, self.seeded)
             _run_queries(staging, self.summary, self.queries, self.options.settings.play_rule)

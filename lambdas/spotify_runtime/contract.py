@@ -39,6 +39,7 @@ ENV_GLUE_DATABASE = "GLUE_DATABASE"
 ENV_TRANSFORM_BATCH_MAX_MIB = "TRANSFORM_BATCH_MAX_MIB"
 """The transform: most MiB of built rows held before a batch's tables are committed
 (transform_batch_max_mib in cdk.json); more raw files in one SQS batch commit in several."""
+DEFAULT_TRANSFORM_BATCH_MAX_MIB = 128
 DEFAULT_REFRESH_TOKEN_ALARM_DAYS = 30
 """Days before the refresh token expires at which its alarm fires (cdk.json may override)."""
 

@@ -121,9 +121,8 @@ def identifier(database: str, table: IcebergTable) -> str:
 
 def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
                      location: str) -> Table:
-    """The table, created at `location` if it does not exist, else with every column of
-    `table` that it lacks added (nullable: existing rows read null) and `TABLE_PROPERTIES` set.
-    What the deploy and the local stand-in run; a writer never changes a schema."""
+    """The table, created at `location` if it does not exist, else evolved to `table`
+    (`evolve`). What the local stand-in runs where the deploy creates the tables."""
     try:
         existing = catalog.load_table(identifier(database, table))
     except NoSuchTableError:
@@ -132,6 +131,13 @@ def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
                                     location=location,
                                     partition_spec=table.partition_spec(schema),
                                     properties=TABLE_PROPERTIES)
+    return evolve(existing, table)
+
+
+def evolve(existing: Table, table: IcebergTable) -> Table:
+    """`existing` with every column of `table` that it lacks added (nullable: existing rows read
+    null) and `TABLE_PROPERTIES` set; unchanged (no commit) if it has them. A writer runs this
+    before its first write, so a version that adds a column deploys without a failed delivery."""
     if set(table.arrow_schema.names) - set(existing.schema().column_names):
         with existing.update_schema() as update:
             update.union_by_name(table.arrow_schema)
@@ -142,7 +148,7 @@ def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
     if differing:
         with existing.transaction() as transaction:
             transaction.set_properties(differing)
-    return catalog.load_table(identifier(database, table))
+    return existing
 
 
 def replace_source(iceberg: Table, rows: pa.Table, source_file: str) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ from spotify_runtime.partition_files import (
 from spotify_runtime.transform.tables import SCHEMAS
 
 from spotify_etl.errors import CliError
+from spotify_etl.standins.moto_aws import patched_environ
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,24 +71,34 @@ class Migration:
 
     table_files: int = 0
     run_log_files: int = 0
+    iceberg_objects: int = 0
+    """Table-day objects moved into the Iceberg tables."""
     rows: int = 0
 
 
 class _Lake:
-    """The store plus listing and deleting, for a folder or a bucket."""
+    """The store plus listing and deleting, for a folder or a bucket, and the catalog its
+    Iceberg tables are in (a context manager yielding the catalog and the database)."""
 
-    def __init__(self, store: ObjectStore, keys: list[str], delete: Any) -> None:
+    def __init__(self, store: ObjectStore, keys: list[str], delete: Any,
+                 listing: Any = None, tables: Any = None) -> None:
         self.store, self.keys, self.delete = store, keys, delete
+        self.listing, self.tables = listing, tables
 
 
 def old_lake_folder(root: Path) -> _Lake:
     """A local lake folder to migrate."""
     if not root.is_dir():
         raise CliError(f"--lake {root}: not a folder")
-    keys = sorted(path.relative_to(root).as_posix()
-                  for prefix in (PROCESSED, RUN_LOG) for path in (root / prefix).rglob("*")
-                  if path.is_file() and not path.name.startswith("."))
-    return _Lake(LocalObjectStore(root), keys, lambda key: (root / key).unlink())
+    from spotify_etl.standins.moto_aws import lake_catalog
+
+    def listing() -> list[str]:
+        return sorted(path.relative_to(root).as_posix()
+                      for prefix in (PROCESSED, RUN_LOG) for path in (root / prefix).rglob("*")
+                      if path.is_file() and not path.name.startswith("."))
+
+    return _Lake(LocalObjectStore(root), listing(), lambda key: (root / key).unlink(),
+                 listing, lambda: lake_catalog(root))
 
 
 def _s3_lake(env: str) -> _Lake:
@@ -102,11 +114,25 @@ def _s3_lake(env: str) -> _Lake:
         "Account"]
     bucket = bucket_name_in(settings, account, settings.region)
     s3 = aws_client("s3", settings.region)
-    keys = [item["Key"] for prefix in (PROCESSED, RUN_LOG)
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for item in page.get("Contents", [])]
-    return _Lake(S3ObjectStore(s3, bucket), keys,
-                 lambda key: s3.delete_object(Bucket=bucket, Key=key))
+
+    def listing() -> list[str]:
+        return [item["Key"] for prefix in (PROCESSED, RUN_LOG)
+                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket,
+                                                                         Prefix=prefix)
+                for item in page.get("Contents", [])]
+
+    @contextmanager
+    def tables() -> Iterator[tuple[Any, str]]:
+        from spotify_runtime.iceberg_tables import glue_catalog
+
+        from infra.naming import glue_database_name
+
+        with patched_environ({"AWS_REGION": settings.region,
+                              "AWS_DEFAULT_REGION": settings.region}):
+            yield glue_catalog(), glue_database_name(settings)
+
+    return _Lake(S3ObjectStore(s3, bucket), listing(),
+                 lambda key: s3.delete_object(Bucket=bucket, Key=key), listing, tables)
 
 
 def _aligned(rows: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -201,7 +227,33 @@ def migrate(lake: _Lake, **options: Any) -> Migration:
         done.rows += fold_run_log_file(lake.store, key, day, **options)
         lake.delete(key)
         done.run_log_files += 1
+    if lake.tables is not None:
+        with lake.tables() as (catalog, database):
+            move_into_iceberg(lake, catalog, database, done)
     return done
+
+
+def move_into_iceberg(lake: _Lake, catalog: Any, database: str, done: Migration) -> None:
+    """Move each transform table's day object into its Iceberg table (one commit, replacing
+    exactly its partition's rows of its sources: iceberg_migration.py); the object is deleted
+    only once the table holds exactly its rows, so running this again loses and doubles
+    nothing."""
+    from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
+
+    from spotify_etl.iceberg_migration import migrate_object, read_old_object, verify
+
+    for key in lake.listing():
+        if not is_partition_key(key):
+            continue
+        held = lake.store.get(key)
+        old = read_old_object(key, held[0]) if held else None
+        if old is None or old.table not in TABLE_DEFINITIONS:
+            continue
+        done.rows += migrate_object(catalog, database, old)
+        if not verify(catalog, database, old):
+            raise CliError(f"{key}: its table does not hold its rows after the commit; kept")
+        lake.delete(key)
+        done.iceberg_objects += 1
 
 
 def run(args: argparse.Namespace) -> int:
@@ -209,5 +261,6 @@ def run(args: argparse.Namespace) -> int:
     lake = old_lake_folder(args.lake) if args.lake is not None else _s3_lake(args.env)
     done = migrate(lake)
     print(f"folded {done.table_files} table file(s) and {done.run_log_files} run-log file(s) "
-          f"({done.rows} rows) into one object per table and day")
+          f"into one object per table and day, moved {done.iceberg_objects} table-day "
+          f"object(s) into the Iceberg tables ({done.rows} rows)")
     return 0

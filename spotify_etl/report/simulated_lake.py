@@ -1,7 +1,7 @@
 """A simulated lake of API listening: plays, songs, albums, artists and a run log for N days.
 
 For the report's tests and benchmark: the tables are written as the transform writes them
-(its schemas, `processed/<table>/snapshot_date=<day>/`), one file per table per week, with a
+(its schemas, its Iceberg tables: one commit per table, a partition per week), with a
 seeded random generator so that every run writes the same rows. Listening follows a daily and
 weekly rhythm, some days are silent (so streaks end), and a few artists dominate.
 """
@@ -13,11 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
-from spotify_runtime.layout import PROCESSED
+from spotify_runtime.iceberg_tables import SOURCE_FILE, replace_sources
 from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.run_log import RunRecord, StoreRunRecorder
+from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 from spotify_runtime.transform.tables import SCHEMAS
+
+from spotify_etl.standins.moto_aws import lake_catalog
 
 ARTISTS = 60
 TRACKS_PER_ARTIST = 12
@@ -69,10 +71,19 @@ def _plays(rng: random.Random, songs: list[dict], first_day: date, days: int,
     return list({play["played_at"]: play for play in plays}.values())
 
 
-def _write(lake: Path, table: str, day: date, rows: list[dict]) -> None:
-    folder = lake / PROCESSED / table / f"snapshot_date={day.isoformat()}"
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), folder / "simulated.parquet")
+def _rows(table: str, day: date, rows: list[dict]) -> pa.Table:
+    """`rows` as rows of the Iceberg table: one partition (`day`), one simulated source."""
+    return TABLE_DEFINITIONS[table].rows(pa.Table.from_pylist(rows, schema=SCHEMAS[table]),
+                                         day.isoformat(), f"simulated:{table}:{day.isoformat()}")
+
+
+def _write(lake: Path, tables: dict[str, list[pa.Table]]) -> None:
+    """Commit each table's rows in one commit, through the catalog the functions use."""
+    with lake_catalog(lake) as (catalog, database):
+        for name, parts in tables.items():
+            rows = pa.concat_tables(parts)
+            sources = set(rows.column(SOURCE_FILE).to_pylist())
+            replace_sources(catalog.load_table(f"{database}.{name}"), rows, sources)
 
 
 def _write_run_log(lake: Path, first_day: date, days: int) -> None:
@@ -96,14 +107,15 @@ def write_simulated_lake(lake: Path, *, last_day: date, days: int = 365,
     artists, albums, songs = _catalogue(rng)
     first_day = last_day - timedelta(days=days - 1)
     plays = _plays(rng, songs, first_day, days, plays_per_day)
-    _write(lake, "artists", first_day, artists)
-    _write(lake, "albums", first_day, albums)
-    _write(lake, "songs", first_day, songs)
+    tables = {"artists": [_rows("artists", first_day, artists)],
+              "albums": [_rows("albums", first_day, albums)],
+              "songs": [_rows("songs", first_day, songs)], "plays": []}
     for week_start in range(0, days, 7):
         start = first_day + timedelta(days=week_start)
         end = start + timedelta(days=7)
         week = [play for play in plays if start <= play["played_at"].date() < end]
         if week:
-            _write(lake, "plays", start, week)
+            tables["plays"].append(_rows("plays", start, week))
+    _write(lake, tables)
     _write_run_log(lake, first_day, days)
     return len(plays)

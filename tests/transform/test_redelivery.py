@@ -22,10 +22,13 @@ LISTABLE = (layout.RAW_PROCESSED, layout.RAW_FAILED)
 
 @pytest.fixture
 def s3(aws_in_process, monkeypatch):
+    from tests.iceberg_catalog import transform_catalog
+    from tests.transform.test_handler_s3 import DATABASE
+
     monkeypatch.setenv("DATA_BUCKET", BUCKET)
-    client = boto3.client("s3", region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    return client
+    monkeypatch.setenv("GLUE_DATABASE", DATABASE)
+    transform_catalog(BUCKET, DATABASE)
+    return boto3.client("s3", region_name="us-east-1")
 
 
 class DeniedWithoutList:
@@ -106,9 +109,9 @@ def test_sqs_batch_reports_only_the_failed_file(s3, raw_fixture, capsys):
     for key in (KEY, other):
         s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
     event = sqs_event(json.dumps(eventbridge(KEY)), "not json", json.dumps(eventbridge(other)))
-    # The first file's five tables and its run-log row are written, then the second's
-    # first write fails.
-    response = handler(event, s3=FailingS3(s3, "put_object", nth=7))
+    # Both files' rows are committed together; the first is archived and logged, then the
+    # second's archive copy fails.
+    response = handler(event, s3=FailingS3(s3, "copy_object", nth=2))
     assert response["batchItemFailures"] == [{"itemIdentifier": "m2"}]
     assert [r["key"] for r in response["results"]] == [KEY]
     assert other in objects(s3, layout.RAW_TO_PROCESS)  # stays for the next delivery
@@ -116,3 +119,28 @@ def test_sqs_batch_reports_only_the_failed_file(s3, raw_fixture, capsys):
     assert metric["RawFileTransformFailures"] == 1 and metric["Bucket"] == BUCKET
     retry = handler(sqs_event(json.dumps(eventbridge(other))), s3=s3)
     assert retry["batchItemFailures"] == [] and retry["results"][0]["status"] == "processed"
+
+
+def test_a_failed_commit_fails_its_batch_and_each_file_comes_back_alone(s3, raw_fixture):
+    from spotify_runtime.iceberg_tables import glue_catalog
+
+    from tests.transform.test_handler_s3 import DATABASE, FailingCatalog
+
+    other = KEY.replace("20261124T181000Z", "20261125T181000Z")
+    for key in (KEY, other):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=raw_fixture("playlist_envelope.json"))
+    catalog = glue_catalog()
+    event = sqs_event(json.dumps(eventbridge(KEY)), json.dumps(eventbridge(other)))
+    response = handler(event, s3=s3, catalog=FailingCatalog(catalog, nth=1))
+    assert response["batchItemFailures"] == [{"itemIdentifier": "m0"},
+                                             {"itemIdentifier": "m1"}]
+    assert sorted(objects(s3, layout.RAW_TO_PROCESS)) == sorted([KEY, other])
+    for record in event["Records"]:  # SQS delivers them again
+        record["attributes"]["ApproximateReceiveCount"] = "2"
+    before = len(catalog.load_table(f"{DATABASE}.songs").metadata.snapshots)
+    retry = handler(event, s3=s3, catalog=catalog)
+    assert retry["batchItemFailures"] == []
+    assert [r["status"] for r in retry["results"]] == ["processed", "processed"]
+    songs = catalog.load_table(f"{DATABASE}.songs")
+    assert len(songs.metadata.snapshots) - before == 2  # one commit each
+    assert songs.scan().to_arrow().num_rows == 8

@@ -19,29 +19,39 @@ import os
 import time
 from typing import Any
 
-from spotify_runtime import container, metrics
-from spotify_runtime.contract import ENV_DATA_BUCKET
+from pyiceberg.catalog import Catalog
+
+from spotify_runtime import container
+from spotify_runtime.contract import (
+    DEFAULT_TRANSFORM_BATCH_MAX_MIB,
+    ENV_DATA_BUCKET,
+    ENV_GLUE_DATABASE,
+    ENV_TRANSFORM_BATCH_MAX_MIB,
+)
+from spotify_runtime.iceberg_tables import glue_catalog
 from spotify_runtime.logs import configure_logging, required_env
-from spotify_runtime.run_log import RunLogWriteError, delivery_id, earlier_delivery_ids
+from spotify_runtime.run_log import delivery_id, earlier_delivery_ids
+from spotify_runtime.transform.batch import BatchWriter, Delivery
 from spotify_runtime.transform.events import (
     is_sqs_event,
     raw_objects,
     sqs_message_event,
 )
 from spotify_runtime.transform.no_pandas import keep_pandas_out
-from spotify_runtime.transform.raw_object import Outcome, process_raw_object
 
 LOG = logging.getLogger(__name__)
 SECONDS_KEPT_AFTER_WAITING = 30
-"""Of the invocation's time, what a write waiting for a busy partition leaves for the rest of
-the file (archiving it, its run-log row) before it gives up and the file is delivered again."""
+"""Of the invocation's time, what a write waiting for a busy run-log object leaves for the rest
+of the batch before it gives up and the message is delivered again."""
+MIB = 1024 * 1024
 
 if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # a Lambda container runs only this handler
     keep_pandas_out()
 
 
-def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict[str, Any]:
-    """Transform every raw object the event names.
+def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None,
+            catalog: Catalog | None = None) -> dict[str, Any]:
+    """Transform every raw object the event names into the Iceberg tables.
 
     Returns `{"results": [{"bucket", "key", "status", ...}], "batchItemFailures": [...]}`
     (the failures only for SQS batches); bad input is quarantined, not raised. Each file handled
@@ -49,17 +59,21 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
     """
     configure_logging()
     bucket = required_env(ENV_DATA_BUCKET)
-    s3 = s3 or container.aws_client("s3")
     if not isinstance(event, dict):
         LOG.warning("dropping an event that is not a JSON object")
         return {"results": []}
-    deadline = _write_deadline(context)
+    writer = BatchWriter(
+        s3=s3 or container.aws_client("s3"),
+        catalog=catalog or container.kept("iceberg-catalog", glue_catalog),
+        database=required_env(ENV_GLUE_DATABASE),
+        max_bytes=_batch_max_mib() * MIB,
+        deadline=_write_deadline(context),
+    )
     if not is_sqs_event(event):  # invoked directly: errors raise
-        return {"results": [_result(process_raw_object(s3, ref.bucket, ref.key,
-                                                       deadline=deadline), ref.bucket)
-                            for ref in raw_objects(event, bucket)]}
-    results: list[dict[str, Any]] = []
-    failures: list[dict[str, str]] = []
+        for ref in raw_objects(event, bucket):
+            writer.add(Delivery(ref.bucket, ref.key, record_id=ref.key))
+        writer.finish()
+        return {"results": writer.results}
     for record in event["Records"]:
         message_event = sqs_message_event(record) if isinstance(record, dict) else None
         if message_event is None:
@@ -68,33 +82,41 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> di
         receives = record.get("attributes", {}).get("ApproximateReceiveCount", "")
         try:
             refs = raw_objects(message_event, bucket)
-            for ref in refs:
-                # An EventBridge event names one object; a message naming several (an S3
-                # notification) gives each its own row id.
-                message = message_id if len(refs) == 1 else f"{message_id}:{ref.key}"
-                outcome = process_raw_object(s3, ref.bucket, ref.key,
-                                             delivery_id(message, receives),
-                                             earlier_delivery_ids(message, receives),
-                                             deadline)
-                results.append(_result(outcome, ref.bucket))
-        except RunLogWriteError:
-            LOG.warning("message %s: its run-log row could not be written; it stays on the "
-                        "queue so that its next delivery records it", message_id)
-            failures.append({"itemIdentifier": message_id})
         except Exception:
-            LOG.exception("raw file of message %s failed; it stays on the queue", message_id)
-            failures.append({"itemIdentifier": message_id})
-            metrics.emit(metrics.RAW_FILE_FAILURES, 1, bucket=bucket)
-    return {"results": results, "batchItemFailures": failures}
+            LOG.exception("message %s names no raw file it can read; it stays on the queue",
+                          message_id)
+            writer.failed_messages.append(message_id)
+            continue
+        for ref in refs:
+            # An EventBridge event names one object; a message naming several (an S3
+            # notification) gives each its own row id.
+            message = message_id if len(refs) == 1 else f"{message_id}:{ref.key}"
+            writer.add(Delivery(ref.bucket, ref.key, delivery_id(message, receives),
+                                tuple(earlier_delivery_ids(message, receives)), message_id,
+                                alone=_delivered_before(receives)))
+    writer.finish()
+    return {"results": writer.results,
+            "batchItemFailures": [{"itemIdentifier": m} for m in writer.failed_messages]}
 
 
-def _result(outcome: Outcome, bucket: str) -> dict[str, Any]:
-    """The handler's answer for one raw file."""
-    return {"bucket": bucket, "key": outcome.key, "status": outcome.status, **outcome.summary}
+def _delivered_before(receives: str) -> bool:
+    try:
+        return int(receives) > 1
+    except (TypeError, ValueError):
+        return False
+
+
+def _batch_max_mib() -> int:
+    value = os.environ.get(ENV_TRANSFORM_BATCH_MAX_MIB, "")
+    try:
+        return int(value) if value else DEFAULT_TRANSFORM_BATCH_MAX_MIB
+    except ValueError:
+        raise ValueError(f"{ENV_TRANSFORM_BATCH_MAX_MIB} must be a whole number of MiB, "
+                         f"not {value!r}") from None
 
 
 def _write_deadline(context: Any) -> float | None:
-    """Until when (`time.monotonic()`) a partition write may wait for other transforms: the
+    """Until when (`time.monotonic()`) a run-log write may wait for other writers: the
     invocation's time left, less SECONDS_KEPT_AFTER_WAITING; None without a Lambda context."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if remaining is None:

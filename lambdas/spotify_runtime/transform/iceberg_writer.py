@@ -7,8 +7,8 @@ per batch, not per file: a commit's cost grows with the commits before it (docs/
 "Moving to Apache Iceberg"). If a table's commit fails, the batch fails as a whole and is
 delivered again: the tables already committed get the same rows again (no change).
 
-Not yet called by the handler (the transform still writes one object per table and day); the
-Iceberg write benchmark (bench/iceberg_bench.py) writes through it.
+The transform handler writes through it (transform/batch.py), as does the Iceberg write
+benchmark (bench/iceberg_bench.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
-from spotify_runtime.iceberg_tables import IcebergTable, replace_sources
+from spotify_runtime.iceberg_tables import IcebergTable, evolve, replace_sources
 from spotify_runtime.layout import PROCESSED
 from spotify_runtime.transform.raw_to_parquet import TransformedFile
 from spotify_runtime.transform.tables import SCHEMAS
@@ -56,6 +56,7 @@ def write_batch(catalog: Catalog, database: str,
     sources = {transformed.source for transformed in files}
     written = {}
     for name, rows in batch_rows(files).items():
-        replace_sources(catalog.load_table(f"{database}.{name}"), rows, sources)
+        table = evolve(catalog.load_table(f"{database}.{name}"), TABLE_DEFINITIONS[name])
+        replace_sources(table, rows, sources)
         written[name] = rows.num_rows
     return written

@@ -41,6 +41,7 @@ from spotify_runtime.contract import (
     METRIC_RAW_FILES_TRANSFORMED,
 )
 from spotify_runtime.envelope import iso_utc
+from spotify_runtime.layout import PROCESSED as LAYOUT_PROCESSED
 from spotify_runtime.layout import (
     RAW_TIMESTAMP_FORMAT,
     error_report_key,
@@ -48,11 +49,7 @@ from spotify_runtime.layout import (
     processed_raw_key,
     relative_raw_key,
 )
-from spotify_runtime.partition_files import (
-    ObjectStore,
-    S3ObjectStore,
-    replace_source_rows,
-)
+from spotify_runtime.partition_files import ObjectStore, replace_source_rows
 from spotify_runtime.run_log import TRANSFORM, RunRecord, S3RunRecorder
 from spotify_runtime.sources import USER_KEY_ID
 from spotify_runtime.transform.errors import InvalidRawFileError
@@ -81,36 +78,62 @@ class Outcome:
     (quarantined)."""
 
 
-def process_raw_object(s3: Any, bucket: str, key: str, record_id: str | None = None,
-                       earlier_ids: Sequence[str] = (), deadline: float | None = None,
-                       ) -> Outcome:
-    """Transform `s3://bucket/key` (under raw/to_process/), archive or quarantine it, and write
-    the delivery's run-log row (as `record_id`; default: the raw key) and metrics.
+@dataclass(frozen=True)
+class BuiltFile:
+    """A raw file read and transformed: its rows built, not yet written to the tables."""
 
-    `deadline` (a `time.monotonic()` time): until when a write may wait for a partition other
-    transforms keep changing (`partition_files.update_object`); None: a few attempts.
+    key: str
+    transformed: TransformedFile
+    began: float
+    """`time.monotonic()` when its handling began (its run-log row's duration)."""
 
-    Raises botocore errors (and anything unexpected) so the caller's retries take over; the raw
-    object is still in place, and no row written, whenever this raises, except RunLogWriteError
-    (the file's work is done, its row is not).
-    """
+    @property
+    def nbytes(self) -> int:
+        """The bytes its built rows hold in memory (what a batch is bounded by)."""
+        return sum(table.nbytes for table in self.transformed.tables.values())
+
+
+def read_raw_object(s3: Any, bucket: str, key: str) -> Outcome | BuiltFile:
+    """Read and transform `s3://bucket/key` (under raw/to_process/): its rows, ready to write;
+    or, for a file that needs no write, what happened to it: quarantined (bad input, moved to
+    raw/failed/ with its report), `already_done` or `gone`.
+
+    Raises botocore errors (and anything unexpected) with the raw object still in place."""
     began = time.monotonic()
     try:
         response = s3.get_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        outcome = _absent(s3, bucket, key, error)
-    else:
-        try:  # the body is read inside, so the raw bytes are freed once parsed
-            transformed = transform_raw_file(
-                response["Body"].read, key, last_modified=response.get("LastModified")
-            )
-        except InvalidRawFileError as error:
-            outcome = _quarantine(s3, bucket, key, error)
-        else:
-            outcome = _write_and_archive(s3, bucket, key, transformed, deadline)
-    _record(s3, bucket, outcome, round((time.monotonic() - began) * 1000), record_id or key,
+        return _absent(s3, bucket, key, error)
+    try:  # the body is read inside, so the raw bytes are freed once parsed
+        transformed = transform_raw_file(
+            response["Body"].read, key, last_modified=response.get("LastModified")
+        )
+    except InvalidRawFileError as error:
+        return _quarantine(s3, bucket, key, error)
+    return BuiltFile(key, transformed, began)
+
+
+def archive_written(s3: Any, bucket: str, built: BuiltFile) -> Outcome:
+    """The file's rows are in the tables: move it to raw/processed/ (a failure raises, the file
+    stays, and its next delivery writes the same rows again: no change)."""
+    _move(s3, bucket, built.key, processed_raw_key(built.key))
+    summary = {**built.transformed.summary(), "outputs": sorted(
+        {_table_of(key) for key in built.transformed.tables})}
+    LOG.info("transformed s3://%s/%s: %s", bucket, built.key, json.dumps(summary))
+    return Outcome(PROCESSED, built.key, summary)
+
+
+def _table_of(partition_key: str) -> str:
+    return partition_key.removeprefix(LAYOUT_PROCESSED).split("/")[0]
+
+
+def record_outcome(s3: Any, bucket: str, outcome: Outcome, began: float, record_id: str,
+                   earlier_ids: Sequence[str] = (), deadline: float | None = None) -> None:
+    """Emit the file's metrics and write its delivery's run-log row (as `record_id`, with an
+    `unrecorded` row for each of `earlier_ids` that has none); RunLogWriteError if the row
+    cannot be written."""
+    _record(s3, bucket, outcome, round((time.monotonic() - began) * 1000), record_id,
             earlier_ids, deadline)
-    return outcome
 
 
 def _absent(s3: Any, bucket: str, key: str, error: ClientError) -> Outcome:
@@ -125,15 +148,6 @@ def _absent(s3: Any, bucket: str, key: str, error: ClientError) -> Outcome:
         raise error
     LOG.warning("s3://%s/%s is gone and was never archived (deleted by hand?)", bucket, key)
     return Outcome(GONE, key)
-
-
-def _write_and_archive(s3: Any, bucket: str, key: str, transformed: TransformedFile,
-                       deadline: float | None) -> Outcome:
-    written = write_partitions(S3ObjectStore(s3, bucket), transformed, deadline)
-    _move(s3, bucket, key, processed_raw_key(key))
-    summary = {**transformed.summary(), "outputs": written}
-    LOG.info("transformed s3://%s/%s: %s", bucket, key, json.dumps(summary))
-    return Outcome(PROCESSED, key, summary)
 
 
 def _archived(s3: Any, bucket: str, key: str) -> bool:
