@@ -306,7 +306,7 @@ def _transform_queue(local: LocalAws, summary: RunSummary, settings: Environment
     transform = _invoke(summary, contract.TRANSFORM_HANDLER)
     stats = _poll(local, local.event_queue_url, transform, TRANSFORM_FUNCTION,
                   contract.TRANSFORM_TIMEOUT_SECONDS, settings.transform_max_concurrency,
-                  contract.TRANSFORM_BATCH_SIZE, body=as_s3_sends_it, faults=faults,
+                  settings.transform_batch_size, body=as_s3_sends_it, faults=faults,
                   max_receive_count=settings.transform_max_receive_count)
     summary.deliveries["transform"] += stats.deliveries
     summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]

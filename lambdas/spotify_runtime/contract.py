@@ -89,9 +89,6 @@ WORKER_TIMEOUT_SECONDS = 15 * 60
 largest playlist (10,000 items, about 200 requests) fit at a share of 7 requests per 30 s
 (docs/scaling.md). A 429 that does not fit defers the message instead of waiting."""
 TRANSFORM_TIMEOUT_SECONDS = 5 * 60
-TRANSFORM_BATCH_SIZE = 1
-"""Raw files per transform invocation (its SQS event source's batch size): one, since one file
-may take most of the timeout."""
 HISTORY_IMPORT_TIMEOUT_SECONDS = 5 * 60
 """A heavy listener's 10-year export imports in a few seconds (docs/benchmarks.md, History
 import): five minutes leaves room for a slow S3 and many months of merges."""

@@ -171,10 +171,7 @@ class EventSourceMapping:
     def _slot(self, invoke: Invoke) -> None:
         idle_since: float | None = None
         while self.clock.now() < self.give_up_at:
-            received = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size,
-                AttributeNames=["All"], MessageAttributeNames=["All"],
-            ).get("Messages", [])
+            received = self._receive_batch()
             if received:
                 idle_since = None
                 self._invoke(invoke, received)
@@ -192,6 +189,21 @@ class EventSourceMapping:
             if self._busy or self.idle_grace_seconds is not None:
                 wait = min(wait, IDLE_POLL_SECONDS)  # a busy slot may re-send a message
             self.clock.sleep(max(wait, 0.001))
+
+    def _receive_batch(self) -> list[dict[str, Any]]:
+        """Up to `batch_size` visible messages. SQS hands out at most 10 per receive; Lambda's
+        poller gathers larger batches (up to the batching window) from several receives, which
+        here end when the queue has no more visible messages."""
+        batch: list[dict[str, Any]] = []
+        while len(batch) < self.batch_size:
+            received = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=min(10, self.batch_size - len(batch)),
+                AttributeNames=["All"], MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not received:
+                break
+            batch.extend(received)
+        return batch
 
     def _invoke(self, invoke: Invoke, received: list[dict[str, Any]]) -> None:
         records = to_lambda_records(received, self._queue_arn)
