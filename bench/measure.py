@@ -38,11 +38,14 @@ def _rss_bytes(ru_maxrss: int) -> int:
     return ru_maxrss if sys.platform == "darwin" else ru_maxrss * 1024
 
 
-def measure_process(argv: Sequence[str], cwd: Path | None = None) -> ProcessCost:
-    """Run `argv` to completion (through the wrapper) and return its cost."""
+def measure_process(argv: Sequence[str], cwd: Path | None = None, *, stdin: bytes | None = None,
+                    env: dict[str, str] | None = None) -> ProcessCost:
+    """Run `argv` to completion (through the wrapper) and return its cost; `stdin` is what
+    the command reads (an answer to a prompt), `env` its environment (default: this one)."""
     wrapper = [sys.executable, "-m", "bench.measure", *argv]
     with tempfile.TemporaryFile() as stderr:
-        done = subprocess.run(wrapper, stdout=subprocess.PIPE, stderr=stderr, cwd=cwd, check=False)
+        done = subprocess.run(wrapper, input=stdin, stdout=subprocess.PIPE, stderr=stderr,
+                              cwd=cwd, env=env, check=False)
         if done.returncode != 0:
             stderr.seek(0)
             tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]

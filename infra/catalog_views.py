@@ -28,12 +28,13 @@ LISTENING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("show_name", "string"), ("reason_start", "string"), ("reason_end", "string"),
     ("skipped", "boolean"), ("shuffle", "boolean"), ("platform", "string"),
     ("conn_country", "string"), ("origin", "string"), ("ms_heard", "bigint"),
-    ("track_key", "string"),
+    ("track_key", "string"), ("album_key", "string"),
 )
 """(name, Glue type) of `listening`, in order; `origin` is `export`, `api` or `both`;
 `ms_heard` is what a row adds to minutes: `ms_played`, or an API play's track length (the API
 does not say how long it played); `track_key` is what a track is counted by: artist and title,
-the names an ID was seen with merged into one (null for episodes)."""
+the names an ID was seen with merged into one (null for episodes); `album_key` is what an album
+is counted by, the same way: artist and album title, an album ID merging its names."""
 
 
 @dataclass(frozen=True)

@@ -11,5 +11,11 @@ if "transform" in sys.argv[1:2] or sys.argv[1:3] == ["-v", "transform"]:
     from spotify_runtime.transform.no_pandas import keep_pandas_out
 
     keep_pandas_out()
+elif "import" in sys.argv[1:2] or sys.argv[1:3] == ["-v", "import"]:
+    # The same for the history import (spotify_runtime.no_pandas: its Lambda container's
+    # guard), which uses pyarrow only.
+    from spotify_runtime.no_pandas import keep_pandas_out
+
+    keep_pandas_out()
 
 exit_now(main())

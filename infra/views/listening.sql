@@ -56,6 +56,25 @@ name_keys AS (
     SELECT t.name, min(i.track_key) AS track_key
     FROM track_names t JOIN id_keys i ON i.song_id = t.song_id
     GROUP BY t.name
+),
+-- An album likewise, by artist and album title: an album ID (of a track the API saw) merges
+-- the names its tracks were seen with, and a name seen with an ID takes that ID's key.
+album_seen AS (
+    SELECT DISTINCT n.album_id, s.artist_name || ' - ' || s.album_name AS name
+    FROM streams s JOIN song_names n ON n.song_id = s.song_id
+    WHERE n.album_id IS NOT NULL AND s.artist_name IS NOT NULL AND s.album_name IS NOT NULL
+    UNION
+    SELECT n.album_id, ar.artist_name || ' - ' || al.album_name AS name
+    FROM song_names n
+    JOIN album_names al ON al.album_id = n.album_id
+    JOIN artist_names ar ON ar.artist_id = n.artist_id
+    WHERE ar.artist_name IS NOT NULL AND al.album_name IS NOT NULL
+),
+album_id_keys AS (SELECT album_id, min(name) AS album_key FROM album_seen GROUP BY album_id),
+album_name_keys AS (
+    SELECT a.name, min(i.album_key) AS album_key
+    FROM album_seen a JOIN album_id_keys i ON i.album_id = a.album_id
+    GROUP BY a.name
 )
 SELECT s.ended_at, s.ms_played, s.content_type, s.song_id, s.episode_id, s.track_name,
        s.artist_name, s.album_name, s.episode_name, s.show_name, s.reason_start, s.reason_end,
@@ -64,11 +83,17 @@ SELECT s.ended_at, s.ms_played, s.content_type, s.song_id, s.episode_id, s.track
        s.ms_played AS ms_heard,
        CASE WHEN s.content_type = 'track'
             THEN coalesce(i.track_key, k.track_key, s.artist_name || ' - ' || s.track_name,
-                          s.song_id) END AS track_key
+                          s.song_id) END AS track_key,
+       CASE WHEN s.content_type = 'track'
+            THEN coalesce(ai.album_key, ak.album_key, s.artist_name || ' - ' || s.album_name)
+            END AS album_key
 FROM streams s
 LEFT JOIN matched m ON m.play_id = s.play_id
 LEFT JOIN id_keys i ON i.song_id = s.song_id
 LEFT JOIN name_keys k ON k.name = s.artist_name || ' - ' || s.track_name
+LEFT JOIN song_names sn ON sn.song_id = s.song_id
+LEFT JOIN album_id_keys ai ON ai.album_id = sn.album_id
+LEFT JOIN album_name_keys ak ON ak.name = s.artist_name || ' - ' || s.album_name
 UNION ALL
 SELECT a.played_at AS ended_at, CAST(NULL AS BIGINT) AS ms_played,
        CAST('track' AS VARCHAR) AS content_type,
@@ -80,11 +105,13 @@ SELECT a.played_at AS ended_at, CAST(NULL AS BIGINT) AS ms_played,
        CAST('api' AS VARCHAR) AS origin,
        -- The API does not say how long a play lasted: its minutes are the track's length.
        n.duration_ms AS ms_heard,
-       coalesce(i.track_key, ar.artist_name || ' - ' || n.track_name, a.song_id) AS track_key
+       coalesce(i.track_key, ar.artist_name || ' - ' || n.track_name, a.song_id) AS track_key,
+       coalesce(ai.album_key, ar.artist_name || ' - ' || al.album_name, n.album_id) AS album_key
 FROM api_plays a
 LEFT JOIN matched m ON m.played_at = a.played_at AND m.song_id = a.song_id
 LEFT JOIN song_names n ON n.song_id = a.song_id
 LEFT JOIN album_names al ON al.album_id = n.album_id
 LEFT JOIN artist_names ar ON ar.artist_id = n.artist_id
 LEFT JOIN id_keys i ON i.song_id = a.song_id
+LEFT JOIN album_id_keys ai ON ai.album_id = n.album_id
 WHERE m.play_id IS NULL

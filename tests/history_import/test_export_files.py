@@ -7,7 +7,9 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pyarrow as pa
 import pytest
+from spotify_runtime.history_import import export_files
 from spotify_runtime.history_import.export_files import (
     DUPLICATE_IN_IMPORT,
     MALFORMED_ROW,
@@ -42,6 +44,35 @@ def test_every_layout_reads_the_same_rows():
     assert [row["ms_played"] for row in read["jackson"]] == [60_000 + n for n in range(5)]
     assert read["jackson"][0]["artist_name"] == "Michael Bublé"
     assert read["jackson"][0]["track_name"] == 'Song "Quoted"'
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("name", ["Song", "Cut }, { here", 'Cut "}, {" here', "Ends in }"])
+def test_a_file_read_in_pieces_reads_the_rows_of_the_whole(monkeypatch, layout, name):
+    """Cut between rows into small pieces, a file gives the rows it gives read whole, also when
+    a name holds what a cut looks for (that piece does not parse, and the file is read whole)."""
+    rows = [extended_row(T0 + timedelta(minutes=n), 60_000 + n,
+                         track=(TRACK[0], f"{name} {n}", TRACK[2], TRACK[3]))
+            for n in range(40)]
+    data = dump(rows, layout)
+    whole = read_export_file("Streaming_History_Audio_2025.json", data, now=NOW)
+    monkeypatch.setattr(export_files, "PARSE_PIECE_BYTES", 2_000)
+    pieces = export_files._pieces(data)
+    assert len(pieces) > 5
+    parsed = []
+    for prefix, body, suffix in pieces:
+        try:
+            parsed.append(len(export_files._parse(b"".join((prefix, body, suffix)))))
+        except pa.ArrowInvalid:
+            parsed.append(None)
+    if "}, {" not in name:
+        assert None not in parsed  # read in pieces, never whole
+    elif layout == "minified":  # rows `},{`: cuts fall in names, the whole file is read instead
+        assert None in parsed
+    pieces = read_export_file("Streaming_History_Audio_2025.json", data, now=NOW)
+    assert pieces.rows.to_pylist() == whole.rows.to_pylist()
+    assert pieces.rows.num_rows == 40 and pieces.file_rows == 40
+    assert pieces.rows["track_name"].to_pylist() == [f"{name} {n}" for n in range(40)]
 
 
 def test_extended_row_becomes_a_streams_row_without_personal_fields():

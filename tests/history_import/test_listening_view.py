@@ -4,7 +4,8 @@ export play's end or start, or between them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -12,9 +13,13 @@ import pytest
 from spotify_runtime.history_import.importer import import_files
 from spotify_runtime.history_import.members import ExportFile
 from spotify_runtime.partition_files import LocalObjectStore
-from spotify_runtime.transform.tables import PLAYS, SONGS
+from spotify_runtime.play_rule import PlayRule
+from spotify_runtime.report.period import Period
+from spotify_runtime.report.queries import run_all
+from spotify_runtime.transform.tables import ALBUMS, ARTISTS, PLAYS, SONGS
 
 from infra.catalog_views import LISTENING_COLUMNS
+from spotify_etl.report.queries import LakeQueries
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 from spotify_etl.standins.spotify_export import basic_row, dump, extended_row
 
@@ -109,3 +114,45 @@ def test_a_track_is_counted_by_name_and_its_id_merges_its_names(tmp_path):
     # name-only row of either name. Different names without an ID in common stay apart.
     assert [row["track_key"] for row in keys] == ["Artist - Track"] * 3 + [
         "Artist - Else", "Artist - Track", "Artist - Unheard"]
+
+
+def _api_table(tmp_path, table, schema, rows):
+    folder = tmp_path / f"processed/{table}/snapshot_date=2026-11-21"
+    folder.mkdir(parents=True, exist_ok=True)
+    full = [{name: None for name in schema.names} | row for row in rows]
+    pq.write_table(pa.Table.from_pylist(full, schema=schema), folder / f"{table}.parquet")
+
+
+def test_an_album_is_counted_by_artist_and_title_and_its_id_merges_its_names(tmp_path):
+    """Two titles of one album ID (one only the API named) are one album; so is a row naming
+    one of them without an ID the API saw. One title of two artists is two albums."""
+    deluxe, api_song = "1" * 22, "5" * 22
+    rows = [extended_row(END, MS, track=TRACK),  # "Album": its song is on album `alb`
+            extended_row(END + timedelta(hours=1), MS,
+                         track=(deluxe, "Second", "Artist", "Album (Deluxe)")),  # also `alb`
+            extended_row(END + timedelta(hours=2), MS,
+                         track=("2" * 22, "Hit", "Artist A", "Greatest Hits")),
+            extended_row(END + timedelta(hours=3), MS,
+                         track=("3" * 22, "Hit", "Artist B", "Greatest Hits")),
+            extended_row(END + timedelta(hours=4), MS,
+                         track=("4" * 22, "Third", "Artist", "Album"))]  # no ID the API saw
+    _api_table(tmp_path, "songs", SONGS, [
+        {"song_id": song, "song_name": name, "url": "u", "album_id": "alb", "artist_id": "art",
+         "duration_ms": MS}
+        for song, name in ((TRACK[0], "Track"), (deluxe, "Second"), (api_song, "Fourth"))])
+    _api_table(tmp_path, "albums", ALBUMS, [{"album_id": "alb", "name": "Album (Remaster)",
+                                             "url": "u"}])
+    _api_table(tmp_path, "artists", ARTISTS, [{"artist_id": "art", "artist_name": "Artist",
+                                               "external_url": "u"}])
+    result = lake_with(tmp_path, rows, [(END + timedelta(hours=5), api_song)])
+    keys = [(row["album_name"], row["album_key"]) for row in result.as_dicts()]
+    assert keys == [("Album", "Artist - Album"), ("Album (Deluxe)", "Artist - Album"),
+                    ("Greatest Hits", "Artist A - Greatest Hits"),
+                    ("Greatest Hits", "Artist B - Greatest Hits"),
+                    ("Album", "Artist - Album"), ("Album (Remaster)", "Artist - Album")]
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
+    top = run_all(LakeQueries(Path("."), open_lake(tmp_path)), november, PlayRule(30))
+    albums = sorted((row["name"], row["artist_name"], row["plays"])
+                    for row in top["report_top"] if row["kind"] == "album")
+    assert albums == [("Album", "Artist", 4), ("Greatest Hits", "Artist A", 1),
+                      ("Greatest Hits", "Artist B", 1)]

@@ -136,6 +136,56 @@ def test_the_second_logging_in_a_later_import_adds_nothing(tmp_path):
     assert len(lake(tmp_path)) == 1
 
 
+MONTH_END = datetime(2024, 3, 31, 23, 59, 55, tzinfo=UTC)
+"""A play ending 5 s before April: its second logging, 17 s later, ends in April."""
+
+
+def months(path: Path) -> list[str]:
+    return sorted(part.parent.name for part in (path / STREAMS).rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("how", ["one file", "two files", "two imports",
+                                 "two imports, later first"])
+def test_a_play_logged_twice_across_two_months_is_one_play(tmp_path, how):
+    first, second = double_logged_pair(timedelta(seconds=17), end=MONTH_END)
+    store = LocalObjectStore(tmp_path)
+    if how == "one file":
+        reports = [import_files([file("endsong_0.json", [first, second])], store)]
+    elif how == "two files":
+        reports = [import_files([file("endsong_0.json", [first]),
+                                 file("endsong_1.json", [second])], store)]
+    else:
+        files = [file("endsong_0.json", [first]), file("endsong_1.json", [second])]
+        if how == "two imports, later first":
+            files.reverse()
+        reports = [import_files([one], store) for one in files]
+    rows = lake(tmp_path)
+    assert len(rows) == 1
+    assert sum(report.merged[DOUBLE_LOGGED] for report in reports) == 1
+    assert sum(report.imported for report in reports) == 1
+    for report in reports:
+        assert accounted(report) == report.rows_in_files
+    # the row first stored is kept: the earlier logging, unless the later was imported first
+    kept = MONTH_END + (timedelta(seconds=17) if how == "two imports, later first"
+                        else timedelta(0))
+    assert rows[0]["ended_at"] == kept
+    assert months(tmp_path) == [f"ended_month={kept:%Y-%m}"]
+
+
+@pytest.mark.parametrize(("gap", "offline"), [
+    (DOUBLE_LOG_WINDOW + timedelta(seconds=1), None),  # too far apart: two plays
+    (timedelta(seconds=17), 0),  # no real offline_timestamp: two plays
+])
+def test_two_plays_across_two_months_stay_two(tmp_path, gap, offline):
+    first, second = double_logged_pair(gap, offline, end=MONTH_END)
+    store = LocalObjectStore(tmp_path)
+    reports = [import_files([file("endsong_0.json", [first])], store),
+               import_files([file("endsong_1.json", [second])], store)]
+    assert len(lake(tmp_path)) == 2 and months(tmp_path) == [
+        "ended_month=2024-03", "ended_month=2024-04"]
+    assert [dict(report.merged) for report in reports] == [{}, {}]
+
+
 def test_the_run_log_and_summary_name_every_merge(tmp_path):
     both = plays(3)
     store = LocalObjectStore(tmp_path)

@@ -16,7 +16,7 @@ LISTENING_COLUMNS = (
     "episode_id VARCHAR, track_name VARCHAR, artist_name VARCHAR, album_name VARCHAR, "
     "episode_name VARCHAR, show_name VARCHAR, reason_start VARCHAR, reason_end VARCHAR, "
     "skipped BOOLEAN, shuffle BOOLEAN, platform VARCHAR, conn_country VARCHAR, origin VARCHAR, "
-    "ms_heard BIGINT, track_key VARCHAR"
+    "ms_heard BIGINT, track_key VARCHAR, album_key VARCHAR"
 )
 
 # (ended_at, ms_played, content_type, song_id, track, artist, album, show, reason_end, skipped,
@@ -53,11 +53,12 @@ def export_listening(tmp_path: Path) -> duckdb.DuckDBPyConnection:
         connection.execute(
             "INSERT INTO listening (ended_at, ms_played, content_type, song_id, episode_id, "
             "track_name, artist_name, album_name, episode_name, show_name, reason_end, skipped, "
-            "origin, ms_heard, track_key) VALUES (CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?)",
+            "origin, ms_heard, track_key, album_key) VALUES (CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ended, ms, kind, song, "e1" if show else None, track, artist, album,
              "Episode 1" if show else None, show, reason, skipped, origin,
-             API_TRACK_MS if ms is None else ms, f"{artist} - {track}" if track else None])
+             API_TRACK_MS if ms is None else ms, f"{artist} - {track}" if track else None,
+             f"{artist} - {album}" if album else None])
     return connection
 
 

@@ -124,8 +124,32 @@ def read_export_file(name: str, data: bytes, *, now: datetime | None = None) -> 
     return FileRows(name, kind, rows, file_rows, skipped)
 
 
-def _arrow_rows(data: bytes) -> pa.StructArray:
-    document = b'{"rows":' + data + b"}"
+PARSE_PIECE_BYTES = 2 * 2**20
+"""How much of a file Arrow's JSON reader parses at once. A file is one JSON array (one line for
+the reader), so it is cut between two rows into pieces of about this size, each parsed as its own
+document: the parse of a piece, not of the whole file, sits beside the file's bytes."""
+_BETWEEN_ROWS = re.compile(rb"\}\s*,\s*\{")
+
+
+def _pieces(data: bytes) -> list[tuple[bytes, memoryview, bytes]]:
+    """`data` (a JSON array) cut between rows into documents `{"rows": [...]}` of about
+    PARSE_PIECE_BYTES each, as (prefix, slice of data, suffix). A cut that falls inside a string
+    value (a name holding `}, {`) leaves an unterminated string: that piece does not parse, and
+    the file is then parsed whole."""
+    view, cuts, position = memoryview(data), [], PARSE_PIECE_BYTES
+    while position < len(data) - PARSE_PIECE_BYTES // 2:
+        found = _BETWEEN_ROWS.search(data, position)
+        if found is None:
+            break
+        cuts.append(found)
+        position = found.end() + PARSE_PIECE_BYTES
+    starts = [0, *(cut.end() - 1 for cut in cuts)]
+    ends = [*(cut.start() + 1 for cut in cuts), len(data)]
+    return [(b'{"rows":' if start == 0 else b'{"rows":[', view[start:end],
+             b"}" if end == len(data) else b"]}") for start, end in zip(starts, ends, strict=True)]
+
+
+def _parse(document: bytes) -> pa.StructArray:
     table = pa_json.read_json(
         pa.BufferReader(document),  # read in place (a BytesIO would be copied once more)
         read_options=pa_json.ReadOptions(use_threads=False, block_size=len(document) + 1),
@@ -134,6 +158,18 @@ def _arrow_rows(data: bytes) -> pa.StructArray:
     )
     lists = table.column("rows").combine_chunks()
     return lists.values if len(lists) else pa.array([], ROW)
+
+
+def _arrow_rows(data: bytes) -> pa.StructArray:
+    """The file's rows, parsed piece by piece (_pieces); ArrowInvalid if the file does not
+    parse as a whole either."""
+    parts = []
+    for prefix, body, suffix in _pieces(data):
+        try:
+            parts.append(_parse(b"".join((prefix, body, suffix))))
+        except pa.ArrowInvalid:
+            return _parse(b"".join((b'{"rows":', data, b"}")))
+    return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
 
 
 def _fits(value: object, type_: pa.DataType) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -18,9 +19,13 @@ from spotify_runtime.contract import ENV_DATA_BUCKET
 from spotify_runtime.history_import.service import import_upload
 from spotify_runtime.layout import is_import_key
 from spotify_runtime.logs import configure_logging, required_env
+from spotify_runtime.no_pandas import keep_pandas_out
 from spotify_runtime.run_log import S3RunRecorder
 
 LOG = logging.getLogger(__name__)
+
+if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # a Lambda container runs only this handler
+    keep_pandas_out()
 
 
 def uploads(body: Any, bucket: str) -> list[str]:

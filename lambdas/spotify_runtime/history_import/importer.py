@@ -106,7 +106,7 @@ def import_files(files: list[ExportFile], store: ObjectStore, *, ignored: list[s
     One file at a time, with no second file parsing meanwhile: the function's 1,024 MB is about
     half a vCPU, where a second parse thread buys no time and costs a file's memory."""
     report = ImportReport(ignored=list(ignored))
-    seen = pa.array([], pa.string())  # play_ids of this import's earlier files
+    seen: list[pa.Array] = []  # play_ids of this import's earlier files, one array per file
     months: set[str] = set()
     for file in _plan(files, report, now):
         try:
@@ -117,11 +117,11 @@ def import_files(files: list[ExportFile], store: ObjectStore, *, ignored: list[s
         report.files.append(FileSummary(parsed.name, parsed.kind, parsed.file_rows))
         report.skipped.update(parsed.skipped)
         rows = unique_plays([parsed.rows], report.skipped)
-        earlier = pc.is_in(rows["play_id"], value_set=seen)
+        earlier = _seen_before(rows["play_id"], seen)
         if duplicates := pc.sum(earlier).as_py() or 0:
             report.skipped[DUPLICATE_IN_IMPORT] += duplicates
             rows = rows.filter(pc.invert(earlier))
-        seen = pa.concat_arrays([seen, rows["play_id"].combine_chunks()])
+        seen.append(rows["play_id"].combine_chunks())
         rows = one_row_per_play(rows, report.merged)
         if rows.num_rows:
             _account(report, rows, write_streams(store, rows,
@@ -133,6 +133,17 @@ def import_files(files: list[ExportFile], store: ObjectStore, *, ignored: list[s
         raise NotAnExportError("; ".join(report.damaged))
     report.months = len(months)
     return report
+
+
+def _seen_before(play_ids: pa.ChunkedArray, seen: list[pa.Array]) -> pa.Array:
+    """A mask over `play_ids`: the identity is in an earlier file's `seen` array. The hash set
+    is made of this file's identities (thousands), never of all earlier ones (hundreds of
+    thousands by the last file: a set that size cost more memory than the file's parse)."""
+    ids = play_ids.combine_chunks()
+    if not seen:
+        return pa.array([False] * len(ids), pa.bool_())
+    both = [earlier.filter(pc.is_in(earlier, value_set=ids)) for earlier in seen]
+    return pc.is_in(ids, value_set=pa.concat_arrays(both))
 
 
 def _account(report: ImportReport, rows: pa.Table, counts: MergeCounts) -> None:

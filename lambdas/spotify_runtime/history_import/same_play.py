@@ -11,8 +11,9 @@ Two cases beyond the exact identity (`play_id`) the import already keeps once:
 - **A play Spotify logged twice.** Old `endsong` files hold pairs of rows with the same real
   `offline_timestamp` (to the millisecond), the same URI and `ms_played`, and a `ts` 16-18 s
   apart (measured on real exports: `tests/history_import/test_same_play.py`). Rows with those
-  three equal and ends at most DOUBLE_LOG_WINDOW apart are one play; the earlier is kept. Only
-  a real `offline_timestamp` counts (0 and null are read as null, `offline_at`).
+  three equal and ends at most DOUBLE_LOG_WINDOW apart are one play, also when the two ends fall
+  in two months (`neighbours`); of one import's rows the earlier is kept, a row already stored
+  stays. Only a real `offline_timestamp` counts (0 and null are read as null, `offline_at`).
 
 The functions take and return Arrow tables of the STREAMS schema, so they do not depend on how
 `streams` is stored.
@@ -130,11 +131,15 @@ def one_row_per_play(rows: pa.Table, merged: Counter[str]) -> pa.Table:
 
 
 def merge_same_plays(existing: pa.Table, new: pa.Table, merged: Counter[str],
-                     ) -> tuple[pa.Table, pa.Table, int]:
+                     neighbours: pa.Table | None = None) -> tuple[pa.Table, pa.Table, int]:
     """`existing` (rows already stored) and `new` (one import's rows, no `play_id` of them in
     `existing`), each play once: (existing rows kept, new rows to add, existing basic rows
-    replaced by their extended twin in `new`). `merged` counts the new rows dropped."""
-    new = _drop(new, double_logged(existing, new, same_table=False), merged, DOUBLE_LOGGED)
+    replaced by their extended twin in `new`). `merged` counts the new rows dropped.
+    `neighbours` are stored rows of other partitions a new row may be the second logging of
+    (the two ends of a pair fall in two months: 23:59:50 on the 31st, 00:00:07 on the 1st);
+    they are only looked at, never changed."""
+    logged = existing if neighbours is None else pa.concat_tables([existing, neighbours])
+    new = _drop(new, double_logged(logged, new, same_table=False), merged, DOUBLE_LOGGED)
     new = _drop(new, held_by_extended(existing, new), merged, IN_EXTENDED_HISTORY)
     replaced = held_by_extended(new, existing)
     count = pc.sum(replaced).as_py() or 0

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from spotify_runtime.history_import.same_play import merge_same_plays
+from spotify_runtime.history_import.same_play import DOUBLE_LOG_WINDOW, merge_same_plays
 from spotify_runtime.layout import streams_key
 from spotify_runtime.partition_files import ObjectStore, parquet_bytes, update_object
 
@@ -95,15 +96,17 @@ class MergeCounts:
                            self.basic_replaced + other.basic_replaced)
 
 
-def merge_tables(existing: pa.Table, new: pa.Table) -> tuple[pa.Table | None, MergeCounts]:
+def merge_tables(existing: pa.Table, new: pa.Table, neighbours: pa.Table | None = None,
+                 ) -> tuple[pa.Table | None, MergeCounts]:
     """`existing` (a month's stored rows) with `new`'s plays added, each play once: a new row
-    whose `play_id` is there already, or that is a play already there (same_play), is not
-    added; a stored basic row whose extended twin is in `new` gives way to it. None when
-    nothing changes."""
+    whose `play_id` is there already, or that is a play already there (same_play; a second
+    logging also of a play in `neighbours`, stored rows of the months beside), is not added; a
+    stored basic row whose extended twin is in `new` gives way to it. None when nothing
+    changes."""
     present = pc.is_in(new["play_id"], value_set=existing["play_id"].combine_chunks())
     fresh = new.filter(pc.invert(present))
     merged: Counter[str] = Counter()
-    kept, added, replaced = merge_same_plays(existing, fresh, merged)
+    kept, added, replaced = merge_same_plays(existing, fresh, merged, neighbours)
     counts = MergeCounts(added.num_rows, new.num_rows - fresh.num_rows,
                          tuple(sorted(merged.items())), replaced)
     if added.num_rows == 0 and replaced == 0:
@@ -112,11 +115,13 @@ def merge_tables(existing: pa.Table, new: pa.Table) -> tuple[pa.Table | None, Me
     return rows.sort_by([("ended_at", "ascending"), ("play_id", "ascending")]), counts
 
 
-def merge_rows(old: bytes | None, new: pa.Table) -> tuple[bytes | None, MergeCounts]:
+def merge_rows(old: bytes | None, new: pa.Table, neighbours: pa.Table | None = None,
+               ) -> tuple[bytes | None, MergeCounts]:
     """The partition object with `new`'s plays added (merge_tables); None when nothing is new."""
-    if old is None:  # a new month: `new` is sorted (month_partitions) and unique
+    if old is None and neighbours is None:  # a new month: `new` is sorted and unique
         return parquet_bytes(STREAMS, [new]), MergeCounts(new.num_rows, 0)
-    rows, counts = merge_tables(pq.read_table(pa.BufferReader(old)), new)
+    existing = STREAMS.empty_table() if old is None else pq.read_table(pa.BufferReader(old))
+    rows, counts = merge_tables(existing, new, neighbours)
     return (None if rows is None else parquet_bytes(STREAMS, [rows])), counts
 
 
@@ -148,11 +153,41 @@ def write_streams(store: ObjectStore, rows: pa.Table,
     return total
 
 
+def _month_bounds(month: str) -> tuple[datetime, datetime]:
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    return start, (start + timedelta(days=32)).replace(day=1)
+
+
+def neighbour_rows(store: ObjectStore, month: str, part: pa.Table) -> pa.Table | None:
+    """The stored rows of the months before and after `month` that a row of `part` may be the
+    second logging of (same_play.double_logged): rows ending within DOUBLE_LOG_WINDOW of the
+    month's edges, read only when `part` has a row with a real `offline_at` that near an edge.
+    None when there is nothing to look at (most months: no object is read)."""
+    start, end = _month_bounds(month)
+    logged = part.filter(pc.is_valid(part["offline_at"]))
+    found = []
+    for edge, near, neighbour in ((start, pc.less, start - DOUBLE_LOG_WINDOW),
+                                  (end, pc.greater_equal, end)):
+        inside = edge + DOUBLE_LOG_WINDOW if near is pc.less else edge - DOUBLE_LOG_WINDOW
+        if not pc.any(near(logged["ended_at"], pa.scalar(inside, TIMESTAMP))).as_py():
+            continue
+        stored = store.get(streams_key(f"{neighbour:%Y-%m}"))
+        if stored is None:
+            continue
+        rows = pq.read_table(pa.BufferReader(stored[0]))
+        low, high = edge - DOUBLE_LOG_WINDOW, edge + DOUBLE_LOG_WINDOW
+        found.append(rows.filter(pc.and_(
+            pc.greater_equal(rows["ended_at"], pa.scalar(low, TIMESTAMP)),
+            pc.less(rows["ended_at"], pa.scalar(high, TIMESTAMP)))).cast(STREAMS))
+    return pa.concat_tables(found) if found else None
+
+
 def _merge_month(store: ObjectStore, month: str, part: pa.Table) -> MergeCounts:
     outcome = [MergeCounts()]
+    neighbours = neighbour_rows(store, month, part)
 
     def update(old: bytes | None) -> bytes | None:
-        body, outcome[0] = merge_rows(old, part)
+        body, outcome[0] = merge_rows(old, part, neighbours)
         return body
 
     update_object(store, streams_key(month), update)

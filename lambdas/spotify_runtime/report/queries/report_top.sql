@@ -16,11 +16,11 @@ items AS (
     WHERE content_type = 'track' AND track_name IS NOT NULL
     GROUP BY track_key
     UNION ALL
-    SELECT 'album' AS kind, album_name AS name, max(artist_name) AS artist_name,
+    SELECT 'album' AS kind, min(album_name) AS name, min(artist_name) AS artist_name,
            sum(CASE WHEN is_play THEN 1 ELSE 0 END) AS plays, round(CAST(sum(ms_heard) AS DOUBLE) / 60000, 1) AS minutes
     FROM in_period
     WHERE content_type = 'track' AND album_name IS NOT NULL
-    GROUP BY album_name
+    GROUP BY album_key
 ),
 ranked AS (
     SELECT
