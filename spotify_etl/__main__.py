@@ -7,8 +7,8 @@ from spotify_etl.cli import main
 
 if "transform" in sys.argv[1:2] or sys.argv[1:3] == ["-v", "transform"]:
     # A process that runs only the transform, as its Lambda container does: keep pyarrow from
-    # importing pandas it does not use (spotify_runtime.transform.no_pandas).
-    from spotify_runtime.transform.no_pandas import keep_pandas_out
+    # importing pandas it does not use (spotify_runtime.no_pandas).
+    from spotify_runtime.no_pandas import keep_pandas_out
 
     keep_pandas_out()
 elif "import" in sys.argv[1:2] or sys.argv[1:3] == ["-v", "import"]:

@@ -6,10 +6,9 @@ compute call is enough). With pandas made unimportable, pyarrow takes its pandas
 Measured on the history import of the 10-year export: about 35 MiB of the process's peak memory
 (docs/benchmarks.md).
 
-The shared copy of `spotify_runtime.transform.no_pandas` (which the transform keeps until it
-imports this one), for the functions whose asset holds no `transform/`: only for processes that
-run nothing but such code, since pyarrow remembers the answer for the process and a later
-`to_pandas()` in it would fail.
+Used by the transform (0.25-0.5 s of every cold start) and the history import: only for
+processes that run nothing but such code, since pyarrow remembers the answer for the process and
+a later `to_pandas()` in it would fail.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def _probe(guard: str, env: dict[str, str] | None = None) -> dict:
 
 def test_pyarrow_alone_imports_pandas_and_the_guard_keeps_it_out_with_the_same_bytes():
     plain = _probe("")
-    guarded = _probe("from spotify_runtime.transform.no_pandas import keep_pandas_out\n"
+    guarded = _probe("from spotify_runtime.no_pandas import keep_pandas_out\n"
                      "keep_pandas_out()")
     assert plain["pandas"] is True  # what the guard is for: pyarrow 22 imports it by itself
     assert guarded["pandas"] is False

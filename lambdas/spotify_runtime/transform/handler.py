@@ -30,6 +30,7 @@ from spotify_runtime.contract import (
 )
 from spotify_runtime.iceberg_tables import glue_catalog
 from spotify_runtime.logs import configure_logging, required_env
+from spotify_runtime.no_pandas import keep_pandas_out
 from spotify_runtime.run_log import delivery_id, earlier_delivery_ids
 from spotify_runtime.transform.batch import BatchWriter, Delivery
 from spotify_runtime.transform.events import (
@@ -37,7 +38,6 @@ from spotify_runtime.transform.events import (
     raw_objects,
     sqs_message_event,
 )
-from spotify_runtime.transform.no_pandas import keep_pandas_out
 
 LOG = logging.getLogger(__name__)
 SECONDS_KEPT_AFTER_WAITING = 30
