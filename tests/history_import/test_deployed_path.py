@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pyarrow as pa
-import pyarrow.parquet as pq
 from spotify_runtime import run_log
 from spotify_runtime.history_import.handler import handler
 from spotify_runtime.layout import IMPORTS, IMPORTS_FAILED, RUN_LOG, STREAMS
 from spotify_runtime.transform.tables import PLAYS, SONGS
 
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
+from spotify_etl.standins.iceberg_lake import save_pointers
 from spotify_etl.standins.lake_sync import download_bucket
 from spotify_etl.standins.moto_aws import local_aws, start_import_capture
 from spotify_etl.standins.spotify_export import dump, export_zip, extended_row
@@ -37,10 +37,15 @@ def deliver(local, queue_url):
                    s3=boto3.client("s3", endpoint_url=local.endpoint_url))
 
 
-def put_parquet(s3, bucket, key, rows, schema):
-    sink = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), sink)
-    s3.put_object(Bucket=bucket, Key=key, Body=sink.getvalue().to_pybytes())
+def commit_rows(local, table, rows, schema):
+    """`rows` committed into the transform's Iceberg table as one raw file's rows of a day."""
+    from spotify_runtime.iceberg_tables import replace_source
+    from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
+
+    columns = pa.Table.from_pylist(
+        [{name: None for name in schema.names} | row for row in rows], schema=schema)
+    replace_source(local.catalog().load_table(f"{local.database}.{table}"),
+                   TABLE_DEFINITIONS[table].rows(columns, "2026-11-21", "api-test"), "api-test")
 
 
 def test_an_upload_reaches_streams_and_listening_holds_every_play_once(tmp_path):
@@ -52,11 +57,9 @@ def test_an_upload_reaches_streams_and_listening_holds_every_play_once(tmp_path)
         # The API saw plays 1 (played_at = its start) and a play the export does not have.
         api = [{"played_at": T0 + timedelta(minutes=4, seconds=-200), "song_id": TRACKS[1][0]},
                {"played_at": T0 + timedelta(hours=5), "song_id": TRACKS[3][0]}]
-        put_parquet(s3, local.bucket, "processed/plays/snapshot_date=2026-11-21/p.parquet",
-                    api, PLAYS)
-        put_parquet(s3, local.bucket, "processed/songs/snapshot_date=2026-11-21/p.parquet",
-                    [{"song_id": TRACKS[3][0], "song_name": "Only on the API", "url": "u",
-                      "album_id": "a"}], SONGS)
+        commit_rows(local, "plays", api, PLAYS)
+        commit_rows(local, "songs", [{"song_id": TRACKS[3][0], "song_name": "Only on the API",
+                                      "url": "u", "album_id": "a"}], SONGS)
         upload = f"{IMPORTS}20261204T120000Z/my_spotify_data.zip"
         zip_bytes = export_zip({"Streaming_History_Audio_2026.json": dump(export_rows)})
         s3.put_object(Bucket=local.bucket, Key=upload, Body=zip_bytes)
@@ -69,6 +72,7 @@ def test_an_upload_reaches_streams_and_listening_holds_every_play_once(tmp_path)
         assert statuses["my_spotify_data.zip"]["imported"] == 3
         assert statuses["YourLibrary.json"]["status"] == "quarantined"
         keys = download_bucket(s3, local.bucket, tmp_path)
+        save_pointers(local.client("glue"), local.database, tmp_path)
     assert f"{STREAMS}ended_month=2026-11/streams.parquet" in keys
     assert upload in keys  # the original upload is kept
     failed = [k for k in keys if k.startswith(IMPORTS_FAILED)]

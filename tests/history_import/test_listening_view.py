@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from spotify_runtime.history_import.importer import import_files
 from spotify_runtime.history_import.members import ExportFile
@@ -22,6 +21,7 @@ from infra.catalog_views import LISTENING_COLUMNS
 from spotify_etl.report.queries import LakeQueries
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 from spotify_etl.standins.spotify_export import basic_row, dump, extended_row
+from tests.iceberg_catalog import write_folder_rows
 
 END = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 MS = 200_000
@@ -36,10 +36,9 @@ def lake_with(tmp_path, export_rows, api_plays):
         import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: data)],
                      LocalObjectStore(tmp_path))
     if api_plays:
-        folder = tmp_path / "processed/plays/snapshot_date=2026-11-21"
-        folder.mkdir(parents=True)
         rows = [{"played_at": at, "song_id": song} for at, song in api_plays]
-        pq.write_table(pa.Table.from_pylist(rows, schema=PLAYS), folder / "p.parquet")
+        write_folder_rows(tmp_path, "plays", pa.Table.from_pylist(rows, schema=PLAYS),
+                          "2026-11-21", "api-test")
     return run_sql(open_lake(tmp_path), "SELECT * FROM listening ORDER BY ended_at, origin")
 
 
@@ -75,12 +74,11 @@ def test_an_api_play_whose_track_is_in_no_table_is_still_a_play(tmp_path):
 
 def test_minutes_of_an_api_play_are_its_tracks_length(tmp_path):
     other_end = END + timedelta(hours=1)
-    folder = tmp_path / "processed/songs/snapshot_date=2026-11-21"
-    folder.mkdir(parents=True)
     song = {name: None for name in SONGS.names} | {
         "song_id": OTHER, "song_name": "Other", "duration_ms": 123_456, "url": "u",
         "album_id": "a"}
-    pq.write_table(pa.Table.from_pylist([song], schema=SONGS), folder / "s.parquet")
+    write_folder_rows(tmp_path, "songs", pa.Table.from_pylist([song], schema=SONGS),
+                      "2026-11-21", "songs-test")
     result = lake_with(tmp_path, [extended_row(END, 5_000, track=TRACK)], [(other_end, OTHER)])
     rows = {row["origin"]: row for row in result.as_dicts()}
     assert (rows["api"]["ms_played"], rows["api"]["ms_heard"]) == (None, 123_456)
@@ -117,10 +115,9 @@ def test_a_track_is_counted_by_name_and_its_id_merges_its_names(tmp_path):
 
 
 def _api_table(tmp_path, table, schema, rows):
-    folder = tmp_path / f"processed/{table}/snapshot_date=2026-11-21"
-    folder.mkdir(parents=True, exist_ok=True)
     full = [{name: None for name in schema.names} | row for row in rows]
-    pq.write_table(pa.Table.from_pylist(full, schema=schema), folder / f"{table}.parquet")
+    write_folder_rows(tmp_path, table, pa.Table.from_pylist(full, schema=schema), "2026-11-21",
+                      f"{table}-test")
 
 
 def test_an_album_is_counted_by_artist_and_title_and_its_id_merges_its_names(tmp_path):
