@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from spotify_runtime.layout import PROCESSED
+from spotify_runtime.layout import PROCESSED, TABLES
 from spotify_runtime.play_rule import MIN_MS_PLAYED_PARAMETER, PlayRule
 
 from infra.config import ConfigError, EnvironmentSettings, load_environment
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def check_lake(lake_dir: Path) -> None:
     """Fail with one line if `lake_dir` holds no lake yet."""
-    if not (lake_dir / PROCESSED).is_dir():
+    if not any((lake_dir / folder).is_dir() for folder in (TABLES, PROCESSED)):
         raise CliError(f"no lake at {lake_dir}: run `make demo` (or run-local --lake DIR) first")
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from spotify_runtime.layout import PROCESSED
+from spotify_runtime.layout import PROCESSED, TABLES
 from spotify_runtime.report.period import Period
 
 from infra.config import load_environment
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--card", type=Path, default=Path("docs/card.png"))
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)
-    if not (args.lake / PROCESSED).is_dir():
+    if not any((args.lake / folder).is_dir() for folder in (TABLES, PROCESSED)):
         print(f"error: no lake at {args.lake}: run `make demo` first", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as folder:
