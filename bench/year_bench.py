@@ -7,15 +7,17 @@ playlist). Each simulated run then re-dates them: a daily run at 06:00 writes ev
 envelope with that run's time, and each hourly listening run writes a recently-played envelope
 holding the plays of the hour before it (tracks taken in turn from the sample history, played_at
 moved into that hour, named by the cursor as the worker names it). Every raw file goes through the
-deployed transform handler (`spotify_runtime.transform.handler.handler`, one queued Object Created
-event per file, in an SQS batch of one as the event source delivers them) over `FolderS3`, an S3
-client on the lake folder; the extraction's run-log row goes through the worker's recorder. So the
-lake holds whatever the transform writes today, with no copying of files.
+deployed transform handler (`spotify_runtime.transform.handler.handler`: a daily run's files in
+one SQS batch, as the event source gathers them in its batching window; a listening run's file
+alone) over `FolderS3`, an S3 client on the lake folder for the raw files and the run log, and
+the Iceberg tables in moto's Glue and S3 (`moto_aws.lake_catalog`, which leaves them in the lake
+folder); the extraction's run-log row goes through the worker's recorder. So the lake holds
+whatever the transform writes today, with no copying of files.
 
-The reference is the same lake rewritten with every partition folder's files concatenated into
-one (Parquet row groups concatenated; JSON lines appended): same rows, one file per table and
-day. Each named query (infra/queries/*.sql) is timed on both through the DuckDB Athena stand-in
-(the report's queries take execution parameters: not timed here yet).
+The reference is the same rows written by pyarrow alone, an independent writer: each table's
+current snapshot as one Parquet file per table and day, the run log's day files concatenated
+(JSON lines appended). Each named query (infra/queries/*.sql) and the report's are timed on
+both through the DuckDB Athena stand-in.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from spotify_runtime import metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET, ENV_LOG_LEVEL
@@ -43,13 +47,14 @@ from spotify_runtime.extract.landing import land_source
 from spotify_runtime.extract.raw_sink import DirectoryRawSink, encode_envelope
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.state import DirectoryCursorStore
-from spotify_runtime.layout import PROCESSED, RUN_LOG, listening_raw_key, raw_key
+from spotify_runtime.layout import PROCESSED, RUN_LOG, TABLES, listening_raw_key, raw_key
 from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.period import Period
 from spotify_runtime.report.queries import report_queries, run_all
 from spotify_runtime.run_log import EXTRACT, RunRecord, S3RunRecorder
 from spotify_runtime.sources import Source, parse_source
 from spotify_runtime.transform.handler import handler
+from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 
 from bench.report import Section, Target
 from infra.config import EnvironmentSettings
@@ -58,7 +63,9 @@ from spotify_etl.report.build import build_report
 from spotify_etl.report.queries import LakeQueries
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
 from spotify_etl.standins.folder_s3 import FolderS3
-from spotify_etl.standins.moto_aws import patched_environ
+from spotify_etl.standins.iceberg_lake import current_data_files, folder_table
+from spotify_etl.standins.lake_sync import list_keys
+from spotify_etl.standins.moto_aws import BUCKET_NAME, lake_catalog, patched_environ
 
 BUCKET = "year-bench-lake"
 FIRST_DAY = date(2026, 1, 1)
@@ -66,7 +73,8 @@ DAILY_RUN_HOUR = 6
 LISTENING = "recently-played"
 PLAYS_PER_HOUR = 6
 """Plays in the hour before each listening run (the sample day averages about that)."""
-TABLE_ROOTS = (PROCESSED, RUN_LOG)
+TABLE_ROOTS = (TABLES, RUN_LOG)
+"""Where the year's lake keeps its tables (the reference: processed/ and the run log)."""
 TARGETS = (("A year: every named query against one file per table and day", "<= 1.5x"),)
 REPORT = "(the whole report)"
 """The row of the listening report of the year, built whole on each lake."""
@@ -152,6 +160,8 @@ class YearResult:
     compact_files: dict[str, int]
     year_row_groups: int
     compact_row_groups: int
+    year_snapshots: int
+    """Snapshots of the year's tables before any maintenance (Glue's expires them deployed)."""
     queries: list[QueryTiming]
     repeats: int
 
@@ -259,29 +269,58 @@ def lambda_environment() -> Iterator[None]:
 
 def _land(s3: FolderS3, source: Source, key: str, body: bytes, run_at: datetime,
           items: int) -> None:
-    """What the worker and the transform queue do with one raw file: write it, log the
-    extraction, deliver its Object Created event to the transform handler."""
+    """What the worker does with one raw file: write it and log the extraction."""
     s3.put_object(Bucket=BUCKET, Key=key, Body=body, ContentType="application/json")
     S3RunRecorder(s3, BUCKET).record(
         RunRecord(run_at=run_at, stage=EXTRACT, source=str(source), outcome="landed",
                   items=items, requests=1, duration_ms=0, raw_key=key),
         f"{key}/1",  # one delivery of the source's message
     )
-    result = handler(queued_event(key), s3=s3)
+
+
+def _deliver(s3: FolderS3, catalog: Any, keys: list[str]) -> None:
+    """The transform queue's batch of the files' Object Created events, to the handler."""
+    result = handler(queued_event(*keys), s3=s3, catalog=catalog)
     statuses = {item["status"] for item in result["results"]}
     if statuses != {"processed"} or result["batchItemFailures"]:
-        raise RuntimeError(f"{key}: the transform answered {result}")
+        raise RuntimeError(f"{keys}: the transform answered {result}")
 
 
-def queued_event(key: str, receive: int = 1) -> dict[str, Any]:
-    """The transform queue's batch of one: the bucket's Object Created event for `key`, as the
-    EventBridge rule puts it on the queue and the event source delivers it (`receive`: its
+def queued_event(*keys: str, receive: int = 1) -> dict[str, Any]:
+    """The transform queue's batch: the bucket's Object Created event for each key, as the
+    EventBridge rule puts it on the queue and the event source delivers them (`receive`: their
     receive count)."""
-    created = {"source": "aws.s3", "detail-type": "Object Created",
-               "detail": {"bucket": {"name": BUCKET}, "object": {"key": key}}}
+    def created(key: str) -> str:
+        return json.dumps({"source": "aws.s3", "detail-type": "Object Created",
+                           "detail": {"bucket": {"name": BUCKET}, "object": {"key": key}}})
     return {"Records": [{"eventSource": "aws:sqs", "messageId": f"message-{key}",
                          "attributes": {"ApproximateReceiveCount": str(receive)},
-                         "body": json.dumps(created)}]}
+                         "body": created(key)} for key in keys]}
+
+
+class _TableWrites:
+    """Objects and bytes the runs put under tables/ in moto's bucket, counted per run."""
+
+    def __init__(self, moto_s3: Any) -> None:
+        self.s3, self.seen = moto_s3, set(list_keys(moto_s3, BUCKET_NAME, TABLES))
+
+    def since_last(self) -> tuple[Counter[str], Counter[str]]:
+        """(objects, bytes) under tables/ new since the last call."""
+        objects: Counter[str] = Counter()
+        sizes: Counter[str] = Counter()
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET_NAME,
+                                                                   Prefix=TABLES)
+        for item in (item for page in pages for item in page.get("Contents", [])):
+            if item["Key"] not in self.seen:
+                self.seen.add(item["Key"])
+                objects[TABLES.rstrip("/")] += 1
+                sizes[TABLES.rstrip("/")] += item["Size"]
+        return objects, sizes
+
+
+def _both(folder: tuple[Counter[str], Counter[str]],
+          tables: tuple[Counter[str], Counter[str]]) -> tuple[Counter[str], Counter[str]]:
+    return folder[0] + tables[0], folder[1] + tables[1]
 
 
 def simulate_year(lake: Path, templates: list[RawTemplate], shape: YearShape
@@ -295,67 +334,96 @@ def simulate_year(lake: Path, templates: list[RawTemplate], shape: YearShape
     daily, hourly = Written(), Written()
     cursor = _ms(datetime.combine(FIRST_DAY, datetime.min.time(), UTC))
     step = timedelta(hours=24 / shape.listening_runs_per_day)
-    with lambda_environment():
+    with lake_catalog(lake) as (catalog, _database), lambda_environment():
+        tables = _TableWrites(boto3.client("s3"))
         for day_number in range(shape.days):
             midnight = datetime.combine(FIRST_DAY + timedelta(days=day_number),
                                         datetime.min.time(), UTC)
-            _daily_run(s3, daily_templates, midnight + timedelta(hours=DAILY_RUN_HOUR), daily)
+            s3.reset_counts()
+            _daily_run(s3, catalog, daily_templates, midnight + timedelta(hours=DAILY_RUN_HOUR))
+            daily.add(_both(s3.reset_counts(), tables.since_last()))
             for run in range(shape.listening_runs_per_day):
                 run_at = midnight + step * (run + 1)
                 number = day_number * shape.listening_runs_per_day + run
                 key, body, newest = listening_document(listening, run_at, cursor, number)
                 _land(s3, listening.source, key, body, run_at, PLAYS_PER_HOUR)
+                _deliver(s3, catalog, [key])
                 cursor = newest
-                hourly.add(s3.reset_counts())
+                hourly.add(_both(s3.reset_counts(), tables.since_last()))
     return daily, hourly
 
 
-def _daily_run(s3: FolderS3, templates: list[RawTemplate], run_at: datetime,
-               written: Written) -> None:
-    s3.reset_counts()
+def _daily_run(s3: FolderS3, catalog: Any, templates: list[RawTemplate],
+               run_at: datetime) -> None:
+    keys = []
     for template in templates:
         key, body = daily_document(template, run_at)
         _land(s3, template.source, key, body, run_at, len(template.envelope.get("items", [])))
-    written.add(s3.reset_counts())
+        keys.append(key)
+    _deliver(s3, catalog, keys)
 
 
 # --- the reference and the queries -----------------------------------------------------
 
 
+def _table_data_files(lake: Path) -> dict[str, list[Path]]:
+    """Each transform table's data files: the current snapshot's of an Iceberg lake, the
+    files under processed/ of a reference lake."""
+    if (lake / TABLES).is_dir():
+        return {name: current_data_files(lake, name) for name in TABLE_DEFINITIONS}
+    return {name: sorted((lake / PROCESSED / name).rglob("*.parquet"))
+            for name in TABLE_DEFINITIONS}
+
+
 def table_files(lake: Path) -> dict[str, int]:
-    """Files per table (the processed tables and the run log) in a lake folder."""
-    counts: Counter[str] = Counter()
-    for root in TABLE_ROOTS:
-        base = lake / root
-        for path in base.rglob("*") if base.is_dir() else ():
-            if path.is_file():
-                relative = path.relative_to(lake).parts
-                counts[relative[1] if root == PROCESSED else RUN_LOG.rstrip("/")] += 1
+    """Files per table (the transform's tables, read from their current snapshot, and the
+    run log) in a lake folder."""
+    counts: Counter[str] = Counter({name: len(files)
+                                    for name, files in _table_data_files(lake).items() if files})
+    counts[RUN_LOG.rstrip("/")] = sum(1 for p in (lake / RUN_LOG).rglob("*") if p.is_file())
     return dict(sorted(counts.items()))
 
 
 def row_groups(lake: Path) -> int:
     """Parquet row groups in the lake's tables (a reader pays per row group as per file)."""
-    return sum(pq.ParquetFile(path).metadata.num_row_groups
-               for root in TABLE_ROOTS for path in (lake / root).rglob("*.parquet"))
+    files = [path for paths in _table_data_files(lake).values() for path in paths]
+    files += list((lake / RUN_LOG).rglob("*.parquet"))
+    return sum(pq.ParquetFile(path).metadata.num_row_groups for path in files)
+
+
+def snapshots(lake: Path) -> int:
+    """Snapshots the year's Iceberg tables hold (before any maintenance)."""
+    return sum(len(table.metadata.snapshots) for table in
+               (folder_table(lake, name) for name in TABLE_DEFINITIONS) if table is not None)
 
 
 def compact_lake(lake: Path, out: Path) -> None:
-    """The same tables' rows with each partition folder's files joined into one file."""
+    """The same rows written by pyarrow alone: each table's current snapshot as one file per
+    table and day under processed/, the run log's day files joined into one."""
     shutil.rmtree(out, ignore_errors=True)
-    for root in TABLE_ROOTS:
-        for folder in sorted({p.parent for p in (lake / root).rglob("*") if p.is_file()}):
-            target = out / folder.relative_to(lake)
+    for name in TABLE_DEFINITIONS:
+        table = folder_table(lake, name)
+        rows = table.scan().to_arrow() if table is not None else None
+        if rows is None or not rows.num_rows:
+            continue
+        for day in sorted(set(rows.column("snapshot_date").to_pylist())):
+            target = out / PROCESSED / name / f"snapshot_date={day}"
             target.mkdir(parents=True)
-            files = sorted(p for p in folder.iterdir() if p.is_file())
-            parquet = [p for p in files if p.suffix == ".parquet"]
-            if parquet:
-                tables = [pq.read_table(p, partitioning=None) for p in parquet]
-                pq.write_table(pa.concat_tables(tables, promote_options="default"),
-                               target / "day.parquet", compression="snappy")
-            lines = [p for p in files if p.suffix == ".json"]
-            if lines:
-                (target / "day.json").write_bytes(b"".join(p.read_bytes() for p in lines))
+            of_day = rows.filter(pc.equal(rows.column("snapshot_date"), day))
+            pq.write_table(of_day.drop_columns(["snapshot_date", "source_file"]),
+                           target / "day.parquet", compression="snappy")
+    for folder in sorted({p.parent for p in (lake / RUN_LOG).rglob("*") if p.is_file()}):
+        target = out / folder.relative_to(lake)
+        target.mkdir(parents=True)
+        files = sorted(p for p in folder.iterdir() if p.is_file())
+        parquet = [p for p in files if p.suffix == ".parquet"]
+        if parquet:
+            tables = [pq.read_table(p, partitioning=None) for p in parquet]
+            pq.write_table(pa.concat_tables(tables, promote_options="default"),
+                           target / "day.parquet", compression="snappy")
+        lines = [p for p in files if p.suffix == ".json"]
+        if lines:
+            (target / "day.json").write_bytes(b"".join(p.read_bytes() for p in lines))
 
 
 def _timed_pair(steps: dict[str, Any], repeats: int) -> tuple[dict[str, float], dict[str, Any]]:
@@ -381,7 +449,7 @@ def time_queries(year_lake: Path, compact: Path, repeats: int, period: Period,
                  ) -> list[QueryTiming]:
     """Each named query's median wall time on both lakes (the report's with `period`), then
     the whole report's, and a check that both lakes answer the same rows."""
-    connections = {"year": open_lake(year_lake), "compact": open_lake(compact)}
+    connections = {"year": open_lake(year_lake), "compact": open_lake(compact, iceberg=False)}
     timings = []
     for query in [*load_named_queries(), *report_queries().values()]:
         seconds, answers = _timed_pair(
@@ -391,12 +459,14 @@ def time_queries(year_lake: Path, compact: Path, repeats: int, period: Period,
         timings.append(QueryTiming(query.name, seconds["year"], seconds["compact"],
                                    len(answers["year"])))
     lakes = {"year": year_lake, "compact": compact}
-    if run_all(LakeQueries(year_lake), period, RULE) != run_all(LakeQueries(compact), period,
-                                                                 RULE):
+    lake_queries = {name: LakeQueries(lake, connection=connections[name])
+                    for name, lake in lakes.items()}
+    if run_all(lake_queries["year"], period, RULE) != run_all(lake_queries["compact"], period,
+                                                               RULE):
         raise RuntimeError("the report: the two lakes answer differently")
     seconds, answers = _timed_pair({
         # In UTC, as the simulated days are: every simulated play falls in the period.
-        name: lambda lake=lake: build_report(LakeQueries(lake), period,
+        name: lambda lake=lake, name=name: build_report(lake_queries[name], period,
                                              lake.parent / f"report-{lake.name}.html",
                                              source="the year benchmark", rule=RULE)
         for name, lake in lakes.items()}, repeats)
@@ -417,6 +487,7 @@ def run(work: Path, shape: YearShape = YearShape(), repeats: int = 1) -> YearRes
         shape=shape, simulate_seconds=simulate_seconds, daily=daily, listening=listening,
         year_files=table_files(work / "lake"), compact_files=table_files(work / "compact"),
         year_row_groups=row_groups(work / "lake"), compact_row_groups=row_groups(work / "compact"),
+        year_snapshots=snapshots(work / "lake"),
         queries=time_queries(work / "lake", work / "compact", repeats, shape.period),
         repeats=repeats,
     )
@@ -426,8 +497,9 @@ def run(work: Path, shape: YearShape = YearShape(), repeats: int = 1) -> YearRes
 
 
 def _written(written: Written) -> str:
-    return (f"{written.per_run(PROCESSED):.1f} objects ({written.kib_per_run(PROCESSED):,.0f} KiB)"
-            f" under processed/, {written.per_run(RUN_LOG):.1f} run-log objects "
+    return (f"{written.per_run(TABLES):.1f} objects ({written.kib_per_run(TABLES):,.0f} KiB)"
+            f" under tables/ (data, manifests, metadata), {written.per_run(RUN_LOG):.1f} run-log "
+            "objects "
             f"({written.kib_per_run(RUN_LOG):,.0f} KiB), {written.per_run('raw'):.1f} raw "
             "(landed and archived)")
 
@@ -438,7 +510,7 @@ def to_section(result: YearResult) -> Section:
     shape = result.shape
     section = Section(
         title=(f"A year of runs: {shape.days:,} daily runs and {shape.listening_runs:,} "
-               "listening runs, against one file per table and day"),
+               "listening runs, against the same rows as one file per table and day"),
         headers=["Named query", "Rows", "Year's lake (s)", "One file per table and day (s)",
                  "Ratio"],
         rows=[[q.name, f"{q.rows:,}", f"{q.year_seconds:.2f}", f"{q.compact_seconds:.2f}",
@@ -456,9 +528,12 @@ def to_section(result: YearResult) -> Section:
         f"Written per daily run ({result.daily.runs:,} runs of the demo's sources but "
         f"recently-played): {_written(result.daily)}. Per hourly listening run: "
         f"{_written(result.listening)}. A replaced object counts as written, whole.",
-        f"Files per table, year's lake -> one per day: {per_table}.",
-        f"Built in {result.simulate_seconds:.0f} s through the transform handler over FolderS3 "
-        "(an S3 client on the lake folder); raw documents extracted once from the local "
+        f"Files per table (the current snapshots' data files), year's lake -> one per day: "
+        f"{per_table}. Snapshots in the year's tables, before maintenance: "
+        f"{result.year_snapshots:,}.",
+        f"Built in {result.simulate_seconds:.0f} s through the transform handler (a daily run's "
+        "files in one batch) over FolderS3 (an S3 client on the lake folder) and the Iceberg "
+        "tables in moto's Glue and S3; raw documents extracted once from the local "
         f"Spotify and re-dated per run, {PLAYS_PER_HOUR} plays per listening run. Query "
         f"times: DuckDB (the Athena stand-in) on each lake, the median of {result.repeats} "
         "runs after a warm-up run, the lakes taking turns; both lakes checked to answer the "

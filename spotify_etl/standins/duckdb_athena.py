@@ -132,10 +132,12 @@ def _create_view(
 
 
 def open_lake(
-    lake_dir: Path, schemas: Mapping[str, pa.Schema] | None = None
+    lake_dir: Path, schemas: Mapping[str, pa.Schema] | None = None, iceberg: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per catalog table of the lake at
-    `lake_dir` (the processed tables and the run log), typed as the Glue tables are."""
+    `lake_dir` (the transform's tables and the run log), typed as the Glue tables are.
+    `iceberg=False`: the transform's tables are plain Parquet files under
+    `processed/<table>/snapshot_date=<day>/` (a reference lake of the benchmarks)."""
     connection = duckdb.connect(":memory:")
     # Athena's `timestamp` is the UTC wall clock: cast UTC-adjusted Parquet timestamps in UTC.
     connection.execute("SET TimeZone = 'UTC'")
@@ -144,7 +146,7 @@ def open_lake(
         # other schemas (tests of the old layout's schema changes) and the run log and streams
         # are files under their prefix.
         _create_view(connection, lake_dir, definition,
-                     iceberg=schemas is None and definition.name in TABLE_DEFINITIONS)
+                     iceberg=iceberg and schemas is None and definition.name in TABLE_DEFINITIONS)
     if schemas is None:  # the catalog's views, from the same SQL Athena runs (over the
         for view in all_views():  # catalog's own tables: other schemas may lack their columns)
             connection.execute(f"CREATE VIEW {view.name} AS {view.sql}")
