@@ -85,7 +85,9 @@ def test_lake_round_trip_keeps_history_and_drops_moved_files(
         assert list_keys(s3, local.bucket) == sorted(downloaded)
     replace_lake(staging, lake)
     assert len(seeded) == 3
-    files = sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*") if p.is_file())
+    # (the empty Iceberg tables the endpoint starts with, as a deploy creates them, come too)
+    files = sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*")
+                   if p.is_file() and not p.relative_to(lake).as_posix().startswith("tables/"))
     assert files == [
         "notes.txt", "processed/songs/p.parquet", "raw/processed/a/1.json", "raw/processed/a/2.json"
     ]

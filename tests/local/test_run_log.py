@@ -23,6 +23,7 @@ from spotify_runtime.transform.handler import handler as transform_handler
 from infra.catalog_tables import all_tables, duckdb_type
 from infra.named_queries import get_named_query
 from spotify_etl.standins.duckdb_athena import open_lake, run_sql
+from spotify_etl.standins.iceberg_lake import save_pointers
 from spotify_etl.standins.lake_sync import download_bucket
 from tests.scale.extractors import FunctionExtractor
 
@@ -37,9 +38,12 @@ DAMAGED = Source("album", "S8eth2z0JUW7Pq0kihj9Ao")
 
 @pytest.fixture
 def aws(aws_in_process, monkeypatch):
+    from tests.iceberg_catalog import transform_catalog
+
     monkeypatch.setenv("DATA_BUCKET", BUCKET)
+    monkeypatch.setenv("GLUE_DATABASE", "lake_db")
+    transform_catalog(BUCKET, "lake_db")  # creates the bucket and the tables, as deployed
     s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
     return s3, boto3.client("sqs", region_name="us-east-1")
 
 
@@ -114,6 +118,7 @@ def test_run_log_and_fresh_tables_are_queryable_with_the_catalog_types(aws, tmp_
     assert report["where"] == "schema_version"
 
     download_bucket(s3, BUCKET, tmp_path)
+    save_pointers(boto3.client("glue", region_name="us-east-1"), "lake_db", tmp_path)
     assert sorted(p.name for p in (tmp_path / RUN_LOG).rglob("*")) == [
         "run_date=2026-11-24", "runs.parquet"]
     connection = open_lake(tmp_path)
