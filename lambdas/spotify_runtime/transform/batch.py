@@ -25,6 +25,7 @@ from spotify_runtime import metrics
 from spotify_runtime.run_log import RunLogWriteError
 from spotify_runtime.transform.iceberg_writer import write_batch
 from spotify_runtime.transform.raw_object import (
+    ALREADY_DONE,
     BuiltFile,
     Outcome,
     archive_written,
@@ -66,9 +67,16 @@ class BatchWriter:
     failed_messages: list[str] = field(default_factory=list)
     _waiting: list[tuple[Delivery, BuiltFile]] = field(default_factory=list)
     _waiting_bytes: int = 0
+    _twins: dict[str, list[Delivery]] = field(default_factory=dict)
+    """Deliveries of a raw file already waiting in the batch (SQS delivers a message twice
+    now and then, and both can land in one batch): its rows are written once, and each twin
+    is recorded as `already_done` once the file is written."""
 
     def add(self, delivery: Delivery) -> None:
         """Read and build one raw file; its rows wait for the next commit."""
+        if any(waiting.key == delivery.key for waiting, _ in self._waiting):
+            self._twins.setdefault(delivery.key, []).append(delivery)
+            return
         began = time.monotonic()
         try:
             read = read_raw_object(self.s3, delivery.bucket, delivery.key)
@@ -97,16 +105,21 @@ class BatchWriter:
             write_batch(self.catalog, self.database, [built.transformed for _, built in group])
         except Exception as error:
             for delivery, _ in group:
-                self._fail(delivery, f"was in a batch of {len(group)} file(s) whose commit "
-                           "failed", error)
+                for each in [delivery, *self._twins.pop(delivery.key, [])]:
+                    self._fail(each, f"was in a batch of {len(group)} file(s) whose commit "
+                               "failed", error)
             return
         for delivery, built in group:
+            twins = self._twins.pop(delivery.key, [])
             try:
                 outcome = archive_written(self.s3, delivery.bucket, built)
             except Exception as error:
-                self._fail(delivery, "was written but could not be archived", error)
+                for each in [delivery, *twins]:
+                    self._fail(each, "was written but could not be archived", error)
                 continue
             self._record(delivery, outcome, built.began)
+            for twin in twins:
+                self._record(twin, Outcome(ALREADY_DONE, twin.key), built.began)
 
     def _record(self, delivery: Delivery, outcome: Outcome, began: float) -> None:
         try:

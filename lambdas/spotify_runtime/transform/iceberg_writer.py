@@ -17,12 +17,15 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import ValidationException
 
 from spotify_runtime.iceberg_tables import IcebergTable, evolve, replace_sources
 from spotify_runtime.layout import PROCESSED
 from spotify_runtime.transform.raw_to_parquet import TransformedFile
 from spotify_runtime.transform.tables import SCHEMAS
 
+CONFLICT_ATTEMPTS = 3
+"""Times a table's commit is planned when concurrent deliveries of the same raw file conflict."""
 SNAPSHOT_PARTITION = "snapshot_date"
 """The transform's tables' partition column: the raw file's UTC extraction day, `yyyy-MM-dd`."""
 TABLE_DEFINITIONS = {name: IcebergTable(name, schema, SNAPSHOT_PARTITION)
@@ -56,7 +59,16 @@ def write_batch(catalog: Catalog, database: str,
     sources = {transformed.source for transformed in files}
     written = {}
     for name, rows in batch_rows(files).items():
-        table = evolve(catalog.load_table(f"{database}.{name}"), TABLE_DEFINITIONS[name])
-        replace_sources(table, rows, sources)
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            table = evolve(catalog.load_table(f"{database}.{name}"), TABLE_DEFINITIONS[name])
+            try:
+                replace_sources(table, rows, sources)
+                break
+            except ValidationException:
+                # Another delivery of one of these raw files committed its rows since this
+                # commit began (PyIceberg refuses to overwrite rows it has not seen): plan the
+                # overwrite again on the table as it is now.
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
         written[name] = rows.num_rows
     return written

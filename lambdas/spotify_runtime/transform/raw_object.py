@@ -115,8 +115,18 @@ def read_raw_object(s3: Any, bucket: str, key: str) -> Outcome | BuiltFile:
 
 def archive_written(s3: Any, bucket: str, built: BuiltFile) -> Outcome:
     """The file's rows are in the tables: move it to raw/processed/ (a failure raises, the file
-    stays, and its next delivery writes the same rows again: no change)."""
-    _move(s3, bucket, built.key, processed_raw_key(built.key))
+    stays, and its next delivery writes the same rows again: no change). If another delivery
+    of the same file (SQS delivers a message again once its visibility timeout passes, even
+    while the first is still at work) archived it first, the file is `already_done`: that
+    delivery wrote the same rows."""
+    try:
+        _move(s3, bucket, built.key, processed_raw_key(built.key))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in _MISSING or not _archived(
+                s3, bucket, built.key):
+            raise
+        LOG.info("s3://%s/%s was archived by another delivery meanwhile", bucket, built.key)
+        return Outcome(ALREADY_DONE, built.key)
     summary = {**built.transformed.summary(), "outputs": sorted(
         {_table_of(key) for key in built.transformed.tables})}
     LOG.info("transformed s3://%s/%s: %s", bucket, built.key, json.dumps(summary))
