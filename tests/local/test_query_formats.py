@@ -20,9 +20,17 @@ SQL = ("SELECT song_id, song_name, url, artist_ids, song_added, popularity FROM 
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from spotify_runtime.transform.iceberg_writer import write_batch
+    from spotify_runtime.transform.raw_to_parquet import transform_raw_file
+
+    from spotify_etl.standins.moto_aws import lake_catalog
+
     lake = tmp_path_factory.mktemp("formats") / "lake"
-    for name in ("playlist_envelope.json", "artist_envelope.json"):
-        assert main(["transform", str(FIXTURES / name), "--out", str(lake / "processed")]) == 0
+    files = [transform_raw_file((FIXTURES / name).read_bytes(),
+                                f"raw/to_process/tutorial/{name}")
+             for name in ("playlist_envelope.json", "artist_envelope.json")]
+    with lake_catalog(lake) as (catalog, database):  # the tables as the transform writes them
+        write_batch(catalog, database, files)
     return lake
 
 
