@@ -13,6 +13,8 @@ benchmark (bench/iceberg_bench.py).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -24,8 +26,12 @@ from spotify_runtime.layout import PROCESSED
 from spotify_runtime.transform.raw_to_parquet import TransformedFile
 from spotify_runtime.transform.tables import SCHEMAS
 
-CONFLICT_ATTEMPTS = 3
-"""Times a table's commit is planned when concurrent deliveries of the same raw file conflict."""
+CONFLICT_ATTEMPTS = 8
+"""Times a table's commit is planned when a concurrent commit added files its overwrite filter
+may match (serializable isolation: PyIceberg judges by the files' `source_file` bounds, so
+batches of other raw files can look like a conflict too)."""
+CONFLICT_WAIT_SECONDS = 0.2
+"""The first wait before planning again (doubled each time, with jitter)."""
 SNAPSHOT_PARTITION = "snapshot_date"
 """The transform's tables' partition column: the raw file's UTC extraction day, `yyyy-MM-dd`."""
 TABLE_DEFINITIONS = {name: IcebergTable(name, schema, SNAPSHOT_PARTITION)
@@ -65,10 +71,12 @@ def write_batch(catalog: Catalog, database: str,
                 replace_sources(table, rows, sources)
                 break
             except ValidationException:
-                # Another delivery of one of these raw files committed its rows since this
-                # commit began (PyIceberg refuses to overwrite rows it has not seen): plan the
+                # A concurrent commit added files that may hold rows of these sources (another
+                # delivery of one of these raw files, or a batch whose `source_file` bounds
+                # overlap): PyIceberg refuses to overwrite rows it has not seen. Plan the
                 # overwrite again on the table as it is now.
                 if attempt == CONFLICT_ATTEMPTS:
                     raise
+                time.sleep(CONFLICT_WAIT_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
         written[name] = rows.num_rows
     return written
