@@ -130,7 +130,7 @@ def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
         return catalog.create_table(identifier(database, table), schema=schema,
                                     location=location,
                                     partition_spec=table.partition_spec(schema),
-                                    properties=TABLE_PROPERTIES)
+                                    properties=dict(TABLE_PROPERTIES))  # PyIceberg pops from it
     return evolve(existing, table)
 
 

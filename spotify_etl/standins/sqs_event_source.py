@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
 from spotify_runtime.extract.deadline import SAFETY_MARGIN_SECONDS, Deadline
 from spotify_runtime.extract.message_outcomes import BatchResult, Outcome
 
@@ -205,6 +206,18 @@ class EventSourceMapping:
             batch.extend(received)
         return batch
 
+    def _delete(self, receipt_handle: str) -> None:
+        """Delete a handled message. A message received again meanwhile (its visibility timeout
+        passed during a long invocation) has a newer handle; SQS answers a delete with the older
+        one with success and may keep the message (DeleteMessage API reference), while moto
+        refuses it: either way the message may come back, and it is handled as a repeat."""
+        try:
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ReceiptHandleIsInvalid":
+                raise
+            LOG.info("a message was received again before its delete: it may come back")
+
     def _invoke(self, invoke: Invoke, received: list[dict[str, Any]]) -> None:
         records = to_lambda_records(received, self._queue_arn)
         deadline = Deadline(
@@ -229,8 +242,7 @@ class EventSourceMapping:
         failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
         for record in records:
             if record["messageId"] not in failed:
-                self.sqs.delete_message(QueueUrl=self.queue_url,
-                                        ReceiptHandle=record["receiptHandle"])
+                self._delete(record["receiptHandle"])
         with self._lock:
             if not isinstance(result, BatchResult):
                 self.stats.outcomes["redelivered"] += len(failed)
