@@ -72,10 +72,12 @@ from spotify_etl.standins.sqs_event_source import EventSourceMapping, EventSourc
 PLANNER_FUNCTION = "spotify-etl-local-planner"
 WORKER_FUNCTION = "spotify-etl-local-extract-worker"
 TRANSFORM_FUNCTION = "spotify-etl-local-transform"
-FAULT_VISIBILITY_SECONDS = 5
+FAULT_VISIBILITY_SECONDS = 15
 """The queues' visibility timeout in a run with faults: a died invocation's messages come back
 after this (deployed: six times the function's timeout), and a slow handling is delivered again
-meanwhile, as SQS does."""
+meanwhile, as SQS does. Longer than a transform invocation takes here on a loaded machine (an
+Iceberg commit is a few S3 and Glue round trips), or one handling overlaps the next
+(docs/storage.md, "Cost and limits")."""
 FAULT_GIVE_UP_SECONDS = 600.0
 IMPORT_FUNCTION = "spotify-etl-local-history-import"
 REPORT_FUNCTION = "spotify-etl-local-monthly-report"
