@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from pyiceberg.io import FileIO, InputFile, InputStream, OutputFile, OutputStream
 from pyiceberg.typedef import EMPTY_DICT, Properties
@@ -100,12 +101,19 @@ class _File(InputFile, OutputFile):
         return self
 
 
+TABLE_FILE_ATTEMPTS = 8
+"""Attempts per table-file request (botocore's standard retry mode, backoff and jitter). A
+commit makes a few dozen S3 requests; with the default 3, a busy prefix's 503s fail a whole
+batch now and then, and every table file has a fresh name, so a request is safe to repeat."""
+
+
 class BotoFileIO(FileIO):
     """`py-io-impl` of the tables' catalog: S3 through one boto3 client."""
 
     def __init__(self, properties: Properties = EMPTY_DICT) -> None:
         super().__init__(properties)
-        self._client = boto3.client("s3")
+        self._client = boto3.client("s3", config=Config(
+            retries={"mode": "standard", "max_attempts": TABLE_FILE_ATTEMPTS}))
 
     def new_input(self, location: str) -> InputFile:
         """The object at `location` to read."""
