@@ -18,6 +18,7 @@ from spotify_runtime.contract import (
     DEFAULT_LISTENING_SCHEDULE_CRON,
     DEFAULT_REFRESH_TOKEN_ALARM_DAYS,
     DEFAULT_REPORT_SCHEDULE_CRON,
+    DEFAULT_TRANSFORM_BATCH_MAX_MIB,
     HISTORY_IMPORT_MAX_CONCURRENCY,
     LISTENING_MAX_INTERVAL_HOURS,
     PLANNER_CONCURRENCY,
@@ -123,7 +124,7 @@ class EnvironmentSettings:
     """Seconds the event source gathers messages before invoking the transform (0..300; at least
     1 for a batch size over 10, as Lambda requires). Added to the transform queue's visibility
     timeout (6 x the function timeout + this window, AWS's advice for SQS event sources)."""
-    transform_batch_max_mib: int = 128
+    transform_batch_max_mib: int = DEFAULT_TRANSFORM_BATCH_MAX_MIB
     """MiB of built rows the transform holds before it commits what it has and starts over
     within one batch (TRANSFORM_BATCH_MAX_MIB; 8 to a quarter of transform_memory_mb)."""
     lambda_concurrency_limit: int = 10

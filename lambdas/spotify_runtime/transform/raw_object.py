@@ -1,15 +1,18 @@
-"""One raw S3 object end to end, with no data lost on any path, and its run-log row.
+"""One raw S3 object's steps, with no data lost on any path, and its run-log row; the
+transform's batches (transform/batch.py) run them.
 
 1. Read `raw/to_process/<rel>`. If S3 answers 404 or 403 (without s3:ListBucket on a key, S3
    answers 403 for a missing object, and ListBucket under an s3:prefix condition most likely
    does not change that for GetObject), look for `raw/processed/<rel>` or `raw/failed/<rel>`:
    there, an earlier delivery finished (succeed, do nothing); not there, a 403 is a real denial
    (raise) and a 404 a file deleted by hand (logged, nothing to do).
-2. Build and serialize every table in memory (bad input stops here, before any write).
-3. Put every table's rows into its partition object (`processed/<table>/snapshot_date=<d>/
-   <table>.parquet`) as this file's source, under S3 conditional writes (docs/storage.md); if a
-   write fails, raise: the raw object stays and the retry writes every partition again.
-4. Only then copy the raw object to `raw/processed/<rel>` and delete the original.
+2. Build every table's rows in memory (bad input stops here, before any write):
+   `read_raw_object`.
+3. The batch commits the rows to the Iceberg tables (transform/iceberg_writer.py); if a commit
+   fails, the raw object stays and the retry writes its rows again (the same rows: no change).
+4. Only then copy the raw object to `raw/processed/<rel>` and delete the original:
+   `archive_written`. `write_partitions` keeps the earlier layout's write (one object per table
+   and day) for the `transform` CLI and the benchmarks' reference.
 
 Bad input (not JSON, not an accepted shape, missing fields) moves the raw object to
 `raw/failed/<rel>` with `<rel>.<failed at>.error.json` beside it (never replacing an older
