@@ -74,10 +74,10 @@ WORKER_FUNCTION = "spotify-etl-local-extract-worker"
 TRANSFORM_FUNCTION = "spotify-etl-local-transform"
 FAULT_VISIBILITY_SECONDS = 15
 """The queues' visibility timeout in a run with faults: a died invocation's messages come back
-after this (deployed: six times the function's timeout), and a slow handling is delivered again
-meanwhile, as SQS does. Longer than a transform invocation takes here on a loaded machine (an
-Iceberg commit is a few S3 and Glue round trips), or one handling overlaps the next
-(docs/storage.md, "Cost and limits")."""
+after this (deployed: six times the function's timeout). The transform's mapping keeps a
+running invocation's messages invisible meanwhile, as the deployed timeouts do
+(EventSourceMapping's `hold_while_running`); the extract worker's invocations, which set
+visibility themselves, are a few local requests, far shorter than this."""
 FAULT_GIVE_UP_SECONDS = 600.0
 IMPORT_FUNCTION = "spotify-etl-local-history-import"
 REPORT_FUNCTION = "spotify-etl-local-monthly-report"
@@ -257,7 +257,7 @@ def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> Non
 def _poll(local: LocalAws, queue_url: str, handler: Any, function_name: str,
           timeout_seconds: int, concurrency: int, batch_size: int,
           body: Any = None, faults: FaultInjector | None = None,
-          max_receive_count: int = 1) -> EventSourceStats:
+          max_receive_count: int = 1, hold_while_running: bool = False) -> EventSourceStats:
     """Lambda's event source mapping over `queue_url` into `handler` (a deployed handler),
     `concurrency` containers at once, as the stacks configure it; `body` rewrites a record's
     body first (as the service in front of the queue would have sent it). With `faults`, each
@@ -284,6 +284,7 @@ def _poll(local: LocalAws, queue_url: str, handler: Any, function_name: str,
         function_timeout_seconds=timeout_seconds,
         idle_grace_seconds=None if faults else IDLE_GRACE_SECONDS,
         give_up_after_seconds=FAULT_GIVE_UP_SECONDS if faults else 7 * 24 * 3600.0,
+        hold_while_running=hold_while_running,
     ).run()
 
 
@@ -309,7 +310,9 @@ def _transform_queue(local: LocalAws, summary: RunSummary, settings: Environment
     stats = _poll(local, local.event_queue_url, transform, TRANSFORM_FUNCTION,
                   contract.TRANSFORM_TIMEOUT_SECONDS, settings.transform_max_concurrency,
                   settings.transform_batch_size, body=as_s3_sends_it, faults=faults,
-                  max_receive_count=settings.transform_max_receive_count)
+                  max_receive_count=settings.transform_max_receive_count,
+                  # fault runs' visibility timeout is shorter than an invocation may take
+                  hold_while_running=faults is not None)
     summary.deliveries["transform"] += stats.deliveries
     summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]
     return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)

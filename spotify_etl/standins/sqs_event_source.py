@@ -130,8 +130,17 @@ class EventSourceMapping:
         function_timeout_seconds: float = 900.0,
         give_up_after_seconds: float = 7 * 24 * 3600.0,
         idle_grace_seconds: float | None = None,
+        hold_while_running: bool = False,
     ) -> None:
         """`sqs` is a boto3 SQS client (or the stand-in); one slot per entry of `containers`.
+
+        `hold_while_running` (real time only): keep a running invocation's messages invisible,
+        renewing their visibility every third of the queue's timeout. Deployed, an invocation
+        ends within the function's timeout, well before its messages' visibility timeout (six
+        times that); a run that shortens the visibility timeout so that died invocations'
+        messages come back soon would otherwise hand a slow invocation's messages to a second
+        one while the first still runs. Only for a handler that sets no visibility itself
+        (the extract worker defers messages that way, and a renewal would undo it).
 
         `idle_grace_seconds`: stop once no message has been visible for that long and no slot is
         busy, even if some are still in flight or delayed (the demo does not wait out a
@@ -148,9 +157,14 @@ class EventSourceMapping:
         self.stats = EventSourceStats()
         self._busy = 0
         self._lock = threading.Lock()
-        self._queue_arn = sqs.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn", "VisibilityTimeout"]
+        )["Attributes"]
+        self._queue_arn = attributes["QueueArn"]
+        self._visibility_seconds = int(attributes["VisibilityTimeout"])
+        if hold_while_running and not isinstance(clock, RealClock):
+            raise ValueError("hold_while_running renews visibility on a thread: real time only")
+        self.hold_while_running = hold_while_running
 
     def run(self) -> EventSourceStats:
         """Poll until done (real time: call from an ordinary thread); returns the stats."""
@@ -218,6 +232,29 @@ class EventSourceMapping:
                 raise
             LOG.info("a message was received again before its delete: it may come back")
 
+    def _hold(self, records: list[dict[str, Any]]) -> Callable[[], None]:
+        """Renew `records`' visibility until the returned function is called (which waits
+        for the renewing thread to end, so no renewal follows the invocation's end)."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self._visibility_seconds / 3):
+                for record in records:
+                    try:
+                        self.sqs.change_message_visibility(
+                            QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"],
+                            VisibilityTimeout=self._visibility_seconds)
+                    except ClientError:  # deleted meanwhile by a twin's invocation: nothing held
+                        LOG.info("could not renew a message's visibility", exc_info=True)
+
+        thread = threading.Thread(target=renew, name="hold-visibility", daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            done.set()
+            thread.join()
+        return stop
+
     def _invoke(self, invoke: Invoke, received: list[dict[str, Any]]) -> None:
         records = to_lambda_records(received, self._queue_arn)
         deadline = Deadline(
@@ -228,6 +265,7 @@ class EventSourceMapping:
             self._busy += 1
             self.stats.invocations += 1
             self.stats.deliveries += len(records)
+        stop_holding = self._hold(records) if self.hold_while_running else None
         try:
             result = invoke(records, deadline)
         except Exception:
@@ -236,6 +274,8 @@ class EventSourceMapping:
                 self.stats.failed_invocations += 1
             return
         finally:
+            if stop_holding is not None:
+                stop_holding()
             with self._lock:
                 self._busy -= 1
         response = result.response if isinstance(result, BatchResult) else result

@@ -45,9 +45,7 @@ def faulty_run(request, tmp_path_factory) -> tuple[Path, RunSummary, FaultInject
     faults = FaultInjector(request.param)
     # One raw file per invocation, not the default batch of 100: at these fault rates (a crash
     # in 4 invocations, S3 failing most requests) a batch fails as a whole and three failed
-    # receives dead-letter it, and an invocation of many files outlives the short visibility
-    # timeout these runs use, so a message is handled twice at once (the run log then misses
-    # a delivery: docs/storage.md, "Limits"). Commits still race (five at a time).
+    # receives dead-letter it. Commits still race (five at a time).
     settings = replace(EnvironmentSettings("dev"), transform_batch_size=1)
     summary = run_pipeline(RunOptions(lake_dir=lake, faults=faults, print_queries=False,
                                       settings=settings),
