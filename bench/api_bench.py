@@ -95,9 +95,9 @@ def _extract(fake, source: str, out: Path, repo_root: Path) -> int:
 
 def run(playlist_sizes: list[int], work_dir: Path, repo_root: Path) -> list[RequestCount]:
     """Extract playlists of each size, an album and an artist; count the requests of each."""
-    from spotify_etl.standins.spotify import sample_data
-    from spotify_etl.standins.spotify.content import SpotifyContent
-    from spotify_etl.standins.spotify.server import FakeSpotify
+    from spotify_local.spotify import sample_data
+    from spotify_local.spotify.content import SpotifyContent
+    from spotify_local.spotify.server import FakeSpotify
 
     results = []
     out = work_dir / "api-out"

@@ -51,14 +51,14 @@ from spotify_runtime.transform.handler import handler
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
+from bench.folder_s3 import FolderS3
 from bench.report import Section, Target
 from bench.year_bench import BUCKET, lambda_environment, queued_event
 from infra.config import EnvironmentSettings
-from spotify_etl.standins.folder_s3 import FolderS3
-from spotify_etl.standins.iceberg_lake import current_data_files, current_row_count
-from spotify_etl.standins.lambda_context import FakeLambdaContext
-from spotify_etl.standins.moto_aws import BUCKET_NAME, lake_catalog, patched_environ
-from spotify_etl.standins.spotify import sample_data
+from spotify_local.iceberg_lake import current_data_files, current_row_count
+from spotify_local.lambda_context import FakeLambdaContext
+from spotify_local.moto_aws import BUCKET_NAME, lake_catalog, patched_environ
+from spotify_local.spotify import sample_data
 
 RUN_AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 SOURCES = 1_000

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench.measure import ProcessCost, measure_process, median_cost
 from bench.report import Section, mib, seconds
+from spotify_etl.report.build import PLOTLY_BUNDLE
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def run(work_dir: Path, repo_root: Path, runs: int) -> EndToEnd:
     time and peak RSS of the process), once in process for the stage timings it records."""
     from rich.console import Console
 
-    from spotify_etl.local_run import RunOptions, run_pipeline
+    from spotify_local.local_run import RunOptions, run_pipeline
 
     lake = work_dir / "e2e-lake"
     costs = []
@@ -42,7 +43,8 @@ def run(work_dir: Path, repo_root: Path, runs: int) -> EndToEnd:
     shutil.rmtree(lake, ignore_errors=True)
     started = time.perf_counter()
     summary = run_pipeline(
-        RunOptions(lake_dir=lake, print_queries=False), Console(file=io.StringIO())
+        RunOptions(lake_dir=lake, chart_library=PLOTLY_BUNDLE, print_queries=False),
+        Console(file=io.StringIO())
     )
     elapsed = time.perf_counter() - started
     return EndToEnd(

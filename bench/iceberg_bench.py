@@ -30,16 +30,18 @@ from typing import Any
 
 import boto3
 from spotify_runtime import iceberg_io
-from spotify_runtime.iceberg_tables import create_or_evolve, glue_catalog
-from spotify_runtime.partition_files import S3ObjectStore, source_rows
+from spotify_runtime.iceberg_tables import glue_catalog
+from spotify_runtime.partition_files import S3ObjectStore
 from spotify_runtime.transform.iceberg_writer import write_batch
-from spotify_runtime.transform.raw_object import write_partitions
 from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_raw_file
 
 from bench.big_day_bench import ITEMS_PER_PLAYLIST, raw_documents
 from bench.report import Section, Target
 from infra.catalog_tables import iceberg_location, iceberg_tables
-from spotify_etl.standins.moto_aws import patched_environ, strict_glue_table_versions
+from spotify_etl.commands.transform import write_partitions
+from spotify_etl.day_objects import source_rows
+from spotify_local.iceberg_lake import create_or_evolve
+from spotify_local.moto_aws import patched_environ, strict_glue_table_versions
 
 LAMBDA_LIMIT_MIB = 250
 """Lambda's limit on a function's unzipped code and layers together."""

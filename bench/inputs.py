@@ -10,7 +10,7 @@ from pathlib import Path
 
 from spotify_runtime.envelope import build_envelope
 
-from spotify_etl.standins.spotify import sample_data as generator
+from spotify_local.spotify import sample_data as generator
 
 SEED = 20261124
 """Every input is generated from this seed, so every machine benchmarks the same bytes."""

@@ -21,14 +21,13 @@ import pyarrow.parquet as pq
 from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.landing import land_source
-from spotify_runtime.extract.raw_sink import DirectoryRawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
-from spotify_runtime.extract.state import DirectoryCursorStore
 from spotify_runtime.layout import RAW_TO_PROCESS, state_key
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 from bench.report import Section, Target
+from spotify_local.folder_store import FolderStore
 
 DAY = datetime(2026, 11, 24, tzinfo=UTC)
 SEED = 20261124
@@ -95,13 +94,13 @@ def run_cadence(name: str, run_times: list[datetime], history: list[dict], work:
     """Extract the day at `run_times` into a fresh directory; count what landed."""
     out = work / name.replace(" ", "-").replace(":", "")
     shutil.rmtree(out, ignore_errors=True)
-    cursors = DirectoryCursorStore(out)
+    cursors = FolderStore(out)
     cursors.advance(state_key(SOURCE.type, SOURCE.key_id), _ms(DAY))
     client = SpotifyClient(
         SpotifyCredentials(fake.client_id, fake.client_secret, fake.refresh_token),
         api_url=fake.api_url, accounts_url=fake.accounts_url,
     )
-    sink = DirectoryRawSink(out)
+    sink = FolderStore(out)
     warnings = most = 0
     for run_at in run_times:
         fake.listening_clock = lambda run_at=run_at: _ms(run_at)
@@ -122,9 +121,9 @@ def run_cadence(name: str, run_times: list[datetime], history: list[dict], work:
 
 def run(work: Path) -> list[CadenceResult]:
     """The day once, every cadence over it."""
-    from spotify_etl.standins.spotify import sample_data
-    from spotify_etl.standins.spotify.content import SpotifyContent
-    from spotify_etl.standins.spotify.server import FakeSpotify
+    from spotify_local.spotify import sample_data
+    from spotify_local.spotify.content import SpotifyContent
+    from spotify_local.spotify.server import FakeSpotify
 
     history = sample_data.generate_listening_day(DAY, SEED)
     content = SpotifyContent(recently_played=history)

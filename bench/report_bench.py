@@ -1,6 +1,6 @@
 """Report: the year in review of a simulated year, with its share card, on the local lake.
 
-A year of API listening (spotify_etl.report.simulated_lake: about 40 plays a day, a few silent
+A year of API listening (bench.simulated_lake: about 40 plays a day, a few silent
 days, a weekly run log) is written once into the scratch directory; then, in the same process
 and run after run, the reference (the report's named queries alone, for the year and the year
 before, on DuckDB, lake opened each time) and the whole report (`report --year Y --card`: the
@@ -58,10 +58,10 @@ def run(work: Path, runs: int) -> ReportBenchResult:
     from spotify_runtime.report.period import Period
     from spotify_runtime.report.queries import run_all
 
+    from bench.simulated_lake import write_simulated_lake
     from infra.config import EnvironmentSettings
     from spotify_etl.report.build import build_report
-    from spotify_etl.report.queries import LakeQueries
-    from spotify_etl.report.simulated_lake import write_simulated_lake
+    from spotify_local.lake_queries import LakeQueries
 
     lake, out = work / "report" / "lake", work / "report" / "report.html"
     shutil.rmtree(lake, ignore_errors=True)

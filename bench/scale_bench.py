@@ -33,8 +33,8 @@ FIGURES = (
 
 
 def run(n_sources: int, rate_limit_per_30s: int) -> dict[str, Any]:
-    """The simulation's summary dict (spotify_etl.scale_sim)."""
-    from spotify_etl.scale_sim import run_simulation
+    """The simulation's summary dict (spotify_local.scale_sim)."""
+    from spotify_local.scale_sim import run_simulation
 
     return run_simulation(n_sources, rate_limit_per_30s)
 
@@ -57,7 +57,7 @@ def to_section(summary: dict[str, Any]) -> Section:
         data=summary,
     )
     section.notes.append(
-        "From `spotify_etl.scale_sim.run_simulation` (what `run-local --sources N "
+        "From `spotify_local.scale_sim.run_simulation` (what `run-local --sources N "
         "--rate-limit R` runs): the real planner, extract worker, Spotify client and raw sink "
         "against the local Spotify Web API enforcing a rolling 30-second window; queue, event "
         "source mapping and clock simulated (time accelerated, see docs/scaling.md)."

@@ -40,13 +40,11 @@ import boto3
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from spotify_runtime import metrics
 from spotify_runtime.contract import ENV_DATA_BUCKET, ENV_LOG_LEVEL
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.landing import land_source
-from spotify_runtime.extract.raw_sink import DirectoryRawSink, encode_envelope
+from spotify_runtime.extract.raw_sink import encode_envelope
 from spotify_runtime.extract.spotify_client import SpotifyClient
-from spotify_runtime.extract.state import DirectoryCursorStore
 from spotify_runtime.layout import PROCESSED, RUN_LOG, TABLES, listening_raw_key, raw_key
 from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.period import Period
@@ -56,16 +54,18 @@ from spotify_runtime.sources import Source, parse_source
 from spotify_runtime.transform.handler import handler
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 
+from bench.folder_s3 import FolderS3
 from bench.report import Section, Target
 from infra.config import EnvironmentSettings
 from infra.named_queries import NamedQuery, load_named_queries
 from spotify_etl.report.build import build_report
-from spotify_etl.report.queries import LakeQueries
-from spotify_etl.standins.duckdb_athena import open_lake, run_sql
-from spotify_etl.standins.folder_s3 import FolderS3
-from spotify_etl.standins.iceberg_lake import current_data_files, folder_table
-from spotify_etl.standins.lake_sync import list_keys
-from spotify_etl.standins.moto_aws import BUCKET_NAME, lake_catalog, patched_environ
+from spotify_local.duckdb_athena import open_lake, run_sql
+from spotify_local.folder_store import FolderStore
+from spotify_local.iceberg_lake import current_data_files, folder_table
+from spotify_local.lake_queries import LakeQueries
+from spotify_local.lake_sync import list_keys
+from spotify_local.lambda_context import collected_metrics
+from spotify_local.moto_aws import BUCKET_NAME, lake_catalog, patched_environ
 
 BUCKET = "year-bench-lake"
 FIRST_DAY = date(2026, 1, 1)
@@ -172,7 +172,7 @@ class YearResult:
 def extract_templates(work: Path) -> list[RawTemplate]:
     """Every demo source's raw envelope, extracted once from the local Spotify by the runtime's
     own extraction (expanded sources, such as my-playlists' playlists, extracted in turn)."""
-    from spotify_etl.standins.spotify.endpoint import sample_spotify
+    from spotify_local.spotify.endpoint import sample_spotify
 
     out = work / "templates"
     shutil.rmtree(out, ignore_errors=True)
@@ -184,8 +184,8 @@ def extract_templates(work: Path) -> list[RawTemplate]:
         pending = [parse_source(text) for text in spotify.sources]
         while pending:
             source = pending.pop(0)
-            outcome = land_source(client, source, DirectoryRawSink(out), run_at=run_at,
-                                  deadline=Deadline.unlimited(), cursors=DirectoryCursorStore(out))
+            outcome = land_source(client, source, FolderStore(out), run_at=run_at,
+                                  deadline=Deadline.unlimited(), cursors=FolderStore(out))
             if outcome.error is not None:
                 raise outcome.error
             pending += outcome.expanded
@@ -263,7 +263,7 @@ def listening_document(template: RawTemplate, run_at: datetime, after_ms: int,
 def lambda_environment() -> Iterator[None]:
     """The transform function's environment (its bucket), quiet logs, EMF lines discarded."""
     with patched_environ({ENV_DATA_BUCKET: BUCKET, ENV_LOG_LEVEL: "ERROR"}), \
-            metrics.collected(lambda _line: None):
+            collected_metrics(lambda _line: None):
         yield
 
 

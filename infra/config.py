@@ -15,6 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spotify_runtime.contract import (
+    DEFAULT_EXTRACT_BATCH_SIZE,
+    DEFAULT_EXTRACT_MAX_ATTEMPTS,
+    DEFAULT_EXTRACT_MAX_CONCURRENCY,
+    DEFAULT_EXTRACT_MAX_RECEIVE_COUNT,
+    DEFAULT_EXTRACT_REQUESTS_PER_30S,
     DEFAULT_LISTENING_SCHEDULE_CRON,
     DEFAULT_REFRESH_TOKEN_ALARM_DAYS,
     DEFAULT_REPORT_SCHEDULE_CRON,
@@ -95,19 +100,19 @@ class EnvironmentSettings:
     """Transform function memory: the size at which Lambda gives one full vCPU (parsing is
     single-threaded, more memory buys no speed), several times the measured peak of a
     100,000-item playlist file (docs/benchmarks.md, `make bench`)."""
-    extract_max_concurrency: int = 2
+    extract_max_concurrency: int = DEFAULT_EXTRACT_MAX_CONCURRENCY
     """Maximum concurrent extract workers (SQS event source maximum concurrency, 2..1000)."""
-    extract_batch_size: int = 1
-    extract_max_attempts: int = 3
+    extract_batch_size: int = DEFAULT_EXTRACT_BATCH_SIZE
+    extract_max_attempts: int = DEFAULT_EXTRACT_MAX_ATTEMPTS
     """Failed attempts (errors other than a deferring 429) before a source is dead-lettered."""
-    extract_max_receive_count: int = 20
+    extract_max_receive_count: int = DEFAULT_EXTRACT_MAX_RECEIVE_COUNT
     """SQS redrive safety net: deliveries of one message (deferrals and crashes) before the DLQ."""
     refresh_token_alarm_days: int = DEFAULT_REFRESH_TOKEN_ALARM_DAYS
     """Days before the Spotify refresh token expires (six months after `auth`) at which its
     alarm fires; it also fires once Spotify refuses the token."""
-    extract_requests_per_30s: int = 90
+    extract_requests_per_30s: int = DEFAULT_EXTRACT_REQUESTS_PER_30S
     """Request budget shared by all extract workers, below Spotify's rolling 30-second limit."""
-    # --- Delivery and cleanup (issue 10) ---
+    # --- Delivery and cleanup ---
     athena_results_expiration_days: int = 30
     """Days after which Athena query results under athena-results/ are deleted."""
     transform_max_concurrency: int = 5

@@ -29,9 +29,9 @@ from pyiceberg.expressions import And, EqualTo, In
 from spotify_runtime import layout, run_log
 from spotify_runtime.history_import import streams
 from spotify_runtime.iceberg_tables import SOURCE_FILE, IcebergTable
-from spotify_runtime.partition_files import source_rows
 
 from infra.catalog_tables import iceberg_tables
+from spotify_etl.day_objects import source_rows
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def read_old_object(key: str, body: bytes) -> OldObject | None:
         month = _partition_value(key, layout.STREAMS_PARTITION)
         return OldObject(key, streams.TABLE, month,
                          {f"migrated:{month}": pq.read_table(pa.BufferReader(body))})
-    if layout.is_partition_key(key):
+    if is_partition_key(key):
         table = key.removeprefix(layout.PROCESSED).split("/")[0]
         return OldObject(key, table, _partition_value(key, "snapshot_date"), source_rows(body))
     if key.startswith(layout.RUN_LOG) and key.endswith("/runs.parquet"):
@@ -129,3 +129,10 @@ def old_objects(objects: Iterator[tuple[str, bytes]]) -> Iterator[OldObject]:
 
 def _definitions() -> dict[str, IcebergTable]:
     return {definition.name: definition for definition in iceberg_tables()}
+
+
+def is_partition_key(key: str) -> bool:
+    """Whether `key` is a partition object (`partition_key`), not an old per-raw-file one."""
+    parts = key.removeprefix(layout.PROCESSED).split("/")
+    return (key.startswith(layout.PROCESSED) and len(parts) == 3
+            and parts[1].startswith("snapshot_date=") and parts[2] == f"{parts[0]}.parquet")

@@ -40,11 +40,12 @@ def aws_in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def new_lambda_container():
     """Every test starts as a new Lambda container: no client kept from another test's endpoint."""
-    from spotify_runtime import container
+    from spotify_local.lambda_context import new_container, run_containers_as_threads
 
-    container.forget()
+    run_containers_as_threads()  # as the local event source runs them: tests start threads too
+    new_container()
     yield
-    container.forget()
+    new_container()
 
 
 @pytest.hookimpl(trylast=True)

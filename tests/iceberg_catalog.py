@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import boto3
+import pyarrow as pa
 from pyiceberg.catalog import Catalog
-from spotify_runtime.iceberg_tables import glue_catalog
+from pyiceberg.table import Table
+from spotify_runtime.iceberg_tables import glue_catalog, replace_sources
 
-from spotify_etl.standins.iceberg_lake import restore_tables
-from spotify_etl.standins.moto_aws import strict_glue_table_versions
+from spotify_local.iceberg_lake import restore_tables
+from spotify_local.moto_aws import strict_glue_table_versions
 
 
 def empty_glue_catalog(bucket: str, database: str) -> Catalog:
@@ -47,11 +49,16 @@ def rows_per_source(catalog: Catalog, database: str, table: str) -> dict[str, in
 def write_folder_rows(lake, table: str, columns, partition: str, source: str) -> None:
     """Commit `columns` (rows of the transform table's runtime schema) into the lake folder's
     table as `source`'s rows of `partition`, as the transform would."""
-    from spotify_runtime.iceberg_tables import replace_source
     from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 
-    from spotify_etl.standins.moto_aws import lake_catalog
+    from spotify_local.moto_aws import lake_catalog
 
     with lake_catalog(lake) as (catalog, database):
         rows = TABLE_DEFINITIONS[table].rows(columns, partition, source)
         replace_source(catalog.load_table(f"{database}.{table}"), rows, source)
+
+
+def replace_source(iceberg: Table, rows: pa.Table, source_file: str) -> None:
+    """Replace every row of `source_file` by `rows` (rows of the table, all of that source) in
+    one commit; no rows: delete the source's rows. Retried at the catalog on a conflict."""
+    replace_sources(iceberg, rows, {source_file})

@@ -16,20 +16,16 @@ retry: refresh, re-apply the overwrite to the new snapshot, commit again under G
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
-from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.expressions import EqualTo, In
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
 from pyiceberg.transforms import IdentityTransform
-
-from spotify_runtime.contract import ENV_GLUE_DATABASE
 
 # The first write of a source replaces nothing, which PyIceberg reports as a warning: in the
 # Lambda logs that would be one warning per raw file, for the normal case.
@@ -114,26 +110,6 @@ def glue_catalog() -> Catalog:
     return GlueCatalog("glue", **{"py-io-impl": FILE_IO, "glue.skip-archive": "true"})
 
 
-def identifier(database: str, table: IcebergTable) -> str:
-    """`database.table`."""
-    return f"{database}.{table.name}"
-
-
-def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
-                     location: str) -> Table:
-    """The table, created at `location` if it does not exist, else evolved to `table`
-    (`evolve`). What the local stand-in runs where the deploy creates the tables."""
-    try:
-        existing = catalog.load_table(identifier(database, table))
-    except NoSuchTableError:
-        schema = table.iceberg_schema()
-        return catalog.create_table(identifier(database, table), schema=schema,
-                                    location=location,
-                                    partition_spec=table.partition_spec(schema),
-                                    properties=dict(TABLE_PROPERTIES))  # PyIceberg pops from it
-    return evolve(existing, table)
-
-
 def evolve(existing: Table, table: IcebergTable) -> Table:
     """`existing` with every column of `table` that it lacks added (nullable: existing rows read
     null) and `TABLE_PROPERTIES` set; unchanged (no commit) if it has them. A writer runs this
@@ -151,12 +127,6 @@ def evolve(existing: Table, table: IcebergTable) -> Table:
     return existing
 
 
-def replace_source(iceberg: Table, rows: pa.Table, source_file: str) -> None:
-    """Replace every row of `source_file` by `rows` (rows of the table, all of that source) in
-    one commit; no rows: delete the source's rows. Retried at the catalog on a conflict."""
-    replace_sources(iceberg, rows, {source_file})
-
-
 def replace_sources(iceberg: Table, rows: pa.Table, sources: set[str]) -> None:
     """Replace every row of each of `sources` by its rows among `rows`, in one commit: a batch
     of raw files costs one commit per table, not one per file (a commit's cost grows with the
@@ -170,13 +140,3 @@ def replace_sources(iceberg: Table, rows: pa.Table, sources: set[str]) -> None:
     condition = (EqualTo(SOURCE_FILE, next(iter(sources))) if len(sources) == 1
                  else In(SOURCE_FILE, sources))
     iceberg.overwrite(rows, overwrite_filter=condition)
-
-
-def current_data_files(iceberg: Table) -> list[str]:
-    """The data files of the table's current snapshot (none before the first commit)."""
-    return [task.file.file_path for task in iceberg.scan().plan_files()]
-
-
-def database_from_environment() -> str:
-    """The Glue database the functions write to (`GLUE_DATABASE`)."""
-    return os.environ[ENV_GLUE_DATABASE]

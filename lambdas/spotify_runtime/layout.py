@@ -232,14 +232,9 @@ def partition_key(table: str, snapshot_date: date) -> str:
     """The one object of a table and day: processed/<table>/snapshot_date=<d>/<table>.parquet
     (`table` one of `transform.tables.TABLES`).
 
-    Every raw file of that day adds its rows to it as its own source (`processed_file_stem`),
-    through `partition_files.replace_source_rows` (docs/storage.md).
+    A raw file's rows of that table and day are named by this key in the transform; the
+    Iceberg writer reads the table from it, and `transform --out` writes the object itself.
     """
     return f"{PROCESSED}{table}/snapshot_date={snapshot_date.isoformat()}/{table}.parquet"
 
 
-def is_partition_key(key: str) -> bool:
-    """Whether `key` is a partition object (`partition_key`), not an old per-raw-file one."""
-    parts = key.removeprefix(PROCESSED).split("/")
-    return (key.startswith(PROCESSED) and len(parts) == 3
-            and parts[1].startswith("snapshot_date=") and parts[2] == f"{parts[0]}.parquet")

@@ -1,37 +1,20 @@
-"""One Parquet object per table partition, rewritten under S3 conditional writes.
-
-Why (docs/storage.md): every run used to add small files that nothing merged, so a year-old lake
-answered 10-21 times slower than the same rows in one file per table and day. Here a writer never
-adds a file: it reads the partition's one object, replaces the rows it owns and puts the result
-back with `If-Match` (or `If-None-Match: *` for a new object). S3 makes a PUT atomic and
-strongly consistent, so a reader sees the partition before or after a write, never half of it;
-two writers that race get 412/409 and the loser merges again from the new object.
-
-Two ways of owning rows sit on the same primitive, `update_object`:
-- `replace_source_rows`: the rows of one source (a raw file) are a run of rows, named in the
-  file's key-value metadata, so a re-delivered raw file replaces exactly its own rows.
-- callers with a row identity (imported plays) pass their own merge to `update_object`.
-"""
+"""Parquet objects rewritten in place under S3 conditional writes (`update_object`): the run log
+and `streams`, whose writers merge by row identity. A reader sees an object before or after a
+write, never half of it; two writers that race get 412/409 and the loser merges again
+(docs/storage.md). The transform's tables are Iceberg tables instead (iceberg_tables.py)."""
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
-import os
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 COMPRESSION = "snappy"
-SOURCES_METADATA_KEY = b"spotify_etl.source_rows"
-"""Parquet key-value metadata: JSON {source: [first row, row count]}."""
 ROW_GROUP_ROWS = 1_000_000
 """At most this many rows per row group: a partition (one table-day) is one row group, so a
 reader pays one row group per object, as with a file compacted by hand."""
@@ -93,33 +76,6 @@ class S3ObjectStore:
             raise
 
 
-class LocalObjectStore:
-    """Partition objects under a folder (the local lake); the tag is the content's hash, and a
-    lock file per folder makes the check and the replace one step, as S3 does."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def get(self, key: str) -> tuple[bytes, str] | None:
-        path = self.root / key
-        if not path.is_file():
-            return None
-        body = path.read_bytes()
-        return body, hashlib.md5(body).hexdigest()
-
-    def put_if(self, key: str, body: bytes, expected_tag: str | None) -> None:
-        path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.parent / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            current = self.get(key)
-            if (current[1] if current else None) != expected_tag:
-                raise WriteConflictError(key)
-            staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            staged.write_bytes(body)
-            os.replace(staged, path)
-
-
 @dataclass(frozen=True)
 class UpdateResult:
     """What one update did: whether it wrote, and after how many attempts."""
@@ -171,34 +127,3 @@ def parquet_bytes(schema: pa.Schema, parts: list[pa.Table],
     return sink.getvalue().to_pybytes()
 
 
-def source_rows(body: bytes) -> dict[str, pa.Table]:
-    """Each source's rows in a partition object written by `replace_source_rows`."""
-    table = pq.read_table(pa.BufferReader(body))
-    index = json.loads((table.schema.metadata or {}).get(SOURCES_METADATA_KEY, b"{}"))
-    return {source: table.slice(first, count) for source, (first, count) in index.items()}
-
-
-def replace_source_rows(store: ObjectStore, key: str, source: str, rows: pa.Table,
-                        **options: Any) -> UpdateResult:
-    """Make `rows` the partition's rows from `source`, keeping every other source's rows: the
-    same source written twice (a retry, a re-delivery) leaves one copy."""
-
-    def update(old: bytes | None) -> bytes | None:
-        parts = source_rows(old) if old else {}
-        if source in parts and parts[source].equals(rows.cast(parts[source].schema)):
-            return None
-        parts[source] = rows
-        return _partition_bytes(rows.schema, parts)
-
-    return update_object(store, key, update, **options)
-
-
-def _partition_bytes(schema: pa.Schema, parts: dict[str, pa.Table]) -> bytes:
-    """A partition object: the sources' rows one after another, in name order, each source's
-    first row and row count in the key-value metadata."""
-    index, first = {}, 0
-    for name in sorted(parts):
-        index[name] = [first, parts[name].num_rows]
-        first += parts[name].num_rows
-    metadata = {SOURCES_METADATA_KEY: json.dumps(index, sort_keys=True).encode()}
-    return parquet_bytes(schema, [parts[name] for name in sorted(parts)], metadata)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -246,27 +245,3 @@ class S3RunRecorder(StoreRunRecorder):
 
     def __init__(self, s3: Any, bucket: str, deadline: float | None = None) -> None:
         super().__init__(S3ObjectStore(s3, bucket), f"s3://{bucket}/", deadline)
-
-
-class MemoryRunRecorder:
-    """Keeps rows in memory (the scale simulation and tests); safe across worker threads."""
-
-    def __init__(self) -> None:
-        self.records: list[RunRecord] = []
-        self.keys: dict[str, RunRecord] = {}
-        self._lock = threading.Lock()
-
-    def record(self, record: RunRecord, record_id: str, earlier_ids: Iterable[str] = ()) -> None:
-        """Keep the row (a repeated id replaces its earlier row, as the S3 recorder does)."""
-        record.record_id = record_id
-        with self._lock:
-            for rid in earlier_ids:
-                if rid not in self.keys and rid != record_id:
-                    self._keep(record.unrecorded(rid))
-            self._keep(record)
-
-    def _keep(self, record: RunRecord) -> None:
-        if record.record_id in self.keys:
-            self.records.remove(self.keys[record.record_id])
-        self.keys[record.record_id] = record
-        self.records.append(record)

@@ -25,20 +25,22 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from spotify_runtime.aws_errors import aws_error_code
-from spotify_runtime.extract.credentials import (
-    AUTHORIZED_AT_KEY,
-    ENV_AUTHORIZED_AT,
-    ENV_CLIENT_ID,
-    ENV_CLIENT_SECRET,
-    REFRESH_TOKEN_LIFETIME,
-    utc_iso,
-)
-from spotify_runtime.extract.spotify_client import DEFAULT_ACCOUNTS_URL, USER_SCOPES
+from spotify_runtime.envelope import iso_utc
+from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, REFRESH_TOKEN_LIFETIME
+from spotify_runtime.extract.spotify_client import DEFAULT_ACCOUNTS_URL
 
 from spotify_etl.errors import CliError
+from spotify_local.spotify.endpoint import ENV_AUTHORIZED_AT, ENV_CLIENT_ID, ENV_CLIENT_SECRET
 
 SECRET_RESOURCE_TYPE = "AWS::SecretsManager::Secret"
 CALLBACK_TIMEOUT_SECONDS = 300.0
+
+USER_SCOPES = (
+    "playlist-read-private playlist-read-collaborative user-library-read "
+    "user-read-recently-played user-top-read user-follow-read"
+)
+"""Scopes the refresh token is requested with (every source kind the worker reads)."""
+
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -223,14 +225,14 @@ def run(args: argparse.Namespace, secrets_client: Any = None,
     token = authorize(client_id, client_secret, accounts_url=args.accounts_url, port=args.port,
                       open_url=open_url)
     authorized_at = now()
-    expires = utc_iso(authorized_at + REFRESH_TOKEN_LIFETIME)
+    expires = iso_utc(authorized_at + REFRESH_TOKEN_LIFETIME)
     if not secret_id:
         print(token)
-        print(f"authorized at {utc_iso(authorized_at)}; the token expires about {expires}: set "
-              f"{ENV_AUTHORIZED_AT}={utc_iso(authorized_at)} beside it", file=sys.stderr)
+        print(f"authorized at {iso_utc(authorized_at)}; the token expires about {expires}: set "
+              f"{ENV_AUTHORIZED_AT}={iso_utc(authorized_at)} beside it", file=sys.stderr)
         return 0
     merged = {**existing, "client_id": client_id, "client_secret": client_secret,
-              "refresh_token": token, AUTHORIZED_AT_KEY: utc_iso(authorized_at)}
+              "refresh_token": token, AUTHORIZED_AT_KEY: iso_utc(authorized_at)}
     try:
         secrets_client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(merged))
     except Exception as error:

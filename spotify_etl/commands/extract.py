@@ -12,27 +12,29 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from spotify_runtime.contract import WORKER_TIMEOUT_SECONDS
-from spotify_runtime.extract.credentials import ENV_REFRESH_TOKEN, credentials_from_env
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import (
     InvalidCredentialsError,
     QuotaExceededError,
     RefreshTokenExpiredError,
 )
-from spotify_runtime.extract.landing import land_sources
-from spotify_runtime.extract.raw_sink import DirectoryRawSink
+from spotify_runtime.extract.landing import SourceOutcome, land_source
+from spotify_runtime.extract.raw_sink import RawSink
 from spotify_runtime.extract.spotify_client import (
     DEFAULT_ACCOUNTS_URL,
     DEFAULT_API_URL,
     SpotifyClient,
 )
-from spotify_runtime.extract.state import DirectoryCursorStore
-from spotify_runtime.sources import InvalidSourceError, parse_source
+from spotify_runtime.extract.state import CursorStore
+from spotify_runtime.sources import InvalidSourceError, Source, parse_source
 
 from spotify_etl.errors import CliError
+from spotify_local.folder_store import FolderStore
+from spotify_local.spotify.endpoint import ENV_REFRESH_TOKEN, credentials_from_env
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,8 +86,8 @@ def _extract(args: argparse.Namespace) -> int:
     client = SpotifyClient(credentials, api_url=args.api_url, accounts_url=args.accounts_url)
     deadline = Deadline.after(args.deadline)
     run_at = datetime.now(UTC).replace(microsecond=0)
-    outcomes = land_sources(client, sources, DirectoryRawSink(args.out), run_at=run_at,
-                            deadline=deadline, cursors=DirectoryCursorStore(args.out))
+    outcomes = land_sources(client, sources, FolderStore(args.out), run_at=run_at,
+                            deadline=deadline, cursors=FolderStore(args.out))
     expired: list[str] = []
     for outcome in outcomes:
         if outcome.ok:
@@ -107,3 +109,32 @@ def _extract(args: argparse.Namespace) -> int:
               file=sys.stderr)
     # A quota stop leaves sources unattempted; its own outcome is the failure that says so.
     return 0 if all(outcome.ok for outcome in outcomes) else 1
+
+
+def land_sources(
+    client: SpotifyClient,
+    sources: Iterable[Source],
+    sink: RawSink,
+    *,
+    run_at: datetime,
+    deadline: Deadline,
+    cursors: CursorStore | None = None,
+) -> list[SourceOutcome]:
+    """`land_source` for each source in turn; every source is attempted, and the playlists
+    `my-playlists` expands into are extracted after it (each once), unless Spotify says the
+    quota is spent: then the run stops (each further request would prolong it)."""
+    outcomes: list[SourceOutcome] = []
+    pending = list(sources)
+    seen: set[Source] = set()
+    while pending:
+        source = pending.pop(0)
+        if source in seen:
+            continue
+        seen.add(source)
+        outcome = land_source(client, source, sink, run_at=run_at, deadline=deadline,
+                              cursors=cursors)
+        outcomes.append(outcome)
+        if isinstance(outcome.error, QuotaExceededError):
+            break
+        pending.extend(outcome.expanded)
+    return outcomes

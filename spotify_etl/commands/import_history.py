@@ -18,14 +18,14 @@ from spotify_runtime.history_import.importer import ImportReport, import_files, 
 from spotify_runtime.history_import.members import (
     NotAnExportError,
     is_history_name,
-    path_members,
 )
 from spotify_runtime.history_import.service import IMPORTED
 from spotify_runtime.layout import IMPORTS, STREAMS
-from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.run_log import StoreRunRecorder
 
 from spotify_etl.errors import CliError
+from spotify_etl.export_paths import path_members
+from spotify_local.folder_store import FolderStore
 
 DEFAULT_LAKE = Path(".lake")
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         if not members.files:
             raise CliError("no streaming-history file in " + ", ".join(map(str, args.paths))
                            + " (Streaming_History_*.json, endsong_*.json, StreamingHistory*.json)")
-        report = import_files(members.files, LocalObjectStore(args.lake),
+        report = import_files(members.files, FolderStore(args.lake),
                               ignored=members.ignored)
     except NotAnExportError as error:
         raise CliError(str(error)) from None
@@ -68,7 +68,7 @@ def _record(lake: Path, paths: list[Path], report: ImportReport) -> None:
     """The import's run-log row in the local lake, where the deployed import writes its own."""
     now = datetime.now(UTC)
     record = run_record(now, "local:" + ",".join(p.name for p in paths)[:200], IMPORTED, report)
-    StoreRunRecorder(LocalObjectStore(lake), f"{lake}/").record(
+    StoreRunRecorder(FolderStore(lake), f"{lake}/").record(
         record, f"local:{now.isoformat()}:{','.join(map(str, paths))}")
 
 

@@ -33,22 +33,21 @@ from spotify_runtime import run_log
 from spotify_runtime.layout import (
     PROCESSED,
     RUN_LOG,
-    is_partition_key,
     partition_key,
     run_log_key,
 )
 from spotify_runtime.partition_files import (
-    LocalObjectStore,
     ObjectStore,
     S3ObjectStore,
-    replace_source_rows,
-    source_rows,
     update_object,
 )
 from spotify_runtime.transform.tables import SCHEMAS
 
+from spotify_etl.day_objects import replace_source_rows, source_rows
 from spotify_etl.errors import CliError
-from spotify_etl.standins.moto_aws import patched_environ
+from spotify_etl.iceberg_migration import is_partition_key
+from spotify_local.folder_store import FolderStore
+from spotify_local.moto_aws import patched_environ
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -90,14 +89,14 @@ def old_lake_folder(root: Path) -> _Lake:
     """A local lake folder to migrate."""
     if not root.is_dir():
         raise CliError(f"--lake {root}: not a folder")
-    from spotify_etl.standins.moto_aws import lake_catalog
+    from spotify_local.moto_aws import lake_catalog
 
     def listing() -> list[str]:
         return sorted(path.relative_to(root).as_posix()
                       for prefix in (PROCESSED, RUN_LOG) for path in (root / prefix).rglob("*")
                       if path.is_file() and not path.name.startswith("."))
 
-    return _Lake(LocalObjectStore(root), listing(), lambda key: (root / key).unlink(),
+    return _Lake(FolderStore(root), listing(), lambda key: (root / key).unlink(),
                  listing, lambda: lake_catalog(root))
 
 

@@ -22,8 +22,8 @@ from spotify_runtime.play_rule import MIN_MS_PLAYED_PARAMETER, PlayRule
 from infra.config import ConfigError, EnvironmentSettings, load_environment
 from infra.named_queries import UnknownQueryError, get_named_query, load_named_queries
 from spotify_etl.errors import CliError
-from spotify_etl.render import FORMATS, print_result, write_csv, write_json
-from spotify_etl.standins.duckdb_athena import LakeQueryError, open_lake, run_sql
+from spotify_local.duckdb_athena import LakeQueryError, open_lake, run_sql
+from spotify_local.render import FORMATS, print_result, write_csv, write_json
 
 DEFAULT_LAKE = Path(".lake")
 

@@ -25,7 +25,7 @@ from spotify_runtime.report.queries import AthenaQueries, QueryRunner, ReportQue
 from infra.config import ConfigError, EnvironmentSettings, load_environment
 from spotify_etl.errors import CliError
 from spotify_etl.report.build import build_every_year, build_report
-from spotify_etl.report.queries import LakeQueries
+from spotify_local.lake_queries import LakeQueries
 
 DEFAULT_OUT = Path("report.html")
 DEFAULT_LAKE = Path(".lake")

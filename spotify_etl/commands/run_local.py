@@ -23,13 +23,13 @@ from rich.table import Table
 from spotify_runtime.sources import InvalidSourceError, parse_source
 
 from infra.config import ConfigError, load_environment
-from spotify_etl import scale_sim
+from spotify_etl.commands import scale_options
 from spotify_etl.errors import CliError
-from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
-from spotify_etl.progress import StageFailedError
-from spotify_etl.report.build import write_lake_report
-from spotify_etl.standins.faults import FaultInjector
-from spotify_etl.standins.spotify.endpoint import MissingCredentialsError, live_spotify
+from spotify_etl.report.build import chart_library, write_lake_report
+from spotify_local.faults import FaultInjector
+from spotify_local.local_run import RunOptions, RunSummary, run_pipeline
+from spotify_local.progress import StageFailedError
+from spotify_local.spotify.endpoint import MissingCredentialsError, live_spotify
 
 DEFAULT_LAKE = Path(".lake")
 
@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="inject faults from SEED into the handlers' AWS calls: S3 500/503 answers, "
         "containers dying between steps, duplicate deliveries (docs/storage.md)",
     )
-    scale_sim.add_arguments(parser)
+    scale_options.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -165,8 +165,8 @@ def run(args: argparse.Namespace) -> int:
         if demo_only:
             raise CliError(f"{demo_only[0]} does not apply to the simulation (--sources N "
                            "generates its own playlists and keeps no lake)", exit_code=2)
-        return int(scale_sim.run_from_args(args) or 0)
-    if sim_only := scale_sim.given_simulation_options(args):
+        return int(scale_options.run_from_args(args) or 0)
+    if sim_only := scale_options.given_simulation_options(args):
         raise CliError(f"{sim_only[0]} applies only to the simulation: add --sources N",
                        exit_code=2)
     args.lake = DEFAULT_LAKE if args.lake is None else args.lake
@@ -178,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--env {args.env}: {error}") from None
     options = RunOptions(
         lake_dir=args.lake,
+        chart_library=chart_library(),
         settings=settings,
         live=args.live,
         sources=_sources(args),

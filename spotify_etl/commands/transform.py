@@ -17,16 +17,18 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from spotify_runtime.partition_files import LocalObjectStore, source_rows
+from spotify_runtime.partition_files import ObjectStore
+from spotify_runtime.sources import USER_KEY_ID, USER_SOURCE_TYPES
 from spotify_runtime.transform.errors import InvalidRawFileError
-from spotify_runtime.transform.raw_object import write_partitions
 from spotify_runtime.transform.raw_to_parquet import (
     TransformedFile,
-    source_run_key,
     transform_raw_file,
 )
+from spotify_runtime.transform.reader import RawDocument
 
+from spotify_etl.day_objects import replace_source_rows, source_rows
 from spotify_etl.errors import CliError
+from spotify_local.folder_store import FolderStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{source}: {error}") from None
     transformed = relative_to_processed(transformed)
     if not args.replace:
-        _refuse_to_replace(transformed, LocalObjectStore(args.out))
+        _refuse_to_replace(transformed, FolderStore(args.out))
     written = _write(transformed, args.out)
     _print_summary(transformed, written)
     return 0
@@ -82,7 +84,7 @@ def relative_to_processed(transformed: TransformedFile) -> TransformedFile:
     return replace(transformed, tables=transformed.relative_tables())
 
 
-def _refuse_to_replace(transformed: TransformedFile, store: LocalObjectStore) -> None:
+def _refuse_to_replace(transformed: TransformedFile, store: FolderStore) -> None:
     """Fail before writing if a partition already holds other rows under this file's name.
 
     Rows are deterministic (same input, same rows), so rows that differ were written for
@@ -106,7 +108,7 @@ def _refuse_to_replace(transformed: TransformedFile, store: LocalObjectStore) ->
 def _write(transformed: TransformedFile, out: Path) -> list[Path]:
     """Put the file's rows into each partition object under `out` (each replaced whole)."""
     try:
-        return [out / key for key in write_partitions(LocalObjectStore(out), transformed)]
+        return [out / key for key in write_partitions(FolderStore(out), transformed)]
     except OSError as error:
         raise CliError(f"{out}: {error.strerror or error}") from None
 
@@ -124,3 +126,36 @@ def _print_summary(transformed: TransformedFile, written: list[Path]) -> None:
         print("  skipped          none")
     for path in written:
         print(f"  wrote {path}")
+
+
+def write_partitions(store: ObjectStore, transformed: TransformedFile,
+                     deadline: float | None = None) -> list[str]:
+    """Make `transformed`'s rows its source's rows in each partition object; returns the keys.
+
+    A failure raises with the partitions written so far left as they are: the raw file stays in
+    raw/to_process/ and the retry writes them all again (the same rows: no change). Taking them
+    back out would be wrong: a second delivery of the same file may have written them meanwhile
+    and archived the file, and its rows would be lost (docs/storage.md).
+    """
+    for key, table in transformed.tables.items():
+        replace_source_rows(store, key, transformed.source, table, deadline=deadline)
+    return list(transformed.tables)
+
+
+UNNAMED_SOURCE = "unnamed"
+"""The ID segment of `source_run_key` for a paging object that names no playlist."""
+
+
+def source_run_key(document: RawDocument, file_name: str) -> str:
+    """`<type>/<id>/<file name>`: the raw key a local file would have had in the bucket.
+
+    Raw files of one run share their file name (the run's timestamp) across sources, so a file
+    name alone does not tell their outputs apart; the source type and ID from the document do.
+    """
+    if document.source_id:
+        ident = document.source_id
+    elif document.source_type in USER_SOURCE_TYPES:
+        ident = USER_KEY_ID
+    else:
+        ident = UNNAMED_SOURCE
+    return f"{document.source_type}/{ident}/{file_name}"

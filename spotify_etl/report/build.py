@@ -7,16 +7,26 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import plotly.graph_objects as go
 from spotify_runtime.contract import PLOTLY_FILE, PLOTLY_PACKAGE
 from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.build import ReportRequest, render_report
 from spotify_runtime.report.page import ChartLibraryMissingError, PageInfo, render_page
 from spotify_runtime.report.period import Period
 from spotify_runtime.report.queries import QueryRunner, report_queries
-from spotify_runtime.report.review import every_year
+from spotify_runtime.report.review import ranked_top
+from spotify_runtime.report.sections import (
+    ACCENT,
+    Data,
+    Section,
+    Table,
+    item_name,
+    new_figure,
+    summary_row,
+)
 
 from spotify_etl.errors import CliError
-from spotify_etl.report.queries import LakeQueries
+from spotify_local.lake_queries import LakeQueries
 
 PLOTLY_BUNDLE = Path(__file__).resolve().parents[2] / "node_modules" / PLOTLY_PACKAGE / PLOTLY_FILE
 """Plotly's basic bundle as `make venv` installs it (npm ci, package-lock.json)."""
@@ -98,3 +108,29 @@ def build_every_year(runner: QueryRunner, zone: ZoneInfo, out: Path, *, source: 
     plays = int((whole or [{}])[0].get("plays") or 0)
     return BuiltReport(out, len(sections), [s.title for s in sections if s.hidden], plays,
                        first_day)
+
+
+def every_year(per_year: dict[int, Data]) -> Section:
+    """Every year side by side: one row per year, minutes per year as bars."""
+    title = "Every year"
+    if not per_year:
+        return Section("years", title, hidden="No plays yet.")
+    rows = []
+    for year, data in per_year.items():
+        summary, top = summary_row(data), data.get("report_top") or []
+        artist = next(iter(ranked_top(top, "artist")), None)
+        track = next(iter(ranked_top(top, "track")), None)
+        rows.append([year, summary.get("minutes") or 0, summary.get("plays") or 0,
+                     summary.get("days_listened") or 0, summary.get("tracks") or 0,
+                     summary.get("artists") or 0, artist["name"] if artist else None,
+                     item_name(track) if track else None])
+    figure = new_figure("Minutes per year", "", "minutes")
+    figure.add_trace(go.Bar(x=[str(row[0]) for row in rows], y=[row[1] for row in rows],
+                            marker_color=ACCENT))
+    # Two narrow tables rather than one wide one: eight columns do not fit a phone.
+    return Section("years", title, figures=[figure], tables=[
+        Table("One row per year", "report_summary",
+              ["year", "minutes", "plays", "days", "tracks", "artists"],
+              [row[:6] for row in rows]),
+        Table("Top of each year", "report_top", ["year", "top artist", "top track"],
+              [[row[0], *row[6:]] for row in rows])])

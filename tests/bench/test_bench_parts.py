@@ -39,7 +39,7 @@ def test_the_reference_keeps_the_seed_behaviour(tmp_path):
 
 def test_a_missing_piece_is_pending_and_not_a_failure():
     def build():
-        raise ModuleNotFoundError("No module named 'spotify_etl.scale_sim'")
+        raise ModuleNotFoundError("No module named 'spotify_local.scale_sim'")
 
     section, failed = _guarded("scale", "Scale simulation", build)
     assert not failed

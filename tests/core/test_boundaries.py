@@ -1,22 +1,26 @@
-"""What imports what, as one rule over the top-level packages, and no import cycle anywhere.
+"""What imports what, as one rule over the top-level packages; no import cycle anywhere; and the
+Lambda package holds only what its functions run.
 
 The rule: a package imports only itself and the packages before it in DEPLOY_ORDER. The Lambda
 code (spotify_runtime) imports nothing of ours; the CDK app (infra) only the Lambda code's shared
-values; the command line and its stand-ins (spotify_etl) both; bench everything but tests.
+values; the local simulation (spotify_local) both; the command line (spotify_etl) those three;
+bench everything but tests.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_ROOTS = {"spotify_runtime": ROOT / "lambdas" / "spotify_runtime",
-                 "infra": ROOT / "infra", "spotify_etl": ROOT / "spotify_etl",
+                 "infra": ROOT / "infra", "spotify_local": ROOT / "spotify_local",
+                 "spotify_etl": ROOT / "spotify_etl",
                  "bench": ROOT / "bench"}
-DEPLOY_ORDER = ("spotify_runtime", "infra", "spotify_etl", "bench", "tests")
+DEPLOY_ORDER = ("spotify_runtime", "infra", "spotify_local", "spotify_etl", "bench", "tests")
 OURS = set(DEPLOY_ORDER)
 
 
@@ -118,8 +122,88 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_stand_ins_read_nothing_under_tests() -> None:
     for module, path in MODULES.items():
-        if package_of(module) == "spotify_etl":
+        if package_of(module) in ("spotify_local", "spotify_etl"):
             literals = {node.value for node in ast.walk(ast.parse(path.read_text()))
                         if isinstance(node, ast.Constant) and isinstance(node.value, str)}
             assert "tests" not in literals and not [s for s in literals
                                                     if s.startswith("tests/")], module
+
+
+STAND_IN_LIBRARIES = ("moto", "duckdb", "werkzeug")
+"""What only a stand-in needs: moto's AWS, DuckDB as Athena, the local Spotify's server."""
+
+
+def test_the_command_line_carries_no_stand_ins() -> None:
+    """Stand-ins live in spotify_local; the commands use them through it."""
+    for module, path in MODULES.items():
+        if package_of(module) == "spotify_etl":
+            imported = _third_party_imports(path)
+            assert not imported & set(STAND_IN_LIBRARIES), (module, imported)
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def unused_definitions(files: list[Path], users: list[Path] = ()) -> list[str]:
+    """Public top-level names defined in `files` that no code in `files` or `users` uses (a
+    name loaded, an attribute, an import, or a dotted name in a string: `pkg.module.Name`), as
+    `file:line name`."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in files}
+    used: set[str] = set()
+    for path in [*files, *users]:
+        for node in ast.walk(trees.get(path) or ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                used.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                used.add(node.attr)
+            elif isinstance(node, ast.ImportFrom):
+                used |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                used |= set(re.findall(r"^[\w.]+\.(\w+)$", node.value))
+    unused = []
+    for path, tree in trees.items():
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                names = [node.name]
+            elif isinstance(node, ast.Assign):
+                names = [target.id for target in node.targets if isinstance(target, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names = [node.target.id]
+            else:
+                continue
+            unused += [f"{path.relative_to(ROOT)}:{node.lineno} {name}" for name in names
+                       if not name.startswith("_") and name not in used
+                       and name not in HANDLER_NAMES]
+    return unused
+
+
+HANDLER_NAMES = {"handler"}
+"""The functions' entry points: Lambda calls them by name (contract.*_HANDLER)."""
+
+
+def test_the_lambda_package_holds_only_what_its_functions_use() -> None:
+    """Nothing in spotify_runtime is there for the local run, the command line or the tests
+    only: every public name it defines is used by its own code, or by the CDK app that deploys
+    it (the values both sides agree on: contract.py, layout.py, the tables' definitions)."""
+    files = sorted(PACKAGE_ROOTS["spotify_runtime"].rglob("*.py"))
+    deploy = [*sorted(PACKAGE_ROOTS["infra"].rglob("*.py")), ROOT / "app.py"]
+    assert unused_definitions(files, deploy) == []
+
+
+def test_the_check_sees_a_name_only_others_use(tmp_path: Path) -> None:
+    used, only_local = tmp_path / "a.py", tmp_path / "b.py"
+    used.write_text("from b import helper\n\ndef handler(event):\n    return helper(event)\n")
+    only_local.write_text("def helper(x):\n    return x\n\n\nclass FolderThing:\n    pass\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert unused_definitions([used, only_local]) == ["b.py:5 FolderThing"]
+    finally:
+        ROOT = saved

@@ -17,9 +17,6 @@ from spotify_runtime import iceberg_tables
 from spotify_runtime.iceberg_tables import (
     SOURCE_FILE,
     IcebergTable,
-    create_or_evolve,
-    current_data_files,
-    replace_source,
     replace_sources,
 )
 
@@ -30,7 +27,8 @@ from spotify_etl.iceberg_maintenance import (
     referenced_files,
     remove_orphan_files,
 )
-from tests.iceberg_catalog import empty_glue_catalog
+from spotify_local.iceberg_lake import create_or_evolve, snapshot_data_files
+from tests.iceberg_catalog import empty_glue_catalog, replace_source
 
 DATABASE = "lake"
 BUCKET = "lake-bucket"
@@ -134,7 +132,7 @@ def test_writers_racing_on_one_table_lose_no_commit(catalog, caplog):
 def _codecs(catalog) -> set[str]:
     s3 = boto3.client("s3")
     found = set()
-    for path in current_data_files(load(catalog)):
+    for path in snapshot_data_files(load(catalog)):
         key = path.removeprefix(f"s3://{BUCKET}/")
         body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
         metadata = pq.ParquetFile(pa.BufferReader(body)).metadata
@@ -186,7 +184,7 @@ def test_duckdb_reads_the_current_snapshot_from_its_data_files(catalog, tmp_path
         replace_source(load(catalog), plays(source, 3), source)
     s3 = boto3.client("s3")
     local = []
-    for n, path in enumerate(current_data_files(load(catalog))):
+    for n, path in enumerate(snapshot_data_files(load(catalog))):
         target = tmp_path / f"{n}.parquet"
         s3.download_file(BUCKET, path.removeprefix(f"s3://{BUCKET}/"), str(target))
         local.append(str(target))

@@ -9,16 +9,15 @@ import pyarrow as pa
 import pytest
 from moto.server import ThreadedMotoServer
 from spotify_runtime.partition_files import (
-    LocalObjectStore,
     PartitionContentionError,
     S3ObjectStore,
     WriteConflictError,
-    replace_source_rows,
-    source_rows,
     update_object,
 )
 
-from spotify_etl.standins.moto_aws import serialize_conditional_writes
+from spotify_etl.day_objects import replace_source_rows, source_rows
+from spotify_local.folder_store import FolderStore
+from spotify_local.moto_aws import serialize_conditional_writes
 
 KEY = "processed/plays/snapshot_date=2026-12-01/plays.parquet"
 
@@ -36,7 +35,7 @@ def s3_endpoint():
 @pytest.fixture(params=["s3", "local"])
 def store(request, s3_endpoint, tmp_path):
     if request.param == "local":
-        return LocalObjectStore(tmp_path)
+        return FolderStore(tmp_path)
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
                       aws_access_key_id="x", aws_secret_access_key="x")
     bucket = f"b-{tmp_path.name.lower().replace('_', '-')[-40:]}"
@@ -93,7 +92,7 @@ def test_racing_writers_lose_no_source(store):
 
 
 def test_a_partition_that_never_settles_raises_after_the_attempts(tmp_path):
-    class AlwaysConflicts(LocalObjectStore):
+    class AlwaysConflicts(FolderStore):
         def put_if(self, key, body, expected_tag):
             raise WriteConflictError(key)
 
@@ -104,7 +103,7 @@ def test_a_partition_that_never_settles_raises_after_the_attempts(tmp_path):
 
 def test_with_a_deadline_a_busy_partition_is_waited_for_until_then(tmp_path):
     """A lost race costs only time: given a deadline, the attempts go on until it passes."""
-    class ConflictsUntil(LocalObjectStore):
+    class ConflictsUntil(FolderStore):
         def __init__(self, root, losses):
             super().__init__(root)
             self.losses, self.tries = losses, 0

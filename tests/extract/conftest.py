@@ -6,7 +6,7 @@ import pytest
 from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.extract.spotify_client import SpotifyClient
 
-from spotify_etl.standins.spotify.server import (
+from spotify_local.spotify.server import (
     FAKE_CLIENT_ID,
     FAKE_CLIENT_SECRET,
     FAKE_REFRESH_TOKEN,

@@ -5,14 +5,14 @@ import pytest
 from spotify_runtime.layout import RAW_TO_PROCESS
 
 from spotify_etl.cli import main
-from spotify_etl.standins.spotify.content import (
+from spotify_local.spotify.content import (
     ALBUM_ID,
     EDITORIAL_PLAYLIST_ID,
     MANY_ALBUMS_ARTIST_ID,
     MANY_ALBUMS_TRACKS,
     PLAYLIST_ID,
 )
-from spotify_etl.standins.spotify.server import FAKE_CLIENT_SECRET, FAKE_REFRESH_TOKEN
+from spotify_local.spotify.server import FAKE_CLIENT_SECRET, FAKE_REFRESH_TOKEN
 
 
 @pytest.fixture

@@ -3,14 +3,16 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
-from spotify_runtime import container
 from spotify_runtime.extract.credentials import (
     CredentialsConfigError,
-    credentials_from_env,
     credentials_from_secret,
     parse_secret,
 )
-from spotify_runtime.extract.raw_sink import DirectoryRawSink, S3RawSink
+from spotify_runtime.extract.raw_sink import S3RawSink
+
+from spotify_local.folder_store import FolderStore
+from spotify_local.lambda_context import new_container
+from spotify_local.spotify.endpoint import credentials_from_env
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -35,7 +37,7 @@ def test_credentials_hide_secrets_from_repr():
 
 def test_secret_is_read_once_per_container(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    container.forget()
+    new_container()
     calls = []
     with mock_aws():
         client = boto3.client("secretsmanager")
@@ -52,7 +54,7 @@ def test_secret_is_read_once_per_container(monkeypatch):
         assert not first.has_user and first.origin == "secret 's'"
         with pytest.raises(CredentialsConfigError, match="cannot read secret 'missing'"):
             credentials_from_secret("missing", client)
-    container.forget()
+    new_container()
 
 
 def test_env_credentials():
@@ -66,7 +68,7 @@ def test_env_credentials():
 def test_sinks_write_the_same_key_and_rewrites_overwrite(tmp_path, monkeypatch):
     key = "raw/to_process/album/4aawyAB9vmqN3uQ7FjRGTy/20261124T181000Z.json"
     envelope = {"items": ["Ça, \"va\"\n"], "n": 1}
-    directory = DirectoryRawSink(tmp_path)
+    directory = FolderStore(tmp_path)
     directory.write(key, envelope)
     directory.write(key, {**envelope, "n": 2})
     assert json.loads((tmp_path / key).read_text(encoding="utf-8"))["n"] == 2

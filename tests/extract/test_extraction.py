@@ -7,7 +7,9 @@ from spotify_runtime.extract.errors import InvalidCredentialsError, SourceUnavai
 from spotify_runtime.extract.fetch import fetch_envelope
 from spotify_runtime.sources import parse_source
 
-from spotify_etl.standins.spotify.content import (
+from spotify_etl.commands.extract import land_sources
+from spotify_local.folder_store import FolderStore
+from spotify_local.spotify.content import (
     ALBUM_ID,
     ARTIST_ID,
     EDITORIAL_PLAYLIST_ID,
@@ -15,7 +17,7 @@ from spotify_etl.standins.spotify.content import (
     OTHER_USERS_PLAYLIST_ID,
     PLAYLIST_ID,
 )
-from spotify_etl.standins.spotify.rules import strip_dev_mode_fields
+from spotify_local.spotify.rules import strip_dev_mode_fields
 
 from .conftest import APP_CREDENTIALS
 
@@ -145,10 +147,8 @@ def test_album_and_artist_work_with_client_credentials(make_client):
 
 def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_goes_on(make_client,
                                                                                tmp_path):
-    from spotify_runtime.extract.landing import land_sources
-    from spotify_runtime.extract.raw_sink import DirectoryRawSink
 
-    from spotify_etl.standins.spotify.server import FakeSpotify
+    from spotify_local.spotify.server import FakeSpotify
 
     now = [0.0]
 
@@ -159,7 +159,7 @@ def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_goes_on(
         client = make_client(api_url=fake.api_url, accounts_url=fake.accounts_url, throttle=tick)
         outcomes = land_sources(client, [parse_source(f"album:{ALBUM_ID}"),
                                          parse_source("saved-tracks")],
-                                DirectoryRawSink(tmp_path), run_at=RUN_AT,
+                                FolderStore(tmp_path), run_at=RUN_AT,
                                 deadline=Deadline.unlimited())
         assert [o.ok for o in outcomes] == [True, True]
         assert fake.count("/v1/", status=401) == 1

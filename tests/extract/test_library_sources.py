@@ -16,8 +16,8 @@ from spotify_runtime.extract.library import TIME_RANGES, my_playlists
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
-from spotify_etl.standins.spotify import sample_data
-from spotify_etl.standins.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
+from spotify_local.spotify import sample_data
+from spotify_local.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
 
 RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
 

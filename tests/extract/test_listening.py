@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.landing import land_source
-from spotify_runtime.extract.raw_sink import DirectoryRawSink
-from spotify_runtime.extract.state import DirectoryCursorStore, StateError
+from spotify_runtime.extract.state import StateError
 from spotify_runtime.layout import RAW_TO_PROCESS, state_key
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 from bench.listening_bench import landed_plays
 from spotify_etl.cli import main
-from spotify_etl.standins.spotify.library import played_at_ms
+from spotify_local.folder_store import FolderStore
+from spotify_local.spotify.library import played_at_ms
 
 SOURCE = Source("recently-played")
 
@@ -94,15 +94,15 @@ def test_a_retry_before_the_cursor_moved_overwrites_the_same_files(make_client, 
     and with newer plays by then, writes the same key: the plays table has no duplicate."""
     history = _history(fake)
     client = make_client()
-    sink = DirectoryRawSink(tmp_path)
-    cursors = DirectoryCursorStore(tmp_path)
+    sink = FolderStore(tmp_path)
+    cursors = FolderStore(tmp_path)
     run_at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     fake.listening_clock = lambda: _ms(history[20])
     land_source(client, SOURCE, sink, run_at=run_at, deadline=Deadline.unlimited(),
                 cursors=cursors)
     fake.listening_clock = lambda: _ms(history[30])
 
-    class FailingCursors(DirectoryCursorStore):
+    class FailingCursors(FolderStore):
         def advance(self, key, after_ms):
             raise StateError("cannot write state: disk full")
 
@@ -123,10 +123,10 @@ def test_a_damaged_cursor_fails_the_run_instead_of_starting_over(make_client, fa
     path = tmp_path / state_key("recently-played", "me")
     path.parent.mkdir(parents=True)
     path.write_text("not json")
-    outcome = land_source(make_client(), SOURCE, DirectoryRawSink(tmp_path),
+    outcome = land_source(make_client(), SOURCE, FolderStore(tmp_path),
                           run_at=datetime(2026, 11, 24, tzinfo=UTC),
                           deadline=Deadline.unlimited(),
-                          cursors=DirectoryCursorStore(tmp_path))
+                          cursors=FolderStore(tmp_path))
     assert isinstance(outcome.error, StateError) and "not a cursor document" in str(outcome.error)
     assert not (tmp_path / RAW_TO_PROCESS).exists()
 

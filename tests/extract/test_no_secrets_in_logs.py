@@ -18,8 +18,8 @@ from pathlib import Path
 import boto3
 import requests
 
-from spotify_etl.standins.moto_aws import local_aws
-from spotify_etl.standins.spotify.server import FAKE_CLIENT_ID
+from spotify_local.moto_aws import local_aws
+from spotify_local.spotify.server import FAKE_CLIENT_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,8 @@
 import json
 import re
 
-from spotify_etl.standins.spotify import sample_data
-from spotify_etl.standins.spotify.content import (
+from spotify_local.spotify import sample_data
+from spotify_local.spotify.content import (
     ALBUM_ID,
     ARTIST_ID,
     PLAYLIST_ID,

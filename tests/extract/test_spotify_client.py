@@ -4,7 +4,7 @@ from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import InvalidCredentialsError, RateLimitedError, TransientError
 from spotify_runtime.extract.spotify_client import ResourceUnavailableError
 
-from spotify_etl.standins.spotify.content import ALBUM_ID, PLAYLIST_ID
+from spotify_local.spotify.content import ALBUM_ID, PLAYLIST_ID
 
 from .conftest import APP_CREDENTIALS, USER_CREDENTIALS
 

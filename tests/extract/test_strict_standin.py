@@ -7,14 +7,14 @@ import pytest
 import requests
 from spotify_runtime.extract.endpoints import PAGE_SIZES
 
-from spotify_etl.standins.spotify.content import ALBUM_ID, ARTIST_ID, PLAYLIST_ID
-from spotify_etl.standins.spotify.rules import (
+from spotify_local.spotify.content import ALBUM_ID, ARTIST_ID, PLAYLIST_ID
+from spotify_local.spotify.rules import (
     DEV_MODE_REMOVED_FIELDS,
     PAGE_LIMITS,
     REMOVED_ENDPOINTS,
     template_of,
 )
-from spotify_etl.standins.spotify.server import (
+from spotify_local.spotify.server import (
     FAKE_CLIENT_ID,
     FAKE_CLIENT_SECRET,
     FAKE_REFRESH_TOKEN,
@@ -127,7 +127,7 @@ def test_dev_mode_answers_lack_the_removed_fields_and_extended_quota_has_them(fa
 
 
 def test_an_access_token_expires_after_expires_in():
-    from spotify_etl.standins.spotify.server import FakeSpotify
+    from spotify_local.spotify.server import FakeSpotify
 
     now = [0.0]
     with FakeSpotify(clock=lambda: now[0]) as fake:
@@ -140,7 +140,7 @@ def test_an_access_token_expires_after_expires_in():
 
 
 def test_a_refresh_token_expires_six_months_after_authorization_whatever_the_refreshes():
-    from spotify_etl.standins.spotify.server import REFRESH_TOKEN_LIFETIME_SECONDS, FakeSpotify
+    from spotify_local.spotify.server import REFRESH_TOKEN_LIFETIME_SECONDS, FakeSpotify
 
     now = [0.0]
     with FakeSpotify(clock=lambda: now[0], rotate_refresh_tokens=True) as fake:
@@ -158,7 +158,7 @@ def test_a_refresh_token_expires_six_months_after_authorization_whatever_the_ref
 
 
 def test_the_quota_429_says_quota_exceeded_and_each_request_prolongs_it():
-    from spotify_etl.standins.spotify.server import FakeSpotify
+    from spotify_local.spotify.server import FakeSpotify
 
     now = [0.0]
     with FakeSpotify(clock=lambda: now[0]) as fake:

@@ -14,12 +14,13 @@ from spotify_runtime.history_import.handler import handler
 from spotify_runtime.layout import IMPORTS, IMPORTS_FAILED, RUN_LOG, STREAMS
 from spotify_runtime.transform.tables import PLAYS, SONGS
 
-from spotify_etl.standins.duckdb_athena import open_lake, run_sql
-from spotify_etl.standins.iceberg_lake import save_pointers
-from spotify_etl.standins.lake_sync import download_bucket
-from spotify_etl.standins.moto_aws import local_aws, start_import_capture
-from spotify_etl.standins.spotify_export import dump, export_zip, extended_row
-from spotify_etl.standins.sqs_event_source import to_lambda_records
+from spotify_local.duckdb_athena import open_lake, run_sql
+from spotify_local.iceberg_lake import save_pointers
+from spotify_local.lake_sync import download_bucket
+from spotify_local.moto_aws import local_aws, start_import_capture
+from spotify_local.spotify_export import dump, export_zip, extended_row
+from spotify_local.sqs_event_source import to_lambda_records
+from tests.iceberg_catalog import replace_source
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 TRACKS = [(f"{n:022d}", f"Track {n}", "Artist", "Album") for n in range(4)]
@@ -39,7 +40,6 @@ def deliver(local, queue_url):
 
 def commit_rows(local, table, rows, schema):
     """`rows` committed into the transform's Iceberg table as one raw file's rows of a day."""
-    from spotify_runtime.iceberg_tables import replace_source
     from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 
     columns = pa.Table.from_pylist(

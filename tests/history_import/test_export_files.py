@@ -1,5 +1,5 @@
 """Export files of both kinds with each quirk real exports have (fixtures of our own, generated
-by spotify_etl.standins.spotify_export), read into `streams` rows."""
+by spotify_local.spotify_export), read into `streams` rows."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from spotify_runtime.history_import.export_files import (
 from spotify_runtime.history_import.members import NotAnExportError
 from spotify_runtime.history_import.streams import STREAMS
 
-from spotify_etl.standins.spotify_export import LAYOUTS, basic_row, dump, extended_row
+from spotify_local.spotify_export import LAYOUTS, basic_row, dump, extended_row
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 T0 = datetime(2025, 12, 31, 23, 58, 30, tzinfo=UTC)

@@ -11,14 +11,14 @@ from spotify_runtime.history_import.members import (
     ExportFile,
     NotAnExportError,
     looks_like_history,
-    path_members,
     upload_members,
 )
 from spotify_runtime.layout import STREAMS
-from spotify_runtime.partition_files import LocalObjectStore
 
 from spotify_etl.cli import main
-from spotify_etl.standins.spotify_export import basic_row, dump, export_zip, extended_row
+from spotify_etl.export_paths import path_members
+from spotify_local.folder_store import FolderStore
+from spotify_local.spotify_export import basic_row, dump, export_zip, extended_row
 from tests.history_import.test_import import REAL_EXPORTS, T0, TRACKS
 
 
@@ -73,7 +73,7 @@ def test_a_member_whose_bytes_are_damaged_is_named(tmp_path):
     data[start:start + 40] = bytes(40)
     members = upload_members("imports/export.zip", bytes(data))
     with pytest.raises(NotAnExportError, match=r"Streaming_History_Audio_2025\.json: a damaged"):
-        import_files(members.files, LocalObjectStore(tmp_path))
+        import_files(members.files, FolderStore(tmp_path))
     assert not (tmp_path / STREAMS).exists()
 
 
@@ -90,7 +90,7 @@ def test_an_empty_file_beside_other_exports_is_reported_and_skipped(tmp_path):
     files = {"Streaming_History_Audio_2025.json": extended(4),
              "Streaming_History_Video_2025.json": b"[]"}
     members = upload_members("imports/export.zip", export_zip(files))
-    report = import_files(members.files, LocalObjectStore(tmp_path))
+    report = import_files(members.files, FolderStore(tmp_path))
     assert report.imported == 4 and len(report.files) == 1
     assert [name for name in report.ignored if "Video" in name] == [
         "imports/export.zip:Spotify Extended Streaming History/"
@@ -108,7 +108,7 @@ def test_every_real_history_file_is_found_and_every_other_file_listed():
 
 
 def test_files_are_written_one_by_one_as_they_are_read(tmp_path):
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     january = tmp_path / STREAMS / "ended_month=2025-01"
     seen_when_read: list[bool] = []
 

@@ -11,13 +11,14 @@ import pyarrow.parquet as pq
 import pytest
 from spotify_runtime.history_import.export_files import DUPLICATE_IN_IMPORT, read_export_file
 from spotify_runtime.history_import.importer import import_files
-from spotify_runtime.history_import.members import ExportFile, NotAnExportError, path_members
+from spotify_runtime.history_import.members import ExportFile, NotAnExportError
 from spotify_runtime.history_import.same_play import DOUBLE_LOGGED
 from spotify_runtime.layout import STREAMS
-from spotify_runtime.partition_files import LocalObjectStore
 
 from spotify_etl.cli import main
-from spotify_etl.standins.spotify_export import basic_row, dump, export_zip, extended_row
+from spotify_etl.export_paths import path_members
+from spotify_local.folder_store import FolderStore
+from spotify_local.spotify_export import basic_row, dump, export_zip, extended_row
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REAL_EXPORTS = REPO_ROOT.parent / "shared" / "real-spotify" / "exports"
@@ -43,7 +44,7 @@ def lake_rows(lake: Path) -> list[dict]:
 
 
 def test_the_same_export_twice_adds_nothing(tmp_path):
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     first = import_files([export(0, 10)], store)
     again = import_files([export(0, 10)], store)
     assert (first.imported, first.already_present) == (10, 0)
@@ -52,7 +53,7 @@ def test_the_same_export_twice_adds_nothing(tmp_path):
 
 
 def test_overlapping_exports_and_an_old_one_after_a_newer_lose_nothing(tmp_path):
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     newer = import_files([export(5, 20)], store)
     older = import_files([export(0, 12)], store)
     assert (newer.imported, older.imported, older.already_present) == (15, 5, 7)
@@ -62,14 +63,14 @@ def test_overlapping_exports_and_an_old_one_after_a_newer_lose_nothing(tmp_path)
 
 
 def test_one_object_per_month_of_the_end_time(tmp_path):
-    import_files([export(0, 10)], LocalObjectStore(tmp_path))  # 22:00 Dec 31 .. Jan 1
+    import_files([export(0, 10)], FolderStore(tmp_path))  # 22:00 Dec 31 .. Jan 1
     months = sorted(p.parent.name for p in (tmp_path / STREAMS).rglob("*.parquet"))
     assert months == ["ended_month=2025-12", "ended_month=2026-01"]
     assert [p.name for p in (tmp_path / STREAMS).rglob("*.parquet")] == ["streams.parquet"] * 2
 
 
 def test_duplicates_across_files_of_one_import_are_counted(tmp_path):
-    report = import_files([export(0, 6), export(3, 9)], LocalObjectStore(tmp_path))
+    report = import_files([export(0, 6), export(3, 9)], FolderStore(tmp_path))
     assert report.imported == 9 and report.skipped == {DUPLICATE_IN_IMPORT: 3}
     assert report.rows_in_files == 12
 
@@ -77,7 +78,7 @@ def test_duplicates_across_files_of_one_import_are_counted(tmp_path):
 def test_a_bad_file_stops_the_import_before_anything_is_written(tmp_path):
     bad = ExportFile("Streaming_History_Audio_1.json", lambda: b'{"not": "an export"}')
     with pytest.raises(NotAnExportError):
-        import_files([export(0, 5), bad], LocalObjectStore(tmp_path))
+        import_files([export(0, 5), bad], FolderStore(tmp_path))
     assert not (tmp_path / STREAMS).exists()
 
 
@@ -90,7 +91,7 @@ def test_the_zip_as_downloaded_in_a_folder_with_other_files(tmp_path):
     assert sorted(Path(f.name.split(":")[-1]).name for f in members.files) == sorted(files)
     ignored = sorted(Path(name.split(":")[-1]).name for name in members.ignored)
     assert ignored == ["Playlist1.json", "ReadMeFirst_ExtendedStreamingHistory.pdf"]
-    report = import_files(members.files, LocalObjectStore(tmp_path / "lake"))
+    report = import_files(members.files, FolderStore(tmp_path / "lake"))
     assert report.imported == 4
 
 
@@ -158,14 +159,14 @@ def test_every_real_export_file_imports_and_every_row_is_accounted_for(tmp_path)
         assert parsed.rows.num_rows + sum(parsed.skipped.values()) == rows_in_file, path
         history.append(ExportFile(str(path), lambda data=data: data))
     assert len(history) >= 17
-    report = import_files(history, LocalObjectStore(tmp_path))
+    report = import_files(history, FolderStore(tmp_path))
     assert (report.imported + report.already_present + sum(report.merged.values())
             + sum(report.skipped.values())
             == report.rows_in_files == sum(len(json.loads(f.read())) for f in history))
     assert len(lake_rows(tmp_path)) == report.imported
     # The real endsong.json export: 21 plays logged twice, 16-18 s apart (test_same_play.py).
     assert report.merged[DOUBLE_LOGGED] == 21
-    again = import_files(history, LocalObjectStore(tmp_path))
+    again = import_files(history, FolderStore(tmp_path))
     assert (again.imported, again.already_present) == (0, report.imported)
 
 

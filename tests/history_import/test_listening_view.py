@@ -11,16 +11,16 @@ import pyarrow as pa
 import pytest
 from spotify_runtime.history_import.importer import import_files
 from spotify_runtime.history_import.members import ExportFile
-from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.period import Period
 from spotify_runtime.report.queries import run_all
 from spotify_runtime.transform.tables import ALBUMS, ARTISTS, PLAYS, SONGS
 
 from infra.catalog_views import LISTENING_COLUMNS
-from spotify_etl.report.queries import LakeQueries
-from spotify_etl.standins.duckdb_athena import open_lake, run_sql
-from spotify_etl.standins.spotify_export import basic_row, dump, extended_row
+from spotify_local.duckdb_athena import open_lake, run_sql
+from spotify_local.folder_store import FolderStore
+from spotify_local.lake_queries import LakeQueries
+from spotify_local.spotify_export import basic_row, dump, extended_row
 from tests.iceberg_catalog import write_folder_rows
 
 END = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -34,7 +34,7 @@ def lake_with(tmp_path, export_rows, api_plays):
     data = dump(export_rows)
     if export_rows:  # an empty export is refused: a lake of API plays only has none
         import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: data)],
-                     LocalObjectStore(tmp_path))
+                     FolderStore(tmp_path))
     if api_plays:
         rows = [{"played_at": at, "song_id": song} for at, song in api_plays]
         write_folder_rows(tmp_path, "plays", pa.Table.from_pylist(rows, schema=PLAYS),
@@ -105,7 +105,7 @@ def test_a_track_is_counted_by_name_and_its_id_merges_its_names(tmp_path):
                   basic_row(END + timedelta(days=2), MS, "Artist", "Unheard")])
     import_files([ExportFile("Streaming_History_Audio_2026.json", lambda: dump(rows)),
                   ExportFile("StreamingHistory_music_0.json", lambda: basic)],
-                 LocalObjectStore(tmp_path))
+                 FolderStore(tmp_path))
     keys = run_sql(open_lake(tmp_path), "SELECT track_name, track_key FROM listening "
                                         "ORDER BY ended_at").as_dicts()
     # One ID seen with two titles is one track; so is a second ID of the same name, and a

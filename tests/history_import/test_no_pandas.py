@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from spotify_runtime.layout import STREAMS
 
-from spotify_etl.standins.spotify_export import dump, extended_row
+from spotify_local.spotify_export import dump, extended_row
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
@@ -21,9 +21,10 @@ import json, sys
 from pathlib import Path
 {guard}
 from spotify_runtime.history_import.importer import import_files
-from spotify_runtime.history_import.members import path_members
-from spotify_runtime.partition_files import LocalObjectStore
-report = import_files(path_members([Path(sys.argv[1])]).files, LocalObjectStore(Path(sys.argv[2])))
+from spotify_etl.export_paths import path_members
+from spotify_local.folder_store import FolderStore
+
+report = import_files(path_members([Path(sys.argv[1])]).files, FolderStore(Path(sys.argv[2])))
 print(json.dumps({{"pandas": "pandas" in sys.modules, "imported": report.imported}}))
 """
 

@@ -19,9 +19,9 @@ from spotify_runtime.history_import.same_play import (
     IN_EXTENDED_HISTORY,
 )
 from spotify_runtime.layout import STREAMS
-from spotify_runtime.partition_files import LocalObjectStore
 
-from spotify_etl.standins.spotify_export import basic_row, dump, extended_row, stamp
+from spotify_local.folder_store import FolderStore
+from spotify_local.spotify_export import basic_row, dump, extended_row, stamp
 
 REAL_EXPORTS = Path(__file__).resolve().parents[2].parent / "shared" / "real-spotify" / "exports"
 T0 = datetime(2024, 3, 10, 12, 0, 5, tzinfo=UTC)
@@ -65,7 +65,7 @@ def accounted(report) -> int:
 def test_a_play_in_both_kinds_is_kept_once_with_the_extended_detail(tmp_path, order):
     both = plays(8)
     basic_only = plays(2, start=T0 + timedelta(days=2))  # outside the extended coverage
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     extended, basic = extended_file(both), basic_file(both + basic_only)
     if order == "one import":
         reports = [import_files([basic, extended], store)]
@@ -91,7 +91,7 @@ def test_a_play_in_both_kinds_is_kept_once_with_the_extended_detail(tmp_path, or
 
 def test_a_basic_row_that_differs_in_minute_title_or_milliseconds_stays(tmp_path):
     ((end, ms, track),) = plays(1)
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     import_files([extended_file([(end, ms, track)])], store)
     near_misses = [(end + timedelta(minutes=1), ms, track), (end, ms + 1, track),
                    (end, ms, (track[0], "Another title", track[2], track[3])),
@@ -120,7 +120,7 @@ def double_logged_pair(gap: timedelta, offline_timestamp: int | None = None,
 ])
 def test_a_play_spotify_logged_twice_is_one_play(tmp_path, gap, offline, rows_kept):
     rows = double_logged_pair(gap, offline)
-    report = import_files([file("endsong_0.json", rows)], LocalObjectStore(tmp_path))
+    report = import_files([file("endsong_0.json", rows)], FolderStore(tmp_path))
     kept = lake(tmp_path)
     assert len(kept) == rows_kept and accounted(report) == 2
     assert report.merged[DOUBLE_LOGGED] == 2 - rows_kept
@@ -129,7 +129,7 @@ def test_a_play_spotify_logged_twice_is_one_play(tmp_path, gap, offline, rows_ke
 
 def test_the_second_logging_in_a_later_import_adds_nothing(tmp_path):
     first, second = double_logged_pair(timedelta(seconds=16))
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     import_files([file("endsong_0.json", [first])], store)
     report = import_files([file("endsong_1.json", [second])], store)
     assert (report.imported, dict(report.merged)) == (0, {DOUBLE_LOGGED: 1})
@@ -148,7 +148,7 @@ def months(path: Path) -> list[str]:
                                  "two imports, later first"])
 def test_a_play_logged_twice_across_two_months_is_one_play(tmp_path, how):
     first, second = double_logged_pair(timedelta(seconds=17), end=MONTH_END)
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     if how == "one file":
         reports = [import_files([file("endsong_0.json", [first, second])], store)]
     elif how == "two files":
@@ -178,7 +178,7 @@ def test_a_play_logged_twice_across_two_months_is_one_play(tmp_path, how):
 ])
 def test_two_plays_across_two_months_stay_two(tmp_path, gap, offline):
     first, second = double_logged_pair(gap, offline, end=MONTH_END)
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     reports = [import_files([file("endsong_0.json", [first])], store),
                import_files([file("endsong_1.json", [second])], store)]
     assert len(lake(tmp_path)) == 2 and months(tmp_path) == [
@@ -188,7 +188,7 @@ def test_two_plays_across_two_months_stay_two(tmp_path, gap, offline):
 
 def test_the_run_log_and_summary_name_every_merge(tmp_path):
     both = plays(3)
-    store = LocalObjectStore(tmp_path)
+    store = FolderStore(tmp_path)
     import_files([basic_file(both)], store)
     report = import_files([extended_file(both), basic_file(both),
                            file("endsong_0.json", double_logged_pair(

@@ -6,7 +6,8 @@ import io
 
 from rich.console import Console
 
-from spotify_etl.local_run import RunOptions, run_pipeline
+from spotify_etl.report.build import PLOTLY_BUNDLE
+from spotify_local.local_run import RunOptions, run_pipeline
 
 
 def deployed_python_handlers(environment) -> set[str]:
@@ -23,7 +24,7 @@ def deployed_python_handlers(environment) -> set[str]:
 
 def test_the_demo_invokes_every_deployed_handler_and_nothing_else(dev, tmp_path):
     summary = run_pipeline(
-        RunOptions(lake_dir=tmp_path / "lake", print_queries=False),
+        RunOptions(lake_dir=tmp_path / "lake", chart_library=PLOTLY_BUNDLE, print_queries=False),
         Console(file=io.StringIO(), width=200),
     )
     assert not summary.failures

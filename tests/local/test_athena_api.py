@@ -12,7 +12,7 @@ from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.period import Period
 from spotify_runtime.report.queries import AthenaQueries, ReportQueryError
 
-from spotify_etl.standins.athena_api import InvalidRequestError, LakeAthena
+from spotify_local.athena_api import InvalidRequestError, LakeAthena
 
 QUERY = NamedQuery("q", "test", "SELECT DATE '2026-04-01' AS day, 2 AS n, 1.5 AS x, NULL AS gone, "
                    "true AS ok WHERE DATE '2026-04-01' BETWEEN CAST(? AS DATE) AND "

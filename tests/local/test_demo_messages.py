@@ -13,7 +13,7 @@ from pathlib import Path
 
 from spotify_runtime.layout import RAW_TO_PROCESS
 
-from spotify_etl.standins.spotify import content as sample
+from spotify_local.spotify import content as sample
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -137,7 +137,7 @@ def test_every_link_between_the_docs_leads_somewhere(path: Path, target: str) ->
 
 
 SEARCHED = [ROOT, ROOT / "lambdas", ROOT / "lambdas" / "spotify_runtime", ROOT / "infra",
-            ROOT / "spotify_etl" / "standins", ROOT / "spotify_etl" / "standins" / "spotify"]
+            ROOT / "spotify_local", ROOT / "spotify_local" / "spotify"]
 """Where a path the docs name may start: the repository, or a package (`transform/tables.py`
 is `lambdas/spotify_runtime/transform/tables.py`)."""
 NOT_IN_THE_REPOSITORY = ("raw/", "processed/", "state/", "pipeline_runs/", "athena-results/",

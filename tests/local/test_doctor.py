@@ -1,5 +1,5 @@
 """`doctor --env NAME` against moto's server, with Lambda's account settings and Service Quotas
-added as AWS shapes them (spotify_etl/standins/lambda_quotas.py)."""
+added as AWS shapes them (spotify_local/lambda_quotas.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from moto.server import ThreadedMotoServer
 
 from spotify_etl.cli import main
 from spotify_etl.commands.doctor import BOOTSTRAP_VERSION_PARAMETER, MIN_BOOTSTRAP_VERSION
-from spotify_etl.standins import lambda_quotas
+from spotify_local import lambda_quotas
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from spotify_etl.standins.moto_aws import local_aws
-from spotify_etl.standins.sqs_event_source import EventSourceMapping, RealClock
+from spotify_local.moto_aws import local_aws
+from spotify_local.sqs_event_source import EventSourceMapping, RealClock
 
 VISIBILITY_SECONDS = 1
 INVOCATION_SECONDS = 3.5

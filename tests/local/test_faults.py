@@ -32,9 +32,10 @@ from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
 from infra.config import EnvironmentSettings
-from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
-from spotify_etl.standins.faults import FaultInjector
-from spotify_etl.standins.iceberg_lake import folder_table
+from spotify_etl.report.build import PLOTLY_BUNDLE
+from spotify_local.faults import FaultInjector
+from spotify_local.iceberg_lake import folder_table
+from spotify_local.local_run import RunOptions, RunSummary, run_pipeline
 
 SEEDS = (1, 7)
 
@@ -47,7 +48,8 @@ def faulty_run(request, tmp_path_factory) -> tuple[Path, RunSummary, FaultInject
     # in 4 invocations, S3 failing most requests) a batch fails as a whole and three failed
     # receives dead-letter it. Commits still race (five at a time).
     settings = replace(EnvironmentSettings("dev"), transform_batch_size=1)
-    summary = run_pipeline(RunOptions(lake_dir=lake, faults=faults, print_queries=False,
+    summary = run_pipeline(RunOptions(lake_dir=lake, chart_library=PLOTLY_BUNDLE, faults=faults,
+                                      print_queries=False,
                                       settings=settings),
                            Console(file=io.StringIO(), width=200))
     return lake, summary, faults

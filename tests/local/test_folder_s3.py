@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from spotify_etl.standins.folder_s3 import FolderS3
+from bench.folder_s3 import FolderS3
 
 BUCKET = "lake"
 

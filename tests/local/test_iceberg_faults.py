@@ -8,13 +8,13 @@ import pyarrow as pa
 from spotify_runtime.iceberg_tables import (
     SOURCE_FILE,
     IcebergTable,
-    create_or_evolve,
     glue_catalog,
-    replace_source,
 )
 
-from spotify_etl.standins.faults import FaultInjector, FaultRates
-from spotify_etl.standins.moto_aws import BUCKET_NAME, local_aws
+from spotify_local.faults import FaultInjector, FaultRates
+from spotify_local.iceberg_lake import create_or_evolve
+from spotify_local.moto_aws import BUCKET_NAME, local_aws
+from tests.iceberg_catalog import replace_source
 
 DATABASE = "faults"
 PLAYS = IcebergTable("plays", pa.schema([pa.field("play_id", pa.string(), nullable=False)]),

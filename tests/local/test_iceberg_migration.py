@@ -11,15 +11,16 @@ import pyarrow as pa
 import pytest
 from spotify_runtime import run_log
 from spotify_runtime.history_import import streams
-from spotify_runtime.iceberg_tables import create_or_evolve, replace_source
 from spotify_runtime.layout import raw_key, run_log_key
-from spotify_runtime.partition_files import LocalObjectStore, update_object
-from spotify_runtime.transform.raw_object import write_partitions
+from spotify_runtime.partition_files import update_object
 from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_raw_file
 
 from infra.catalog_tables import iceberg_location, iceberg_tables
+from spotify_etl.commands.transform import write_partitions
 from spotify_etl.iceberg_migration import migrate_object, old_objects, verify
-from tests.iceberg_catalog import empty_glue_catalog
+from spotify_local.folder_store import FolderStore
+from spotify_local.iceberg_lake import create_or_evolve
+from tests.iceberg_catalog import empty_glue_catalog, replace_source
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 DATABASE = "lake"
@@ -32,7 +33,7 @@ def _transformed(fixture: str, kind: str, ident: str) -> TransformedFile:
 
 
 def _todays_lake(root: Path) -> list[TransformedFile]:
-    store = LocalObjectStore(root)
+    store = FolderStore(root)
     files = [_transformed("playlist_envelope.json", "playlist", "37i9dQZF1DXcBWIGoYBM5M"),
              _transformed("album_envelope.json", "album", "4aawyAB9vmqN3uQ7FjRGTy"),
              _transformed("artist_envelope.json", "artist", "0TnOYISbd1XYRBk9myaseg")]

@@ -10,7 +10,7 @@ import pytest
 from spotify_runtime.transform import tables
 from spotify_runtime.transform.tables import TABLES
 
-from spotify_etl.standins.duckdb_athena import (
+from spotify_local.duckdb_athena import (
     LakeQueryError,
     open_lake,
     rows_per_table,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from spotify_runtime.extract.credentials import SpotifyCredentials
 
-from spotify_etl.standins.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
-from spotify_etl.standins.moto_aws import as_s3_sends_it, local_aws, start_event_capture
+from spotify_local.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
+from spotify_local.moto_aws import as_s3_sends_it, local_aws, start_event_capture
 
 
 @pytest.fixture

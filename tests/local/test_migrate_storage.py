@@ -11,18 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 from spotify_runtime import run_log
 from spotify_runtime.layout import raw_key
-from spotify_runtime.partition_files import (
-    LocalObjectStore,
-    PartitionContentionError,
-    WriteConflictError,
-)
+from spotify_runtime.partition_files import PartitionContentionError, WriteConflictError
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS, write_batch
 from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_raw_file
 
 from spotify_etl.cli import main
 from spotify_etl.commands.migrate_storage import migrate, old_lake_folder
-from spotify_etl.standins.iceberg_lake import folder_table
-from spotify_etl.standins.moto_aws import lake_catalog
+from spotify_local.folder_store import FolderStore
+from spotify_local.iceberg_lake import folder_table
+from spotify_local.moto_aws import lake_catalog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 RUN = "20261124T181000Z"
@@ -63,7 +60,7 @@ def _old_lake(lake: Path) -> list[TransformedFile]:
 def _rows_per_table(lake: Path) -> dict[str, int]:
     """Rows per transform table: in the day objects of the old layout and in the Iceberg
     tables (a migration moves them from one to the other)."""
-    from spotify_etl.standins.iceberg_lake import current_row_count
+    from spotify_local.iceberg_lake import current_row_count
 
     counts: dict[str, int] = {}
     for path in (lake / "processed").rglob("*.parquet"):
@@ -115,7 +112,7 @@ def test_an_old_file_stays_until_its_rows_are_in_the_new_object(tmp_path):
     _old_lake(lake)
     before = sorted(p for p in lake.rglob("*.parquet"))
 
-    class RefusingStore(LocalObjectStore):
+    class RefusingStore(FolderStore):
         def put_if(self, key, body, expected_tag):
             raise WriteConflictError(key)  # the new object never takes the rows
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from spotify_etl.cli import main
-from spotify_etl.standins.duckdb_athena import open_lake, run_sql
+from spotify_local.duckdb_athena import open_lake, run_sql
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 SQL = ("SELECT song_id, song_name, url, artist_ids, song_added, popularity FROM songs "
@@ -23,7 +23,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from spotify_runtime.transform.iceberg_writer import write_batch
     from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
-    from spotify_etl.standins.moto_aws import lake_catalog
+    from spotify_local.moto_aws import lake_catalog
 
     lake = tmp_path_factory.mktemp("formats") / "lake"
     files = [transform_raw_file((FIXTURES / name).read_bytes(),

@@ -17,7 +17,8 @@ from rich.console import Console
 from spotify_runtime.layout import RAW_FAILED, RAW_TO_PROCESS
 from spotify_runtime.transform.events import raw_objects
 
-from spotify_etl.local_run import RunOptions, run_pipeline
+from spotify_etl.report.build import PLOTLY_BUNDLE
+from spotify_local.local_run import RunOptions, run_pipeline
 
 OPERATIONS = (Path(__file__).parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
 BROKEN = "playlist/0BrokenP1ayl1stXXXXXXX/20240501T181000Z.json"  # a well-formed raw key
@@ -31,7 +32,8 @@ def _local_replay_commands() -> list[str]:
 
 
 def _run_local(lake: Path) -> None:
-    run_pipeline(RunOptions(lake_dir=lake, print_queries=False), Console(file=io.StringIO()))
+    run_pipeline(RunOptions(lake_dir=lake, chart_library=PLOTLY_BUNDLE, print_queries=False),
+                 Console(file=io.StringIO()))
 
 
 def _reports(lake: Path) -> dict[str, bytes]:

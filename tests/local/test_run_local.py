@@ -20,20 +20,22 @@ from rich.console import Console
 from spotify_runtime.layout import RAW_PROCESSED, RAW_TIMESTAMP_FORMAT, RAW_TO_PROCESS
 from spotify_runtime.transform.tables import SCHEMAS, TABLES
 
+from bench import readme_demo
 from infra.named_queries import get_named_query, load_named_queries
-from spotify_etl import readme_demo
 from spotify_etl.cli import main
 from spotify_etl.commands.run_local import describe_health
-from spotify_etl.local_run import RunOptions, RunSummary, run_pipeline
-from spotify_etl.standins.duckdb_athena import open_lake, run_sql
-from spotify_etl.standins.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
-from spotify_etl.standins.spotify.endpoint import sample_sources
+from spotify_etl.report.build import PLOTLY_BUNDLE
+from spotify_local.duckdb_athena import open_lake, run_sql
+from spotify_local.local_run import RunOptions, RunSummary, run_pipeline
+from spotify_local.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
+from spotify_local.spotify.endpoint import sample_sources
 from tests.iceberg_catalog import write_folder_rows
 
 
 def _run(lake: Path) -> tuple[RunSummary, str]:
     output = io.StringIO()
-    summary = run_pipeline(RunOptions(lake_dir=lake), Console(file=output, width=200))
+    summary = run_pipeline(RunOptions(lake_dir=lake, chart_library=PLOTLY_BUNDLE),
+                           Console(file=output, width=200))
     return summary, output.getvalue()
 
 
@@ -50,7 +52,7 @@ def _files(lake: Path, prefix: str) -> list[str]:
 
 def _table_rows(lake: Path, table: str) -> list[dict]:
     """The rows of the lake folder's Iceberg table at its current snapshot."""
-    from spotify_etl.standins.iceberg_lake import folder_table
+    from spotify_local.iceberg_lake import folder_table
 
     iceberg = folder_table(lake, table)
     return [] if iceberg is None else iceberg.scan().to_arrow().to_pylist()

@@ -16,15 +16,16 @@ from spotify_runtime.extract.landing import SourceOutcome
 from spotify_runtime.extract.message_outcomes import Outcome, QueueWorker
 from spotify_runtime.extract.messages import ExtractMessage
 from spotify_runtime.layout import RUN_LOG, failed_raw_key, raw_key
-from spotify_runtime.run_log import MemoryRunRecorder, S3RunRecorder
+from spotify_runtime.run_log import S3RunRecorder
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.handler import handler as transform_handler
 
 from infra.catalog_tables import all_tables, duckdb_type
 from infra.named_queries import get_named_query
-from spotify_etl.standins.duckdb_athena import open_lake, run_sql
-from spotify_etl.standins.iceberg_lake import save_pointers
-from spotify_etl.standins.lake_sync import download_bucket
+from spotify_local.duckdb_athena import open_lake, run_sql
+from spotify_local.iceberg_lake import save_pointers
+from spotify_local.lake_sync import download_bucket
+from spotify_local.scale_sim import MemoryRunRecorder
 from tests.scale.extractors import FunctionExtractor
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"

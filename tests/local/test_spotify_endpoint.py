@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from spotify_runtime.sources import parse_source
 
-from spotify_etl.standins.spotify.endpoint import (
+from spotify_local.spotify.endpoint import (
     MissingCredentialsError,
     live_spotify,
     sample_sources,

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from spotify_etl.report.simulated_lake import write_simulated_lake
-from spotify_etl.standins.duckdb_athena import open_lake
+from bench.simulated_lake import write_simulated_lake
+from spotify_local.duckdb_athena import open_lake
 
 LISTENING_COLUMNS = (
     "ended_at TIMESTAMP, ms_played BIGINT, content_type VARCHAR, song_id VARCHAR, "

@@ -24,8 +24,8 @@ from spotify_runtime.report.monthly import (
 from spotify_runtime.report.queries import report_queries
 
 from spotify_etl.report.build import PLOTLY_BUNDLE
-from spotify_etl.standins.identity import ACCOUNT, REGION
-from spotify_etl.standins.moto_aws import local_aws
+from spotify_local.identity import ACCOUNT, REGION
+from spotify_local.moto_aws import local_aws
 from tests.report.test_report_from_athena import CANNED, DATABASE, WORKGROUP, _athena_result
 
 OWNER = "owner@example.com"

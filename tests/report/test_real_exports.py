@@ -9,15 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from spotify_runtime.history_import.importer import import_files
-from spotify_runtime.history_import.members import path_members
-from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.period import Period
 from spotify_runtime.report.queries import run_all
 from spotify_runtime.report.sections import build_sections
 
 from spotify_etl.cli import main
-from spotify_etl.report.queries import LakeQueries
+from spotify_etl.export_paths import path_members
+from spotify_local.folder_store import FolderStore
+from spotify_local.lake_queries import LakeQueries
 
 REAL_EXPORTS = Path(__file__).resolve().parents[2].parent / "shared" / "real-spotify" / "exports"
 
@@ -65,7 +65,7 @@ def independent_count(year: int, min_seconds: int) -> dict[str, int]:
 def real_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert REAL_EXPORTS.is_dir(), f"{REAL_EXPORTS}: the real exports belong beside the clone"
     lake = tmp_path_factory.mktemp("real") / "lake"
-    import_files(path_members([REAL_EXPORTS]).files, LocalObjectStore(lake))
+    import_files(path_members([REAL_EXPORTS]).files, FolderStore(lake))
     return lake
 
 

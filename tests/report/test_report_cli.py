@@ -14,7 +14,7 @@ from spotify_runtime.report.queries import athena_value
 
 from infra.config import load_environment
 from spotify_etl.cli import main
-from spotify_etl.report.queries import LakeQueries
+from spotify_local.lake_queries import LakeQueries
 from tests.report.conftest import SIMULATED_LAST_DAY
 
 REPO = Path(__file__).resolve().parents[2]

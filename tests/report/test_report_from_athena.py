@@ -16,8 +16,8 @@ import requests
 from spotify_runtime.report.queries import report_queries
 
 from spotify_etl.cli import main
-from spotify_etl.standins.identity import ACCOUNT, REGION
-from spotify_etl.standins.moto_aws import local_aws
+from spotify_local.identity import ACCOUNT, REGION
+from spotify_local.moto_aws import local_aws
 
 REPO = Path(__file__).resolve().parents[2]
 WORKGROUP, DATABASE = "spotify-etl-dev", "spotify_etl_dev"

@@ -15,18 +15,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from spotify_runtime.report.page import BUNDLE_TRACE_TYPES, plotly_js
+from spotify_runtime.report.page import plotly_js
 from spotify_runtime.report.period import Period
 from spotify_runtime.report.queries import report_queries
 
+from bench.browser import chart_marks, offline_page, open_report
 from infra.config import load_environment
 from spotify_etl.cli import main
-from spotify_etl.report.browser import chart_marks, offline_page, open_report
 from spotify_etl.report.build import PLOTLY_BUNDLE
-from spotify_etl.report.queries import LakeQueries
+from spotify_local.lake_queries import LakeQueries
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
+
+BUNDLE_TRACE_TYPES = frozenset({"bar", "scatter", "pie"})
+"""The trace types Plotly's basic bundle (page.ASSET_PLOTLY_BUNDLE) draws; a chart of another
+type would stay blank."""
 
 
 @pytest.fixture(scope="module")

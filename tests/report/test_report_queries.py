@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from spotify_runtime.contract import LISTENING_PAGE_SIZE
-from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.period import Period
 from spotify_runtime.report.queries import report_queries, run_all
@@ -21,7 +20,8 @@ from infra.named_queries import (
     parameter_markers,
     read_named_query,
 )
-from spotify_etl.report.queries import LakeQueries
+from spotify_local.folder_store import FolderStore
+from spotify_local.lake_queries import LakeQueries
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 SPOTIFY_RULE, EVERY_ROW = PlayRule(30), PlayRule(0)
@@ -135,7 +135,7 @@ def test_listening_gaps_follow_the_pipelines_rule(tmp_path: Path) -> None:
             ("2026-03-02 18:10:00.000", "landed", LISTENING_PAGE_SIZE),  # a possible gap
             ("2026-03-03 18:10:00.000", "landed", 12),
             ("2026-03-04 18:10:00.000", "dead_lettered", None)]
-    recorder = StoreRunRecorder(LocalObjectStore(tmp_path))
+    recorder = StoreRunRecorder(FolderStore(tmp_path))
     for index, (run_at, outcome, items) in enumerate(rows):
         moment = datetime.fromisoformat(run_at).replace(tzinfo=UTC)
         recorder.record(RunRecord(moment, "extract", "recently-played", outcome, items=items,

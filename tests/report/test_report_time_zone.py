@@ -21,8 +21,8 @@ from spotify_runtime.report.sections import listening_clock
 
 from infra.named_queries import QUERIES_DIR, load_named_queries
 from spotify_etl.cli import main
-from spotify_etl.report.queries import LakeQueries
-from spotify_etl.standins.duckdb_athena import open_lake
+from spotify_local.duckdb_athena import open_lake
+from spotify_local.lake_queries import LakeQueries
 from tests.report.conftest import LISTENING_COLUMNS, SIMULATED_LAST_DAY
 
 RULE = PlayRule(30)

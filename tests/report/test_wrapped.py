@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 from spotify_runtime.report.period import Period
 
+from bench.browser import chart_marks, offline_page, open_report
 from spotify_etl.cli import main
-from spotify_etl.report.browser import chart_marks, offline_page, open_report
-from spotify_etl.standins.duckdb_athena import open_lake
+from spotify_local.duckdb_athena import open_lake
 
 
 def test_a_month_and_the_periods_before():

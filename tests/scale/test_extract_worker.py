@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from spotify_runtime import container, layout
+from spotify_runtime import layout
 from spotify_runtime.extract import worker as extract_worker
 from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.extract.deadline import Deadline
@@ -22,8 +22,9 @@ from spotify_runtime.extract.worker import (
 )
 from spotify_runtime.sources import parse_source
 
-from spotify_etl.standins.spotify.server import FakeSpotify
-from spotify_etl.standins.sqs_event_source import to_lambda_records
+from spotify_local.lambda_context import new_container
+from spotify_local.spotify.server import FakeSpotify
+from spotify_local.sqs_event_source import to_lambda_records
 
 from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
 
@@ -65,9 +66,9 @@ def env(aws, fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    container.forget()
+    new_container()
     yield {**values, "queue": queue, "arn": arn["Attributes"]["QueueArn"]}
-    container.forget()
+    new_container()
 
 
 def send(env: dict[str, str], *sources, attempt: int = 0) -> None:
@@ -226,7 +227,7 @@ def emf_values(output: str, metric: str) -> list[float]:
 def test_expired_refresh_token_dead_letters_each_user_source_once_and_albums_still_land(
     env, fake, capsys
 ) -> None:
-    from spotify_etl.standins.spotify.content import ALBUM_ID
+    from spotify_local.spotify.content import ALBUM_ID
 
     fake.expire_refresh_tokens()
     user_sources = [parse_source("saved-tracks"), parse_source("recently-played"),
@@ -276,7 +277,7 @@ def test_rotated_refresh_token_is_written_back_and_the_next_container_uses_it(
     [days] = emf_values(capsys.readouterr().out, "RefreshTokenDaysLeft")
     assert 11.9 < days < 12.1  # 182 - 170
 
-    container.forget()  # a new container reads the secret again
+    new_container()  # a new container reads the secret again
     send(env, parse_source("recently-played"))
     assert poll(env, via_handler) == {"batchItemFailures": []}
     assert len(raw_keys()) == 2 and fake.count("^/api/token", status=400) == 0

@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
-from spotify_runtime import container, contract, layout
+from spotify_runtime import contract, layout
 from spotify_runtime.extract.messages import ExtractMessage, parse_body
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
-from spotify_etl.standins.spotify import sample_data
-from spotify_etl.standins.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
-from spotify_etl.standins.spotify.library import played_at_ms
+from spotify_local.lambda_context import new_container
+from spotify_local.spotify import sample_data
+from spotify_local.spotify.content import OTHER_USERS_PLAYLIST_ID, PLAYLIST_ID
+from spotify_local.spotify.library import played_at_ms
 
 from . import test_extract_worker as worker_tests
 from .conftest import RUN_AT, drain
@@ -62,7 +63,7 @@ def test_the_cursor_survives_new_containers_and_hourly_runs_land_each_play_once(
     history = _history(fake)
     for hour, index in enumerate((19, 39, len(history) - 1)):
         fake.listening_clock = lambda index=index: played_at_ms(history[index])
-        container.forget()  # every run in a new container: only S3 remembers
+        new_container()  # every run in a new container: only S3 remembers
         _send(env, LISTENING, RUN_AT + timedelta(hours=hour))
         assert poll(env, via_handler) == {"batchItemFailures": []}
         state = json.loads(_s3().get_object(

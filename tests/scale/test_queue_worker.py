@@ -17,8 +17,8 @@ from spotify_runtime.extract.message_outcomes import Outcome, QueueWorker, Retry
 from spotify_runtime.extract.messages import ExtractMessage
 from spotify_runtime.extract.pacing import PacingOverrunError
 
-from spotify_etl.standins.sqs_event_source import to_lambda_records
-from spotify_etl.standins.sqs_queue import SQSStandIn
+from spotify_local.sqs_event_source import to_lambda_records
+from spotify_local.sqs_queue import SQSStandIn
 
 from .conftest import RUN_AT, RecordingSQS, drain, playlist_sources
 from .extractors import FunctionExtractor

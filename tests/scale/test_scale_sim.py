@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from spotify_etl.cli import main
-from spotify_etl.scale_sim import run_simulation
+from spotify_local.scale_sim import run_simulation
 
 
 def test_fifty_sources_at_a_low_limit_all_land_once_paced() -> None:

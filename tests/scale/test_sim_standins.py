@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from spotify_etl.standins.sqs_queue import SQSStandIn, SQSStandInError
-from spotify_etl.standins.virtual_clock import VirtualClock
+from spotify_local.sqs_queue import SQSStandIn, SQSStandInError
+from spotify_local.virtual_clock import VirtualClock
 
 
 class Time:

@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from spotify_runtime.partition_files import source_rows
 from spotify_runtime.transform.tables import SCHEMAS, render_markdown
 
 from spotify_etl.cli import main
+from spotify_etl.day_objects import source_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "raw"

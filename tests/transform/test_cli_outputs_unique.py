@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from spotify_runtime.partition_files import source_rows
 
 from spotify_etl.cli import main
+from spotify_etl.day_objects import source_rows
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 

@@ -16,8 +16,8 @@ from spotify_runtime.transform.build import build_tables
 from spotify_runtime.transform.reader import read_document
 from spotify_runtime.transform.tables import DEV_MODE_NULL_COLUMNS, SCHEMAS
 
-from spotify_etl.standins.spotify.content import ALBUM_ID, ARTIST_ID, PLAYLIST_ID
-from spotify_etl.standins.spotify.server import FakeSpotify
+from spotify_local.spotify.content import ALBUM_ID, ARTIST_ID, PLAYLIST_ID
+from spotify_local.spotify.server import FakeSpotify
 
 RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
 SOURCES = (f"playlist:{PLAYLIST_ID}", f"album:{ALBUM_ID}", f"artist:{ARTIST_ID}", "saved-tracks")

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from spotify_runtime.iceberg_tables import create_or_evolve
 from spotify_runtime.layout import raw_key
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS, write_batch
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
+from spotify_local.iceberg_lake import create_or_evolve
 from tests.iceberg_catalog import empty_glue_catalog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"

@@ -4,9 +4,11 @@ from datetime import date
 from urllib.parse import quote_plus
 
 import pytest
-from spotify_runtime.layout import is_partition_key, partition_key, processed_file_stem
+from spotify_runtime.layout import partition_key, processed_file_stem
 from spotify_runtime.transform.events import raw_objects
 from spotify_runtime.transform.snapshot import date_in_key
+
+from spotify_etl.iceberg_migration import is_partition_key
 
 
 def test_stem_of_an_extractor_key_is_readable():

@@ -7,7 +7,7 @@ import pytest
 from spotify_runtime.envelope import build_envelope
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 
-from spotify_etl.standins.spotify import sample_data
+from spotify_local.spotify import sample_data
 
 NOW = datetime(2026, 11, 24, 18, 10, 4, tzinfo=UTC)
 PLAYLIST = "5sampLEp1aylist0000000"

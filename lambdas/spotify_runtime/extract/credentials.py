@@ -7,8 +7,6 @@ missing key, never a value. `SpotifyCredentials` hides its secrets from `repr`.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,10 +15,6 @@ from spotify_runtime import container
 from spotify_runtime.aws_errors import aws_error_code
 from spotify_runtime.extract.errors import InvalidCredentialsError
 
-ENV_CLIENT_ID = "SPOTIFY_CLIENT_ID"
-ENV_CLIENT_SECRET = "SPOTIFY_CLIENT_SECRET"
-ENV_REFRESH_TOKEN = "SPOTIFY_REFRESH_TOKEN"
-ENV_AUTHORIZED_AT = "SPOTIFY_AUTHORIZED_AT"
 SECRET_KEYS = ("client_id", "client_secret")
 """Required keys of the secret's JSON; `refresh_token` and `authorized_at` are optional."""
 AUTHORIZED_AT_KEY = "authorized_at"
@@ -82,11 +76,6 @@ def parse_authorized_at(value: object, where: str) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def utc_iso(moment: datetime) -> str:
-    """`2026-07-20T12:00:00Z`."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def parse_secret(text: str | None, secret_id: str) -> SpotifyCredentials:
     """Validate the secret's JSON `{"client_id", "client_secret", "refresh_token"?}`."""
     try:
@@ -145,26 +134,3 @@ def store_rotated_refresh_token(secret_id: str, token: str, secrets_client: Any)
     cached = container.find(_secret_key(secret_id))
     if cached is not None:
         container.keep(_secret_key(secret_id), replace(cached, refresh_token=token))
-
-
-def credentials_from_env(environ: Mapping[str, str] | None = None) -> SpotifyCredentials:
-    """Credentials from SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REFRESH_TOKEN."""
-    env = os.environ if environ is None else environ
-    missing = [name for name in (ENV_CLIENT_ID, ENV_CLIENT_SECRET) if not env.get(name, "").strip()]
-    if missing:
-        raise CredentialsConfigError(
-            f"set {' and '.join(missing)} (your Spotify app's credentials; "
-            f"{ENV_REFRESH_TOKEN} too for playlists and user sources)"
-        )
-    origin = f"environment variables {ENV_CLIENT_ID}/{ENV_CLIENT_SECRET}"
-    token = env.get(ENV_REFRESH_TOKEN, "").strip() or None
-    if token:
-        origin += f"/{ENV_REFRESH_TOKEN}"
-    return SpotifyCredentials(
-        env[ENV_CLIENT_ID].strip(), env[ENV_CLIENT_SECRET].strip(), token, origin,
-        refresh_token_at=ENV_REFRESH_TOKEN,
-        authorized_at=parse_authorized_at(env.get(ENV_AUTHORIZED_AT, "").strip(),
-                                          ENV_AUTHORIZED_AT),
-        reauthorize_command=(f"python -m spotify_etl auth --print, then set {ENV_REFRESH_TOKEN} "
-                             f"and {ENV_AUTHORIZED_AT}"),
-    )

@@ -2,7 +2,7 @@
 
 One line per endpoint: Spotify's largest accepted `limit` (fewest requests), as documented.
 Spotify answers 400 `Invalid limit` above it, so a wrong line here fails every source that reads
-the endpoint. The local stand-in has its own table (spotify_etl.standins.spotify.rules),
+the endpoint. The local stand-in has its own table (spotify_local.spotify.rules),
 written from the same documentation; tests/extract/test_endpoint_limits.py checks the two agree.
 """
 

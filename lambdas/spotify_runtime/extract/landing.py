@@ -9,13 +9,12 @@ decide (the worker defers on RateLimitedError, retries TransientError, dead-lett
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from spotify_runtime.extract import listening
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.errors import ExtractError, QuotaExceededError
+from spotify_runtime.extract.errors import ExtractError
 from spotify_runtime.extract.fetch import fetch_envelope, require_authorization
 from spotify_runtime.extract.library import my_playlists
 from spotify_runtime.extract.raw_sink import RawSink
@@ -173,30 +172,3 @@ class SourceExtractor:
         return self.client.requests_sent, self.client.rate_limited
 
 
-def land_sources(
-    client: SpotifyClient,
-    sources: Iterable[Source],
-    sink: RawSink,
-    *,
-    run_at: datetime,
-    deadline: Deadline,
-    cursors: CursorStore | None = None,
-) -> list[SourceOutcome]:
-    """`land_source` for each source in turn; every source is attempted, and the playlists
-    `my-playlists` expands into are extracted after it (each once), unless Spotify says the
-    quota is spent: then the run stops (each further request would prolong it)."""
-    outcomes: list[SourceOutcome] = []
-    pending = list(sources)
-    seen: set[Source] = set()
-    while pending:
-        source = pending.pop(0)
-        if source in seen:
-            continue
-        seen.add(source)
-        outcome = land_source(client, source, sink, run_at=run_at, deadline=deadline,
-                              cursors=cursors)
-        outcomes.append(outcome)
-        if isinstance(outcome.error, QuotaExceededError):
-            break
-        pending.extend(outcome.expanded)
-    return outcomes

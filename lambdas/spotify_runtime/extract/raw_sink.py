@@ -1,10 +1,8 @@
-"""Where raw envelopes go: an S3 bucket (Lambda) or a directory (local CLI), same keys."""
+"""Where raw envelopes go: an S3 bucket (the local CLI's folder: spotify_local.folder_store)."""
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -33,19 +31,3 @@ class S3RawSink:
             ContentType="application/json",
         )
         return f"s3://{self.bucket}/{key}"
-
-
-class DirectoryRawSink:
-    """Writes `root/key`, atomically (a reader never sees half a file)."""
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-
-    def write(self, key: str, envelope: dict[str, Any]) -> str:
-        """Write the envelope; returns the file's path."""
-        path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_bytes(encode_envelope(envelope))
-        partial.replace(path)
-        return str(path)

@@ -57,11 +57,6 @@ DEFAULT_API_URL = "https://api.spotify.com/v1"
 DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
 CLIENT_CREDENTIALS = "client-credentials"
 REFRESH_TOKEN = "refresh-token"
-USER_SCOPES = (
-    "playlist-read-private playlist-read-collaborative user-library-read "
-    "user-read-recently-played user-top-read user-follow-read"
-)
-"""Scopes the refresh token is requested with (`python -m spotify_etl auth`)."""
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"
 
 # spotipy logs request headers (bearer tokens) at DEBUG and its own error text at ERROR: keep

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -39,7 +37,8 @@ class CursorStore(Protocol):
     def advance(self, key: str, after_ms: int) -> int: ...
 
 
-def _decode(data: bytes, where: str) -> int | None:
+def decode_cursor(data: bytes, where: str) -> int | None:
+    """The cursor in a state document (`where` names it in errors); StateError if it is not one."""
     try:
         value = json.loads(data).get("after_ms")
     except (ValueError, AttributeError):
@@ -52,7 +51,8 @@ def _decode(data: bytes, where: str) -> int | None:
     return value
 
 
-def _encode(after_ms: int) -> bytes:
+def encode_cursor(after_ms: int) -> bytes:
+    """The state document for a cursor."""
     return json.dumps({"after_ms": after_ms, "updated_at": iso_utc(datetime.now(UTC))}).encode()
 
 
@@ -78,7 +78,7 @@ class S3CursorStore:
             # Without s3:ListBucket on the prefix a missing key answers AccessDenied; the stack
             # grants it, so a denial here is a real one and must not reset the cursor.
             raise StateError(f"cannot read s3://{self.bucket}/{key}: {code}") from None
-        return _decode(response["Body"].read(), f"s3://{self.bucket}/{key}")
+        return decode_cursor(response["Body"].read(), f"s3://{self.bucket}/{key}")
 
     def advance(self, key: str, after_ms: int) -> int:
         """Store `after_ms` unless the stored cursor is already newer; returns the stored one."""
@@ -86,42 +86,9 @@ class S3CursorStore:
         if current is not None and current >= after_ms:
             return current
         try:
-            self.s3_client.put_object(Bucket=self.bucket, Key=key, Body=_encode(after_ms),
+            self.s3_client.put_object(Bucket=self.bucket, Key=key, Body=encode_cursor(after_ms),
                                       ContentType="application/json")
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
             raise StateError(f"cannot write s3://{self.bucket}/{key}: {code}") from None
-        return after_ms
-
-
-class DirectoryCursorStore:
-    """Cursors as files under a directory (`extract --out DIR` keeps them under DIR)."""
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-
-    def read(self, key: str) -> int | None:
-        """The cursor at `root/key`, or None when there is none yet."""
-        path = self.root / key
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as error:
-            raise StateError(f"cannot read {path}: {error.strerror}") from None
-        return _decode(data, str(path))
-
-    def advance(self, key: str, after_ms: int) -> int:
-        """Store `after_ms` (atomically) unless the stored cursor is newer; returns the stored."""
-        current = self.read(key)
-        if current is not None and current >= after_ms:
-            return current
-        path = self.root / key
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(path.name + ".partial")
-            partial.write_bytes(_encode(after_ms))
-            partial.replace(path)
-        except OSError as error:
-            raise StateError(f"cannot write {path}: {error.strerror}") from None
         return after_ms

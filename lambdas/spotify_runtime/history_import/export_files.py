@@ -62,7 +62,6 @@ DUPLICATE_IN_IMPORT = "duplicate_in_import"
 """The same play (same identity) twice in what was imported (exact duplicate rows)."""
 MALFORMED_ROW = "malformed_row"
 """Not an object, or a value of another type than Spotify writes."""
-SKIP_REASONS = (NO_TIMESTAMP, OUT_OF_RANGE, NOTHING_PLAYED, DUPLICATE_IN_IMPORT, MALFORMED_ROW)
 EMPTY = "empty"
 """The kind of a file holding no row at all (`[]`): of neither kind, nothing to import."""
 _HEAD_KEY = re.compile(rb'"(ts|endTime)"\s*:')

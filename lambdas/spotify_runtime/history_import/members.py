@@ -1,4 +1,5 @@
-"""The export files in what a user hands over: the zip as downloaded, a folder, JSON files.
+"""The export files in an upload: the zip as downloaded, or one JSON file (spotify_etl.export_paths
+reads folders and files for the command line).
 
 In a zip or a folder, the streaming-history files are recognised by name (Spotify's names of
 both kinds, at any depth: `Spotify Extended Streaming History/`, `MyData/`, ...) or, for any
@@ -11,11 +12,12 @@ cut short in the download) is refused as such, naming it.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -70,7 +72,7 @@ def looks_like_history(head: bytes) -> bool:
     return bool(HISTORY_HEAD.match(head))
 
 
-def _wanted(name: str, head: Callable[[], bytes]) -> bool:
+def is_export_member(name: str, head: Callable[[], bytes]) -> bool:
     """A history file by its name, or a `.json` file by its first bytes."""
     if is_history_name(name):
         return True
@@ -115,57 +117,16 @@ def zip_members(data: bytes | Path, label: str) -> Members:
         if info.is_dir():
             continue
         name = f"{label}:{info.filename}"
-        if not _wanted(info.filename, lambda info=info, name=name: _zip_head(archive, info, name)):
+        head = functools.partial(_zip_head, archive, info, name)
+        if not is_export_member(info.filename, head):
             found.ignored.append(name)
         elif info.file_size > MAX_MEMBER_BYTES:
             raise NotAnExportError(f"{name}: {info.file_size} bytes is not a streaming-history "
                                    "file")
         else:
             found.files.append(ExportFile(
-                name, _zip_reader(archive, info, name),
-                lambda info=info, name=name: _zip_head(archive, info, name)))
+                name, _zip_reader(archive, info, name), head))
     return found
-
-
-def _file_head(path: Path) -> bytes:
-    with path.open("rb") as file:
-        return file.read(HEAD_BYTES)
-
-
-def _folder_members(folder: Path) -> Iterator[tuple[Path, bool]]:
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        yield path, _wanted(path.name, lambda path=path: _file_head(path))
-
-
-def _is_zip(path: Path) -> bool:
-    """A zip by its first bytes, readable or not (a truncated zip has no central directory, so
-    `zipfile.is_zipfile` says no, yet it is no JSON file either)."""
-    return path.suffix.lower() == ".zip" or _file_head(path)[:4] == ZIP_MAGIC
-
-
-def path_members(paths: list[Path]) -> Members:
-    """The export files at `paths` (zips, folders, JSON files, in any mix)."""
-    found = Members([], [])
-    for path in paths:
-        if path.is_dir():
-            for file, wanted in _folder_members(path):
-                if _is_zip(file):
-                    _extend(found, zip_members(file, str(file)))
-                elif wanted:
-                    found.files.append(_path_file(file))
-                else:
-                    found.ignored.append(str(file))
-        elif not path.exists():
-            raise NotAnExportError(f"{path}: no such file or folder")
-        elif _is_zip(path):
-            _extend(found, zip_members(path, str(path)))
-        else:
-            found.files.append(_path_file(path))
-    return found
-
-
-def _path_file(path: Path) -> ExportFile:
-    return ExportFile(str(path), path.read_bytes, lambda: _file_head(path))
 
 
 def upload_members(key: str, data: bytes) -> Members:
@@ -173,8 +134,3 @@ def upload_members(key: str, data: bytes) -> Members:
     if data[:4] == ZIP_MAGIC:
         return zip_members(data, key)
     return Members([ExportFile(key, lambda: data)], [])
-
-
-def _extend(found: Members, more: Members) -> None:
-    found.files += more.files
-    found.ignored += more.ignored

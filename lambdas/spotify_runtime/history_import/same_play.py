@@ -38,7 +38,6 @@ IN_EXTENDED_HISTORY = "same_play_in_extended_history"
 extended row."""
 DOUBLE_LOGGED = "double_logged_by_spotify"
 """The second row of a play Spotify logged twice."""
-MERGE_REASONS = (IN_EXTENDED_HISTORY, DOUBLE_LOGGED)
 
 
 def _text(column: pa.ChunkedArray | pa.Array) -> pa.Array:

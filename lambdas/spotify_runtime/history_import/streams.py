@@ -24,7 +24,6 @@ from spotify_runtime.partition_files import ObjectStore, parquet_bytes, update_o
 
 TABLE = "streams"
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
-CONTENT_TYPES = ("track", "episode", "audiobook", "unknown")
 
 
 def _column(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:

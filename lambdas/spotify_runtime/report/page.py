@@ -23,8 +23,6 @@ ASSET_PLOTLY_BUNDLE = Path(__file__).with_name(PLOTLY_FILE)
 """Where the monthly report function's asset carries Plotly's basic partial bundle (bar, scatter
 and pie traces: all the page draws): a quarter of the 4.6 MB full bundle the plotly package
 would inline. The command line reads it from node_modules instead."""
-BUNDLE_TRACE_TYPES = frozenset({"bar", "scatter", "pie"})
-"""The trace types the bundle can draw; a chart of another type would stay blank."""
 PLOTLY_CONFIG = {"responsive": True, "displaylogo": False, "displayModeBar": False}
 """No toolbar: on a phone it covers the chart titles, and the tables hold every number."""
 

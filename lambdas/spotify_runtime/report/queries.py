@@ -3,7 +3,7 @@ the runner that answers them on Athena.
 
 A runner takes a named query and the period, and answers rows as dictionaries of Python values
 (int, float, str, bool, date, datetime, None), so the sections never know which engine answered
-(the command line also runs them on DuckDB over the local lake: spotify_etl/report/queries.py).
+(the command line also runs them on DuckDB over the local lake: spotify_local/lake_queries.py).
 Athena gets the query text unchanged with the period as execution parameters (SQL literals), in
 the environment's workgroup and Glue database, and its results are read back through
 GetQueryResults with the workgroup's own result settings.

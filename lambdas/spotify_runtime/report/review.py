@@ -19,15 +19,16 @@ from spotify_runtime.report.sections import (
     Rows,
     Section,
     Table,
-    _figure,
-    _item_name,
-    _summary,
+    item_name,
+    new_figure,
+    summary_row,
 )
 
 TOP = 10
 
 
-def _ranked(rows: Rows, kind: str, rank: str = "rank_by_minutes") -> Rows:
+def ranked_top(rows: Rows, kind: str, rank: str = "rank_by_minutes") -> Rows:
+    """The top rows of one kind (artist, track, album), best first, at most TOP."""
     return sorted((r for r in rows if r["kind"] == kind and r[rank] <= TOP),
                   key=lambda r: r[rank])
 
@@ -42,17 +43,17 @@ def _month(day: date) -> str:
 
 def highlights(data: Data) -> list[tuple[str, Any]]:
     """The period's headline figures, in reading order, as (what, value) pairs."""
-    summary, top = _summary(data), data.get("report_top") or []
+    summary, top = summary_row(data), data.get("report_top") or []
     total = summary.get("minutes") or 0.0
     pairs: list[tuple[str, Any]] = [("minutes listened", total),
                                     ("plays", summary.get("plays") or 0),
                                     ("days with a play", summary.get("days_listened") or 0)]
     for kind, label in (("artist", "top artist"), ("track", "top track"),
                         ("album", "top album")):
-        ranked = _ranked(top, kind)
+        ranked = ranked_top(top, kind)
         if ranked:
             first = ranked[0]
-            pairs.append((label, f"{_item_name(first)}: {first['minutes']:g} minutes, "
+            pairs.append((label, f"{item_name(first)}: {first['minutes']:g} minutes, "
                                  f"{_share(first['minutes'], total)} of the period's"))
     shows = data.get("report_shows") or []
     if shows:
@@ -71,7 +72,7 @@ def highlights(data: Data) -> list[tuple[str, Any]]:
                    if r["kind"] == "artist"}
     counts = {r["kind"]: r["discoveries"] for r in data.get("report_discoveries") or []}
     if counts:
-        top_new = [r["name"] for r in _ranked(top, "artist", "rank_by_plays")
+        top_new = [r["name"] for r in ranked_top(top, "artist", "rank_by_plays")
                    if r["name"] in discoveries]
         pairs.append(("new to you", f"{counts.get('artist', 0)} artists and "
                                     f"{counts.get('track', 0)} tracks; {len(top_new)} of your "
@@ -85,13 +86,13 @@ def highlights(data: Data) -> list[tuple[str, Any]]:
 
 
 def _versus(data: Data, previous: Data) -> list[Table]:
-    now, before = _summary(data), _summary(previous)
+    now, before = summary_row(data), summary_row(previous)
     figures = (("minutes listened", "minutes"), ("plays", "plays"),
                ("days with a play", "days_listened"), ("tracks", "tracks"),
                ("artists", "artists"))
     rows = [[label, now.get(key) or 0, before.get(key) or 0] for label, key in figures]
-    names_now = [r["name"] for r in _ranked(data.get("report_top") or [], "artist")]
-    names_before = [r["name"] for r in _ranked(previous.get("report_top") or [], "artist")]
+    names_now = [r["name"] for r in ranked_top(data.get("report_top") or [], "artist")]
+    names_before = [r["name"] for r in ranked_top(previous.get("report_top") or [], "artist")]
     moved = [[name, "new in the top 10"] for name in names_now if name not in names_before]
     moved += [[name, "gone from the top 10"] for name in names_before if name not in names_now]
     return [Table("Against the period before", "report_summary",
@@ -102,14 +103,14 @@ def _versus(data: Data, previous: Data) -> list[Table]:
 
 def review(data: Data, previous: Data | None, title: str) -> Section:
     """The review section: highlights, month by month, and against the period before."""
-    summary = _summary(data)
+    summary = summary_row(data)
     if not summary.get("plays") and not summary.get("minutes"):
         return Section("review", title, hidden="No plays in this period.")
     section = Section("review", title, tables=[
         Table("Highlights", "report_summary", ["", ""], [list(p) for p in highlights(data)])])
     months = data.get("report_months") or []
     if months:
-        figure = _figure("Minutes per month", "", "minutes")
+        figure = new_figure("Minutes per month", "", "minutes")
         figure.add_trace(go.Bar(x=[_month(r["month_start"]) for r in months],
                                 y=[r["minutes"] for r in months], marker_color=ACCENT,
                                 customdata=[r["top_artist"] or "" for r in months],
@@ -127,7 +128,7 @@ def review(data: Data, previous: Data | None, title: str) -> Section:
 
 def card_figures(data: Data, title: str, period_words: str, rule_words: str) -> CardFigures:
     """What the share card shows of the period."""
-    summary, top = _summary(data), data.get("report_top") or []
+    summary, top = summary_row(data), data.get("report_top") or []
     streaks = data.get("report_streaks") or []
     figures = [(f"{round(summary.get('minutes') or 0):,}", "minutes listened"),
                (f"{summary.get('plays') or 0:,}", "plays")]
@@ -135,33 +136,7 @@ def card_figures(data: Data, title: str, period_words: str, rule_words: str) -> 
         figures.append((f"{streaks[0]['days']}", "days in a row, the longest streak"))
     return CardFigures(
         title=title, period=period_words, figures=figures,
-        top_artists=[r["name"] for r in _ranked(top, "artist")][:5],
+        top_artists=[r["name"] for r in ranked_top(top, "artist")][:5],
         top_tracks=[f"{r['name']} · {r['artist_name']}" if r.get("artist_name") else r["name"]
-                    for r in _ranked(top, "track")][:5],
+                    for r in ranked_top(top, "track")][:5],
         rule=rule_words)
-
-
-def every_year(per_year: dict[int, Data]) -> Section:
-    """Every year side by side: one row per year, minutes per year as bars."""
-    title = "Every year"
-    if not per_year:
-        return Section("years", title, hidden="No plays yet.")
-    rows = []
-    for year, data in per_year.items():
-        summary, top = _summary(data), data.get("report_top") or []
-        artist = next(iter(_ranked(top, "artist")), None)
-        track = next(iter(_ranked(top, "track")), None)
-        rows.append([year, summary.get("minutes") or 0, summary.get("plays") or 0,
-                     summary.get("days_listened") or 0, summary.get("tracks") or 0,
-                     summary.get("artists") or 0, artist["name"] if artist else None,
-                     _item_name(track) if track else None])
-    figure = _figure("Minutes per year", "", "minutes")
-    figure.add_trace(go.Bar(x=[str(row[0]) for row in rows], y=[row[1] for row in rows],
-                            marker_color=ACCENT))
-    # Two narrow tables rather than one wide one: eight columns do not fit a phone.
-    return Section("years", title, figures=[figure], tables=[
-        Table("One row per year", "report_summary",
-              ["year", "minutes", "plays", "days", "tracks", "artists"],
-              [row[:6] for row in rows]),
-        Table("Top of each year", "report_top", ["year", "top artist", "top track"],
-              [[row[0], *row[6:]] for row in rows])])

@@ -65,7 +65,8 @@ def _table(caption: str, query: str, rows: Rows, columns: Sequence[tuple[str, Ke
                  [[_value(row, key) for _, key in columns] for row in rows])
 
 
-def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
+def new_figure(title: str, x_title: str, y_title: str) -> go.Figure:
+    """An empty figure in the page's style, titled, with its axes named."""
     figure = go.Figure()
     figure.update_layout(
         title={"text": title, "x": 0, "font": {"size": 15}}, template="plotly_white",
@@ -80,7 +81,7 @@ def _bars(title: str, rows: Rows, label: Key, value: Key, value_title: str,
     """Vertical bars: over days when `label` gives dates (the axis spanning `period`), else over
     categories."""
     labels = [_value(row, label) for row in rows]
-    figure = _figure(title, label_title, value_title)
+    figure = new_figure(title, label_title, value_title)
     figure.add_trace(go.Bar(x=labels, y=[_value(row, value) for row in rows],
                             marker_color=ACCENT))
     if labels and isinstance(labels[0], date):
@@ -104,7 +105,7 @@ def _ranking(title: str, rows: Rows, label: Key, value: Key, value_title: str) -
     The bars sit at positions 0..n-1 with the labels as tick text, so two names that shorten
     alike stay two bars."""
     names = [str(_value(row, label)) for row in rows[::-1]]
-    figure = _figure(title, value_title, "")
+    figure = new_figure(title, value_title, "")
     figure.add_trace(go.Bar(x=[_value(row, value) for row in rows[::-1]],
                             y=list(range(len(names))), hovertext=names,
                             hovertemplate="%{hovertext}: %{x}<extra></extra>",
@@ -120,7 +121,7 @@ def _series(title: str, rows: Rows, day: str, y_title: str,
             series: Sequence[tuple[str, str, str]], barmode: str, zone: str) -> go.Figure:
     """Bars per day (of `zone`) for several (column, name, colour) series, stacked or
     grouped."""
-    figure = _figure(title, f"{day.replace('_', ' ')} ({zone})", y_title)
+    figure = new_figure(title, f"{day.replace('_', ' ')} ({zone})", y_title)
     for key, name, colour in series:
         figure.add_trace(go.Bar(x=[row[day] for row in rows], y=[row[key] for row in rows],
                                 name=name, marker_color=colour))
@@ -156,7 +157,8 @@ def _at(day: date, offset_ms: float) -> str:
     return datetime.fromtimestamp(moment / 1000, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _summary(data: Data) -> dict[str, Any]:
+def summary_row(data: Data) -> dict[str, Any]:
+    """The period's report_summary row (empty when the period has none)."""
     return (data.get("report_summary") or [{}])[0]
 
 
@@ -191,7 +193,8 @@ def activity(data: Data, period: tuple[date, date] | None = None, zone: str = "U
 TOP_KINDS = (("artist", "Artists"), ("track", "Tracks"), ("album", "Albums"))
 
 
-def _item_name(row: dict[str, Any]) -> str:
+def item_name(row: dict[str, Any]) -> str:
+    """A top row's name, with its artist when it has one: `Song (Artist)`."""
     return f"{row['name']} ({row['artist_name']})" if row.get("artist_name") else row["name"]
 
 
@@ -206,7 +209,7 @@ def top_lists(data: Data) -> Section:
     if not rows:
         section.hidden = "No track plays with names in this period."
         return section
-    summary = _summary(data)
+    summary = summary_row(data)
     with_album, track_plays = summary.get("track_plays_with_album"), summary.get("track_plays")
     if with_album is not None and track_plays and with_album < track_plays:
         section.lead = (f"Albums: {with_album:,} of {track_plays:,} track plays; the Account-data "
@@ -216,12 +219,12 @@ def top_lists(data: Data) -> Section:
         if not items:
             continue
         by_minutes = _top_ten(items, "rank_by_minutes")
-        section.figures.append(_ranking(f"{label} by minutes", by_minutes, _item_name,
+        section.figures.append(_ranking(f"{label} by minutes", by_minutes, item_name,
                                         "minutes", "minutes"))
         for order, rank in (("minutes", "rank_by_minutes"), ("plays", "rank_by_plays")):
             section.tables.append(_table(f"{label} by {order}", "report_top",
                                          _top_ten(items, rank), [
-                ("#", rank), ("name", _item_name), ("plays", "plays"), ("minutes", "minutes")]))
+                ("#", rank), ("name", item_name), ("plays", "plays"), ("minutes", "minutes")]))
     return section
 
 
@@ -237,12 +240,12 @@ def listening_clock(data: Data, zone: ZoneInfo) -> Section:
     for slot in slots:  # local days and hours already
         hours[slot["hour"]] += slot["minutes"] or 0.0
         weekdays[slot["day"].weekday()] += slot["minutes"] or 0.0
-    by_hour = _figure(f"Minutes by hour of day ({zone.key})", "hour of day", "minutes")
+    by_hour = new_figure(f"Minutes by hour of day ({zone.key})", "hour of day", "minutes")
     by_hour.add_trace(go.Bar(x=list(range(24)), y=[round(v, 1) for v in hours],
                              marker_color=ACCENT,
                              hovertemplate="%{x}:00: %{y} minutes<extra></extra>"))
     by_hour.update_xaxes(dtick=3)
-    by_weekday = _figure(f"Minutes by weekday ({zone.key})", "", "minutes")
+    by_weekday = new_figure(f"Minutes by weekday ({zone.key})", "", "minutes")
     by_weekday.add_trace(go.Bar(x=list(WEEKDAYS), y=[round(v, 1) for v in weekdays],
                                 marker_color=ACCENT,
                                 hovertemplate="%{x}: %{y} minutes<extra></extra>"))
@@ -266,13 +269,13 @@ def discoveries(data: Data, zone: str = "UTC") -> Section:
                     "played for the first time in this period.")
     tracks = [r for r in rows if r["kind"] == "track"]
     if tracks:
-        section.figures.append(_ranking("New tracks most played", tracks, _item_name,
+        section.figures.append(_ranking("New tracks most played", tracks, item_name,
                                         "plays_in_period", "plays"))
     for kind, label in (("track", "New tracks"), ("artist", "New artists")):
         ranked = [r for r in rows if r["kind"] == kind]
         if ranked:
             section.tables.append(_table(label, "report_discoveries", ranked, [
-                ("#", "rank"), ("name", _item_name), (f"first played ({zone})", "first_played_at"),
+                ("#", "rank"), ("name", item_name), (f"first played ({zone})", "first_played_at"),
                 ("plays", "plays_in_period")]))
     return section
 
@@ -280,7 +283,7 @@ def discoveries(data: Data, zone: str = "UTC") -> Section:
 def endings(data: Data) -> Section:
     """How rows ended and how many were skipped (Extended-history columns), saying how much of
     the period that covers; a skip Spotify did not record is blank, never 0."""
-    title, summary = "Skips and how plays end", _summary(data)
+    title, summary = "Skips and how plays end", summary_row(data)
     if not summary.get("plays_with_reason_end") and not summary.get("plays_with_skipped"):
         return _hidden("endings", title,
                        "No play in this period says how it ended: reason_end and skipped come "

@@ -21,7 +21,7 @@ from typing import Any
 
 from pyiceberg.catalog import Catalog
 
-from spotify_runtime import metrics
+from spotify_runtime import contract, metrics
 from spotify_runtime.run_log import RunLogWriteError
 from spotify_runtime.transform.iceberg_writer import write_batch
 from spotify_runtime.transform.raw_object import (
@@ -140,7 +140,7 @@ class BatchWriter:
             raise error
         LOG.error("raw file %s %s; message %s stays on the queue", delivery.key, what,
                   delivery.message_id, exc_info=error)
-        metrics.emit(metrics.RAW_FILE_FAILURES, 1, bucket=delivery.bucket)
+        metrics.emit(contract.METRIC_RAW_FILE_FAILURES, 1, bucket=delivery.bucket)
         self._mark_failed(delivery)
 
     def _mark_failed(self, delivery: Delivery) -> None:

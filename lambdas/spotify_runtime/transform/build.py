@@ -45,12 +45,6 @@ BAD_ADDED_AT = "bad_added_at"
 ALBUM_DAMAGE = frozenset({MISSING_ALBUM, ALBUM_WITHOUT_ID, ALBUM_ARTIST_WITHOUT_ID,
                           BAD_RELEASE_DATE})
 """Damage of the track's album only: the item gives no songs row, but it is still a play."""
-DAMAGE_REASONS = (MISSING_ID, MISSING_NAME, MISSING_ARTISTS, ARTIST_WITHOUT_ID, MISSING_ALBUM,
-                  ALBUM_WITHOUT_ID, ALBUM_ARTIST_WITHOUT_ID, BAD_RELEASE_DATE, BAD_ADDED_AT)
-"""Why a damaged item produced no row (an old local file with `id: null`, a track without its
-album, ...); damage to the file itself still quarantines it."""
-SKIP_REASONS = (NULL_TRACK, LOCAL_FILE, EPISODE, NOT_A_TRACK, *DAMAGE_REASONS)
-"""Why an item produced no songs row (keys of `BuiltTables.skipped`)."""
 
 
 @dataclass(frozen=True)

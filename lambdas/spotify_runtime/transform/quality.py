@@ -26,7 +26,6 @@ from spotify_runtime.transform.tables import SCHEMAS
 UNIQUE_IDS = "unique_ids"
 NOT_NULL = "not_null"
 ROW_COUNTS = "row_counts"
-CHECKS = (UNIQUE_IDS, NOT_NULL, ROW_COUNTS)
 
 
 class QualityCheckError(InvalidRawFileError):

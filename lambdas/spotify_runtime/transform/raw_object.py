@@ -41,6 +41,7 @@ from botocore.exceptions import ClientError
 from spotify_runtime import metrics
 from spotify_runtime.contract import (
     METRIC_LATEST_SNAPSHOT_DATE,
+    METRIC_RAW_FILES_QUARANTINED,
     METRIC_RAW_FILES_TRANSFORMED,
 )
 from spotify_runtime.envelope import iso_utc
@@ -52,7 +53,6 @@ from spotify_runtime.layout import (
     processed_raw_key,
     relative_raw_key,
 )
-from spotify_runtime.partition_files import ObjectStore, replace_source_rows
 from spotify_runtime.run_log import TRANSFORM, RunRecord, S3RunRecorder
 from spotify_runtime.sources import USER_KEY_ID
 from spotify_runtime.transform.errors import InvalidRawFileError
@@ -177,20 +177,6 @@ def _archived(s3: Any, bucket: str, key: str) -> bool:
     return False
 
 
-def write_partitions(store: ObjectStore, transformed: TransformedFile,
-                     deadline: float | None = None) -> list[str]:
-    """Make `transformed`'s rows its source's rows in each partition object; returns the keys.
-
-    A failure raises with the partitions written so far left as they are: the raw file stays in
-    raw/to_process/ and the retry writes them all again (the same rows: no change). Taking them
-    back out would be wrong: a second delivery of the same file may have written them meanwhile
-    and archived the file, and its rows would be lost (docs/storage.md).
-    """
-    for key, table in transformed.tables.items():
-        replace_source_rows(store, key, transformed.source, table, deadline=deadline)
-    return list(transformed.tables)
-
-
 def _move(s3: Any, bucket: str, source: str, target: str) -> None:
     """Copy then delete; if the delete fails the retry repeats the (idempotent) whole."""
     s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source})
@@ -225,7 +211,7 @@ def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> O
     )
     _move(s3, bucket, key, failed_raw_key(key))
     LOG.error("quarantined s3://%s/%s: %s", bucket, key, error)
-    metrics.emit(metrics.RAW_FILES_QUARANTINED, 1, bucket=bucket)
+    metrics.emit(METRIC_RAW_FILES_QUARANTINED, 1, bucket=bucket)
     return Outcome(QUARANTINED, key, report)
 
 

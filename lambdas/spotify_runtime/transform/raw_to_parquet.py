@@ -12,7 +12,6 @@ import pyarrow as pa
 
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import PROCESSED, partition_key, processed_file_stem
-from spotify_runtime.sources import USER_KEY_ID, USER_SOURCE_TYPES
 from spotify_runtime.transform.build import BuiltTables, build_tables
 from spotify_runtime.transform.parquet import parquet_bytes
 from spotify_runtime.transform.quality import check_tables
@@ -84,20 +83,3 @@ def transform_raw_file(
                            source=processed_file_stem(output_key), run_at=document.run_at)
 
 
-UNNAMED_SOURCE = "unnamed"
-"""The ID segment of `source_run_key` for a paging object that names no playlist."""
-
-
-def source_run_key(document: RawDocument, file_name: str) -> str:
-    """`<type>/<id>/<file name>`: the raw key a local file would have had in the bucket.
-
-    Raw files of one run share their file name (the run's timestamp) across sources, so a file
-    name alone does not tell their outputs apart; the source type and ID from the document do.
-    """
-    if document.source_id:
-        ident = document.source_id
-    elif document.source_type in USER_SOURCE_TYPES:
-        ident = USER_KEY_ID
-    else:
-        ident = UNNAMED_SOURCE
-    return f"{document.source_type}/{ident}/{file_name}"

@@ -11,14 +11,14 @@ docs/scaling.md explains how the clock works and the figures this produces.
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
 import math
 import random
 import tempfile
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,22 +29,22 @@ from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.extract.messages import parse_body
 from spotify_runtime.extract.pacing import WINDOW_SECONDS
 from spotify_runtime.extract.planner import plan_run
-from spotify_runtime.extract.raw_sink import DirectoryRawSink, RawSink
+from spotify_runtime.extract.raw_sink import RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.worker import (
     WorkerSettings,
     queue_worker,
     worker_pacer,
 )
-from spotify_runtime.run_log import MemoryRunRecorder
+from spotify_runtime.run_log import RunRecord
 from spotify_runtime.sources import Source
 
-from spotify_etl.errors import CliError
-from spotify_etl.standins.spotify import sample_data
-from spotify_etl.standins.spotify.server import FakeSpotify
-from spotify_etl.standins.sqs_event_source import EventSourceMapping, Invoke
-from spotify_etl.standins.sqs_queue import SQSStandIn
-from spotify_etl.standins.virtual_clock import VirtualClock
+from spotify_local.folder_store import FolderStore
+from spotify_local.spotify import sample_data
+from spotify_local.spotify.server import FakeSpotify
+from spotify_local.sqs_event_source import EventSourceMapping, Invoke
+from spotify_local.sqs_queue import SQSStandIn
+from spotify_local.virtual_clock import VirtualClock
 
 RUN_AT = datetime(2026, 11, 24, 18, 10, tzinfo=UTC)
 """The simulated run's scheduled time (names every raw key)."""
@@ -54,6 +54,32 @@ ITEM_POOLS = 8
 """Generated item lists that playlists are sliced from."""
 LONG_RETRY_AFTER_AT = 60.0
 """Simulated seconds into the run at which `long_retry_after_seconds` strikes."""
+
+
+class MemoryRunRecorder:
+    """The run log in memory, for the simulation (S3RunRecorder's rows, without S3); safe
+    across worker threads."""
+
+    def __init__(self) -> None:
+        self.records: list[RunRecord] = []
+        self.keys: dict[str, RunRecord] = {}
+        self._lock = threading.Lock()
+
+    def record(self, record: RunRecord, record_id: str, earlier_ids: Iterable[str] = ()) -> None:
+        """Keep the row (a repeated id replaces its earlier row, as the S3 recorder does)."""
+        record.record_id = record_id
+        with self._lock:
+            for rid in earlier_ids:
+                if rid not in self.keys and rid != record_id:
+                    self._keep(record.unrecorded(rid))
+            self._keep(record)
+
+    def _keep(self, record: RunRecord) -> None:
+        if record.record_id in self.keys:
+            self.records.remove(self.keys[record.record_id])
+        self.keys[record.record_id] = record
+        self.records.append(record)
+
 
 
 @dataclass(frozen=True)
@@ -124,7 +150,7 @@ class _RecordingSink:
     """The directory sink of the local CLI, also counting writes and each file's items."""
 
     def __init__(self, root: Path) -> None:
-        self._inner = DirectoryRawSink(root)
+        self._inner = FolderStore(root)
         self.writes = 0
         self.items: dict[str, int] = {}
 
@@ -290,68 +316,3 @@ def _long_retry_after(clock: VirtualClock, fake: FakeSpotify, settings: Simulati
     clock.sleep(LONG_RETRY_AFTER_AT)
     fake.inject_fault(429, "^/v1/", count=settings.max_concurrency,
                       retry_after=settings.long_retry_after_seconds)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The simulation's options on the run-local command."""
-    parser.add_argument("--sources", type=int, metavar="N",
-                        help="simulate a scheduled run over N generated playlists (queue, "
-                             "workers, rate limit) instead of the demo pipeline")
-    parser.add_argument("--rate-limit", type=int, metavar="REQUESTS_PER_30S",
-                        help="the local Spotify's rolling 30-second limit (default 100)")
-    parser.add_argument("--max-concurrency", type=int, metavar="C",
-                        help="simulated workers, the event source's maximum concurrency "
-                             "(default 5)")
-    parser.add_argument("--requests-per-30s", type=int, metavar="BUDGET",
-                        help="the workers' shared budget, EXTRACT_REQUESTS_PER_30S (default: the "
-                             "rate limit)")
-    parser.add_argument("--long-retry-after", type=float, metavar="SECONDS",
-                        help="a minute in, answer one request per worker with 429 and this "
-                             "Retry-After (shows deferral)")
-    parser.add_argument("--summary-json", type=Path, metavar="FILE",
-                        help="write the simulation summary as JSON to FILE")
-
-
-SIMULATION_OPTIONS = {"rate_limit": "--rate-limit", "max_concurrency": "--max-concurrency",
-                      "requests_per_30s": "--requests-per-30s",
-                      "long_retry_after": "--long-retry-after", "summary_json": "--summary-json"}
-"""Options (argparse dest -> flag) that mean something only with --sources; None when not given."""
-_DEFAULTS = {"rate_limit": 100, "max_concurrency": 5}
-
-
-def given_simulation_options(args: argparse.Namespace) -> list[str]:
-    """The simulation-only flags given on the command line."""
-    return [flag for dest, flag in SIMULATION_OPTIONS.items()
-            if getattr(args, dest, None) is not None]
-
-
-def run_from_args(args: argparse.Namespace) -> int:
-    """Run the simulation for `run-local --sources N`; prints the summary, 0 if all landed."""
-    for dest, default in _DEFAULTS.items():
-        if getattr(args, dest) is None:
-            setattr(args, dest, default)
-    if args.sources < 1:
-        raise CliError(f"--sources must be at least 1, got {args.sources}")
-    if args.rate_limit < 1:
-        raise CliError(f"--rate-limit must be at least 1, got {args.rate_limit}")
-    if not 2 <= args.max_concurrency <= 1000:
-        raise CliError(f"--max-concurrency must be 2..1000, got {args.max_concurrency}")
-    if args.requests_per_30s is not None and args.requests_per_30s < 1:
-        raise CliError(f"--requests-per-30s must be at least 1, got {args.requests_per_30s}")
-    if args.summary_json and not args.summary_json.parent.is_dir():
-        raise CliError(f"--summary-json {args.summary_json}: no such directory")
-    if not getattr(args, "verbose", False):
-        # Deferrals and retries are the design at work, not news; dead letters still show.
-        logging.getLogger("spotify_runtime").setLevel(logging.ERROR)
-    summary = run_simulation(args.sources, args.rate_limit,
-                             max_concurrency=args.max_concurrency,
-                             requests_per_30s=args.requests_per_30s,
-                             long_retry_after_seconds=args.long_retry_after)
-    text = json.dumps(summary, indent=2)
-    if args.summary_json:
-        try:
-            args.summary_json.write_text(text + "\n", encoding="utf-8")
-        except OSError as error:
-            raise CliError(f"--summary-json {args.summary_json}: {error.strerror}") from None
-    print(text)
-    return 0 if summary["sources_landed"] == summary["sources_total"] else 1

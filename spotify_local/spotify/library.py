@@ -28,10 +28,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
-from spotify_etl.standins.spotify.rules import PAGE_LIMITS, ApiError
+from spotify_local.spotify.rules import PAGE_LIMITS, ApiError
 
 if TYPE_CHECKING:
-    from spotify_etl.standins.spotify.content import SpotifyContent
+    from spotify_local.spotify.content import SpotifyContent
 
 EMBEDDED_TRACKS = 50
 """Tracks an album object embeds (its first `tracks` page)."""

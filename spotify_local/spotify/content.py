@@ -1,6 +1,6 @@
 """What the fake Spotify Web API serves: an in-memory collection, loadable from the bundled
-sample documents under spotify_etl/standins/spotify/sample/ (regenerate them with
-`python -m spotify_etl.standins.spotify.content`).
+sample documents under spotify_local/spotify/sample/ (regenerate them with
+`python -m spotify_local.spotify.content`).
 
 Fixture layout (each file shaped like Spotify's reference example for that endpoint, with all
 items in one list; the server pages them):
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from spotify_etl.standins.spotify import sample_data
+from spotify_local.spotify import sample_data
 
 FIXTURE_DIR = Path(__file__).resolve().parent / "sample"
 

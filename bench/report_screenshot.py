@@ -1,4 +1,4 @@
-"""`python -m spotify_etl.report.screenshot`: the pictures of the report in the README.
+"""`python -m bench.report_screenshot`: the pictures of the report in the README.
 
 Builds this year's page of a lake (default: the demo's .lake, written by `make demo`) with its
 share card (default docs/card.png), opens the page in headless Chromium with the network off,
@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from spotify_runtime.layout import PROCESSED, TABLES
 from spotify_runtime.report.period import Period
 
+from bench.browser import BrowserMissingError, offline_page, open_report
 from infra.config import load_environment
-from spotify_etl.report.browser import BrowserMissingError, offline_page, open_report
 from spotify_etl.report.build import build_report
-from spotify_etl.report.queries import LakeQueries
+from spotify_local.lake_queries import LakeQueries
 
 WIDTH, HEIGHT = 1280, 1700
 
@@ -38,7 +38,7 @@ def screenshot(html_file: Path, png: Path, *, width: int = WIDTH, height: int = 
 
 def main(argv: list[str] | None = None) -> int:
     """Build the lake's report and screenshot it."""
-    parser = argparse.ArgumentParser(prog="python -m spotify_etl.report.screenshot",
+    parser = argparse.ArgumentParser(prog="python -m bench.report_screenshot",
                                      description=__doc__)
     parser.add_argument("--lake", type=Path, default=Path(".lake"))
     parser.add_argument("--out", type=Path, default=Path("docs/report.png"))

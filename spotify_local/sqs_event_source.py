@@ -25,6 +25,8 @@ from botocore.exceptions import ClientError
 from spotify_runtime.extract.deadline import SAFETY_MARGIN_SECONDS, Deadline
 from spotify_runtime.extract.message_outcomes import BatchResult, Outcome
 
+from spotify_local.lambda_context import run_containers_as_threads
+
 LOG = logging.getLogger(__name__)
 
 Invoke = Callable[[list[dict[str, Any]], Deadline], BatchResult | dict[str, Any]]
@@ -146,6 +148,7 @@ class EventSourceMapping:
         busy, even if some are still in flight or delayed (the demo does not wait out a
         deferral of hours); None waits for an empty queue (or `give_up_after_seconds`).
         """
+        run_containers_as_threads()  # each slot's thread is a container of its own
         self.sqs = sqs
         self.queue_url = queue_url
         self.clock = clock

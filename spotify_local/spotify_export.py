@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from spotify_etl.standins.spotify.sample_data import spotify_id
+from spotify_local.spotify.sample_data import spotify_id
 
 LAYOUTS = ("minified", "pretty", "jackson")
 REASONS_START = ("trackdone", "clickrow", "fwdbtn", "backbtn", "playbtn", "appload", "remote")

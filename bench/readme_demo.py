@@ -1,4 +1,4 @@
-"""`python -m spotify_etl.readme_demo`: rewrite the README's sample `make demo` output from a
+"""`python -m bench.readme_demo`: rewrite the README's sample `make demo` output from a
 real run, so the sample stays what a user sees (tests/local/test_run_local.py checks it).
 
 The README shows an excerpt, short enough to read at a glance: the command, every stage line and

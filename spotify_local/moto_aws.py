@@ -29,13 +29,14 @@ from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 from pyiceberg.catalog import Catalog
 from spotify_runtime import contract
-from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, SpotifyCredentials, utc_iso
+from spotify_runtime.envelope import iso_utc
+from spotify_runtime.extract.credentials import AUTHORIZED_AT_KEY, SpotifyCredentials
 from spotify_runtime.iceberg_tables import glue_catalog
 from spotify_runtime.layout import IMPORTS, RAW_TO_PROCESS, TABLES
 
-from spotify_etl.standins.iceberg_lake import glue_pointers, restore_tables, save_pointers
-from spotify_etl.standins.identity import REGION
-from spotify_etl.standins.lake_sync import download_bucket_prefix, seed_bucket
+from spotify_local.iceberg_lake import glue_pointers, restore_tables, save_pointers
+from spotify_local.identity import REGION
+from spotify_local.lake_sync import download_bucket_prefix, seed_bucket
 
 BUCKET_NAME = "spotify-etl-local-data"
 SECRET_NAME = "spotify-etl/local/spotify-credentials"
@@ -62,7 +63,7 @@ def secret_string(credentials: SpotifyCredentials) -> str:
     if credentials.refresh_token:
         value["refresh_token"] = credentials.refresh_token
     if credentials.authorized_at is not None:
-        value[AUTHORIZED_AT_KEY] = utc_iso(credentials.authorized_at)
+        value[AUTHORIZED_AT_KEY] = iso_utc(credentials.authorized_at)
     return json.dumps(value)
 
 
@@ -155,7 +156,7 @@ class LocalAws:
 
     def queue_depth(self, queue_url: str) -> int:
         """Messages on a queue: visible, in flight or delayed."""
-        from spotify_etl.standins.sqs_event_source import queue_counts
+        from spotify_local.sqs_event_source import queue_counts
 
         return sum(queue_counts(self.client("sqs"), queue_url))
 

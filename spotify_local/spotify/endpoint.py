@@ -6,7 +6,8 @@ token URLs differ, passed through `SPOTIFY_API_URL` / `SPOTIFY_ACCOUNTS_URL`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,38 @@ from typing import Any
 from spotify_runtime.extract.credentials import (
     CredentialsConfigError,
     SpotifyCredentials,
-    credentials_from_env,
+    parse_authorized_at,
 )
+
+ENV_CLIENT_ID = "SPOTIFY_CLIENT_ID"
+ENV_CLIENT_SECRET = "SPOTIFY_CLIENT_SECRET"
+ENV_REFRESH_TOKEN = "SPOTIFY_REFRESH_TOKEN"
+ENV_AUTHORIZED_AT = "SPOTIFY_AUTHORIZED_AT"
+"""The command line's Spotify credentials (`extract`, `run-local --live`); deployed, they are
+in Secrets Manager."""
+
+
+def credentials_from_env(environ: Mapping[str, str] | None = None) -> SpotifyCredentials:
+    """Credentials from SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REFRESH_TOKEN."""
+    env = os.environ if environ is None else environ
+    missing = [name for name in (ENV_CLIENT_ID, ENV_CLIENT_SECRET) if not env.get(name, "").strip()]
+    if missing:
+        raise CredentialsConfigError(
+            f"set {' and '.join(missing)} (your Spotify app's credentials; "
+            f"{ENV_REFRESH_TOKEN} too for playlists and user sources)"
+        )
+    origin = f"environment variables {ENV_CLIENT_ID}/{ENV_CLIENT_SECRET}"
+    token = env.get(ENV_REFRESH_TOKEN, "").strip() or None
+    if token:
+        origin += f"/{ENV_REFRESH_TOKEN}"
+    return SpotifyCredentials(
+        env[ENV_CLIENT_ID].strip(), env[ENV_CLIENT_SECRET].strip(), token, origin,
+        refresh_token_at=ENV_REFRESH_TOKEN,
+        authorized_at=parse_authorized_at(env.get(ENV_AUTHORIZED_AT, "").strip(),
+                                          ENV_AUTHORIZED_AT),
+        reauthorize_command=(f"python -m spotify_etl auth --print, then set {ENV_REFRESH_TOKEN} "
+                             f"and {ENV_AUTHORIZED_AT}"),
+    )
 
 
 class MissingCredentialsError(Exception):
@@ -42,7 +73,7 @@ def sample_sources() -> tuple[str, ...]:
     """One source of every type the bundled sample data serves; the sample playlist comes
     through `my-playlists` (the sample user owns it; the other bundled playlist is someone
     else's, which my-playlists leaves out)."""
-    from spotify_etl.standins.spotify import content as sample
+    from spotify_local.spotify import content as sample
 
     return (
         "my-playlists",
@@ -100,7 +131,7 @@ def sample_spotify(sources: Sequence[str] = ()) -> Iterator[SpotifyEndpoint]:
     """
     from datetime import UTC, datetime
 
-    from spotify_etl.standins.spotify.server import FakeSpotify
+    from spotify_local.spotify.server import FakeSpotify
 
     with FakeSpotify() as server:
         check_in_sample_data(sources, server.content)

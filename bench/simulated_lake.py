@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pyarrow as pa
 from spotify_runtime.iceberg_tables import SOURCE_FILE, replace_sources
-from spotify_runtime.partition_files import LocalObjectStore
 from spotify_runtime.run_log import RunRecord, StoreRunRecorder
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 from spotify_runtime.transform.tables import SCHEMAS
 
-from spotify_etl.standins.moto_aws import lake_catalog
+from spotify_local.folder_store import FolderStore
+from spotify_local.moto_aws import lake_catalog
 
 ARTISTS = 60
 TRACKS_PER_ARTIST = 12
@@ -95,7 +95,7 @@ def _write_run_log(lake: Path, first_day: date, days: int) -> None:
         if offset // 7 % 9 == 4:
             records.append(RunRecord(run_at, "transform", "recently-played", "quarantined",
                                      error="simulated damaged file", items=0))
-        recorder = StoreRunRecorder(LocalObjectStore(lake))
+        recorder = StoreRunRecorder(FolderStore(lake))
         for index, record in enumerate(records):
             recorder.record(record, f"simulated:{run_at.isoformat()}#{index}")
 

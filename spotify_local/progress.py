@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.markup import escape
 
-from spotify_etl.messages import one_line
+
+def first_line(error: BaseException) -> str:
+    """An exception as one line: its message's first line, or its type if it has none (a stage
+    line or a DuckDB error has room for one)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 class StageFailedError(Exception):
@@ -51,7 +56,7 @@ class Progress:
             self.timings.append((title, elapsed))
             # The cause is said once, in the run's closing error line; the stage line says what
             # the stage got done and points there.
-            message = one_line(error).removeprefix(f"{title}: ")
+            message = first_line(error).removeprefix(f"{title}: ")
             detail = f"{report.detail}; failed (see the error below)" if report.detail else (
                 "failed (see the error below)")
             self.console.print(_line("[red]✗[/]", title, elapsed, detail))

@@ -6,7 +6,7 @@ the bucket back (lake_sync.py). What the folder must carry over is Glue's part: 
 file is each table's current one. `tables/catalog.json` holds it (table -> the metadata file's
 key), written from moto's Glue at the end of a run (`save_pointers`) and registered into moto's
 Glue at the start of the next (`restore_tables`), which then runs the deploy's evolution step
-(`iceberg_tables.create_or_evolve`: a column a new version added reads null in old rows).
+(`create_or_evolve`: a column a new version added reads null in old rows).
 
 A metadata file and a table's data files name their locations as `s3://<bucket>/tables/...`
 with the local bucket's name; `FolderFileIO` reads those from the lake folder, so `query`, the
@@ -27,13 +27,13 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.io import InputFile, OutputFile
 from pyiceberg.io.pyarrow import PyArrowFileIO
-from pyiceberg.table import StaticTable
+from pyiceberg.table import StaticTable, Table
 from pyiceberg.typedef import EMPTY_DICT, Properties
-from spotify_runtime.iceberg_tables import create_or_evolve, identifier
+from spotify_runtime.iceberg_tables import TABLE_PROPERTIES, IcebergTable, evolve
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 
 from infra.catalog_tables import iceberg_location
-from spotify_etl.standins.lake_sync import POINTERS_KEY
+from spotify_local.lake_sync import POINTERS_KEY
 
 LAKE_DIR_PROPERTY = "spotify-etl.lake-dir"
 METADATA_LOCATION = "metadata_location"
@@ -130,7 +130,7 @@ def current_data_files(lake_dir: Path, name: str) -> list[Path]:
     table = folder_table(lake_dir, name)
     if table is None:
         return []
-    return sorted(lake_dir / _key(task.file.file_path) for task in table.scan().plan_files())
+    return sorted(lake_dir / _key(path) for path in snapshot_data_files(table))
 
 
 def current_row_count(lake_dir: Path, name: str) -> int:
@@ -140,3 +140,28 @@ def current_row_count(lake_dir: Path, name: str) -> int:
     if table is None:
         return 0
     return sum(task.file.record_count for task in table.scan().plan_files())
+
+
+def create_or_evolve(catalog: Catalog, database: str, table: IcebergTable,
+                     location: str) -> Table:
+    """The table, created at `location` if it does not exist, else evolved to `table`
+    (`evolve`): what the local lake runs where the deploy creates the tables."""
+    try:
+        existing = catalog.load_table(identifier(database, table))
+    except NoSuchTableError:
+        schema = table.iceberg_schema()
+        return catalog.create_table(identifier(database, table), schema=schema,
+                                    location=location,
+                                    partition_spec=table.partition_spec(schema),
+                                    properties=dict(TABLE_PROPERTIES))  # PyIceberg pops from it
+    return evolve(existing, table)
+
+
+def snapshot_data_files(iceberg: Table) -> list[str]:
+    """The data files of the table's current snapshot (none before the first commit)."""
+    return [task.file.file_path for task in iceberg.scan().plan_files()]
+
+
+def identifier(database: str, table: IcebergTable) -> str:
+    """`database.table`."""
+    return f"{database}.{table.name}"

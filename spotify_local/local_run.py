@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.markup import escape
-from spotify_runtime import container, contract, metrics
+from spotify_runtime import contract
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import (
     IMPORTS,
@@ -47,16 +47,13 @@ from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 
 from infra.config import EnvironmentSettings, sources_json
 from infra.named_queries import NamedQuery, load_named_queries
-from spotify_etl.progress import Progress, StageFailedError
-from spotify_etl.render import print_result
-from spotify_etl.report.build import PLOTLY_BUNDLE
-from spotify_etl.standins.athena_api import LakeAthena
-from spotify_etl.standins.duckdb_athena import QueryResult, open_lake, rows_per_table, run_sql
-from spotify_etl.standins.faults import FaultInjector
-from spotify_etl.standins.iceberg_lake import current_row_count, restore_tables, save_pointers
-from spotify_etl.standins.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
-from spotify_etl.standins.lambda_context import FakeLambdaContext
-from spotify_etl.standins.moto_aws import (
+from spotify_local.athena_api import LakeAthena
+from spotify_local.duckdb_athena import QueryResult, open_lake, rows_per_table, run_sql
+from spotify_local.faults import FaultInjector
+from spotify_local.iceberg_lake import current_row_count, restore_tables, save_pointers
+from spotify_local.lake_sync import download_bucket, list_keys, replace_lake, seed_bucket
+from spotify_local.lambda_context import FakeLambdaContext, collected_metrics, new_container
+from spotify_local.moto_aws import (
     LocalAws,
     as_s3_sends_it,
     local_aws,
@@ -64,10 +61,12 @@ from spotify_etl.standins.moto_aws import (
     start_event_capture,
     start_import_capture,
 )
-from spotify_etl.standins.spotify.content import FIXTURE_DIR
-from spotify_etl.standins.spotify.endpoint import SpotifyEndpoint, live_spotify, sample_spotify
-from spotify_etl.standins.spotify_export import demo_export
-from spotify_etl.standins.sqs_event_source import EventSourceMapping, EventSourceStats, RealClock
+from spotify_local.progress import Progress, StageFailedError
+from spotify_local.render import print_result
+from spotify_local.spotify.content import FIXTURE_DIR
+from spotify_local.spotify.endpoint import SpotifyEndpoint, live_spotify, sample_spotify
+from spotify_local.spotify_export import demo_export
+from spotify_local.sqs_event_source import EventSourceMapping, EventSourceStats, RealClock
 
 PLANNER_FUNCTION = "spotify-etl-local-planner"
 WORKER_FUNCTION = "spotify-etl-local-extract-worker"
@@ -103,6 +102,9 @@ class RunOptions:
     """What to run: where the lake lives, which Spotify, which sources."""
 
     lake_dir: Path
+    chart_library: Path
+    """The Plotly bundle the monthly report's page inlines (deployed: the function's asset;
+    here spotify_etl.report.build.PLOTLY_BUNDLE)."""
     settings: EnvironmentSettings = field(default_factory=lambda: EnvironmentSettings("dev"))
     """The environment whose queue and worker settings the local run uses (batch size, maximum
     concurrency, attempts, redrive count, request budget)."""
@@ -115,7 +117,7 @@ class RunOptions:
     CLI uses CRITICAL otherwise, since each stage line and the closing error say the cause)."""
     faults: FaultInjector | None = None
     """Faults to inject into the handlers' AWS calls and deliveries (`run-local --faults SEED`,
-    spotify_etl.standins.faults); the queues then redeliver after FAULT_VISIBILITY_SECONDS
+    spotify_local.faults); the queues then redeliver after FAULT_VISIBILITY_SECONDS
     and each stage waits until its queue is empty."""
 
 
@@ -206,7 +208,7 @@ def _new_containers() -> None:
     Their container-level clients point at the endpoints of the run that created them; a second
     run in the same process (tests) has new endpoints.
     """
-    container.forget()
+    new_container()
 
 
 def _changed(staging: Path, lake: Path, key: str, seeded: set[str]) -> bool:
@@ -339,7 +341,7 @@ LOCAL_WORKGROUP, LOCAL_DATABASE = "local", "local"
 
 
 def _monthly_report(local: LocalAws, summary: RunSummary, staging: Path,
-                    settings: EnvironmentSettings) -> None:
+                    settings: EnvironmentSettings, chart_library: Path) -> None:
     """Invoke the monthly report handler on the lake (Athena's API answered by DuckDB), for this
     month, since the demo's plays are today's: its page and card go to the bucket's reports/;
     no address is set, so nothing is mailed."""
@@ -358,7 +360,7 @@ def _monthly_report(local: LocalAws, summary: RunSummary, staging: Path,
     with patched_environ(configured):
         summary.monthly_report = handler({contract.REPORT_MONTH_FIELD: month}, context,
                                          athena=athena, s3=local.client("s3"),
-                                         chart_library=PLOTLY_BUNDLE)
+                                         chart_library=chart_library)
 
 
 def _run_queries(staging: Path, summary: RunSummary, queries: list[NamedQuery],
@@ -531,7 +533,8 @@ class _Stages:
             self.summary.written = _written_by_folder(written)
             self.summary.rows_added = _rows_added(staging, lake, written, self.seeded)
             _run_queries(staging, self.summary, self.queries, self.options.settings.play_rule)
-            _monthly_report(self.local, self.summary, staging, self.options.settings)
+            _monthly_report(self.local, self.summary, staging, self.options.settings,
+                            self.options.chart_library)
             report.detail = (
                 f"DuckDB: {len(self.summary.query_results)} named queries, "
                 f"{len(self.summary.snapshots)} snapshot(s), "
@@ -565,7 +568,7 @@ def run_pipeline(options: RunOptions, console: Console) -> RunSummary:
     with ExitStack() as stack:
         stages = _Stages(options, console, stack)
         # Lambda ships the handlers' EMF lines to CloudWatch; here they are counted instead.
-        stack.enter_context(metrics.collected(stages.summary.add_metric_record))
+        stack.enter_context(collected_metrics(stages.summary.add_metric_record))
         try:
             stages.aws()
             stages.spotify_api()

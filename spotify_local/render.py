@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from spotify_etl.standins.duckdb_athena import QueryResult
+from spotify_local.duckdb_athena import QueryResult
 
 
 def format_value(value: Any) -> str:

@@ -37,8 +37,8 @@ from infra.catalog_tables import (
     streams_table,
 )
 from infra.catalog_views import all_views
-from spotify_etl.messages import one_line
-from spotify_etl.standins.iceberg_lake import current_data_files
+from spotify_local.iceberg_lake import current_data_files
+from spotify_local.progress import first_line
 
 PARTITION_COLUMN = "snapshot_date"
 
@@ -166,7 +166,7 @@ def run_sql(
         columns = [column[0] for column in cursor.description or []]
         rows = cursor.fetchall() if columns else []
     except duckdb.Error as error:
-        raise LakeQueryError(one_line(error)) from None
+        raise LakeQueryError(first_line(error)) from None
     return QueryResult(columns, rows)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from spotify_etl.standins.duckdb_athena import LakeQueryError, run_sql
+from spotify_local.duckdb_athena import LakeQueryError, run_sql
 
 
 class InvalidRequestError(ValueError):

@@ -14,7 +14,7 @@ from spotify_runtime.play_rule import PlayRule
 from spotify_runtime.report.period import UTC_ZONE, Period
 from spotify_runtime.report.queries import ReportQueryError, Rows, query_values
 
-from spotify_etl.standins.duckdb_athena import LakeQueryError, open_lake, run_sql
+from spotify_local.duckdb_athena import LakeQueryError, open_lake, run_sql
 
 
 class LakeQueries:

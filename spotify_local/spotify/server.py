@@ -53,9 +53,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from spotify_etl.standins.spotify import library, sample_data
-from spotify_etl.standins.spotify.content import SpotifyContent, load_content
-from spotify_etl.standins.spotify.rules import (
+from spotify_local.spotify import library, sample_data
+from spotify_local.spotify.content import SpotifyContent, load_content
+from spotify_local.spotify.rules import (
     EMBEDDED_PAGE_LIMITS,
     PAGE_LIMITS,
     ApiError,
@@ -639,10 +639,10 @@ def _make_handler(fake: FakeSpotify) -> type[BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the fake until Ctrl-C: `python -m spotify_etl.standins.spotify.server`."""
+    """Serve the fake until Ctrl-C: `python -m spotify_local.spotify.server`."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m spotify_etl.standins.spotify.server",
+    parser = argparse.ArgumentParser(prog="python -m spotify_local.spotify.server",
                                      description=main.__doc__)
     parser.add_argument("--port", type=int, default=8899)
     parser.add_argument("--rate-limit", type=int, metavar="REQUESTS_PER_30S")
