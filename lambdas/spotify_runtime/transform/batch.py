@@ -23,6 +23,7 @@ from pyiceberg.catalog import Catalog
 
 from spotify_runtime import metrics
 from spotify_runtime.run_log import RunLogWriteError
+from spotify_runtime.sqs_batch import PartialBatch
 from spotify_runtime.transform.iceberg_writer import write_batch
 from spotify_runtime.transform.raw_object import (
     ALREADY_DONE,
@@ -56,7 +57,8 @@ class Delivery:
 @dataclass
 class BatchWriter:
     """Handles deliveries in order, committing built rows whenever they hold `max_bytes`;
-    `finish()` commits the rest. `results` and `failed_messages` are the handler's answer."""
+    `finish()` commits the rest. `results` and `batch` (the messages that failed) are the
+    handler's answer."""
 
     s3: Any
     catalog: Catalog
@@ -64,7 +66,7 @@ class BatchWriter:
     max_bytes: int
     deadline: float | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
-    failed_messages: list[str] = field(default_factory=list)
+    batch: PartialBatch = field(default_factory=PartialBatch)
     _waiting: list[tuple[Delivery, BuiltFile]] = field(default_factory=list)
     _waiting_bytes: int = 0
     _twins: dict[str, list[Delivery]] = field(default_factory=dict)
@@ -144,5 +146,5 @@ class BatchWriter:
         self._mark_failed(delivery)
 
     def _mark_failed(self, delivery: Delivery) -> None:
-        if delivery.message_id not in self.failed_messages:
-            self.failed_messages.append(delivery.message_id)
+        if delivery.message_id is not None:
+            self.batch.fail(delivery.message_id)
