@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from spotify_runtime import contract, layout, run_log
-from spotify_runtime.extract.message_outcomes import Outcome
+from spotify_runtime.extract.queue_worker import MessageOutcome
 from spotify_runtime.transform.quality import CHECKS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_worker_outcomes_in_the_contract_are_the_queue_worker_s():
-    assert list(contract.WORKER_OUTCOMES) == [outcome.value for outcome in Outcome]
+    assert list(contract.WORKER_OUTCOMES) == [outcome.value for outcome in MessageOutcome]
 
 
 def test_docs_name_every_run_log_column_outcome_and_check():

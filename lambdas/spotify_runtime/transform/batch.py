@@ -28,7 +28,7 @@ from spotify_runtime.transform.iceberg_writer import write_batch
 from spotify_runtime.transform.raw_object import (
     ALREADY_DONE,
     BuiltFile,
-    Outcome,
+    RawFileOutcome,
     archive_written,
     read_raw_object,
     record_outcome,
@@ -85,7 +85,7 @@ class BatchWriter:
         except Exception as error:
             self._fail(delivery, "could not be read", error)
             return
-        if isinstance(read, Outcome):  # quarantined, or nothing to do: no rows to write
+        if isinstance(read, RawFileOutcome):  # quarantined, or nothing to do: no rows to write
             self._record(delivery, read, began)
             return
         if delivery.alone:
@@ -121,9 +121,9 @@ class BatchWriter:
                 continue
             self._record(delivery, outcome, built.began)
             for twin in twins:
-                self._record(twin, Outcome(ALREADY_DONE, twin.key), built.began)
+                self._record(twin, RawFileOutcome(ALREADY_DONE, twin.key), built.began)
 
-    def _record(self, delivery: Delivery, outcome: Outcome, began: float) -> None:
+    def _record(self, delivery: Delivery, outcome: RawFileOutcome, began: float) -> None:
         try:
             record_outcome(self.s3, delivery.bucket, outcome, began, delivery.record_id,
                            delivery.earlier_ids, self.deadline)
