@@ -127,13 +127,15 @@ class SQSStandIn:
     def get_queue_attributes(
         self, QueueUrl: str, AttributeNames: list[str] | None = None  # noqa: N803
     ) -> dict[str, dict[str, str]]:
-        """QueueArn and the approximate counts of visible and in-flight (or delayed) messages."""
+        """QueueArn, VisibilityTimeout and the approximate counts of visible and in-flight (or
+        delayed) messages."""
         with self._lock:
             queue = self._queue(QueueUrl)
             now = self._clock()
             visible = sum(1 for m in queue.messages.values() if m.visible_at <= now)
             return {"Attributes": {
                 "QueueArn": queue.arn,
+                "VisibilityTimeout": str(queue.visibility_timeout),
                 "ApproximateNumberOfMessages": str(visible),
                 "ApproximateNumberOfMessagesNotVisible": str(len(queue.messages) - visible),
             }}
