@@ -21,8 +21,8 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,13 @@ from spotify_runtime.sources import parse_source
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 
 from infra.config import EnvironmentSettings, sources_json
+from infra.function_environments import (
+    history_import_environment,
+    planner_environment,
+    report_environment,
+    transform_environment,
+    worker_environment,
+)
 from infra.named_queries import NamedQuery, load_named_queries
 from spotify_local.athena_api import LakeAthena
 from spotify_local.duckdb_athena import QueryResult, open_lake, rows_per_table, run_sql
@@ -144,6 +151,9 @@ class RunSummary:
     dead_lettered: int = 0
     handlers_invoked: set[str] = field(default_factory=set)
     """The handlers (`module.function`) this run invoked, as the stacks name them."""
+    environments: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The variables the run set for each handler (infra.function_environments), by name;
+    run-wide ones (LOG_LEVEL, the stand-ins' endpoints) are not included."""
     metric_lines: list[str] = field(default_factory=list)
     """The EMF records the handlers published (CloudWatch would extract them in AWS)."""
     monthly_report: dict[str, Any] = field(default_factory=dict)
@@ -232,6 +242,17 @@ def _rows_added(staging: Path, lake: Path, written: list[str], seeded: set[str])
     return counts
 
 
+@contextmanager
+def _function_environment(summary: RunSummary, handler: str,
+                          environment: Mapping[str, str | None]) -> Iterator[None]:
+    """Set the variables the stacks give `handler`'s function while a stage runs it (None:
+    removed, so a shell's value cannot leak in), and note their names for RunSummary."""
+    summary.environments[handler] = frozenset(
+        name for name, value in environment.items() if value is not None)
+    with patched_environ(environment):
+        yield
+
+
 def _invoke(summary: RunSummary, name: str) -> Any:
     """The deployed handler `module.function`, recorded as invoked."""
     module, function = name.rsplit(".", 1)
@@ -240,19 +261,20 @@ def _invoke(summary: RunSummary, name: str) -> Any:
 
 
 def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> None:
-    """Invoke the planner as the schedule does: its payload, the sources in `SOURCES` (deployed,
-    a layer file `SOURCES_FILE`, which a local run must not inherit)."""
+    """Invoke the planner as the schedule does: its payload, the sources in a file named by
+    `SOURCES_FILE` (deployed, the source-list layer's file)."""
     _new_containers()
     planner = _invoke(summary, contract.PLANNER_HANDLER)
-    configured = {
-        contract.ENV_SOURCES: sources_json(tuple(map(parse_source, sources))),
-        contract.ENV_SOURCES_FILE: None,
-        contract.ENV_EXTRACT_QUEUE_URL: local.extract_queue_url,
-    }
     summary.run_at = datetime.now(UTC).replace(microsecond=0)
-    with patched_environ(configured):
-        context = FakeLambdaContext(PLANNER_FUNCTION, contract.PLANNER_TIMEOUT_SECONDS)
-        result = planner({contract.RUN_AT_FIELD: iso_utc(summary.run_at)}, context)
+    with tempfile.TemporaryDirectory(prefix="spotify-etl-sources-") as folder:
+        sources_file = Path(folder) / contract.SOURCES_FILE_NAME
+        sources_file.write_text(sources_json(tuple(map(parse_source, sources))),
+                                encoding="utf-8")
+        configured = planner_environment(sources_file=str(sources_file),
+                                         extract_queue_url=local.extract_queue_url)
+        with _function_environment(summary, contract.PLANNER_HANDLER, configured):
+            context = FakeLambdaContext(PLANNER_FUNCTION, contract.PLANNER_TIMEOUT_SECONDS)
+            result = planner({contract.RUN_AT_FIELD: iso_utc(summary.run_at)}, context)
     summary.planned = int(result["messages_sent"])
 
 
@@ -294,7 +316,10 @@ def _work_queue(local: LocalAws, summary: RunSummary, settings: EnvironmentSetti
                 faults: FaultInjector | None = None) -> None:
     """The extract queue into the worker handler."""
     worker = _invoke(summary, contract.WORKER_HANDLER)
-    with patched_environ(local.worker_environment(settings)):
+    configured = worker_environment(settings, bucket=local.bucket, secret_id=local.secret_id,
+                                    queue_url=local.extract_queue_url,
+                                    dlq_url=local.extract_dlq_url)
+    with _function_environment(summary, contract.WORKER_HANDLER, configured):
         stats = _poll(local, local.extract_queue_url, worker, WORKER_FUNCTION,
                       contract.WORKER_TIMEOUT_SECONDS, settings.extract_max_concurrency,
                       settings.extract_batch_size, faults=faults,
@@ -309,12 +334,15 @@ def _transform_queue(local: LocalAws, summary: RunSummary, settings: Environment
     """The transform queue (where the rule delivered every Object Created event) into the
     transform handler; returns the messages it left there."""
     transform = _invoke(summary, contract.TRANSFORM_HANDLER)
-    stats = _poll(local, local.event_queue_url, transform, TRANSFORM_FUNCTION,
-                  contract.TRANSFORM_TIMEOUT_SECONDS, settings.transform_max_concurrency,
-                  settings.transform_batch_size, body=as_s3_sends_it, faults=faults,
-                  max_receive_count=settings.transform_max_receive_count,
-                  # fault runs' visibility timeout is shorter than an invocation may take
-                  hold_while_running=faults is not None)
+    configured = transform_environment(settings, bucket=local.bucket,
+                                       glue_database=local.database)
+    with _function_environment(summary, contract.TRANSFORM_HANDLER, configured):
+        stats = _poll(local, local.event_queue_url, transform, TRANSFORM_FUNCTION,
+                      contract.TRANSFORM_TIMEOUT_SECONDS, settings.transform_max_concurrency,
+                      settings.transform_batch_size, body=as_s3_sends_it, faults=faults,
+                      max_receive_count=settings.transform_max_receive_count,
+                      # fault runs' visibility timeout is shorter than an invocation may take
+                      hold_while_running=faults is not None)
     summary.deliveries["transform"] += stats.deliveries
     summary.events_delivered = stats.outcomes["deleted"] + stats.outcomes["redelivered"]
     return local.queue_depth(local.event_queue_url) + local.queue_depth(local.event_failures_url)
@@ -330,9 +358,11 @@ def _import_queue(local: LocalAws, summary: RunSummary, queue_url: str) -> int:
         summary.imports.extend(result["results"])
         return result
 
-    _poll(local, queue_url, keep_results, IMPORT_FUNCTION,
-          contract.HISTORY_IMPORT_TIMEOUT_SECONDS, contract.HISTORY_IMPORT_MAX_CONCURRENCY,
-          contract.HISTORY_IMPORT_BATCH_SIZE, body=as_s3_sends_it)
+    with _function_environment(summary, contract.HISTORY_IMPORT_HANDLER,
+                               history_import_environment(bucket=local.bucket)):
+        _poll(local, queue_url, keep_results, IMPORT_FUNCTION,
+              contract.HISTORY_IMPORT_TIMEOUT_SECONDS, contract.HISTORY_IMPORT_MAX_CONCURRENCY,
+              contract.HISTORY_IMPORT_BATCH_SIZE, body=as_s3_sends_it)
     return local.queue_depth(queue_url)
 
 
@@ -347,17 +377,14 @@ def _monthly_report(local: LocalAws, summary: RunSummary, staging: Path,
     no address is set, so nothing is mailed."""
     handler = _invoke(summary, contract.REPORT_HANDLER)
     athena = LakeAthena(open_lake(staging), workgroup=LOCAL_WORKGROUP, database=LOCAL_DATABASE)
-    configured = {
-        contract.ENV_DATA_BUCKET: local.bucket,
-        contract.ENV_REPORT_WORKGROUP: LOCAL_WORKGROUP,
-        contract.ENV_REPORT_DATABASE: LOCAL_DATABASE,
-        contract.ENV_REPORT_TIME_ZONE: settings.schedule_time_zone,
-        contract.ENV_PLAY_MIN_SECONDS: str(settings.play_min_seconds),
-        contract.ENV_REPORT_EMAIL: None,
+    configured: dict[str, str | None] = {
+        contract.ENV_REPORT_EMAIL: None,  # nothing is mailed, whatever the shell says
+        **report_environment(settings, bucket=local.bucket, workgroup=LOCAL_WORKGROUP,
+                             database=LOCAL_DATABASE, email=None),
     }
     month = datetime.now(UTC).strftime("%Y-%m")
     context = FakeLambdaContext(REPORT_FUNCTION, contract.REPORT_TIMEOUT_SECONDS)
-    with patched_environ(configured):
+    with _function_environment(summary, contract.REPORT_HANDLER, configured):
         summary.monthly_report = handler({contract.REPORT_MONTH_FIELD: month}, context,
                                          athena=athena, s3=local.client("s3"),
                                          chart_library=chart_library)

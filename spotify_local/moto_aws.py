@@ -88,7 +88,9 @@ class LocalAws:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)
 
     def handler_environment(self) -> dict[str, str]:
-        """The variables the CDK app gives the handlers, pointing at this endpoint."""
+        """This endpoint's bucket, secret and database under the variables the handlers read
+        them from, set while the endpoint is up for code that invokes a handler directly; the
+        local run also sets each function's whole environment (infra.function_environments)."""
         return {contract.ENV_DATA_BUCKET: self.bucket,
                 contract.ENV_SPOTIFY_SECRET_ID: self.secret_id,
                 contract.ENV_GLUE_DATABASE: self.database}
@@ -143,16 +145,6 @@ class LocalAws:
         queue_url = self.client("sqs").create_queue(
             QueueName=EXTRACT_QUEUE_NAME, Attributes=attributes)["QueueUrl"]
         return replace(self, extract_queue_url=queue_url, extract_dlq_url=dlq_url)
-
-    def worker_environment(self, settings: Any) -> dict[str, str]:
-        """The worker's variables as IngestStack sets them, for `settings` (EnvironmentSettings)."""
-        return {
-            contract.ENV_EXTRACT_QUEUE_URL: self.extract_queue_url,
-            contract.ENV_EXTRACT_DLQ_URL: self.extract_dlq_url,
-            contract.ENV_EXTRACT_MAX_ATTEMPTS: str(settings.extract_max_attempts),
-            contract.ENV_EXTRACT_REQUESTS_PER_30S: str(settings.extract_requests_per_30s),
-            contract.ENV_EXTRACT_MAX_CONCURRENCY: str(settings.extract_max_concurrency),
-        }
 
     def queue_depth(self, queue_url: str) -> int:
         """Messages on a queue: visible, in flight or delayed."""

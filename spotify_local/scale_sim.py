@@ -1,7 +1,7 @@
 """`run-local --sources N`: the planner and extract worker at scale, on accelerated time.
 
 What runs for real: the planner (`plan_run`), the extract worker (`QueueWorker` built by the
-worker handler's `queue_worker`, with its pacer and Spotify client), the extraction of each
+worker handler's `build_queue_worker`, with its pacer and Spotify client), the extraction of each
 source and the raw sink, against the local Spotify Web API (`FakeSpotify`) enforcing a rolling
 30-second rate limit over HTTP on 127.0.0.1. What is simulated: the queue (`SQSStandIn`), Lambda's
 SQS event source mapping (`EventSourceMapping`) and time (`VirtualClock`, shared by the server's
@@ -33,7 +33,7 @@ from spotify_runtime.extract.raw_sink import RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.worker import (
     WorkerSettings,
-    queue_worker,
+    build_queue_worker,
     worker_pacer,
 )
 from spotify_runtime.run_log import RunRecord
@@ -307,7 +307,7 @@ def _container(
         api_url=fake.api_url, accounts_url=fake.accounts_url,
         throttle=pacer, sleep=clock.sleep, rng=rng,
     )
-    worker = queue_worker(settings, sqs=sqs, sink=sink, client=client,
+    worker = build_queue_worker(settings, sqs=sqs, sink=sink, client=client,
                              pacer=pacer, clock=clock.now, rng=rng, recorder=recorder)
     return worker.handle_batch
 

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 from spotify_runtime.extract.deadline import SAFETY_MARGIN_SECONDS, Deadline
-from spotify_runtime.extract.message_outcomes import BatchResult, Outcome
+from spotify_runtime.extract.queue_worker import BatchResult, MessageOutcome
 
 from spotify_local.lambda_context import run_containers_as_threads
 
@@ -294,5 +294,5 @@ class EventSourceMapping:
                 return
             for outcome in result.outcomes.values():
                 self.stats.outcomes[outcome.value] += 1
-                if outcome in (Outcome.LANDED, Outcome.DEAD_LETTERED):
+                if outcome in (MessageOutcome.LANDED, MessageOutcome.DEAD_LETTERED):
                     self.stats.finished_at = self.clock.now()

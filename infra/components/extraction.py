@@ -30,6 +30,7 @@ from infra.constructs.lambda_code import (
 from infra.constructs.nag import DLQ_REASON, acknowledge, acknowledge_wildcard_resource
 from infra.constructs.python_function import PythonFunction
 from infra.constructs.queues import queue_with_dead_letters, secure_queue
+from infra.function_environments import planner_environment, worker_environment
 
 SCHEDULE_RETRY_ATTEMPTS = 2
 SCHEDULE_MAX_EVENT_AGE = cdk.Duration.hours(1)
@@ -100,10 +101,8 @@ class Extraction(Construct):
                     description="The environment's Spotify sources (cdk.json), as a file",
                 )
             ],
-            environment={
-                contract.ENV_SOURCES_FILE: SOURCES_FILE_PATH,
-                contract.ENV_EXTRACT_QUEUE_URL: self.queue.queue_url,
-            },
+            environment=planner_environment(sources_file=SOURCES_FILE_PATH,
+                                            extract_queue_url=self.queue.queue_url),
         )
         planner.role.add_to_policy(
             iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.queue.queue_arn])
@@ -125,16 +124,9 @@ class Extraction(Construct):
             memory_size=contract.WORKER_MEMORY_MB,
             # pyarrow, for its run-log rows (one Parquet object per day, spotify_runtime.run_log)
             layers=[aws_sdk_pandas_layer(self, settings)],
-            # Only the secret's id: the credentials themselves are read at run time.
-            environment={
-                contract.ENV_DATA_BUCKET: bucket_name,
-                contract.ENV_SPOTIFY_SECRET_ID: secret_id,
-                contract.ENV_EXTRACT_QUEUE_URL: self.queue.queue_url,
-                contract.ENV_EXTRACT_DLQ_URL: self.dead_letters.queue_url,
-                contract.ENV_EXTRACT_MAX_ATTEMPTS: str(settings.extract_max_attempts),
-                contract.ENV_EXTRACT_REQUESTS_PER_30S: str(settings.extract_requests_per_30s),
-                contract.ENV_EXTRACT_MAX_CONCURRENCY: str(settings.extract_max_concurrency),
-            },
+            environment=worker_environment(settings, bucket=bucket_name, secret_id=secret_id,
+                                           queue_url=self.queue.queue_url,
+                                           dlq_url=self.dead_letters.queue_url),
         )
         worker.function.add_event_source(
             event_sources.SqsEventSource(

@@ -28,6 +28,7 @@ from infra.constructs.lambda_code import aws_sdk_pandas_layer, history_import_co
 from infra.constructs.nag import DLQ_REASON, acknowledge
 from infra.constructs.python_function import PythonFunction
 from infra.constructs.queues import queue_with_dead_letters
+from infra.function_environments import history_import_environment
 
 MAX_RECEIVE_COUNT = 3
 """Deliveries of one upload before its message goes to the failure queue."""
@@ -56,7 +57,7 @@ class HistoryImport(Construct):
             timeout=cdk.Duration.seconds(contract.HISTORY_IMPORT_TIMEOUT_SECONDS),
             memory_size=contract.HISTORY_IMPORT_MEMORY_MB,
             layers=[aws_sdk_pandas_layer(self, settings)],
-            environment={contract.ENV_DATA_BUCKET: bucket.bucket_name},
+            environment=history_import_environment(bucket=bucket.bucket_name),
         )
         self.function.function.add_event_source(event_sources.SqsEventSource(
             self.queue, batch_size=contract.HISTORY_IMPORT_BATCH_SIZE,

@@ -29,6 +29,7 @@ from infra.constructs.lambda_code import report_code
 from infra.constructs.nag import DLQ_REASON, acknowledge, acknowledge_wildcard_resource
 from infra.constructs.python_function import PythonFunction
 from infra.constructs.queues import secure_queue
+from infra.function_environments import report_environment
 from infra.naming import glue_database_name, resource_prefix
 
 GLUE_TABLES_REASON = (
@@ -46,15 +47,6 @@ class MonthlyReport(Construct):
         super().__init__(scope, construct_id)
         workgroup, database = resource_prefix(settings), glue_database_name(settings)
         address = settings.report_address
-        environment = {
-            contract.ENV_DATA_BUCKET: bucket.bucket_name,
-            contract.ENV_REPORT_WORKGROUP: workgroup,
-            contract.ENV_REPORT_DATABASE: database,
-            contract.ENV_REPORT_TIME_ZONE: settings.schedule_time_zone,
-            contract.ENV_PLAY_MIN_SECONDS: str(settings.play_min_seconds),
-        }
-        if address:
-            environment[contract.ENV_REPORT_EMAIL] = address
         self.function = PythonFunction(
             self, "Report", settings=settings, code=report_code(),
             handler=contract.REPORT_HANDLER,
@@ -62,7 +54,9 @@ class MonthlyReport(Construct):
                         "mails it to the owner",
             timeout=cdk.Duration.seconds(contract.REPORT_TIMEOUT_SECONDS),
             memory_size=contract.REPORT_MEMORY_MB,
-            environment=environment,
+            environment=report_environment(settings, bucket=bucket.bucket_name,
+                                           workgroup=workgroup, database=database,
+                                           email=address),
             # The schedule retries delivery; a report that failed is not run twice on its own
             # (the error alarm says so, and a re-run names the month).
             retry_attempts=0,

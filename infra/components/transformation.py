@@ -30,6 +30,7 @@ from infra.constructs.lambda_code import transform_code
 from infra.constructs.nag import DLQ_REASON, acknowledge
 from infra.constructs.python_function import PythonFunction
 from infra.constructs.queues import queue_with_dead_letters
+from infra.function_environments import transform_environment
 from infra.naming import glue_database_name
 
 RETRY_ATTEMPTS = 2
@@ -79,11 +80,8 @@ class Transformation(Construct):
             timeout=cdk.Duration.seconds(contract.TRANSFORM_TIMEOUT_SECONDS),
             memory_size=settings.transform_memory_mb,
             # No layer: pyarrow and PyIceberg are in the asset (lambda_code.transform_code).
-            environment={
-                contract.ENV_DATA_BUCKET: bucket.bucket_name,
-                contract.ENV_GLUE_DATABASE: glue_database_name(settings),
-                contract.ENV_TRANSFORM_BATCH_MAX_MIB: str(settings.transform_batch_max_mib),
-            },
+            environment=transform_environment(settings, bucket=bucket.bucket_name,
+                                              glue_database=glue_database_name(settings)),
         )
         window = settings.transform_batching_window_seconds
         self.transform.function.add_event_source(

@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from spotify_runtime import contract
 
 from infra.config import EnvironmentSettings
 from infra.constructs.lambda_code import RUNTIME
@@ -67,7 +68,7 @@ class PythonFunction(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             timeout=timeout,
             memory_size=memory_size,
-            environment={"LOG_LEVEL": "INFO", **(environment or {})},
+            environment={contract.ENV_LOG_LEVEL: "INFO", **(environment or {})},
             layers=list(layers),
             retry_attempts=retry_attempts,
             max_event_age=max_event_age,

@@ -69,8 +69,8 @@ WORKER_OUTCOMES = (
     "landed", "expanded", "deferred", "quota_deferred", "retry_scheduled", "paced_out",
     "dead_lettered", "not_started", "returned",
 )
-"""Values of the Outcome dimension (message_outcomes.Outcome); `landed` and `dead_lettered` are the
-sources landed and failed."""
+"""Values of the Outcome dimension (queue_worker.MessageOutcome); `landed` and `dead_lettered`
+are the sources landed and failed."""
 METRIC_SPOTIFY_REQUESTS = "SpotifyRequests"
 """Spotify API requests the extract worker sent (dimension Bucket)."""
 METRIC_SPOTIFY_RATE_LIMITED = "SpotifyRateLimited"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from spotify_runtime import contract, layout, run_log
-from spotify_runtime.extract.message_outcomes import Outcome
+from spotify_runtime.extract.queue_worker import MessageOutcome
 from spotify_runtime.transform import quality
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,7 +17,7 @@ CHECKS = {value for name, value in vars(quality).items()
 
 
 def test_worker_outcomes_in_the_contract_are_the_queue_worker_s():
-    assert list(contract.WORKER_OUTCOMES) == [outcome.value for outcome in Outcome]
+    assert list(contract.WORKER_OUTCOMES) == [outcome.value for outcome in MessageOutcome]
 
 
 def test_docs_name_every_run_log_column_outcome_and_check():

@@ -13,8 +13,8 @@ import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError
 from spotify_runtime.extract.landing import SourceOutcome
-from spotify_runtime.extract.message_outcomes import Outcome, QueueWorker
 from spotify_runtime.extract.messages import ExtractMessage
+from spotify_runtime.extract.queue_worker import MessageOutcome, QueueWorker
 from spotify_runtime.layout import RUN_LOG, failed_raw_key, raw_key
 from spotify_runtime.run_log import S3RunRecorder
 from spotify_runtime.sources import Source
@@ -48,7 +48,7 @@ def aws(aws_in_process, monkeypatch):
     return s3, boto3.client("sqs", region_name="us-east-1")
 
 
-def _run_worker(s3, sqs, recorder) -> dict[str, Outcome]:
+def _run_worker(s3, sqs, recorder) -> dict[str, MessageOutcome]:
     """One delivery of four sources: one lands, one is deferred (429), one is dead-lettered
     (404), one lands a file the transform will reject."""
     dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
@@ -90,7 +90,7 @@ def _run_worker(s3, sqs, recorder) -> dict[str, Outcome]:
 def test_worker_records_every_handling_with_its_costs(aws):
     recorder = MemoryRunRecorder()
     outcomes = _run_worker(*aws, recorder)
-    assert outcomes[str(DEFERRED)] is Outcome.DEFERRED
+    assert outcomes[str(DEFERRED)] is MessageOutcome.DEFERRED
     rows = {row.source: row for row in recorder.records}
     assert set(rows) == {str(LANDS), str(DEFERRED), str(GONE), str(DAMAGED)}
     assert rows[str(LANDS)].outcome == "landed" and rows[str(LANDS)].items == 8
@@ -105,7 +105,7 @@ def test_worker_records_every_handling_with_its_costs(aws):
 def test_run_log_and_fresh_tables_are_queryable_with_the_catalog_types(aws, tmp_path):
     s3, sqs = aws
     outcomes = _run_worker(s3, sqs, S3RunRecorder(s3, BUCKET))
-    assert outcomes[str(GONE)] is Outcome.DEAD_LETTERED
+    assert outcomes[str(GONE)] is MessageOutcome.DEAD_LETTERED
     for source in (LANDS, DAMAGED):  # the bucket's Object Created events, as the rule sends them
         key = raw_key(source.type, source.key_id, RUN_AT)
         transform_handler({"detail-type": "Object Created", "source": "aws.s3", "detail": {

@@ -17,7 +17,7 @@ from spotify_runtime.extract.raw_sink import S3RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.worker import (
     WorkerSettings,
-    queue_worker,
+    build_queue_worker,
     worker_pacer,
 )
 from spotify_runtime.sources import parse_source
@@ -106,7 +106,7 @@ def paced_worker(settings: WorkerSettings, sqs, fake: FakeSpotify):
         api_url=fake.api_url, accounts_url=fake.accounts_url, throttle=pacer,
         sleep=lambda _seconds: None,
     )
-    return queue_worker(
+    return build_queue_worker(
         settings, sqs=sqs, sink=S3RawSink(boto3.client("s3", region_name="us-east-1"), BUCKET),
         client=client, pacer=pacer, rng=random.Random(3),
     )
@@ -332,7 +332,7 @@ def test_quota_429_defers_every_message_without_another_request_until_retry_afte
             sleep=lambda _seconds: None, now=now,
             clock=lambda: time.monotonic() + shift[0],
         )
-        worker = queue_worker(
+        worker = build_queue_worker(
             settings, sqs=sqs, client=client, pacer=pacer, rng=random.Random(3),
             sink=S3RawSink(boto3.client("s3", region_name="us-east-1"), BUCKET),
             metric=lambda name, value: metrics.append((name, value)),

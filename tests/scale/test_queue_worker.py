@@ -13,9 +13,9 @@ import time
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError, TransientError
-from spotify_runtime.extract.message_outcomes import Outcome, QueueWorker, RetryPolicy
 from spotify_runtime.extract.messages import ExtractMessage
 from spotify_runtime.extract.pacing import PacingOverrunError
+from spotify_runtime.extract.queue_worker import MessageOutcome, MessageRetryPolicy, QueueWorker
 
 from spotify_local.sqs_event_source import to_lambda_records
 from spotify_local.sqs_queue import SQSStandIn
@@ -39,7 +39,7 @@ def make_queues(sqs):
     return queue, dlq, arn["Attributes"]["QueueArn"]
 
 
-def deliver(sqs, worker: QueueWorker, queue: str, arn: str) -> list[Outcome]:
+def deliver(sqs, worker: QueueWorker, queue: str, arn: str) -> list[MessageOutcome]:
     """One event source mapping poll: receive, invoke, delete what was not reported failed."""
     received = sqs.receive_message(
         QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"]
@@ -72,7 +72,7 @@ def test_long_retry_after_defers_with_visibility_from_the_header(sqs) -> None:
     worker = QueueWorker(sqs=recording, dlq_url=dlq, extractor=FunctionExtractor(rate_limited),
                          rng=random.Random(1))
 
-    assert deliver(sqs, worker, queue, arn) == [Outcome.DEFERRED, Outcome.DEFERRED]
+    assert deliver(sqs, worker, queue, arn) == [MessageOutcome.DEFERRED, MessageOutcome.DEFERRED]
 
     # The second message is deferred from memory, without asking Spotify again.
     assert len(calls) == 1
@@ -84,7 +84,7 @@ def test_long_retry_after_defers_with_visibility_from_the_header(sqs) -> None:
 
 
 def test_retry_after_beyond_twelve_hours_is_capped() -> None:
-    from spotify_runtime.extract.message_outcomes import (
+    from spotify_runtime.extract.queue_worker import (
         MAX_VISIBILITY_SECONDS,
         defer_visibility_seconds,
     )
@@ -104,11 +104,12 @@ def test_failing_source_is_retried_then_dead_lettered_with_its_last_error(sqs) -
         raise TransientError(f"{src}: HTTP 503 after 3 tries (attempt {len(attempts)})")
 
     worker = QueueWorker(sqs=sqs, dlq_url=dlq, extractor=FunctionExtractor(failing),
-                         policy=RetryPolicy(max_attempts=3, base_delay_seconds=0))
+                         policy=MessageRetryPolicy(max_attempts=3, base_delay_seconds=0))
 
     outcomes = [outcome for _ in range(3) for outcome in deliver(sqs, worker, queue, arn)]
 
-    assert outcomes == [Outcome.RETRY_SCHEDULED, Outcome.RETRY_SCHEDULED, Outcome.DEAD_LETTERED]
+    assert outcomes == [MessageOutcome.RETRY_SCHEDULED, MessageOutcome.RETRY_SCHEDULED,
+                        MessageOutcome.DEAD_LETTERED]
     assert len(attempts) == 3
     assert drain(sqs, queue) == []
     [dead] = drain(sqs, dlq)
@@ -131,7 +132,7 @@ def test_unavailable_source_and_malformed_message_are_dead_lettered_at_once(sqs)
 
     worker = QueueWorker(sqs=sqs, dlq_url=dlq, extractor=FunctionExtractor(unavailable))
 
-    assert deliver(sqs, worker, queue, arn) == [Outcome.DEAD_LETTERED] * 2
+    assert deliver(sqs, worker, queue, arn) == [MessageOutcome.DEAD_LETTERED] * 2
     errors = sorted(m["MessageAttributes"]["ErrorType"]["StringValue"] for m in drain(sqs, dlq))
     assert errors == ["InvalidMessageError", "SourceUnavailableError"]
 
@@ -146,7 +147,7 @@ def test_landed_message_is_deleted(sqs) -> None:
             lambda src, run_at, deadline: landed.append((src, run_at)) or "key"),
     )
 
-    assert deliver(sqs, worker, queue, arn) == [Outcome.LANDED]
+    assert deliver(sqs, worker, queue, arn) == [MessageOutcome.LANDED]
     assert landed == [(playlist_sources(1)[0], RUN_AT)]
     assert drain(sqs, queue) == []
 
@@ -171,7 +172,7 @@ def test_a_failing_sqs_call_returns_only_that_message_to_the_queue(sqs) -> None:
     worker = QueueWorker(sqs=BrokenDLQ(sqs), dlq_url=dlq,
                          extractor=FunctionExtractor(first_unavailable))
 
-    assert deliver(sqs, worker, queue, arn) == [Outcome.RETURNED, Outcome.LANDED]
+    assert deliver(sqs, worker, queue, arn) == [MessageOutcome.RETURNED, MessageOutcome.LANDED]
 
 
 def test_a_message_is_not_started_with_the_invocation_nearly_over(sqs) -> None:
@@ -184,7 +185,7 @@ def test_a_message_is_not_started_with_the_invocation_nearly_over(sqs) -> None:
 
     result = worker.handle_batch(to_lambda_records(received, arn), Deadline.after(2))
 
-    assert list(result.outcomes.values()) == [Outcome.NOT_STARTED]
+    assert list(result.outcomes.values()) == [MessageOutcome.NOT_STARTED]
     assert result.response == {"batchItemFailures": [{"itemIdentifier": received[0]["MessageId"]}]}
     assert recording.visibility == [1]
 
@@ -212,24 +213,25 @@ def test_a_source_that_outruns_two_invocations_of_its_own_is_dead_lettered(sqs) 
 
     # One batch: the first source uses the invocation up (an overrun that counts), the second
     # is not started (it comes back in 1 s, its count untouched).
-    assert deliver(sqs, worker, queue, arn) == [Outcome.PACED_OUT, Outcome.NOT_STARTED]
+    assert deliver(sqs, worker, queue, arn) == [MessageOutcome.PACED_OUT,
+                                                MessageOutcome.NOT_STARTED]
     assert [(body["source"], body["overruns"]) for body in recording.sent] == [(str(large), 1)]
 
-    outcomes: list[Outcome] = []
+    outcomes: list[MessageOutcome] = []
     for _ in range(20):
         time.sleep(0.2)
         outcomes += deliver_one_at_a_time(sqs, worker, queue, arn)
-        if outcomes.count(Outcome.DEAD_LETTERED) == 2:
+        if outcomes.count(MessageOutcome.DEAD_LETTERED) == 2:
             break
     # Each had two invocations of its own: the large one now, the small one after one more.
-    assert sorted(outcomes) == sorted([Outcome.DEAD_LETTERED, Outcome.PACED_OUT,
-                                       Outcome.DEAD_LETTERED])
+    assert sorted(outcomes) == sorted([MessageOutcome.DEAD_LETTERED, MessageOutcome.PACED_OUT,
+                                       MessageOutcome.DEAD_LETTERED])
     errors = {json.loads(m["Body"])["source"]: m["MessageAttributes"]["ErrorType"]["StringValue"]
               for m in drain(sqs, dlq)}
     assert errors == {str(large): "SourceTooLargeError", str(small): "SourceTooLargeError"}
 
 
-def deliver_one_at_a_time(sqs, worker: QueueWorker, queue: str, arn: str) -> list[Outcome]:
+def deliver_one_at_a_time(sqs, worker: QueueWorker, queue: str, arn: str) -> list[MessageOutcome]:
     """A poll with batch size 1."""
     received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1,
                                    AttributeNames=["All"]).get("Messages", [])

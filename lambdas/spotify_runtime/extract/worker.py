@@ -6,9 +6,9 @@ Environment: `DATA_BUCKET`, `SPOTIFY_SECRET_ID`, `EXTRACT_DLQ_URL`, `EXTRACT_MAX
 queue is found from each record's ARN), `SPOTIFY_API_URL`, `SPOTIFY_ACCOUNTS_URL`.
 
 The container keeps its queue worker (Spotify client and token, pacer, rate-limit memory;
-spotify_runtime.container), built on the first invocation by `queue_worker` (the one place a
+spotify_runtime.container), built on the first invocation by `build_queue_worker` (the one place a
 worker is assembled: Lambda, the demo, the scale simulation and the tests all use it), so every
-message a container handles reuses them. spotify_runtime.extract.message_outcomes decides what
+message a container handles reuses them. spotify_runtime.extract.queue_worker decides what
 happens to each message.
 
 Every invocation publishes the days left before the refresh token expires (metric
@@ -50,8 +50,8 @@ from spotify_runtime.extract.credentials import (
 )
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.landing import SourceExtractor
-from spotify_runtime.extract.message_outcomes import QueueWorker, RetryPolicy
 from spotify_runtime.extract.pacing import Pacer
+from spotify_runtime.extract.queue_worker import MessageRetryPolicy, QueueWorker
 from spotify_runtime.extract.raw_sink import RawSink, S3RawSink
 from spotify_runtime.extract.spotify_client import (
     DEFAULT_ACCOUNTS_URL,
@@ -104,7 +104,7 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def queue_worker(
+def build_queue_worker(
     settings: WorkerSettings,
     *,
     sqs: Any,
@@ -130,7 +130,7 @@ def queue_worker(
     return QueueWorker(
         sqs=sqs, dlq_url=settings.dlq_url,
         extractor=SourceExtractor(client, sink, cursors=cursors, metric_bucket=metrics_bucket),
-        policy=RetryPolicy(settings.max_attempts, settings.retry_base_delay_seconds),
+        policy=MessageRetryPolicy(settings.max_attempts, settings.retry_base_delay_seconds),
         queue_url=settings.queue_url, pacer=pacer, clock=clock, rng=rng, metric=metric,
         recorder=recorder, metrics_bucket=metrics_bucket,
     )
@@ -187,7 +187,7 @@ def queue_worker_from_env(environ: Mapping[str, str] | None = None) -> QueueWork
     def metric(name: str, value: float) -> None:
         metrics.emit(name, value, bucket=bucket)
 
-    return queue_worker(
+    return build_queue_worker(
         settings,
         sqs=container.aws_client("sqs"),
         sink=S3RawSink(s3, bucket),

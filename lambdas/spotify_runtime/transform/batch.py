@@ -23,11 +23,12 @@ from pyiceberg.catalog import Catalog
 
 from spotify_runtime import contract, metrics
 from spotify_runtime.run_log import RunLogWriteError
+from spotify_runtime.sqs_batch import PartialBatch
 from spotify_runtime.transform.iceberg_writer import write_batch
 from spotify_runtime.transform.raw_object import (
     ALREADY_DONE,
     BuiltFile,
-    Outcome,
+    RawFileOutcome,
     archive_written,
     read_raw_object,
     record_outcome,
@@ -56,7 +57,8 @@ class Delivery:
 @dataclass
 class BatchWriter:
     """Handles deliveries in order, committing built rows whenever they hold `max_bytes`;
-    `finish()` commits the rest. `results` and `failed_messages` are the handler's answer."""
+    `finish()` commits the rest. `results` and `batch` (the messages that failed) are the
+    handler's answer."""
 
     s3: Any
     catalog: Catalog
@@ -64,7 +66,7 @@ class BatchWriter:
     max_bytes: int
     deadline: float | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
-    failed_messages: list[str] = field(default_factory=list)
+    batch: PartialBatch = field(default_factory=PartialBatch)
     _waiting: list[tuple[Delivery, BuiltFile]] = field(default_factory=list)
     _waiting_bytes: int = 0
     _twins: dict[str, list[Delivery]] = field(default_factory=dict)
@@ -83,7 +85,7 @@ class BatchWriter:
         except Exception as error:
             self._fail(delivery, "could not be read", error)
             return
-        if isinstance(read, Outcome):  # quarantined, or nothing to do: no rows to write
+        if isinstance(read, RawFileOutcome):  # quarantined, or nothing to do: no rows to write
             self._record(delivery, read, began)
             return
         if delivery.alone:
@@ -119,9 +121,9 @@ class BatchWriter:
                 continue
             self._record(delivery, outcome, built.began)
             for twin in twins:
-                self._record(twin, Outcome(ALREADY_DONE, twin.key), built.began)
+                self._record(twin, RawFileOutcome(ALREADY_DONE, twin.key), built.began)
 
-    def _record(self, delivery: Delivery, outcome: Outcome, began: float) -> None:
+    def _record(self, delivery: Delivery, outcome: RawFileOutcome, began: float) -> None:
         try:
             record_outcome(self.s3, delivery.bucket, outcome, began, delivery.record_id,
                            delivery.earlier_ids, self.deadline)
@@ -144,5 +146,5 @@ class BatchWriter:
         self._mark_failed(delivery)
 
     def _mark_failed(self, delivery: Delivery) -> None:
-        if delivery.message_id not in self.failed_messages:
-            self.failed_messages.append(delivery.message_id)
+        if delivery.message_id is not None:
+            self.batch.fail(delivery.message_id)

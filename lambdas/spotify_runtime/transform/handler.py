@@ -1,15 +1,10 @@
 """Transform handler: raw files named by S3 Object Created events -> tables.
 
 Deployed, an SQS event source delivers batches from the transform queue (each message an
-EventBridge Object Created event) and the handler answers with a partial batch response: a
-message whose file failed stays on the queue for another delivery, then goes to the failure
-queue. An EventBridge event or a classic S3 notification invoked directly is handled too
-(errors raise). Only objects of `DATA_BUCKET` under the raw-key layout are touched.
-
-Every delivery is written to the run log, a repeated one too (`already_done`), as the row of
-that delivery (SQS message id and receive count). When the row cannot be written, the message
-is reported as a batch item failure: its next delivery finds the file archived and records
-itself and, as `unrecorded`, the earlier deliveries with no row (spotify_runtime.run_log).
+EventBridge Object Created event): the shared loop (spotify_runtime.sqs_batch) hands each
+message's raw files to one BatchWriter, which commits them together and fails only the messages
+whose files failed. Invoked directly with an EventBridge event or a classic S3 notification,
+errors raise. docs/transform.md and docs/storage.md (the run log) tell the story.
 """
 
 from __future__ import annotations
@@ -17,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 from typing import Any
 
 from pyiceberg.catalog import Catalog
@@ -31,13 +27,9 @@ from spotify_runtime.contract import (
 from spotify_runtime.iceberg_tables import glue_catalog
 from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.no_pandas import keep_pandas_out
-from spotify_runtime.run_log import delivery_id, earlier_delivery_ids
+from spotify_runtime.sqs_batch import PartialBatch, SqsMessage, is_sqs_event
 from spotify_runtime.transform.batch import BatchWriter, Delivery
-from spotify_runtime.transform.events import (
-    is_sqs_event,
-    raw_objects,
-    sqs_message_event,
-)
+from spotify_runtime.transform.events import raw_objects
 
 LOG = logging.getLogger(__name__)
 SECONDS_KEPT_AFTER_WAITING = 30
@@ -62,48 +54,46 @@ def handler(event: dict[str, Any], context: Any = None, *, s3: Any = None,
     if not isinstance(event, dict):
         LOG.warning("dropping an event that is not a JSON object")
         return {"results": []}
+    batch = PartialBatch()
     writer = BatchWriter(
         s3=s3 or container.aws_client("s3"),
         catalog=catalog or container.kept("iceberg-catalog", glue_catalog),
         database=required_env(ENV_GLUE_DATABASE),
         max_bytes=_batch_max_mib() * MIB,
         deadline=_write_deadline(context),
+        batch=batch,
     )
     if not is_sqs_event(event):  # invoked directly: errors raise
         for ref in raw_objects(event, bucket):
             writer.add(Delivery(ref.bucket, ref.key, record_id=ref.key))
         writer.finish()
         return {"results": writer.results}
-    for record in event["Records"]:
-        message_event = sqs_message_event(record) if isinstance(record, dict) else None
+
+    deliveries: list[Delivery] = []
+
+    def read(message: SqsMessage) -> None:
+        """The message's raw files as deliveries (raw_objects raising fails the message)."""
+        message_event = message.json_event()
         if message_event is None:
-            continue  # dropped (logged): another delivery would not make it readable
-        message_id = record.get("messageId", "")
-        receives = record.get("attributes", {}).get("ApproximateReceiveCount", "")
-        try:
-            refs = raw_objects(message_event, bucket)
-        except Exception:
-            LOG.exception("message %s names no raw file it can read; it stays on the queue",
-                          message_id)
-            writer.failed_messages.append(message_id)
-            continue
+            return  # dropped (logged): another delivery would not make it readable
+        refs = raw_objects(message_event, bucket)
         for ref in refs:
             # An EventBridge event names one object; a message naming several (an S3
             # notification) gives each its own row id.
-            message = message_id if len(refs) == 1 else f"{message_id}:{ref.key}"
-            writer.add(Delivery(ref.bucket, ref.key, delivery_id(message, receives),
-                                tuple(earlier_delivery_ids(message, receives)), message_id,
-                                alone=_delivered_before(receives)))
+            named = message if len(refs) == 1 else replace(
+                message, message_id=f"{message.message_id}:{ref.key}")
+            deliveries.append(Delivery(ref.bucket, ref.key, named.delivery_id,
+                                       tuple(named.earlier_delivery_ids), message.message_id,
+                                       alone=message.delivered_before))
+
+    batch.handle_each(event["Records"], read)
+    # The writer works on the batch as a whole and fails the messages of the files it could
+    # not write (`batch`). Anything else it raises fails the invocation: SQS then delivers the
+    # whole batch again, rather than delete messages whose files were never written.
+    for delivery in deliveries:
+        writer.add(delivery)
     writer.finish()
-    return {"results": writer.results,
-            "batchItemFailures": [{"itemIdentifier": m} for m in writer.failed_messages]}
-
-
-def _delivered_before(receives: str) -> bool:
-    try:
-        return int(receives) > 1
-    except (TypeError, ValueError):
-        return False
+    return {"results": writer.results, **batch.response}
 
 
 def _batch_max_mib() -> int:

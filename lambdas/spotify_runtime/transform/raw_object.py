@@ -69,7 +69,7 @@ _DENIED = ("AccessDenied", "403", "Forbidden")
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RawFileOutcome:
     """What happened to one raw object."""
 
     status: str
@@ -96,7 +96,7 @@ class BuiltFile:
         return sum(table.nbytes for table in self.transformed.tables.values())
 
 
-def read_raw_object(s3: Any, bucket: str, key: str) -> Outcome | BuiltFile:
+def read_raw_object(s3: Any, bucket: str, key: str) -> RawFileOutcome | BuiltFile:
     """Read and transform `s3://bucket/key` (under raw/to_process/): its rows, ready to write;
     or, for a file that needs no write, what happened to it: quarantined (bad input, moved to
     raw/failed/ with its report), `already_done` or `gone`.
@@ -116,7 +116,7 @@ def read_raw_object(s3: Any, bucket: str, key: str) -> Outcome | BuiltFile:
     return BuiltFile(key, transformed, began)
 
 
-def archive_written(s3: Any, bucket: str, built: BuiltFile) -> Outcome:
+def archive_written(s3: Any, bucket: str, built: BuiltFile) -> RawFileOutcome:
     """The file's rows are in the tables: move it to raw/processed/ (a failure raises, the file
     stays, and its next delivery writes the same rows again: no change). If another delivery
     of the same file (SQS delivers a message again once its visibility timeout passes, even
@@ -129,18 +129,18 @@ def archive_written(s3: Any, bucket: str, built: BuiltFile) -> Outcome:
                 s3, bucket, built.key):
             raise
         LOG.info("s3://%s/%s was archived by another delivery meanwhile", bucket, built.key)
-        return Outcome(ALREADY_DONE, built.key)
+        return RawFileOutcome(ALREADY_DONE, built.key)
     summary = {**built.transformed.summary(), "outputs": sorted(
         {_table_of(key) for key in built.transformed.tables})}
     LOG.info("transformed s3://%s/%s: %s", bucket, built.key, json.dumps(summary))
-    return Outcome(PROCESSED, built.key, summary)
+    return RawFileOutcome(PROCESSED, built.key, summary)
 
 
 def _table_of(partition_key: str) -> str:
     return partition_key.removeprefix(LAYOUT_PROCESSED).split("/")[0]
 
 
-def record_outcome(s3: Any, bucket: str, outcome: Outcome, began: float, record_id: str,
+def record_outcome(s3: Any, bucket: str, outcome: RawFileOutcome, began: float, record_id: str,
                    earlier_ids: Sequence[str] = (), deadline: float | None = None) -> None:
     """Emit the file's metrics and write its delivery's run-log row (as `record_id`, with an
     `unrecorded` row for each of `earlier_ids` that has none); RunLogWriteError if the row
@@ -149,18 +149,18 @@ def record_outcome(s3: Any, bucket: str, outcome: Outcome, began: float, record_
             earlier_ids, deadline)
 
 
-def _absent(s3: Any, bucket: str, key: str, error: ClientError) -> Outcome:
+def _absent(s3: Any, bucket: str, key: str, error: ClientError) -> RawFileOutcome:
     """`already_done` or `gone` for a raw object S3 did not give; raises a real failure."""
     code = error.response.get("Error", {}).get("Code")
     if code not in _MISSING + _DENIED:
         raise error
     if _archived(s3, bucket, key):
         LOG.info("s3://%s/%s was archived by an earlier delivery: nothing to do", bucket, key)
-        return Outcome(ALREADY_DONE, key)
+        return RawFileOutcome(ALREADY_DONE, key)
     if code in _DENIED:
         raise error
     LOG.warning("s3://%s/%s is gone and was never archived (deleted by hand?)", bucket, key)
-    return Outcome(GONE, key)
+    return RawFileOutcome(GONE, key)
 
 
 def _archived(s3: Any, bucket: str, key: str) -> bool:
@@ -200,7 +200,7 @@ def error_report(bucket: str, key: str, error: InvalidRawFileError,
     }
 
 
-def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> Outcome:
+def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> RawFileOutcome:
     failed_at = datetime.now(UTC)
     report = error_report(bucket, key, error, failed_at)
     s3.put_object(
@@ -212,10 +212,10 @@ def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> O
     _move(s3, bucket, key, failed_raw_key(key))
     LOG.error("quarantined s3://%s/%s: %s", bucket, key, error)
     metrics.emit(METRIC_RAW_FILES_QUARANTINED, 1, bucket=bucket)
-    return Outcome(QUARANTINED, key, report)
+    return RawFileOutcome(QUARANTINED, key, report)
 
 
-def _record(s3: Any, bucket: str, outcome: Outcome, duration_ms: int, record_id: str,
+def _record(s3: Any, bucket: str, outcome: RawFileOutcome, duration_ms: int, record_id: str,
             earlier_ids: Sequence[str], deadline: float | None) -> None:
     """Emit the file's metrics and write the delivery's run-log row.
 
@@ -254,7 +254,7 @@ def source_and_run(key: str, snapshot_date: str | None) -> tuple[str, datetime]:
     return source, datetime.now(UTC)
 
 
-def run_record(outcome: Outcome, duration_ms: int) -> RunRecord:
+def run_record(outcome: RawFileOutcome, duration_ms: int) -> RunRecord:
     """The row for one handled raw file."""
     summary: dict[str, Any] = outcome.summary
     source, run_at = source_and_run(outcome.key, summary.get("snapshot_date"))
