@@ -131,7 +131,6 @@ class RunRecord:
                          record_id=record_id)
 
 
-
 _ARROW_TYPES = {
     "timestamp": pa.timestamp("ms", tz="UTC"), "string": pa.string(), "int": pa.int32(),
     "bigint": pa.int64(), "map<string,bigint>": pa.map_(pa.string(), pa.int64()),
@@ -181,14 +180,19 @@ def row_keys(table: pa.Table) -> list[tuple[str, str]]:
                     strict=True))
 
 
-def merge(old: bytes | None, record: RunRecord, earlier_ids: Iterable[str] = ()) -> bytes:
-    """The object `old` with `record` written (replacing an earlier row of its stage with its id)
-    and an `unrecorded` row for each of `earlier_ids` that has no row of that stage yet."""
+def merge_all(old: bytes | None, entries: list[tuple[RunRecord, list[str]]]) -> bytes:
+    """`merge` of several rows (each with its earlier delivery ids) in one rewrite."""
     table = read_table(old) if old else SCHEMA.empty_table()
-    present = {rid for stage, rid in row_keys(table) if stage == record.stage}
-    added = [record] + [record.unrecorded(rid) for rid in dict.fromkeys(earlier_ids)
-                        if rid not in present and rid != record.record_id]
-    return _replaced(table, to_table(added))
+    present = set(row_keys(table))
+    added: dict[tuple[str, str], RunRecord] = {}
+    for record, _ in entries:
+        added[(record.stage, record.record_id)] = record
+    for record, earlier_ids in entries:
+        for rid in dict.fromkeys(earlier_ids):
+            key = (record.stage, rid)
+            if key not in present and key not in added:
+                added[key] = record.unrecorded(rid)
+    return _replaced(table, to_table(added.values()))
 
 
 def merge_rows(old: bytes | None, rows: pa.Table) -> bytes:
@@ -228,16 +232,24 @@ class StoreRunRecorder:
 
     def record(self, record: RunRecord, record_id: str, earlier_ids: Iterable[str] = ()) -> None:
         """Merge the row into its object (conditional write, retried on a lost race)."""
-        record.record_id = record_id
-        earlier = list(earlier_ids)
-        key = run_log_key(record_day(record))
-        try:
-            update_object(self.store, key, lambda old: merge(old, record, earlier),
-                          deadline=self.deadline)
-        except Exception as error:
-            LOG.warning("could not write run-log row %s to %s%s: %s", record_id, self.where,
-                        key, error)
-            raise RunLogWriteError(f"{key}: {error}") from error
+        self.record_all([(record, record_id, list(earlier_ids))])
+
+    def record_all(self, entries: list[tuple[RunRecord, str, list[str]]]) -> None:
+        """`record` for several rows, one rewrite per run day: a batch of deliveries costs one
+        conditional write, not one each that the others' writes would make lose its race."""
+        per_day: dict[str, list[tuple[RunRecord, list[str]]]] = {}
+        for record, record_id, earlier_ids in entries:
+            record.record_id = record_id
+            per_day.setdefault(record_day(record), []).append((record, earlier_ids))
+        for day, rows in per_day.items():
+            key = run_log_key(day)
+            try:
+                update_object(self.store, key, lambda old, rows=rows: merge_all(old, rows),
+                              deadline=self.deadline)
+            except Exception as error:
+                LOG.warning("could not write %d run-log row(s) to %s%s: %s", len(rows),
+                            self.where, key, error)
+                raise RunLogWriteError(f"{key}: {error}") from error
 
 
 class S3RunRecorder(StoreRunRecorder):

@@ -22,6 +22,11 @@ from spotify_local.folder_store import FolderStore
 from spotify_local.iceberg_lake import create_or_evolve
 from tests.iceberg_catalog import empty_glue_catalog, replace_source
 
+
+def merge_row(old, record, earlier_ids=()):
+    """One row merged into a run-log object, as a delivery's write does."""
+    return run_log.merge_all(old, [(record, list(earlier_ids))])
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 DATABASE = "lake"
 BUCKET = "lake-bucket"
@@ -43,7 +48,7 @@ def _todays_lake(root: Path) -> list[TransformedFile]:
         record = run_log.RunRecord(run_at=RUN_AT, stage=stage, source="album:x",
                                    outcome="landed", items=3, record_id=record_id)
         update_object(store, run_log_key("2026-11-24"),
-                      lambda old, record=record: run_log.merge(old, record))
+                      lambda old, record=record: merge_row(old, record))
     plays = [{"play_id": f"p{n}", "ended_at": datetime(2026, 10 + n % 2, 3, tzinfo=UTC),
               "ms_played": 1000 * n, "content_type": "track", "export_kind": "extended"}
              for n in range(5)]

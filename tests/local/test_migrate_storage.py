@@ -21,6 +21,11 @@ from spotify_local.folder_store import FolderStore
 from spotify_local.iceberg_lake import folder_table
 from spotify_local.moto_aws import lake_catalog
 
+
+def merge_row(old, record, earlier_ids=()):
+    """One row merged into a run-log object, as a delivery's write does."""
+    return run_log.merge_all(old, [(record, list(earlier_ids))])
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 RUN = "20261124T181000Z"
 OLD_RUN_LOG_ROW = {
@@ -53,7 +58,7 @@ def _old_lake(lake: Path) -> list[TransformedFile]:
     extract_row = run_log.RunRecord(run_at=datetime(2026, 11, 24, 18, 10, tzinfo=UTC),
                                     stage="extract", source="album:x", outcome="landed",
                                     items=3, record_id="m-1/1")
-    (old_log.parent / "extract-runs.parquet").write_bytes(run_log.merge(None, extract_row))
+    (old_log.parent / "extract-runs.parquet").write_bytes(merge_row(None, extract_row))
     return files
 
 

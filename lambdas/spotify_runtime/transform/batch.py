@@ -28,10 +28,12 @@ from spotify_runtime.transform.iceberg_writer import write_batch
 from spotify_runtime.transform.raw_object import (
     ALREADY_DONE,
     BuiltFile,
+    HandledFile,
     RawFileOutcome,
     archive_written,
+    handled,
     read_raw_object,
-    record_outcome,
+    record_outcomes,
 )
 
 LOG = logging.getLogger(__name__)
@@ -73,6 +75,8 @@ class BatchWriter:
     """Deliveries of a raw file already waiting in the batch (SQS delivers a message twice
     now and then, and both can land in one batch): its rows are written once, and each twin
     is recorded as `already_done` once the file is written."""
+    _handled: list[tuple[Delivery, HandledFile]] = field(default_factory=list)
+    """Deliveries handled since the last run-log write: their rows go in one write."""
 
     def add(self, delivery: Delivery) -> None:
         """Read and build one raw file; its rows wait for the next commit."""
@@ -97,10 +101,11 @@ class BatchWriter:
             self.finish()
 
     def finish(self) -> None:
-        """Commit the rows still waiting."""
+        """Commit the rows still waiting, and write the run-log rows not yet written."""
         group, self._waiting, self._waiting_bytes = self._waiting, [], 0
         if group:
             self._commit(group)
+        self._write_run_log()
 
     def _commit(self, group: list[tuple[Delivery, BuiltFile]]) -> None:
         try:
@@ -122,20 +127,35 @@ class BatchWriter:
             self._record(delivery, outcome, built.began)
             for twin in twins:
                 self._record(twin, RawFileOutcome(ALREADY_DONE, twin.key), built.began)
+        self._write_run_log()
 
     def _record(self, delivery: Delivery, outcome: RawFileOutcome, began: float) -> None:
-        try:
-            record_outcome(self.s3, delivery.bucket, outcome, began, delivery.record_id,
-                           delivery.earlier_ids, self.deadline)
-        except RunLogWriteError:
-            if delivery.message_id is None:
-                raise
-            LOG.warning("message %s: its run-log row could not be written; it stays on the "
-                        "queue so that its next delivery records it", delivery.message_id)
-            self._mark_failed(delivery)
-            return
-        self.results.append({"bucket": delivery.bucket, "key": outcome.key,
-                             "status": outcome.status, **outcome.summary})
+        self._handled.append((delivery, handled(outcome, began, delivery.record_id,
+                                                delivery.earlier_ids)))
+
+    def _write_run_log(self) -> None:
+        """The run-log rows of the deliveries handled since the last write, one write per
+        bucket and run day; if it fails, their messages stay on the queue so that their next
+        deliveries record them (as `already_done`, with these as `unrecorded`)."""
+        done, self._handled = self._handled, []
+        per_bucket: dict[str, list[tuple[Delivery, HandledFile]]] = {}
+        for delivery, each in done:
+            per_bucket.setdefault(delivery.bucket, []).append((delivery, each))
+        for bucket, entries in per_bucket.items():
+            try:
+                record_outcomes(self.s3, bucket, [each for _, each in entries], self.deadline)
+            except RunLogWriteError:
+                if any(delivery.message_id is None for delivery, _ in entries):
+                    raise
+                LOG.warning("%d message(s): their run-log rows could not be written; they stay "
+                            "on the queue so that their next deliveries record them",
+                            len(entries))
+                for delivery, _ in entries:
+                    self._mark_failed(delivery)
+                continue
+            self.results += [{"bucket": delivery.bucket, "key": each.outcome.key,
+                              "status": each.outcome.status, **each.outcome.summary}
+                             for delivery, each in entries]
 
     def _fail(self, delivery: Delivery, what: str, error: Exception) -> None:
         if delivery.message_id is None:

@@ -140,13 +140,40 @@ def _table_of(partition_key: str) -> str:
     return partition_key.removeprefix(LAYOUT_PROCESSED).split("/")[0]
 
 
-def record_outcome(s3: Any, bucket: str, outcome: RawFileOutcome, began: float, record_id: str,
-                   earlier_ids: Sequence[str] = (), deadline: float | None = None) -> None:
-    """Emit the file's metrics and write its delivery's run-log row (as `record_id`, with an
-    `unrecorded` row for each of `earlier_ids` that has none); RunLogWriteError if the row
-    cannot be written."""
-    _record(s3, bucket, outcome, round((time.monotonic() - began) * 1000), record_id,
-            earlier_ids, deadline)
+@dataclass(frozen=True)
+class HandledFile:
+    """One delivery's outcome, waiting for its run-log row."""
+
+    outcome: RawFileOutcome
+    duration_ms: int
+    record_id: str
+    earlier_ids: tuple[str, ...] = ()
+
+
+def handled(outcome: RawFileOutcome, began: float, record_id: str,
+            earlier_ids: Sequence[str] = ()) -> HandledFile:
+    """The outcome of a delivery whose handling began at `began` (time.monotonic) and ends now."""
+    return HandledFile(outcome, round((time.monotonic() - began) * 1000), record_id,
+                       tuple(earlier_ids))
+
+
+def record_outcomes(s3: Any, bucket: str, files: Sequence[HandledFile],
+                    deadline: float | None = None) -> None:
+    """Emit each file's metrics and write its delivery's run-log row (as its `record_id`, with an
+    `unrecorded` row for each of its `earlier_ids` that has none), one write per run day;
+    RunLogWriteError if the rows cannot be written.
+
+    Metrics first: a delivery whose row fails is redelivered as `already_done`, which emits
+    none, so the file still counts once.
+    """
+    for each in files:
+        if each.outcome.status == PROCESSED:
+            day = int(str(each.outcome.summary["snapshot_date"]).replace("-", ""))
+            metrics.emit_record({METRIC_RAW_FILES_TRANSFORMED: 1}, bucket=bucket)
+            metrics.emit_record({METRIC_LATEST_SNAPSHOT_DATE: day}, bucket=bucket, unit="None")
+    S3RunRecorder(s3, bucket, deadline).record_all(
+        [(run_record(each.outcome, each.duration_ms), each.record_id, list(each.earlier_ids))
+         for each in files])
 
 
 def _absent(s3: Any, bucket: str, key: str, error: ClientError) -> RawFileOutcome:
@@ -213,21 +240,6 @@ def _quarantine(s3: Any, bucket: str, key: str, error: InvalidRawFileError) -> R
     LOG.error("quarantined s3://%s/%s: %s", bucket, key, error)
     metrics.emit(METRIC_RAW_FILES_QUARANTINED, 1, bucket=bucket)
     return RawFileOutcome(QUARANTINED, key, report)
-
-
-def _record(s3: Any, bucket: str, outcome: RawFileOutcome, duration_ms: int, record_id: str,
-            earlier_ids: Sequence[str], deadline: float | None) -> None:
-    """Emit the file's metrics and write the delivery's run-log row.
-
-    Metrics first: a delivery whose row fails is redelivered as `already_done`, which emits
-    none, so the file still counts once.
-    """
-    if outcome.status == PROCESSED:
-        day = int(str(outcome.summary["snapshot_date"]).replace("-", ""))
-        metrics.emit_record({METRIC_RAW_FILES_TRANSFORMED: 1}, bucket=bucket)
-        metrics.emit_record({METRIC_LATEST_SNAPSHOT_DATE: day}, bucket=bucket, unit="None")
-    S3RunRecorder(s3, bucket, deadline).record(run_record(outcome, duration_ms), record_id,
-                                               earlier_ids)
 
 
 def source_and_run(key: str, snapshot_date: str | None) -> tuple[str, datetime]:
