@@ -45,8 +45,8 @@ from spotify_runtime.contract import (
     METRIC_RAW_FILES_TRANSFORMED,
 )
 from spotify_runtime.envelope import iso_utc
-from spotify_runtime.layout import PROCESSED as LAYOUT_PROCESSED
 from spotify_runtime.layout import (
+    PROCESSED,
     RAW_TIMESTAMP_FORMAT,
     error_report_key,
     failed_raw_key,
@@ -60,7 +60,9 @@ from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_
 
 LOG = logging.getLogger(__name__)
 
-PROCESSED = "processed"
+TRANSFORMED = "processed"
+"""The file's rows are in the tables and it is archived; the run log's outcome `processed`
+(docs/freshness.md), so the value stays."""
 QUARANTINED = "quarantined"
 ALREADY_DONE = "already_done"
 GONE = "gone"
@@ -133,11 +135,11 @@ def archive_written(s3: Any, bucket: str, built: BuiltFile) -> Outcome:
     summary = {**built.transformed.summary(), "outputs": sorted(
         {_table_of(key) for key in built.transformed.tables})}
     LOG.info("transformed s3://%s/%s: %s", bucket, built.key, json.dumps(summary))
-    return Outcome(PROCESSED, built.key, summary)
+    return Outcome(TRANSFORMED, built.key, summary)
 
 
 def _table_of(partition_key: str) -> str:
-    return partition_key.removeprefix(LAYOUT_PROCESSED).split("/")[0]
+    return partition_key.removeprefix(PROCESSED).split("/")[0]
 
 
 def record_outcome(s3: Any, bucket: str, outcome: Outcome, began: float, record_id: str,
@@ -222,7 +224,7 @@ def _record(s3: Any, bucket: str, outcome: Outcome, duration_ms: int, record_id:
     Metrics first: a delivery whose row fails is redelivered as `already_done`, which emits
     none, so the file still counts once.
     """
-    if outcome.status == PROCESSED:
+    if outcome.status == TRANSFORMED:
         day = int(str(outcome.summary["snapshot_date"]).replace("-", ""))
         metrics.emit_record({METRIC_RAW_FILES_TRANSFORMED: 1}, bucket=bucket)
         metrics.emit_record({METRIC_LATEST_SNAPSHOT_DATE: day}, bucket=bucket, unit="None")
@@ -262,7 +264,7 @@ def run_record(outcome: Outcome, duration_ms: int) -> RunRecord:
         run_at = datetime.fromisoformat(summary["run_at"].replace("Z", "+00:00"))
     row = RunRecord(run_at=run_at, stage=TRANSFORM, source=source, outcome=outcome.status,
                     duration_ms=duration_ms, raw_key=outcome.key)
-    if outcome.status == PROCESSED:
+    if outcome.status == TRANSFORMED:
         row.items = summary.get("items")
         row.rows = dict(summary.get("rows") or {})
         row.skipped = dict(summary.get("skipped") or {})
