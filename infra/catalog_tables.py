@@ -190,7 +190,7 @@ def streams_table() -> TableDefinition:
         prefix=layout.STREAMS,
         data_format=PARQUET,
         columns=tuple(ColumnDefinition(field.name, glue_type(field.type), _description(field),
-                                       field.nullable) for field in streams.STREAMS),
+                                       field.nullable) for field in streams.STREAMS_SCHEMA),
         partition_key=layout.STREAMS_PARTITION,
         partition_comment="UTC month the play ended (yyyy-MM).",
         projection=MONTH_PROJECTION,
@@ -206,7 +206,7 @@ def iceberg_tables() -> list[IcebergTable]:
     """Every catalogued table as an Iceberg definition: the runtime's Arrow schema of the table
     (the one its writer builds rows of) and the same partition column, in `all_tables` order."""
     definitions = {**TABLE_DEFINITIONS,
-                   streams.TABLE: IcebergTable(streams.TABLE, streams.STREAMS,
+                   streams.TABLE: IcebergTable(streams.TABLE, streams.STREAMS_SCHEMA,
                                                layout.STREAMS_PARTITION),
                    run_log.TABLE: IcebergTable(run_log.TABLE, run_log.SCHEMA,
                                                run_log.PARTITION_COLUMN)}

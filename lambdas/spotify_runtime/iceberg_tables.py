@@ -2,12 +2,12 @@
 Arrow schema in one step, and the one write every writer does.
 
 A table's columns are its runtime schema (`transform.tables.SCHEMAS`, `run_log.SCHEMA`,
-`history_import.streams.STREAMS`) plus two the storage adds: the partition column (a string day
-or month, as the catalog declared it before, so the named queries compare it as they did) and
-`source_file`, the raw object (or upload, or run-log writer) whose rows they are. A write replaces
-exactly one source's rows in one commit (`replace_source`): delivering a raw file again replaces
-its rows instead of adding them, and no data file is ever rewritten in place, so a reader planning
-from one snapshot reads it whole while writers commit the next.
+`history_import.streams.STREAMS_SCHEMA`) plus two the storage adds: the partition column (a
+string day or month, as the catalog declared it before, so the named queries compare it as they
+did) and `source_file`, the raw object (or upload, or run-log writer) whose rows they are. A write
+replaces exactly one source's rows in one commit (`replace_source`): delivering a raw file again
+replaces its rows instead of adding them, and no data file is ever rewritten in place, so a reader
+planning from one snapshot reads it whole while writers commit the next.
 
 Concurrent commits to one table are retried at the catalog (`COMMIT_PROPERTIES`, PyIceberg's own
 retry: refresh, re-apply the overwrite to the new snapshot, commit again under Glue's

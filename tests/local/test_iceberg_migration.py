@@ -47,7 +47,7 @@ def _todays_lake(root: Path) -> list[TransformedFile]:
     plays = [{"play_id": f"p{n}", "ended_at": datetime(2026, 10 + n % 2, 3, tzinfo=UTC),
               "ms_played": 1000 * n, "content_type": "track", "export_kind": "extended"}
              for n in range(5)]
-    streams.write_streams(store, pa.Table.from_pylist(plays, schema=streams.STREAMS))
+    streams.write_streams(store, pa.Table.from_pylist(plays, schema=streams.STREAMS_SCHEMA))
     return files
 
 

@@ -29,7 +29,7 @@ import pyarrow.json as pa_json
 
 from spotify_runtime.history_import.kinds import BASIC, EXTENDED
 from spotify_runtime.history_import.members import NotAnExportError
-from spotify_runtime.history_import.streams import STREAMS, TIMESTAMP
+from spotify_runtime.history_import.streams import STREAMS_SCHEMA, TIMESTAMP
 
 EXTENDED_KEYS: dict[str, pa.DataType] = {
     "ts": pa.string(), "ms_played": pa.int64(), "platform": pa.string(),
@@ -89,8 +89,8 @@ OFFLINE_MS_THRESHOLD = 100_000_000_000
 
 @dataclass
 class FileRows:
-    """The rows of one export file: `rows` (STREAMS, without duplicates resolved across files),
-    how many objects the file held, and the rows skipped per reason."""
+    """The rows of one export file: `rows` (STREAMS_SCHEMA, without duplicates resolved across
+    files), how many objects the file held, and the rows skipped per reason."""
 
     name: str
     kind: str
@@ -116,7 +116,7 @@ def read_export_file(name: str, data: bytes, *, now: datetime | None = None) -> 
         raw = raw.filter(valid)
     file_rows = len(raw) + skipped[MALFORMED_ROW]
     if file_rows == 0:
-        return FileRows(name, EMPTY, STREAMS.empty_table(), 0, skipped)
+        return FileRows(name, EMPTY, STREAMS_SCHEMA.empty_table(), 0, skipped)
     kind = _kind(name, raw)
     rows = _extended(raw) if kind == EXTENDED else _basic(raw)
     rows = _drop_unplayable(rows, skipped, now or datetime.now(UTC))
@@ -308,14 +308,14 @@ def _table(columns: dict[str, pa.Array], kind: str, identity: list[pa.Array]) ->
     play_ids = pa.array([hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
                          for key in keys.to_pylist()], pa.string())
     arrays = []
-    for column in STREAMS:
+    for column in STREAMS_SCHEMA:
         if column.name == "play_id":
             arrays.append(play_ids)
         elif column.name == "export_kind":
             arrays.append(pa.array([kind] * length, pa.string()))
         else:
             arrays.append(columns.get(column.name, pa.nulls(length, column.type)))
-    return pa.Table.from_arrays(arrays, schema=_nullable(STREAMS))
+    return pa.Table.from_arrays(arrays, schema=_nullable(STREAMS_SCHEMA))
 
 
 def _nullable(schema: pa.Schema) -> pa.Schema:
@@ -339,12 +339,12 @@ def _drop_unplayable(rows: pa.Table, skipped: Counter[str], now: datetime) -> pa
         if dropped:
             skipped[reason] += dropped
             rows = rows.filter(keep)
-    return rows.cast(STREAMS)
+    return rows.cast(STREAMS_SCHEMA)
 
 
 def unique_plays(tables: list[pa.Table], skipped: Counter[str]) -> pa.Table:
     """All rows once per `play_id` (the first kept), the others counted as duplicates."""
-    rows = pa.concat_tables(tables) if tables else STREAMS.empty_table()
+    rows = pa.concat_tables(tables) if tables else STREAMS_SCHEMA.empty_table()
     if rows.num_rows == 0:
         return rows
     indexed = rows.append_column("_row", pa.array(range(rows.num_rows), pa.int64()))

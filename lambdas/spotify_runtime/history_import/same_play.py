@@ -15,7 +15,7 @@ Two cases beyond the exact identity (`play_id`) the import already keeps once:
   in two months (`neighbours`); of one import's rows the earlier is kept, a row already stored
   stays. Only a real `offline_timestamp` counts (0 and null are read as null, `offline_at`).
 
-The functions take and return Arrow tables of the STREAMS schema, so they do not depend on how
+The functions take and return Arrow tables of STREAMS_SCHEMA, so they do not depend on how
 `streams` is stored.
 """
 
