@@ -27,16 +27,14 @@ from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
 from pyiceberg.transforms import IdentityTransform
 
+from spotify_runtime.partition_files import PARQUET_CODEC
+
 # The first write of a source replaces nothing, which PyIceberg reports as a warning: in the
 # Lambda logs that would be one warning per raw file, for the normal case.
 warnings.filterwarnings("ignore", message="Delete operation did not match any records")
 
 SOURCE_FILE = "source_file"
 """The column naming the source of a row: what `replace_source` replaces."""
-PARQUET_CODEC = "snappy"
-"""The data files' codec: the AWS SDK for pandas layer's pyarrow has Snappy and zlib only
-(infra/layer_versions.py); PyIceberg's default, zstd, would write files the functions cannot
-read (tests/core/test_iceberg_tables.py)."""
 COMMIT_PROPERTIES = {
     # A big day's transforms commit to one table at once (transform_max_concurrency); each
     # conflict costs a metadata refresh, not a data rewrite, so retry often and briefly.

@@ -13,12 +13,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from spotify_runtime import iceberg_tables
 from spotify_runtime.iceberg_tables import (
     SOURCE_FILE,
     IcebergTable,
     replace_sources,
 )
+from spotify_runtime.partition_files import PARQUET_CODEC
 
 from infra.config import EnvironmentSettings
 from infra.layer_versions import LAYERS
@@ -145,7 +145,7 @@ def test_data_files_use_a_codec_the_functions_layer_has(catalog):
     layer = LAYERS[EnvironmentSettings("x").pandas_layer_version]
     replace_source(load(catalog), plays("raw/a.json", 3), "raw/a.json")
 
-    assert _codecs(catalog) == {iceberg_tables.PARQUET_CODEC}
+    assert _codecs(catalog) == {PARQUET_CODEC}
     assert _codecs(catalog) <= layer.parquet_codecs
 
 
@@ -159,7 +159,7 @@ def test_a_codec_the_layer_lacks_is_caught(catalog):
     # The evolution step the deploy runs sets the writers' codec back.
     create_or_evolve(catalog, DATABASE, PLAYS, f"s3://{BUCKET}/tables/plays")
     replace_source(load(catalog), plays("raw/a.json", 3), "raw/a.json")
-    assert _codecs(catalog) == {iceberg_tables.PARQUET_CODEC}
+    assert _codecs(catalog) == {PARQUET_CODEC}
 
 
 def test_a_column_added_by_a_new_version_reads_null_in_old_rows(catalog):

@@ -12,8 +12,8 @@ import pyarrow as pa
 
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import PROCESSED, partition_key, processed_file_stem
+from spotify_runtime.partition_files import parquet_bytes
 from spotify_runtime.transform.build import BuiltTables, build_tables
-from spotify_runtime.transform.parquet import parquet_bytes
 from spotify_runtime.transform.quality import check_tables
 from spotify_runtime.transform.reader import RawDocument, read_document
 from spotify_runtime.transform.snapshot import snapshot_date as derive_snapshot_date
@@ -36,7 +36,7 @@ class TransformedFile:
     @cached_property
     def outputs(self) -> dict[str, bytes]:
         """This file's rows of each partition alone, as Parquet (what it adds to the lake)."""
-        return {key: parquet_bytes(table) for key, table in self.tables.items()}
+        return {key: parquet_bytes(table.schema, [table]) for key, table in self.tables.items()}
 
     def relative_tables(self) -> dict[str, pa.Table]:
         """`tables` keyed relative to `processed/` (`<table>/snapshot_date=...`)."""
