@@ -103,16 +103,16 @@ def old_lake_folder(root: Path) -> _Lake:
 def _s3_lake(env: str) -> _Lake:
     from infra.config import ConfigError, load_environment
     from infra.naming import bucket_name_in
-    from spotify_etl.commands.auth import aws_client
+    from spotify_etl.commands.auth import cli_aws_client
 
     try:
         settings = load_environment(env)
     except ConfigError as error:
         raise CliError(f"--env {env}: {error}") from None
-    account = settings.account or aws_client("sts", settings.region).get_caller_identity()[
+    account = settings.account or cli_aws_client("sts", settings.region).get_caller_identity()[
         "Account"]
     bucket = bucket_name_in(settings, account, settings.region)
-    s3 = aws_client("s3", settings.region)
+    s3 = cli_aws_client("s3", settings.region)
 
     def listing() -> list[str]:
         return [item["Key"] for prefix in (PROCESSED, RUN_LOG)
