@@ -13,8 +13,8 @@ import time
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError, TransientError
+from spotify_runtime.extract.message_body import ExtractMessage
 from spotify_runtime.extract.message_outcomes import Outcome, QueueWorker, RetryPolicy
-from spotify_runtime.extract.messages import ExtractMessage
 from spotify_runtime.extract.pacing import PacingOverrunError
 
 from spotify_local.sqs_event_source import to_lambda_records
