@@ -20,7 +20,7 @@ from spotify_etl.commands.transform import write_partitions
 from spotify_etl.iceberg_migration import migrate_object, old_objects, verify
 from spotify_local.folder_store import FolderStore
 from spotify_local.iceberg_lake import create_or_evolve
-from tests.iceberg_catalog import empty_glue_catalog, replace_source
+from tests.iceberg_catalog import empty_glue_catalog, replace_source_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 DATABASE = "lake"
@@ -94,6 +94,6 @@ def test_todays_lake_moves_into_the_iceberg_tables_once(catalog, tmp_path):
         table_name = key.split("/")[1]
         definition = {t.name: t for t in iceberg_tables()}[table_name]
         table = catalog.load_table(f"{DATABASE}.{table_name}")
-        replace_source(table, definition.rows(rows, album.snapshot_date.isoformat(),
-                                              album.source), album.source)
+        replace_source_file(table, definition.rows(rows, album.snapshot_date.isoformat(),
+                                              album.source_file), album.source_file)
     assert _rows_per_table(catalog) == expected

@@ -179,10 +179,10 @@ def _archived(s3: Any, bucket: str, key: str) -> bool:
     return False
 
 
-def _move(s3: Any, bucket: str, source: str, target: str) -> None:
+def _move(s3: Any, bucket: str, key: str, target: str) -> None:
     """Copy then delete; if the delete fails the retry repeats the (idempotent) whole."""
-    s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source})
-    s3.delete_object(Bucket=bucket, Key=source)
+    s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
+    s3.delete_object(Bucket=bucket, Key=key)
 
 
 def error_report(bucket: str, key: str, error: InvalidRawFileError,
