@@ -252,11 +252,6 @@ class FakeSpotify:
             self._state.faults.append(fault)
         return fault
 
-    def clear_faults(self) -> None:
-        """Remove every injected fault."""
-        with self._lock:
-            self._state.faults.clear()
-
     def revoke_tokens(self) -> None:
         """Invalidate every access token issued so far (the next API call gets 401)."""
         with self._lock:
