@@ -1,5 +1,5 @@
 """The catalog's table definitions, generated from the runtime's schemas: the one source of both
-the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.py).
+the Glue tables (components/catalog.py) and the local DuckDB views (spotify_local/duckdb_athena.py).
 
 - Every table of `transform/tables.py` (`TABLES`) (Parquet under `processed/<table>/`,
   partition `snapshot_date`), with no per-table code: a table added there is catalogued here.

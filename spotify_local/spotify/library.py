@@ -74,7 +74,7 @@ def _int(query: dict[str, str], name: str, default: int | None) -> int | None:
 
 
 def _limit(query: dict[str, str], template: str) -> int:
-    """The request's `limit` if the endpoint's range (spotify_rules.PAGE_LIMITS) accepts it."""
+    """The request's `limit` if the endpoint's range (rules.PAGE_LIMITS) accepts it."""
     allowed = PAGE_LIMITS[template]
     limit = _int(query, "limit", allowed.default)
     if limit is None or not allowed.minimum <= limit <= allowed.maximum:

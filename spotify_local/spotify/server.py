@@ -13,7 +13,7 @@ shared notes: spotify-web-api.md):
   the user library (`/v1/me`, `/me/player/recently-played` with its 50-play memory, `/me/top/*`,
   `/me/albums`, `/me/following`, `/me/playlists`: library.py). `next` URLs point back at
   this server. `fields`, `market` and `additional_types` are accepted and ignored.
-- As strict as Spotify, from the tables of spotify_rules.py: each paged endpoint's `limit`
+- As strict as Spotify, from the tables of rules.py: each paged endpoint's `limit`
   range (400 `Invalid limit` outside it), the removed endpoints (`/playlists/{id}/tracks`, the
   batch endpoints, `/artists/{id}/top-tracks`, ...: 403 or 404 as Spotify answers them), and the
   fields development mode removes (served again with `extended_quota`).
