@@ -166,6 +166,9 @@ def test_every_file_and_folder_the_docs_name_exists(path: Path) -> None:
                if not any(base.joinpath(*name.split("*")[0].split("/")).exists()
                           for base in SEARCHED)]
     assert missing == [], f"{path.name} names what does not exist: {missing}"
+    bare = {name for name in {*BARE_PATH.findall(TEXT[path]), *MODULE_FILE.findall(TEXT[path])}
+            if not name.startswith(NOT_IN_THE_REPOSITORY) and name not in THEIR_FILES}
+    assert _missing(bare) == [], f"{path.name} names what does not exist: {_missing(bare)}"
 
 
 CODE_ROOTS = ("lambdas", "infra", "spotify_local", "spotify_etl", "bench", "tests")
