@@ -1,29 +1,8 @@
-"""One raw S3 object's steps, with no data lost on any path, and its run-log row; the
-transform's batches (transform/batch.py) run them.
+"""One raw S3 object's steps, with no data lost on any path, and its run-log row: read and build
+its rows (`read_raw_object`), archive it once the batch (transform/batch.py) has committed them
+(`archive_written`), quarantine bad input, record the delivery (`record_outcome`).
 
-1. Read `raw/to_process/<rel>`. If S3 answers 404 or 403 (without s3:ListBucket on a key, S3
-   answers 403 for a missing object, and ListBucket under an s3:prefix condition most likely
-   does not change that for GetObject), look for `raw/processed/<rel>` or `raw/failed/<rel>`:
-   there, an earlier delivery finished (succeed, do nothing); not there, a 403 is a real denial
-   (raise) and a 404 a file deleted by hand (logged, nothing to do).
-2. Build every table's rows in memory (bad input stops here, before any write):
-   `read_raw_object`.
-3. The batch commits the rows to the Iceberg tables (transform/iceberg_writer.py); if a commit
-   fails, the raw object stays and the retry writes its rows again (the same rows: no change).
-4. Only then copy the raw object to `raw/processed/<rel>` and delete the original:
-   `archive_written`. `write_partitions` keeps the earlier layout's write (one object per table
-   and day) for the `transform` CLI and the benchmarks' reference.
-
-Bad input (not JSON, not an accepted shape, missing fields) moves the raw object to
-`raw/failed/<rel>` with `<rel>.<failed at>.error.json` beside it (never replacing an older
-report) and emits the RawFilesQuarantined metric;
-the invocation succeeds so it is not retried forever. A file's rows are named by its raw key in
-each partition, so a retry or a re-delivered event replaces them instead of duplicating.
-
-5. Each delivery gets its row in the run log (`pipeline_runs`), a repeated one too
-   (`already_done`), named by `record_id`, with an `unrecorded` row for each of `earlier_ids`
-   (earlier deliveries of the same message) that has none; a processed file emits its metrics.
-   A row that cannot be written raises RunLogWriteError (spotify_runtime.run_log).
+docs/transform.md ("One raw object, step by step") tells each step and why it is safe to repeat.
 """
 
 from __future__ import annotations
