@@ -1,17 +1,9 @@
 """One JSON file of Spotify's personal-data export -> rows of `streams`, skips counted per reason.
 
-Both kinds, told apart by their rows, not their names:
-- Extended streaming history (`Streaming_History_Audio_*`, `Streaming_History_Video_*`, formerly
-  `endsong_*`): `ts` (end of the play, UTC), `ms_played`, names and URIs, reasons, flags.
-- Account data (`StreamingHistory_music_*`, `_podcast_*`, `_audiobook_*`, formerly
-  `StreamingHistory<n>`): `endTime` to the minute, names, `msPlayed`, no IDs.
-
-Every layout Spotify wrote (minified, 2-space, Jackson's `"key" : value`) is one JSON array of
-flat objects. Arrow's JSON reader parses it in C++ (one document: the array wrapped as
-`{"rows": ...}`), with an explicit schema that names only the keys kept, so unknown keys and
-personal fields (`ip_addr*`, `username`, user agents) are never even converted. A file Arrow
-cannot type (a value of another type than Spotify writes) is read by Python's json instead, row
-by row, and only the rows that do not fit are skipped (`malformed_row`).
+Both kinds (Extended streaming history, Account data), told apart by their rows, not their
+names; every layout Spotify wrote, read by Arrow's JSON reader with a schema naming only the keys
+kept (personal fields are never converted), and row by row by Python's json when Arrow cannot
+type a file. What is read and skipped: docs/history-import.md ("What is read, what is kept").
 """
 
 from __future__ import annotations
