@@ -1,19 +1,8 @@
 """`python -m spotify_etl migrate-storage [--lake DIR | --env NAME]`: fold a lake written by the
-previous version into one object per table and day (docs/storage.md, "Migrating").
-
-- Each old per-raw-file table object `processed/<table>/snapshot_date=<d>/<stem>.parquet` goes
-  into `processed/<table>/snapshot_date=<d>/<table>.parquet` as the source `<stem>`: the name
-  the transform gives that raw file's rows, so a later re-delivery of the raw file replaces them
-  instead of adding a second copy.
-- Each old run-log object `pipeline_runs/run_date=<d>/<writer>...json` (JSON lines) goes into
-  the day's Parquet object `pipeline_runs/run_date=<d>/runs.parquet`, each row with the id
-  `migrated:<old name>#<line>`; so does each per-writer Parquet object of the day
-  (`<writer>-runs.parquet`, the layout before one object per day), its rows keeping their ids.
-
-An old object is deleted only after the new object holds its rows (read back and compared), so
-an interrupted migration loses nothing: run it again, it folds the same rows in again (no
-change) and deletes what is left. Every write is conditional, so the deployed functions may run
-meanwhile.
+previous version into one object per table and day: old per-raw-file table objects and old
+run-log objects go into the day's object, and each old object is deleted only after the new one
+is read back holding its rows (run it again after an interruption: no change). What goes where,
+and why the functions may run meanwhile: docs/storage.md ("Migrating a deployed environment").
 """
 
 from __future__ import annotations
