@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-from spotify_runtime.iceberg_tables import SOURCE_FILE, replace_sources
+from spotify_runtime.iceberg_tables import SOURCE_FILE, replace_source_files
 from spotify_runtime.run_log import RunRecord, StoreRunRecorder
 from spotify_runtime.transform.iceberg_writer import TABLE_DEFINITIONS
 from spotify_runtime.transform.tables import SCHEMAS
@@ -82,8 +82,8 @@ def _write(lake: Path, tables: dict[str, list[pa.Table]]) -> None:
     with lake_catalog(lake) as (catalog, database):
         for name, parts in tables.items():
             rows = pa.concat_tables(parts)
-            sources = set(rows.column(SOURCE_FILE).to_pylist())
-            replace_sources(catalog.load_table(f"{database}.{name}"), rows, sources)
+            source_files = set(rows.column(SOURCE_FILE).to_pylist())
+            replace_source_files(catalog.load_table(f"{database}.{name}"), rows, source_files)
 
 
 def _write_run_log(lake: Path, first_day: date, days: int) -> None:

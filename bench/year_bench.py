@@ -73,8 +73,6 @@ DAILY_RUN_HOUR = 6
 LISTENING = "recently-played"
 PLAYS_PER_HOUR = 6
 """Plays in the hour before each listening run (the sample day averages about that)."""
-TABLE_ROOTS = (TABLES, RUN_LOG)
-"""Where the year's lake keeps its tables (the reference: processed/ and the run log)."""
 TARGETS = (("A year: every named query against one file per table and day", "<= 1.5x"),)
 REPORT = "(the whole report)"
 """The row of the listening report of the year, built whole on each lake."""

@@ -1,20 +1,9 @@
-"""The catalog's table definitions, generated from the runtime's schemas: the one source of both
-the Glue tables (components/catalog.py) and the local DuckDB views (local/lake.py).
+"""The catalog's table definitions, generated from the runtime's schemas with no per-table code:
+the one source of the Glue tables (components/catalog.py, components/iceberg_tables.py) and the
+local DuckDB views (spotify_local/duckdb_athena.py). Types are Glue (Hive DDL) type names;
+`duckdb_type` gives the local equivalent, so a query meets the same types in both engines.
 
-- Every table of `transform/tables.py` (`TABLES`) (Parquet under `processed/<table>/`,
-  partition `snapshot_date`), with no per-table code: a table added there is catalogued here.
-- The run log `pipeline_runs` from `run_log.COLUMNS` (Parquet under `pipeline_runs/`, partition
-  `run_date`).
-
-`iceberg_tables` gives the same tables as Apache Iceberg definitions
-(spotify_runtime.iceberg_tables), from the same runtime schemas (issue 26). The deploy creates the
-transform's tables as Iceberg tables under `tables/` (`transform_iceberg_tables`,
-components/iceberg_tables.py) and keeps `streams` and the run log as Parquet tables
-(`parquet_tables`, components/catalog.py); `all_tables` still describes all of them in today's
-layout, for the local lake.
-
-Types are Glue (Hive DDL) type names, which Athena applies when it reads the files; `duckdb_type`
-gives the local equivalent, so a query meets the same types in both engines.
+Which tables are Iceberg and which Parquet, and where each lives: docs/storage.md.
 """
 
 from __future__ import annotations
@@ -190,7 +179,7 @@ def streams_table() -> TableDefinition:
         prefix=layout.STREAMS,
         data_format=PARQUET,
         columns=tuple(ColumnDefinition(field.name, glue_type(field.type), _description(field),
-                                       field.nullable) for field in streams.STREAMS),
+                                       field.nullable) for field in streams.STREAMS_SCHEMA),
         partition_key=layout.STREAMS_PARTITION,
         partition_comment="UTC month the play ended (yyyy-MM).",
         projection=MONTH_PROJECTION,
@@ -206,7 +195,7 @@ def iceberg_tables() -> list[IcebergTable]:
     """Every catalogued table as an Iceberg definition: the runtime's Arrow schema of the table
     (the one its writer builds rows of) and the same partition column, in `all_tables` order."""
     definitions = {**TABLE_DEFINITIONS,
-                   streams.TABLE: IcebergTable(streams.TABLE, streams.STREAMS,
+                   streams.TABLE: IcebergTable(streams.TABLE, streams.STREAMS_SCHEMA,
                                                layout.STREAMS_PARTITION),
                    run_log.TABLE: IcebergTable(run_log.TABLE, run_log.SCHEMA,
                                                run_log.PARTITION_COLUMN)}

@@ -30,13 +30,3 @@ def data_lake_bucket_name(stack: cdk.Stack, settings: EnvironmentSettings) -> st
 def bucket_name_in(settings: EnvironmentSettings, account: str, region: str) -> str:
     """The data-lake bucket's name for a known account and region (the command line's uploads)."""
     return f"{resource_prefix(settings)}-{account}-{region}"
-
-
-def stack_instance_suffix(stack: cdk.Stack) -> str:
-    """The first 8 hex digits of the stack's id (a UUID CloudFormation assigns per creation).
-
-    Names built with it differ after `cdk destroy` and a new deploy, so a retained resource of
-    the old stack never blocks the new one's name.
-    """
-    uuid = cdk.Fn.select(2, cdk.Fn.split("/", stack.stack_id))
-    return cdk.Fn.select(0, cdk.Fn.split("-", uuid))

@@ -1,1 +1,2 @@
-"""spotify-etl: the CDK app (stacks, constructs, typed config) and the local tooling."""
+"""spotify-etl's command line (`python -m spotify_etl ...`): one module per command under
+commands/ (docs/development.md)."""

@@ -15,8 +15,8 @@ import typing
 
 from spotify_runtime.logs import quiet_sdk_loggers
 
+from spotify_etl.error_line import one_line
 from spotify_etl.errors import CliError
-from spotify_etl.messages import one_line
 
 COMMANDS = ("extract", "transform", "auth", "run_local", "query", "import_history",
             "report", "migrate_storage", "doctor")

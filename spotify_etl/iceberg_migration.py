@@ -1,19 +1,10 @@
 """Moving a lake of one Parquet object per table and day into the Iceberg tables (issue 26).
 
-Each object becomes one commit to its table, replacing exactly the rows it holds:
-
-- a table-day object `processed/<table>/snapshot_date=<d>/<table>.parquet`: each of its sources
-  (the raw file's stem, `spotify_etl.source_rows` in its metadata) keeps its name as
-  `source_file`, the name the Iceberg transform gives the same raw file's rows, so a later
-  re-delivery replaces them instead of adding a second copy;
-- a run-log day `pipeline_runs/run_date=<d>/runs.parquet`: each row is its own source,
-  `<stage>/<record_id>` (a run-log row is known by both, `run_log.row_keys`);
-- a `streams` month `processed/streams/ended_month=<m>/streams.parquet`: the month is the source
-  (`migrated:<m>`); its plays are already one row per `play_id`.
-
-The commit's filter is the object's partition and sources (`In`), so running the migration again
-replaces the same rows with the same rows: nothing lost, nothing doubled. The old objects are left
-where they are; `verify` compares every object with its table before anyone deletes them.
+Each object becomes one commit to its table, replacing exactly the rows it holds: a table-day's
+sources keep their raw-file stems as `source_file` (so a later re-delivery replaces them), a
+run-log day's rows are each `<stage>/<record_id>`, a `streams` month is `migrated:<m>`. Running
+it again replaces the same rows with the same rows; the old objects stay, and `verify` compares
+every object with its table. docs/storage.md ("Moving to Apache Iceberg", Migration).
 """
 
 from __future__ import annotations

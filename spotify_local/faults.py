@@ -1,26 +1,8 @@
-"""Faults for the local run, from a seed: what AWS and Lambda do to the code on a bad day.
+"""Faults for the local run, from a seed: what AWS and Lambda do to the code on a bad day (S3
+5xx, containers dying between steps, messages delivered twice), injected through botocore's
+event hooks into the handler invocations `FaultInjector.wrap` wraps.
 
-`FaultInjector` acts only inside the handler invocations it wraps (`wrap`), on the AWS clients
-the Lambda code creates there, through botocore's own event hooks: the Lambda code has no branch
-for it and the harness's own calls are never touched.
-
-- **S3 5xx**: a fraction of the Lambda code's S3 requests is answered `500 InternalError` or
-  `503 SlowDown` (half of them before the request reaches the endpoint, half after S3 has
-  applied it: the write happened, the answer is lost). botocore's retries see them as they
-  would see S3's.
-- **A container dying**: a share of invocations dies after the n-th AWS call (n drawn from 1 to
-  `CRASH_WITHIN`) that reaches one of `CRASH_POINTS` (the steps of the transform and of the
-  extract worker); such an invocation that reaches fewer points lives, and so does one holding a
-  message on its last delivery before the dead-letter queue (a fault here is transient, not a
-  poison message: that path has its own tests and alarm). `ContainerDied`, a BaseException
-  that no `except Exception` in the Lambda code catches, ends the invocation; the wrapper
-  reports it to the event source as a failed invocation (its messages come back after the
-  visibility timeout) and the next invocation on that slot starts a new container.
-- **Duplicate deliveries**: after an invocation, a fraction of its messages is sent to the queue
-  again as a second message with the same body (EventBridge and SQS deliver at least once).
-
-Everything is drawn from one `random.Random(seed)` under a lock; thread timing still decides the
-order of draws, so a seed fixes the rates and the mix, not every request's fate.
+docs/storage.md ("Faults as a test") tells the rates, the crash points and what a run proves.
 """
 
 from __future__ import annotations

@@ -1,18 +1,10 @@
 """The Iceberg tables of a local lake folder, between runs and while a run uses them.
 
-Deployed, Glue holds each table's current metadata file and S3 holds its files. Locally a run
-starts moto's Glue and S3 empty, seeds the bucket from the lake folder and ends by downloading
-the bucket back (lake_sync.py). What the folder must carry over is Glue's part: which metadata
-file is each table's current one. `tables/catalog.json` holds it (table -> the metadata file's
-key), written from moto's Glue at the end of a run (`save_pointers`) and registered into moto's
-Glue at the start of the next (`restore_tables`), which then runs the deploy's evolution step
-(`create_or_evolve`: a column a new version added reads null in old rows).
-
-A metadata file and a table's data files name their locations as `s3://<bucket>/tables/...`
-with the local bucket's name; `FolderFileIO` reads those from the lake folder, so `query`, the
-report and the named queries read a table's current snapshot, and only it, without a server:
-`current_data_files`. Iceberg never rewrites a file in place, so a file the folder holds is the
-file the snapshot names.
+Glue's part (each table's current metadata file) is kept in `tables/catalog.json`: written from
+moto's Glue at the end of a run (`save_pointers`), registered again at the start of the next
+(`restore_tables`, then the deploy's `create_or_evolve`). `FolderFileIO` reads the tables'
+`s3://<bucket>/tables/...` files from the folder, so `query`, the report and the named queries
+read a table's current snapshot without a server (`current_data_files`). docs/local-run.md.
 """
 
 from __future__ import annotations

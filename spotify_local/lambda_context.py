@@ -14,8 +14,6 @@ from unittest import mock
 
 from spotify_runtime import container, metrics
 
-from spotify_local.identity import ACCOUNT, REGION
-
 
 @dataclass
 class FakeLambdaContext:
@@ -28,16 +26,6 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 1024
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     started_at: float = field(default_factory=time.monotonic)
-
-    @property
-    def invoked_function_arn(self) -> str:
-        """The ARN this invocation would have (local account)."""
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
-
-    @property
-    def log_group_name(self) -> str:
-        """The function's log group name."""
-        return f"/aws/lambda/{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the (simulated) timeout."""

@@ -26,7 +26,7 @@ from typing import Any
 
 from spotify_runtime import layout
 from spotify_runtime.extract.credentials import SpotifyCredentials
-from spotify_runtime.extract.messages import parse_body
+from spotify_runtime.extract.message_body import parse_body
 from spotify_runtime.extract.pacing import WINDOW_SECONDS
 from spotify_runtime.extract.planner import plan_run
 from spotify_runtime.extract.raw_sink import RawSink

@@ -21,10 +21,6 @@ from spotify_local.spotify.sample_data import spotify_id
 
 LAYOUTS = ("minified", "pretty", "jackson")
 REASONS_START = ("trackdone", "clickrow", "fwdbtn", "backbtn", "playbtn", "appload", "remote")
-REASONS_END = ("trackdone", "trackdone", "trackdone", "fwdbtn", "endplay", "backbtn", "logout",
-               "unexpected-exit-while-paused")
-BASIC_FILE_ROWS = 10_000
-"""Spotify cuts the basic export's files at this many rows."""
 
 
 def stamp(moment: datetime) -> str:

@@ -1,18 +1,10 @@
-"""An in-process stand-in for the SQS calls the pipeline makes, on a (virtual) clock.
+"""An in-process stand-in for the SQS calls the planner and worker make, on a (virtual) clock,
+with SQS's rules: a received message is invisible for the visibility timeout; a visibility
+change counts from now, for the latest receipt only, at most 12 hours after that receive;
+`DelaySeconds` 0..900; batches of at most 10 unique ids; `ApproximateReceiveCount`, and redrive
+to the dead-letter queue after `maxReceiveCount` receives.
 
-It answers the boto3 SQS client's methods the planner and worker use, with the same parameters
-and response shapes, and keeps SQS's semantics that matter for the design:
-
-- a received message is invisible for the queue's visibility timeout (or the one given to
-  ReceiveMessage), then visible again unless deleted;
-- `change_message_visibility` counts from now, only for the latest receipt handle of a message
-  that is in flight, and never beyond 12 hours after that receive;
-- `DelaySeconds` (0..900) hides a new message; a batch holds at most 10 entries with unique ids;
-- each receive increments `ApproximateReceiveCount`; a message received `maxReceiveCount` times
-  moves to the dead-letter queue instead of being received again (the redrive policy).
-
-Moto's SQS keeps real time, so it cannot run an accelerated simulation; tests of the handlers run
-against moto, and the simulation against this.
+Moto's SQS keeps real time, so it cannot run an accelerated simulation (docs/scaling.md).
 """
 
 from __future__ import annotations

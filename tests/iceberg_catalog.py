@@ -6,7 +6,7 @@ import boto3
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
-from spotify_runtime.iceberg_tables import glue_catalog, replace_sources
+from spotify_runtime.iceberg_tables import glue_catalog, replace_source_files
 
 from spotify_local.iceberg_lake import restore_tables
 from spotify_local.moto_aws import strict_glue_table_versions
@@ -55,10 +55,10 @@ def write_folder_rows(lake, table: str, columns, partition: str, source: str) ->
 
     with lake_catalog(lake) as (catalog, database):
         rows = TABLE_DEFINITIONS[table].rows(columns, partition, source)
-        replace_source(catalog.load_table(f"{database}.{table}"), rows, source)
+        replace_source_file(catalog.load_table(f"{database}.{table}"), rows, source)
 
 
-def replace_source(iceberg: Table, rows: pa.Table, source_file: str) -> None:
+def replace_source_file(iceberg: Table, rows: pa.Table, source_file: str) -> None:
     """Replace every row of `source_file` by `rows` (rows of the table, all of that source) in
     one commit; no rows: delete the source's rows. Retried at the catalog on a conflict."""
-    replace_sources(iceberg, rows, {source_file})
+    replace_source_files(iceberg, rows, {source_file})

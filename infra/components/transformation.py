@@ -1,17 +1,9 @@
 """Transformation: an Object Created event under `raw/to_process/` -> the transform queue -> the
 transform Lambda -> the Iceberg tables under `tables/`, the raw file archived (or quarantined).
+Runtime code: `lambdas/spotify_runtime/transform/`.
 
-The bucket sends Object Created events to EventBridge; the rule here puts them on the transform
-queue, and an SQS event source feeds the function batches of up to `transform_batch_size` raw
-files, gathered for up to `transform_batching_window_seconds`: the handler commits each table
-once per batch (a commit per file costs 53.6 times today's write, batches of 50 0.1 times:
-docs/storage.md), and reports the files that failed (partial batch responses). A maximum
-concurrency (`transform_max_concurrency`) makes a backfill of thousands of raw files wait in the
-queue instead of starting thousands of functions, and no concurrency is reserved from the
-account's quota (on a new account, whose quota is 10, any reservation would fail the deploy). A
-file whose transform keeps failing goes to the failure queue after `transform_max_receive_count`
-deliveries; so does an event the rule cannot deliver. Runtime code:
-`lambdas/spotify_runtime/transform/`.
+Why batches, a maximum concurrency and no reserved concurrency, and where failures go:
+docs/infrastructure.md (TransformStack).
 """
 
 from __future__ import annotations

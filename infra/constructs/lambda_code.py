@@ -1,17 +1,9 @@
-"""The Lambda code assets, built from `lambdas/` without Docker; each holds only its component.
-
-`lambdas/spotify_runtime/` has the modules every function shares at its top level and one
-subpackage per component. The extract functions (planner and worker) get the shared modules,
-`extract/` and the locked packages of `lambdas/requirements.txt` (hashes required), installed by
-pip for the Lambda platform (manylinux x86_64, CPython of the function runtime, wheels only). The
-transform function gets the shared modules, `transform/` and the locked packages of
-`lambdas/transform-requirements.txt` (pyarrow and PyIceberg, no pandas) installed the same way,
-without the parts of pyarrow nothing imports (`PYARROW_UNUSED`), and no layer. The history import
-gets the shared modules and `history_import/`: its pyarrow comes from the AWS SDK for pandas
-layer, never from our zip.
-The monthly report function gets the shared modules, `report/` (its named queries included), the
-locked packages of `lambdas/requirements-report.txt` (plotly, pillow) installed the same way, and
-Plotly's JavaScript bundle from node_modules (pinned in package-lock.json) beside its page module.
+"""The Lambda code assets, built from `lambdas/` without Docker; each holds only its component:
+the shared top-level modules of `lambdas/spotify_runtime/`, its own subpackage, and its locked
+packages installed by pip for the Lambda platform (wheels only, hashes required), the
+transform's without the parts of pyarrow nothing imports (`PYARROW_UNUSED`); the history import
+takes pyarrow from the AWS SDK for pandas layer instead. What each function's asset holds, and
+its size: docs/infrastructure.md; the lock files: docs/dependencies.md.
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
-"""Apache Iceberg tables (docs/storage.md): a table's Iceberg definition, made from the runtime's
-Arrow schema in one step, and the one write every writer does.
+"""Apache Iceberg tables: a table's Iceberg definition made from the runtime's Arrow schema
+(plus its partition column and `source_file`), and the one write every writer does
+(`replace_source_files`, one commit that replaces exactly some source files' rows).
 
-A table's columns are its runtime schema (`transform.tables.SCHEMAS`, `run_log.SCHEMA`,
-`history_import.streams.STREAMS`) plus two the storage adds: the partition column (a string day
-or month, as the catalog declared it before, so the named queries compare it as they did) and
-`source_file`, the raw object (or upload, or run-log writer) whose rows they are. A write replaces
-exactly one source's rows in one commit (`replace_source`): delivering a raw file again replaces
-its rows instead of adding them, and no data file is ever rewritten in place, so a reader planning
-from one snapshot reads it whole while writers commit the next.
-
-Concurrent commits to one table are retried at the catalog (`COMMIT_PROPERTIES`, PyIceberg's own
-retry: refresh, re-apply the overwrite to the new snapshot, commit again under Glue's
-`VersionId`), never by rewriting data.
+docs/storage.md ("Moving to Apache Iceberg") tells why a re-delivery replaces rather than adds
+and how concurrent commits are retried at the catalog (`COMMIT_PROPERTIES`).
 """
 
 from __future__ import annotations
@@ -27,16 +19,15 @@ from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
 from pyiceberg.transforms import IdentityTransform
 
+from spotify_runtime.partition_files import PARQUET_CODEC
+
 # The first write of a source replaces nothing, which PyIceberg reports as a warning: in the
 # Lambda logs that would be one warning per raw file, for the normal case.
 warnings.filterwarnings("ignore", message="Delete operation did not match any records")
 
 SOURCE_FILE = "source_file"
-"""The column naming the source of a row: what `replace_source` replaces."""
-PARQUET_CODEC = "snappy"
-"""The data files' codec: the AWS SDK for pandas layer's pyarrow has Snappy and zlib only
-(infra/layer_versions.py); PyIceberg's default, zstd, would write files the functions cannot
-read (tests/core/test_iceberg_tables.py)."""
+"""The column naming the raw file (or upload, or run-log writer) a row came from: what
+`replace_source_files` replaces."""
 COMMIT_PROPERTIES = {
     # A big day's transforms commit to one table at once (transform_max_concurrency); each
     # conflict costs a metadata refresh, not a data rewrite, so retry often and briefly.
@@ -84,12 +75,12 @@ class IcebergTable:
 
     def partition_spec(self, schema: Schema) -> PartitionSpec:
         """Identity partitioning on the partition column of `schema`."""
-        source = schema.find_field(self.partition)
-        return PartitionSpec(PartitionField(source_id=source.field_id, field_id=1000,
+        field = schema.find_field(self.partition)
+        return PartitionSpec(PartitionField(source_id=field.field_id, field_id=1000,
                                             transform=IdentityTransform(), name=self.partition))
 
     def rows(self, columns: pa.Table, partition_value: str, source_file: str) -> pa.Table:
-        """`columns` (of `self.columns`) as rows of the table: one partition, one source."""
+        """`columns` (of `self.columns`) as rows of the table: one partition, one source file."""
         count = columns.num_rows
         table = columns.cast(self.columns)
         table = table.append_column(self.arrow_schema.field(self.partition),
@@ -127,16 +118,17 @@ def evolve(existing: Table, table: IcebergTable) -> Table:
     return existing
 
 
-def replace_sources(iceberg: Table, rows: pa.Table, sources: set[str]) -> None:
-    """Replace every row of each of `sources` by its rows among `rows`, in one commit: a batch
-    of raw files costs one commit per table, not one per file (a commit's cost grows with the
-    table's manifests and snapshots: docs/storage.md). A source without rows loses its rows."""
+def replace_source_files(iceberg: Table, rows: pa.Table, source_files: set[str]) -> None:
+    """Replace every row of each of `source_files` by its rows among `rows`, in one commit: a
+    batch of raw files costs one commit per table, not one per file (a commit's cost grows with
+    the table's manifests and snapshots: docs/storage.md). A source file without rows loses its
+    rows."""
     found = set(rows.column(SOURCE_FILE).unique().to_pylist()) if rows.num_rows else set()
-    if not found <= sources:
-        raise ValueError(f"rows of another source than {sorted(sources)}: "
-                         f"{sorted(found - sources)}")
-    if not sources:
+    if not found <= source_files:
+        raise ValueError(f"rows of another source file than {sorted(source_files)}: "
+                         f"{sorted(found - source_files)}")
+    if not source_files:
         return
-    condition = (EqualTo(SOURCE_FILE, next(iter(sources))) if len(sources) == 1
-                 else In(SOURCE_FILE, sources))
+    condition = (EqualTo(SOURCE_FILE, next(iter(source_files))) if len(source_files) == 1
+                 else In(SOURCE_FILE, source_files))
     iceberg.overwrite(rows, overwrite_filter=condition)

@@ -1,24 +1,10 @@
-"""Named queries: one `.sql` file each, run by Athena and, locally, by DuckDB.
+"""Named queries: one `.sql` file each (stem the name, first `--` line the description), run by
+Athena and, locally, by DuckDB, with `{{is_play}}` and `{{local_time(x)}}` put in place and
+`-- parameters:` named for the execution parameters.
 
-The file's stem is the query's name and its first line, a `--` comment, its description.
-
-A query may take execution parameters as Athena does: positional `?` markers, named in order by
-a `-- parameters: a, b (...)` comment line, only in WHERE clauses (Athena's rule). Athena
-receives them as StartQueryExecution's ExecutionParameters (SQL literals), DuckDB as bound
-values.
-
-A query that counts plays writes `{{is_play}}` where the counting rule's condition goes and
-declares its threshold (`min_ms_played`) among its parameters: the rule itself is written once,
-in play_rule.py, and put in place here, before Athena or DuckDB sees the text.
-
-A query that speaks of days, weeks, months or hours of listening writes `{{local_time(x)}}` (or
-`{{local_day(x)}}`, its date) for a `timestamp` `x`, which holds the UTC wall clock as every
-timestamp of the catalog does: it is put in place as the wall clock of the time zone the query is
-read for (the schedule's, `schedule_time_zone` in cdk.json; UTC by default). The zone is written
-into the text as a literal, because Athena's AT TIME ZONE takes nothing else (LOCAL_TIME_SQL).
-
-Here, in the runtime package, because the monthly report function reads its queries (report/
-queries/) in Lambda; the CDK app (infra/named_queries.py) reads the same files with this code.
+Here, in the runtime package, because the monthly report function reads its queries in Lambda;
+the CDK app (infra/named_queries.py) reads the same files with this code. docs/report.md tells
+why the time zone is a literal and how parameters are passed.
 """
 
 from __future__ import annotations

@@ -14,7 +14,11 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-COMPRESSION = "snappy"
+PARQUET_CODEC = "snappy"
+"""The codec of every Parquet file we write (these objects, `transform --out`, the Iceberg data
+files): the AWS SDK for pandas layer's pyarrow has Snappy and zlib only (infra/layer_versions.py);
+PyIceberg's default, zstd, would write files the functions cannot read
+(tests/core/test_iceberg_tables.py)."""
 ROW_GROUP_ROWS = 1_000_000
 """At most this many rows per row group: a partition (one table-day) is one row group, so a
 reader pays one row group per object, as with a file compacted by hand."""
@@ -122,7 +126,7 @@ def parquet_bytes(schema: pa.Schema, parts: list[pa.Table],
     rows = (pa.concat_tables([part.cast(schema) for part in parts]) if parts
             else schema.empty_table())
     sink = pa.BufferOutputStream()
-    pq.write_table(rows.replace_schema_metadata(schema.metadata), sink, compression=COMPRESSION,
+    pq.write_table(rows.replace_schema_metadata(schema.metadata), sink, compression=PARQUET_CODEC,
                    row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue().to_pybytes()
 

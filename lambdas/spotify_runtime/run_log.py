@@ -1,23 +1,10 @@
-"""The run log (`pipeline_runs`): one row per handling, written by the function that did it.
+"""The run log (`pipeline_runs`): one row per handling (an extract message, a raw file, an
+upload), written by the function that did it into the run day's one Parquet object
+(`layout.run_log_key`) under S3 conditional writes. `COLUMNS` is the table's schema: the Glue
+table and the local DuckDB view are generated from it.
 
-- The extract worker writes one row each time it handles a source's message (landed, deferred,
-  retry scheduled, paced out, dead-lettered with its error, ...), with the items, requests and
-  429s that handling cost and its duration.
-- The transform writes one row per raw file it handled (processed, quarantined with its reason
-  and, for a failed data-quality check, the check's name), with rows per table and items skipped
-  per reason.
-
-Rows live in one Parquet object per run day, shared by the three writers, `layout.run_log_key`
-(docs/storage.md), so a year of the log is one object a day, rewritten under S3 conditional
-writes (`partition_files.update_object`): a reader sees the day before or after a row, never half,
-and writers that race retry their merge.
-Each row has a deterministic `record_id` (the SQS message id and receive count of the delivery
-it handled; the raw key for a direct invocation): writing the same handling again replaces its
-row. A handling whose row could not be written is not forgotten: the writer raises
-`RunLogWriteError`, the handler reports the message as a batch item failure, and the next
-delivery of that message writes its own row and, as `unrecorded`, each earlier delivery
-(receive count) of the message that has no row. `COLUMNS` is the table's schema: the Glue table
-and the local DuckDB view are generated from it.
+docs/freshness.md ("The run log") has its columns; docs/storage.md how a write works, and how a
+row that could not be written is recorded by the next delivery (`unrecorded`).
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ def authorize(
     return token
 
 
-def aws_client(service: str, region: str | None = None) -> Any:
+def cli_aws_client(service: str, region: str | None = None) -> Any:
     """A boto3 client; no region anywhere is one line naming the ways to set one."""
     import boto3
     from botocore.exceptions import NoRegionError
@@ -173,7 +173,7 @@ def deployed_secret_id(stack_name: str, cloudformation: Any = None,
                        region: str | None = None) -> str:
     """The ARN of the secret IngestStack created (its name is generated, so ask the stack)."""
     if cloudformation is None:
-        cloudformation = aws_client("cloudformation", region)
+        cloudformation = cli_aws_client("cloudformation", region)
     try:
         resources = cloudformation.describe_stack_resources(StackName=stack_name)
     except Exception as error:
@@ -214,7 +214,7 @@ def run(args: argparse.Namespace, secrets_client: Any = None,
     existing: dict[str, Any] = {}
     if secret_id:
         if secrets_client is None:
-            secrets_client = aws_client("secretsmanager", _environment_region(args))
+            secrets_client = cli_aws_client("secretsmanager", _environment_region(args))
         existing = _existing_secret(secrets_client, secret_id)
     client_id = os.environ.get(ENV_CLIENT_ID) or existing.get("client_id")
     client_secret = os.environ.get(ENV_CLIENT_SECRET) or existing.get("client_secret")

@@ -27,7 +27,7 @@ from spotify_runtime.extract.credentials import (
 )
 
 from infra.config import ConfigError, EnvironmentSettings, load_environment
-from spotify_etl.commands.auth import aws_client, deployed_secret_id
+from spotify_etl.commands.auth import cli_aws_client, deployed_secret_id
 from spotify_etl.errors import CliError
 
 CONCURRENT_EXECUTIONS_QUOTA = "L-B99A9384"
@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, clients: Callable[[str, str | None], Any] = aws_client,
+def run(args: argparse.Namespace, clients: Callable[[str, str | None], Any] = cli_aws_client,
         now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
     """Print one line per check; 1 if any failed."""
     try:

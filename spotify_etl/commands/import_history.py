@@ -102,7 +102,7 @@ def upload(paths: list[Path], env: str) -> int:
     """Upload the files as they are under imports/<UTC time>/ of the environment's bucket."""
     from infra.config import ConfigError, load_environment
     from infra.naming import bucket_name_in
-    from spotify_etl.commands.auth import aws_client
+    from spotify_etl.commands.auth import cli_aws_client
 
     try:
         settings = load_environment(env)
@@ -112,10 +112,10 @@ def upload(paths: list[Path], env: str) -> int:
     if not files:
         raise CliError("nothing to upload: no zip or streaming-history file in "
                        + ", ".join(map(str, paths)))
-    account = settings.account or aws_client("sts", settings.region).get_caller_identity()[
+    account = settings.account or cli_aws_client("sts", settings.region).get_caller_identity()[
         "Account"]
     bucket = bucket_name_in(settings, account, settings.region)
-    s3 = aws_client("s3", settings.region)
+    s3 = cli_aws_client("s3", settings.region)
     folder = f"{IMPORTS}{datetime.now(UTC):%Y%m%dT%H%M%SZ}/"
     for file in files:
         s3.upload_file(str(file), bucket, folder + file.name)

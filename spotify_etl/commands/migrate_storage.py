@@ -1,19 +1,8 @@
 """`python -m spotify_etl migrate-storage [--lake DIR | --env NAME]`: fold a lake written by the
-previous version into one object per table and day (docs/storage.md, "Migrating").
-
-- Each old per-raw-file table object `processed/<table>/snapshot_date=<d>/<stem>.parquet` goes
-  into `processed/<table>/snapshot_date=<d>/<table>.parquet` as the source `<stem>`: the name
-  the transform gives that raw file's rows, so a later re-delivery of the raw file replaces them
-  instead of adding a second copy.
-- Each old run-log object `pipeline_runs/run_date=<d>/<writer>...json` (JSON lines) goes into
-  the day's Parquet object `pipeline_runs/run_date=<d>/runs.parquet`, each row with the id
-  `migrated:<old name>#<line>`; so does each per-writer Parquet object of the day
-  (`<writer>-runs.parquet`, the layout before one object per day), its rows keeping their ids.
-
-An old object is deleted only after the new object holds its rows (read back and compared), so
-an interrupted migration loses nothing: run it again, it folds the same rows in again (no
-change) and deletes what is left. Every write is conditional, so the deployed functions may run
-meanwhile.
+previous version into one object per table and day: old per-raw-file table objects and old
+run-log objects go into the day's object, and each old object is deleted only after the new one
+is read back holding its rows (run it again after an interruption: no change). What goes where,
+and why the functions may run meanwhile: docs/storage.md ("Migrating a deployed environment").
 """
 
 from __future__ import annotations
@@ -103,16 +92,16 @@ def old_lake_folder(root: Path) -> _Lake:
 def _s3_lake(env: str) -> _Lake:
     from infra.config import ConfigError, load_environment
     from infra.naming import bucket_name_in
-    from spotify_etl.commands.auth import aws_client
+    from spotify_etl.commands.auth import cli_aws_client
 
     try:
         settings = load_environment(env)
     except ConfigError as error:
         raise CliError(f"--env {env}: {error}") from None
-    account = settings.account or aws_client("sts", settings.region).get_caller_identity()[
+    account = settings.account or cli_aws_client("sts", settings.region).get_caller_identity()[
         "Account"]
     bucket = bucket_name_in(settings, account, settings.region)
-    s3 = aws_client("s3", settings.region)
+    s3 = cli_aws_client("s3", settings.region)
 
     def listing() -> list[str]:
         return [item["Key"] for prefix in (PROCESSED, RUN_LOG)

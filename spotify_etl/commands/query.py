@@ -1,7 +1,7 @@
 """`python -m spotify_etl query`: SQL on the local lake, with the same table names as in Athena.
 
 `query "SELECT ..."` runs any statement; `query --named NAME` runs one of the named queries
-(infra/queries/NAME.sql, the very text Athena runs; one that counts plays uses `--min-seconds`,
+(`infra/queries/<name>.sql`, the very text Athena runs; one that counts plays uses `--min-seconds`,
 default `play_min_seconds` in cdk.json; one that counts days, in `schedule_time_zone` of cdk.json,
 UTC without one). The lake is the folder `run-local`
 writes (default ./.lake). `--format`: a table on a terminal, CSV when piped or redirected (or

@@ -95,11 +95,11 @@ def _refuse_to_replace(transformed: TransformedFile, store: FolderStore) -> None
             current = store.get(key)
         except OSError as error:
             raise CliError(f"{store.root / key}: {error.strerror or error}") from None
-        held = source_rows(current[0]).get(transformed.source) if current else None
+        held = source_rows(current[0]).get(transformed.source_file) if current else None
         if held is None or held.equals(table.cast(held.schema)):
             continue
         raise CliError(
-            f"{store.root / key} holds other rows named {transformed.source} (another input "
+            f"{store.root / key} holds other rows named {transformed.source_file} (another input "
             "with the same source and file name, or an older transform): not replacing them; "
             "use another --out, or --replace"
         )
@@ -138,7 +138,7 @@ def write_partitions(store: ObjectStore, transformed: TransformedFile,
     and archived the file, and its rows would be lost (docs/storage.md).
     """
     for key, table in transformed.tables.items():
-        replace_source_rows(store, key, transformed.source, table, deadline=deadline)
+        replace_source_rows(store, key, transformed.source_file, table, deadline=deadline)
     return list(transformed.tables)
 
 

@@ -1,24 +1,6 @@
 """The local Spotify's user-library endpoints (`/v1/me/...` other than `/me/tracks`), as strict as
-Spotify documents them. FakeSpotify routes every such request here.
-
-- `GET /me`: the user (id, display_name, type, uri).
-- `GET /me/player/recently-played`: `limit` 1-50 (default 20), `after` or `before` (Unix ms,
-  exclusive; both: 400). Spotify keeps only the last 50 plays: of the history, only the 50 newest
-  plays at or before `fake.listening_now()` exist; older ones are gone. Newest first, with
-  `cursors` {after: newest ms, before: oldest ms} and `next` (older plays, `before=`) when more
-  are retained.
-- `GET /me/top/tracks`, `/me/top/artists`: `time_range` short_term, medium_term (default) or
-  long_term (anything else: 400), `limit` 1-50, `offset`.
-- `GET /me/albums`: saved albums `{added_at, album}`, `limit` 1-50, `offset`.
-- `GET /me/following?type=artist`: `type` is required and must be `artist`; `limit` 1-50;
-  cursor-paged by `after` (the last artist ID of the previous page); answers
-  `{"artists": {items, next, cursors: {after}, limit, total, href}}`.
-- `GET /me/playlists`: the playlists the user owns or follows (every sample playlist),
-  simplified (metadata with `items: {href, total}`), `limit` 1-50, `offset`.
-
-The library is derived from the sample content unless a test sets it: top tracks and artists
-rank what the history played most (then the saved tracks), saved albums are the sample albums,
-the followed artists every sample artist.
+Spotify documents them. FakeSpotify routes every such request here; docs/extraction.md ("The
+local stand-in is as strict as Spotify") says what they serve.
 """
 
 from __future__ import annotations
@@ -74,7 +56,7 @@ def _int(query: dict[str, str], name: str, default: int | None) -> int | None:
 
 
 def _limit(query: dict[str, str], template: str) -> int:
-    """The request's `limit` if the endpoint's range (spotify_rules.PAGE_LIMITS) accepts it."""
+    """The request's `limit` if the endpoint's range (rules.PAGE_LIMITS) accepts it."""
     allowed = PAGE_LIMITS[template]
     limit = _int(query, "limit", allowed.default)
     if limit is None or not allowed.minimum <= limit <= allowed.maximum:
@@ -118,7 +100,9 @@ def retained_plays(fake: LibraryHost) -> list[dict[str, Any]]:
 
 
 def recently_played(fake: LibraryHost, query: dict[str, str]) -> dict[str, Any]:
-    """The play history page Spotify would answer (module docstring)."""
+    """The play history page Spotify would answer: `limit` 1-50 (default 20), `after` or
+    `before` (Unix ms, exclusive; both: 400); newest first, with `cursors` {after: newest ms,
+    before: oldest ms} and `next` (older plays, `before=`) while more are retained."""
     limit = _limit(query, "me/player/recently-played")
     after, before = _int(query, "after", None), _int(query, "before", None)
     if after is not None and before is not None:

@@ -1,6 +1,6 @@
 """What the local Spotify Web API refuses, as tables (shared notes: spotify-web-api.md).
 
-Kept apart from fake_spotify.py so that a new endpoint is one line here, and apart from the
+Kept apart from server.py so that a new endpoint is one line here, and apart from the
 client's own page-size table (spotify_runtime.extract.endpoints): the two are written from the
 documentation independently, so a test can catch them disagreeing.
 """

@@ -1,39 +1,10 @@
-"""A local stand-in for the Spotify Web API and accounts service, on 127.0.0.1.
+"""A local stand-in for the Spotify Web API and accounts service, on 127.0.0.1, as strict as
+Spotify (the tables of rules.py), with fault injection and a request log for tests.
 
-It speaks the parts the extraction uses, with Spotify's 2026 rules (see
-shared notes: spotify-web-api.md):
+What it serves and refuses: docs/extraction.md ("The local stand-in is as strict as Spotify").
 
-- `POST /api/token`: client_credentials, refresh_token and authorization_code grants, client
-  credentials in a Basic header or the form; bad ones get 400 `invalid_client`.
-- `GET /authorize`: approves at once and redirects to `redirect_uri?code=...&state=...`
-  (what the browser would do after the user clicks "Agree").
-- `GET /v1/playlists/{id}` (embeds the first items page, like Spotify),
-  `/v1/playlists/{id}/items` (`item` key), `/v1/albums/{id}` (embeds the first tracks page),
-  `/v1/albums/{id}/tracks`, `/v1/artists/{id}`, `/v1/artists/{id}/albums`, `/v1/me/tracks`, and
-  the user library (`/v1/me`, `/me/player/recently-played` with its 50-play memory, `/me/top/*`,
-  `/me/albums`, `/me/following`, `/me/playlists`: library.py). `next` URLs point back at
-  this server. `fields`, `market` and `additional_types` are accepted and ignored.
-- As strict as Spotify, from the tables of spotify_rules.py: each paged endpoint's `limit`
-  range (400 `Invalid limit` outside it), the removed endpoints (`/playlists/{id}/tracks`, the
-  batch endpoints, `/artists/{id}/top-tracks`, ...: 403 or 404 as Spotify answers them), and the
-  fields development mode removes (served again with `extended_quota`).
-- Tokens: an access token expires `access_token_lifetime` seconds after it was issued (401
-  `The access token expired`); the refresh token expires `refresh_token_lifetime` seconds after
-  the authorization, and refreshing does not extend it (400 `invalid_grant`); with
-  `rotate_refresh_tokens` a refresh answer carries a new refresh token and the old one stops
-  working. `exhaust_quota(seconds)` answers every API request with the developer-account quota
-  429 (`"reason": "QUOTA_EXCEEDED"`), each request during it prolonging it (as reported).
-- Access: a client-credentials token gets 403 on `/me/...` and on playlist items (unless
-  `extended_quota`); a user token reads items only of playlists its user owns (unless
-  `extended_quota`). Unknown IDs (including Spotify-owned `37i9dQZ...` playlists) get 404.
-- Fault injection (`inject_fault`), an optional rolling 30-second rate limit with a correct
-  `Retry-After`, and a request log.
-
-Usage:
     with FakeSpotify() as fake:
         client = SpotifyClient(creds, api_url=fake.api_url, accounts_url=fake.accounts_url)
-        ...
-        assert fake.count("/v1/playlists/") == 2
 """
 
 from __future__ import annotations
@@ -251,11 +222,6 @@ class FakeSpotify:
         with self._lock:
             self._state.faults.append(fault)
         return fault
-
-    def clear_faults(self) -> None:
-        """Remove every injected fault."""
-        with self._lock:
-            self._state.faults.clear()
 
     def revoke_tokens(self) -> None:
         """Invalidate every access token issued so far (the next API call gets 401)."""

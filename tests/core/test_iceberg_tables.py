@@ -13,12 +13,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from spotify_runtime import iceberg_tables
 from spotify_runtime.iceberg_tables import (
     SOURCE_FILE,
     IcebergTable,
-    replace_sources,
+    replace_source_files,
 )
+from spotify_runtime.partition_files import PARQUET_CODEC
 
 from infra.config import EnvironmentSettings
 from infra.layer_versions import LAYERS
@@ -28,7 +28,7 @@ from spotify_etl.iceberg_maintenance import (
     remove_orphan_files,
 )
 from spotify_local.iceberg_lake import create_or_evolve, snapshot_data_files
-from tests.iceberg_catalog import empty_glue_catalog, replace_source
+from tests.iceberg_catalog import empty_glue_catalog, replace_source_file
 
 DATABASE = "lake"
 BUCKET = "lake-bucket"
@@ -61,27 +61,27 @@ def by_source(catalog) -> dict[str, int]:
 
 
 def test_a_source_written_again_replaces_exactly_its_rows(catalog):
-    replace_source(load(catalog), plays("raw/a.json", 3), "raw/a.json")
-    replace_source(load(catalog), plays("raw/b.json", 2, "2026-12-02"), "raw/b.json")
-    replace_source(load(catalog), plays("raw/a.json", 4), "raw/a.json")
-    replace_source(load(catalog), plays("raw/a.json", 4), "raw/a.json")
+    replace_source_file(load(catalog), plays("raw/a.json", 3), "raw/a.json")
+    replace_source_file(load(catalog), plays("raw/b.json", 2, "2026-12-02"), "raw/b.json")
+    replace_source_file(load(catalog), plays("raw/a.json", 4), "raw/a.json")
+    replace_source_file(load(catalog), plays("raw/a.json", 4), "raw/a.json")
 
     assert by_source(catalog) == {"raw/a.json": 4, "raw/b.json": 2}
     with pytest.raises(ValueError, match="another source"):
-        replace_source(load(catalog), plays("raw/c.json", 1), "raw/a.json")
+        replace_source_file(load(catalog), plays("raw/c.json", 1), "raw/a.json")
 
 
 def test_a_batch_of_sources_is_one_commit_and_a_redelivered_batch_replaces_them(catalog):
     batch = pa.concat_tables([plays(f"raw/{n}.json", 2 + n) for n in range(3)])
-    replace_sources(load(catalog), batch, {f"raw/{n}.json" for n in range(3)})
+    replace_source_files(load(catalog), batch, {f"raw/{n}.json" for n in range(3)})
     snapshots = len(load(catalog).snapshots())
     again = pa.concat_tables([plays("raw/0.json", 1), plays("raw/1.json", 3)])
-    replace_sources(load(catalog), again, {"raw/0.json", "raw/1.json", "raw/2.json"})
+    replace_source_files(load(catalog), again, {"raw/0.json", "raw/1.json", "raw/2.json"})
 
     assert snapshots == 1  # one append, nothing to delete
     assert by_source(catalog) == {"raw/0.json": 1, "raw/1.json": 3}  # raw/2.json: no rows now
     with pytest.raises(ValueError, match="another source"):
-        replace_sources(load(catalog), batch, {"raw/0.json"})
+        replace_source_files(load(catalog), batch, {"raw/0.json"})
 
 
 def test_glue_refuses_an_update_from_a_stale_version(catalog):
@@ -98,8 +98,8 @@ def test_glue_refuses_an_update_from_a_stale_version(catalog):
 
 def test_a_writer_behind_another_commits_after_it_without_losing_its_rows(catalog):
     behind = load(catalog)  # loaded before the other writer's commit: a stale base
-    replace_source(load(catalog), plays("raw/a.json", 3), "raw/a.json")
-    replace_source(behind, plays("raw/b.json", 2), "raw/b.json")
+    replace_source_file(load(catalog), plays("raw/a.json", 3), "raw/a.json")
+    replace_source_file(behind, plays("raw/b.json", 2), "raw/b.json")
 
     assert by_source(catalog) == {"raw/a.json": 3, "raw/b.json": 2}
     assert len(load(catalog).snapshots()) == 2
@@ -112,7 +112,7 @@ def test_writers_racing_on_one_table_lose_no_commit(catalog, caplog):
     def write(mine: list[str]) -> None:
         try:
             for source in mine:
-                replace_source(load(catalog), plays(source, 5), source)
+                replace_source_file(load(catalog), plays(source, 5), source)
         except BaseException as error:  # reported by the assertion below
             errors.append(error)
 
@@ -143,9 +143,9 @@ def _codecs(catalog) -> set[str]:
 
 def test_data_files_use_a_codec_the_functions_layer_has(catalog):
     layer = LAYERS[EnvironmentSettings("x").pandas_layer_version]
-    replace_source(load(catalog), plays("raw/a.json", 3), "raw/a.json")
+    replace_source_file(load(catalog), plays("raw/a.json", 3), "raw/a.json")
 
-    assert _codecs(catalog) == {iceberg_tables.PARQUET_CODEC}
+    assert _codecs(catalog) == {PARQUET_CODEC}
     assert _codecs(catalog) <= layer.parquet_codecs
 
 
@@ -153,24 +153,24 @@ def test_a_codec_the_layer_lacks_is_caught(catalog):
     layer = LAYERS[EnvironmentSettings("x").pandas_layer_version]
     with load(catalog).transaction() as transaction:  # PyIceberg's own default, zstd
         transaction.set_properties({"write.parquet.compression-codec": "zstd"})
-    replace_source(load(catalog), plays("raw/a.json", 3), "raw/a.json")
+    replace_source_file(load(catalog), plays("raw/a.json", 3), "raw/a.json")
 
     assert not _codecs(catalog) <= layer.parquet_codecs
     # The evolution step the deploy runs sets the writers' codec back.
     create_or_evolve(catalog, DATABASE, PLAYS, f"s3://{BUCKET}/tables/plays")
-    replace_source(load(catalog), plays("raw/a.json", 3), "raw/a.json")
-    assert _codecs(catalog) == {iceberg_tables.PARQUET_CODEC}
+    replace_source_file(load(catalog), plays("raw/a.json", 3), "raw/a.json")
+    assert _codecs(catalog) == {PARQUET_CODEC}
 
 
 def test_a_column_added_by_a_new_version_reads_null_in_old_rows(catalog):
-    replace_source(load(catalog), plays("raw/old.json", 3), "raw/old.json")
+    replace_source_file(load(catalog), plays("raw/old.json", 3), "raw/old.json")
     newer = IcebergTable("plays", PLAYS.columns.append(pa.field("context", pa.string())),
                          "snapshot_date")
 
     create_or_evolve(catalog, DATABASE, newer, f"s3://{BUCKET}/tables/plays")
-    replace_source(load(catalog), plays("raw/new.json", 2, table=newer, context=["x", "y"]),
+    replace_source_file(load(catalog), plays("raw/new.json", 2, table=newer, context=["x", "y"]),
                    "raw/new.json")
-    replace_source(load(catalog), plays("raw/old.json", 3), "raw/old.json")  # an old writer
+    replace_source_file(load(catalog), plays("raw/old.json", 3), "raw/old.json")  # an old writer
 
     rows = load(catalog).scan().to_arrow().sort_by("play_id").to_pydict()
     assert dict(zip(rows["play_id"], rows["context"], strict=True)) == {
@@ -181,7 +181,7 @@ def test_a_column_added_by_a_new_version_reads_null_in_old_rows(catalog):
 
 def test_duckdb_reads_the_current_snapshot_from_its_data_files(catalog, tmp_path: Path):
     for source in ("raw/a.json", "raw/b.json", "raw/a.json"):
-        replace_source(load(catalog), plays(source, 3), source)
+        replace_source_file(load(catalog), plays(source, 3), source)
     s3 = boto3.client("s3")
     local = []
     for n, path in enumerate(snapshot_data_files(load(catalog))):
@@ -198,7 +198,7 @@ def test_duckdb_reads_the_current_snapshot_from_its_data_files(catalog, tmp_path
 def test_maintenance_expires_snapshots_and_removes_the_files_only_they_held(catalog):
     # Five snapshots: a replacing write commits a delete and an append snapshot at once.
     for count in (3, 4, 5):  # the first two writes' data files are replaced
-        replace_source(load(catalog), plays("raw/a.json", count), "raw/a.json")
+        replace_source_file(load(catalog), plays("raw/a.json", count), "raw/a.json")
     s3 = boto3.client("s3")
     before = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     later = datetime.now(UTC) + timedelta(seconds=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from spotify_runtime.transform import parquet
+from spotify_runtime import partition_files
 
 from infra.config import EnvironmentSettings
 from infra.layer_versions import LAYERS
@@ -26,4 +26,4 @@ def test_pins_and_installed_versions_match_the_default_layer():
 
 def test_the_transform_writes_a_codec_the_layer_has():
     layer = LAYERS[EnvironmentSettings("x").pandas_layer_version]
-    assert parquet.COMPRESSION in layer.parquet_codecs
+    assert partition_files.PARQUET_CODEC in layer.parquet_codecs

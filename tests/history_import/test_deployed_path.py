@@ -20,7 +20,7 @@ from spotify_local.lake_sync import download_bucket
 from spotify_local.moto_aws import local_aws, start_import_capture
 from spotify_local.spotify_export import dump, export_zip, extended_row
 from spotify_local.sqs_event_source import to_lambda_records
-from tests.iceberg_catalog import replace_source
+from tests.iceberg_catalog import replace_source_file
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 TRACKS = [(f"{n:022d}", f"Track {n}", "Artist", "Album") for n in range(4)]
@@ -44,7 +44,7 @@ def commit_rows(local, table, rows, schema):
 
     columns = pa.Table.from_pylist(
         [{name: None for name in schema.names} | row for row in rows], schema=schema)
-    replace_source(local.catalog().load_table(f"{local.database}.{table}"),
+    replace_source_file(local.catalog().load_table(f"{local.database}.{table}"),
                    TABLE_DEFINITIONS[table].rows(columns, "2026-11-21", "api-test"), "api-test")
 
 

@@ -20,7 +20,7 @@ from spotify_runtime.history_import.export_files import (
     unique_plays,
 )
 from spotify_runtime.history_import.members import NotAnExportError
-from spotify_runtime.history_import.streams import STREAMS
+from spotify_runtime.history_import.streams import STREAMS_SCHEMA
 
 from spotify_local.spotify_export import LAYOUTS, basic_row, dump, extended_row
 
@@ -87,7 +87,7 @@ def test_extended_row_becomes_a_streams_row_without_personal_fields():
         "clickrow", "fwdbtn", True, True)
     assert (out["platform"], out["conn_country"], out["export_kind"]) == ("ios", "SE",
                                                                            "extended")
-    assert set(out) == set(STREAMS.names)  # no ip_addr, username or user agent column
+    assert set(out) == set(STREAMS_SCHEMA.names)  # no ip_addr, username or user agent column
     assert "192.0.2.7" not in json.dumps(out, default=str)
 
 

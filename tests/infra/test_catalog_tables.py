@@ -1,7 +1,7 @@
 """The Glue tables in the templates, column by column against `transform/tables.py`,
-`streams.STREAMS` and `run_log.COLUMNS`: the transform's tables as Iceberg tables under `tables/`
-(TransformStack), `streams` and the run log as Parquet tables, their partitions projected
-(CatalogStack)."""
+`streams.STREAMS_SCHEMA` and `run_log.COLUMNS`: the transform's tables as Iceberg tables under
+`tables/` (TransformStack), `streams` and the run log as Parquet tables, their partitions
+projected (CatalogStack)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def only_database_name(env) -> str:
 def test_streams_columns_match_its_schema_and_months_are_projected_from_2006(dev):
     definition = glue_tables(dev.catalog)["streams"]
     columns = [(c["Name"], c["Type"]) for c in definition["StorageDescriptor"]["Columns"]]
-    assert columns == [(f.name, EXPECTED_GLUE[str(f.type)]) for f in streams.STREAMS]
+    assert columns == [(f.name, EXPECTED_GLUE[str(f.type)]) for f in streams.STREAMS_SCHEMA]
     assert [k["Name"] for k in definition["PartitionKeys"]] == ["ended_month"]
     parameters = definition["Parameters"]
     assert parameters["projection.ended_month.type"] == "date"

@@ -3,8 +3,11 @@ exists, every setting and named query is documented where the README says it is.
 
 from __future__ import annotations
 
+import ast
+import io
 import re
 import shlex
+import tokenize
 from dataclasses import MISSING, fields
 from pathlib import Path
 
@@ -142,7 +145,8 @@ SEARCHED = [ROOT, ROOT / "lambdas", ROOT / "lambdas" / "spotify_runtime", ROOT /
 is `lambdas/spotify_runtime/transform/tables.py`)."""
 NOT_IN_THE_REPOSITORY = ("raw/", "processed/", "state/", "pipeline_runs/", "athena-results/",
                          "data-lake/", "raw_data/", "backfill/", ".lake", "cdk.out/", "DIR/",
-                         "bench/.work/", "imports/", "imports-failed/", "reports/", "MyData/")
+                         "bench/.work/", "imports/", "imports-failed/", "reports/", "MyData/",
+                         "tables/")
 """Prefixes of S3 keys, of what a run writes, and of a user's own folders (and of Spotify's
 export, `MyData/`)."""
 PATH = re.compile(r"`((?:[\w.-]+/)+[\w.*-]*)`")
@@ -162,3 +166,63 @@ def test_every_file_and_folder_the_docs_name_exists(path: Path) -> None:
                if not any(base.joinpath(*name.split("*")[0].split("/")).exists()
                           for base in SEARCHED)]
     assert missing == [], f"{path.name} names what does not exist: {missing}"
+    bare = {name for name in {*BARE_PATH.findall(TEXT[path]), *MODULE_FILE.findall(TEXT[path])}
+            if not name.startswith(NOT_IN_THE_REPOSITORY) and name not in THEIR_FILES}
+    assert _missing(bare) == [], f"{path.name} names what does not exist: {_missing(bare)}"
+
+
+CODE_ROOTS = ("lambdas", "infra", "spotify_local", "spotify_etl", "bench", "tests")
+CODE = [ROOT / "app.py", *sorted(path for folder in CODE_ROOTS
+                                  for path in (ROOT / folder).rglob("*.py")
+                                  if ".work" not in path.parts)]
+BARE_PATH = re.compile(r"(?<![\w./`:-])((?:[\w-]+/)+[\w-]+\.(?:py|md|sql))(?![\w/])")
+"""A file named without backticks (`see transform/batch.py`), in prose: not part of a dotted
+module name, a URL or a longer path."""
+
+
+def _prose(source: str) -> list[str]:
+    """The comments and the docstrings (module, class, function and attribute) of a module."""
+    comments = [token.string for token in tokenize.generate_tokens(io.StringIO(source).readline)
+                if token.type == tokenize.COMMENT]
+    docstrings = [node.value.value for node in ast.walk(ast.parse(source))
+                  if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                  and isinstance(node.value.value, str)]
+    return comments + docstrings
+
+
+MODULE_FILE = re.compile(r"(?<![\w./-])([a-z_][a-z0-9_]*\.py)\b")
+"""A Python file named by itself (`layout.py`): some file of ours must have that name."""
+OUR_FILE_NAMES = {path.name for path in CODE} | {"conftest.py", "__main__.py"}
+THEIR_FILES = ("setup.py",)
+"""Files of other projects that our prose names."""
+
+
+def _paths_in_prose(source: str) -> set[str]:
+    return {name for text in _prose(source)
+            for name in _named_paths(text) | set(BARE_PATH.findall(text))
+            | set(MODULE_FILE.findall(text))
+            if not name.startswith(NOT_IN_THE_REPOSITORY) and name not in THEIR_FILES}
+
+
+def _missing(names: set[str]) -> list[str]:
+    return sorted(name for name in names
+                  if ("/" not in name and name not in OUR_FILE_NAMES)
+                  or ("/" in name and not any(base.joinpath(*name.split("*")[0].split("/"))
+                                              .exists() for base in SEARCHED)))
+
+
+def test_a_comment_or_docstring_naming_a_missing_file_is_caught() -> None:
+    gone = "spotify_etl/" + "layer_versions.py"  # built here, so this file's prose stays clean
+    old_name = "fake_" + "spotify.py"
+    source = (f'"""Pins, see `{gone}`."""\n\n# and docs/storage.md, local/lake.py, layout.py\n'
+              f'X = 1\n"""Beside `{gone[:-3]}.txt` (not ours), spotify_runtime.layout and '
+              f'{old_name}."""\n')
+    assert _paths_in_prose(source) == {gone, "docs/storage.md", "local/lake.py", "layout.py",
+                                       old_name}
+    assert _missing(_paths_in_prose(source)) == [old_name, "local/lake.py", gone]
+
+
+@pytest.mark.parametrize("path", CODE, ids=[str(path.relative_to(ROOT)) for path in CODE])
+def test_every_file_a_comment_or_docstring_names_exists(path: Path) -> None:
+    missing = _missing(_paths_in_prose(path.read_text(encoding="utf-8")))
+    assert missing == [], f"{path.relative_to(ROOT)} names what does not exist: {missing}"

@@ -78,7 +78,7 @@ def test_every_raw_file_s_rows_are_in_the_lake_once_and_nothing_else(faulty_run)
         key = raw.relative_to(lake).as_posix()
         transformed = transform_raw_file(raw.read_bytes(), key)
         for partition, rows in transformed.tables.items():
-            expected.setdefault(partition, {})[transformed.source] = rows
+            expected.setdefault(partition, {})[transformed.source_file] = rows
     # (`streams`, from the demo's personal-data export, has its own tests: not a raw file's)
     held: dict[str, dict[str, pa.Table]] = {}  # partition -> source -> rows, from the tables
     for name in TABLE_DEFINITIONS:

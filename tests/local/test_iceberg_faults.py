@@ -14,7 +14,7 @@ from spotify_runtime.iceberg_tables import (
 from spotify_local.faults import FaultInjector, FaultRates
 from spotify_local.iceberg_lake import create_or_evolve
 from spotify_local.moto_aws import BUCKET_NAME, local_aws
-from tests.iceberg_catalog import replace_source
+from tests.iceberg_catalog import replace_source_file
 
 DATABASE = "faults"
 PLAYS = IcebergTable("plays", pa.schema([pa.field("play_id", pa.string(), nullable=False)]),
@@ -38,7 +38,7 @@ def test_s3_faults_and_deaths_during_table_writes_lose_and_double_nothing():
             catalog = glue_catalog()  # a new container's clients, hooked like the handlers'
             for record in records:
                 source = record["body"]
-                replace_source(catalog.load_table(f"{DATABASE}.plays"), _rows(source), source)
+                replace_source_file(catalog.load_table(f"{DATABASE}.plays"), _rows(source), source)
 
         faulty = injector.wrap(invoke, new_container=lambda: None, resend=lambda _body: None,
                                last_receive=MAX_RECEIVES)

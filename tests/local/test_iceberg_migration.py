@@ -20,7 +20,7 @@ from spotify_etl.commands.transform import write_partitions
 from spotify_etl.iceberg_migration import migrate_object, old_objects, verify
 from spotify_local.folder_store import FolderStore
 from spotify_local.iceberg_lake import create_or_evolve
-from tests.iceberg_catalog import empty_glue_catalog, replace_source
+from tests.iceberg_catalog import empty_glue_catalog, replace_source_file
 
 
 def merge_row(old, record, earlier_ids=()):
@@ -52,7 +52,7 @@ def _todays_lake(root: Path) -> list[TransformedFile]:
     plays = [{"play_id": f"p{n}", "ended_at": datetime(2026, 10 + n % 2, 3, tzinfo=UTC),
               "ms_played": 1000 * n, "content_type": "track", "export_kind": "extended"}
              for n in range(5)]
-    streams.write_streams(store, pa.Table.from_pylist(plays, schema=streams.STREAMS))
+    streams.write_streams(store, pa.Table.from_pylist(plays, schema=streams.STREAMS_SCHEMA))
     return files
 
 
@@ -99,6 +99,6 @@ def test_todays_lake_moves_into_the_iceberg_tables_once(catalog, tmp_path):
         table_name = key.split("/")[1]
         definition = {t.name: t for t in iceberg_tables()}[table_name]
         table = catalog.load_table(f"{DATABASE}.{table_name}")
-        replace_source(table, definition.rows(rows, album.snapshot_date.isoformat(),
-                                              album.source), album.source)
+        replace_source_file(table, definition.rows(rows, album.snapshot_date.isoformat(),
+                                              album.source_file), album.source_file)
     assert _rows_per_table(catalog) == expected

@@ -49,7 +49,7 @@ def _old_lake(lake: Path) -> list[TransformedFile]:
              _transformed("album_envelope.json", "album", "4aawyAB9vmqN3uQ7FjRGTy")]
     for transformed in files:
         for key, body in transformed.outputs.items():
-            old = lake / key.rsplit("/", 1)[0] / f"{transformed.source}.parquet"
+            old = lake / key.rsplit("/", 1)[0] / f"{transformed.source_file}.parquet"
             old.parent.mkdir(parents=True, exist_ok=True)
             old.write_bytes(body)
     old_log = lake / "pipeline_runs" / "run_date=2026-11-24" / "transform-album-x-1.json"
@@ -90,7 +90,7 @@ def test_an_old_lake_moves_into_the_iceberg_tables(tmp_path, capsys):
     assert not list((lake / "processed").rglob("*.parquet"))  # all moved
     songs = folder_table(lake, "songs").scan().to_arrow()
     assert sorted(set(songs.column("source_file").to_pylist())) == sorted(
-        t.source for t in files)
+        t.source_file for t in files)
     assert not list((lake / "pipeline_runs").rglob("*.json"))
     (log,) = (lake / "pipeline_runs").rglob("*.parquet")
     assert log.name == "runs.parquet"  # one object for the day, whoever wrote the rows

@@ -13,7 +13,7 @@ import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError
 from spotify_runtime.extract.landing import SourceOutcome
-from spotify_runtime.extract.messages import ExtractMessage
+from spotify_runtime.extract.message_body import ExtractMessage
 from spotify_runtime.extract.queue_worker import MessageOutcome, QueueWorker
 from spotify_runtime.layout import RUN_LOG, failed_raw_key, raw_key
 from spotify_runtime.run_log import S3RunRecorder

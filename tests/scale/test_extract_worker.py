@@ -12,7 +12,7 @@ from spotify_runtime import layout
 from spotify_runtime.extract import worker as extract_worker
 from spotify_runtime.extract.credentials import SpotifyCredentials
 from spotify_runtime.extract.deadline import Deadline
-from spotify_runtime.extract.messages import ExtractMessage
+from spotify_runtime.extract.message_body import ExtractMessage
 from spotify_runtime.extract.raw_sink import S3RawSink
 from spotify_runtime.extract.spotify_client import SpotifyClient
 from spotify_runtime.extract.worker import (

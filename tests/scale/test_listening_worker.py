@@ -11,7 +11,7 @@ import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 from spotify_runtime import contract, layout
-from spotify_runtime.extract.messages import ExtractMessage, parse_body
+from spotify_runtime.extract.message_body import ExtractMessage, parse_body
 from spotify_runtime.sources import Source
 from spotify_runtime.transform.raw_to_parquet import transform_raw_file
 

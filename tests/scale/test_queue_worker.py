@@ -13,7 +13,7 @@ import time
 import pytest
 from spotify_runtime.extract.deadline import Deadline
 from spotify_runtime.extract.errors import RateLimitedError, SourceUnavailableError, TransientError
-from spotify_runtime.extract.messages import ExtractMessage
+from spotify_runtime.extract.message_body import ExtractMessage
 from spotify_runtime.extract.pacing import PacingOverrunError
 from spotify_runtime.extract.queue_worker import MessageOutcome, MessageRetryPolicy, QueueWorker
 

@@ -65,7 +65,7 @@ def test_playlist_envelope_tables(raw_fixture, rows_of):
 def test_rows_go_to_each_table_s_day_object_named_by_the_raw_key_snappy_documented_schema(
         raw_fixture):
     result = transform_raw_file(raw_fixture("playlist_envelope.json"), KEY)
-    assert result.source == f"playlist__{PLAYLIST}__20261124T181000Z"
+    assert result.source_file == f"playlist__{PLAYLIST}__20261124T181000Z"
     # A playlist fills the four track tables and playlists; tables without rows are not written.
     filled = ("songs", "albums", "artists", "playlist_tracks", "playlists")
     assert sorted(result.outputs) == sorted(

@@ -3,7 +3,7 @@
 One line per endpoint: Spotify's largest accepted `limit` (fewest requests), as documented.
 Spotify answers 400 `Invalid limit` above it, so a wrong line here fails every source that reads
 the endpoint. The local stand-in has its own table (spotify_local.spotify.rules),
-written from the same documentation; tests/extract/test_endpoint_limits.py checks the two agree.
+written from the same documentation; tests/extract/test_strict_standin.py checks the two agree.
 """
 
 from __future__ import annotations

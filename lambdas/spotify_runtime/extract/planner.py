@@ -25,7 +25,7 @@ from spotify_runtime.contract import (
     SOURCE_GROUPS,
 )
 from spotify_runtime.envelope import iso_utc
-from spotify_runtime.extract.messages import ExtractMessage, parse_run_at
+from spotify_runtime.extract.message_body import ExtractMessage, parse_run_at
 from spotify_runtime.extract.source_list import configured_sources
 from spotify_runtime.logs import configure_logging, required_env
 from spotify_runtime.sources import Source

@@ -34,7 +34,7 @@ from spotify_runtime.extract.errors import (
     SourceUnavailableError,
 )
 from spotify_runtime.extract.landing import SourceExtractor, SourceOutcome
-from spotify_runtime.extract.messages import ExtractMessage, InvalidMessageError, parse_body
+from spotify_runtime.extract.message_body import ExtractMessage, InvalidMessageError, parse_body
 from spotify_runtime.extract.pacing import Pacer, PacingOverrunError
 from spotify_runtime.extract.planner import plan_run
 from spotify_runtime.run_log import EXTRACT, RunLogWriteError, RunRecord, RunRecorder

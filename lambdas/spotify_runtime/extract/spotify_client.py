@@ -1,28 +1,8 @@
 """A Spotify Web API client on spotipy whose retry policy is ours, bounded by a Deadline.
 
-Why not spotipy's own retries: they follow Retry-After without a cap (sleeping past the Lambda
-timeout) and, with spotipy's default session, lose the Retry-After header. So spotipy gets a
-plain `requests.Session()` (no retry adapter), `MemoryCacheHandler` (its default file cache
-fails on Lambda and costs a token request per call) and explicit timeouts; this module decides:
-
-- 429: wait `Retry-After` if it fits in the deadline, else RateLimitedError(retry_after_seconds).
-- 429 with `"reason": "QUOTA_EXCEEDED"` (the developer account's quota): QuotaExceededError at
-  once, and no request at all from this client until Retry-After has passed (each one would
-  prolong it).
-- `invalid_grant` for the refresh token (expired six months after the authorization, or
-  revoked): RefreshTokenExpiredError naming the re-authorization command; the client then goes
-  on with the client-credentials grant for app-only sources and refuses user-scoped ones without
-  a request (`refresh_token_error`).
-- A refresh answer with a new refresh token: `on_refresh_token_rotated(token)` runs before the
-  new access token is used (the worker writes it to the secret).
-- 5xx and connection errors: bounded retries, exponential backoff with jitter, within the
-  deadline; then TransientError.
-- 400/401 from the token endpoint: InvalidCredentialsError naming where the credentials live.
-- 401 from the API: one fresh token and one retry.
-- 403/404: ResourceUnavailableError (the extraction turns it into a message naming the source).
-
-One token request per client lifetime while the token is valid: keep the client (a Lambda
-container keeps it at module level) and reuse it across sources and invocations.
+Keep one client (a Lambda container keeps it at module level) and reuse it across sources and
+invocations: one token request while the token is valid. Which answer it waits on, retries or
+raises as which error: docs/extraction.md ("Errors and retries").
 """
 
 from __future__ import annotations

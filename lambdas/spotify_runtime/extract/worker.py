@@ -1,19 +1,11 @@
 """The extract worker function: the extract queue's consumer, one source per message, partial
-batch responses: its Lambda handler, and where its queue worker is assembled.
+batch responses: its Lambda handler, and `build_queue_worker`, the one place a worker is
+assembled (Lambda, the demo, the scale simulation and the tests). The container keeps its worker
+(Spotify client and token, pacer; spotify_runtime.container); queue_worker.py decides what
+happens to each message. Every invocation publishes RefreshTokenDaysLeft, and a refresh token Spotify
+rotates is written back to the secret before it is used.
 
-Environment: `DATA_BUCKET`, `SPOTIFY_SECRET_ID`, `EXTRACT_DLQ_URL`, `EXTRACT_MAX_ATTEMPTS`,
-`EXTRACT_REQUESTS_PER_30S`, `EXTRACT_MAX_CONCURRENCY`, optional `EXTRACT_QUEUE_URL` (else the
-queue is found from each record's ARN), `SPOTIFY_API_URL`, `SPOTIFY_ACCOUNTS_URL`.
-
-The container keeps its queue worker (Spotify client and token, pacer, rate-limit memory;
-spotify_runtime.container), built on the first invocation by `build_queue_worker` (the one place a
-worker is assembled: Lambda, the demo, the scale simulation and the tests all use it), so every
-message a container handles reuses them. spotify_runtime.extract.queue_worker decides what
-happens to each message.
-
-Every invocation publishes the days left before the refresh token expires (metric
-RefreshTokenDaysLeft, 0 once Spotify refused it), from `authorized_at` in the secret; a refresh
-token Spotify rotates is written back to the secret before it is used.
+Its environment: docs/infrastructure.md ("Extract worker"); the queue's decisions: docs/scaling.md.
 """
 
 from __future__ import annotations

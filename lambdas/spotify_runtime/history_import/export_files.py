@@ -1,17 +1,9 @@
 """One JSON file of Spotify's personal-data export -> rows of `streams`, skips counted per reason.
 
-Both kinds, told apart by their rows, not their names:
-- Extended streaming history (`Streaming_History_Audio_*`, `Streaming_History_Video_*`, formerly
-  `endsong_*`): `ts` (end of the play, UTC), `ms_played`, names and URIs, reasons, flags.
-- Account data (`StreamingHistory_music_*`, `_podcast_*`, `_audiobook_*`, formerly
-  `StreamingHistory<n>`): `endTime` to the minute, names, `msPlayed`, no IDs.
-
-Every layout Spotify wrote (minified, 2-space, Jackson's `"key" : value`) is one JSON array of
-flat objects. Arrow's JSON reader parses it in C++ (one document: the array wrapped as
-`{"rows": ...}`), with an explicit schema that names only the keys kept, so unknown keys and
-personal fields (`ip_addr*`, `username`, user agents) are never even converted. A file Arrow
-cannot type (a value of another type than Spotify writes) is read by Python's json instead, row
-by row, and only the rows that do not fit are skipped (`malformed_row`).
+Both kinds (Extended streaming history, Account data), told apart by their rows, not their
+names; every layout Spotify wrote, read by Arrow's JSON reader with a schema naming only the keys
+kept (personal fields are never converted), and row by row by Python's json when Arrow cannot
+type a file. What is read and skipped: docs/history-import.md ("What is read, what is kept").
 """
 
 from __future__ import annotations
@@ -29,7 +21,7 @@ import pyarrow.json as pa_json
 
 from spotify_runtime.history_import.kinds import BASIC, EXTENDED
 from spotify_runtime.history_import.members import NotAnExportError
-from spotify_runtime.history_import.streams import STREAMS, TIMESTAMP
+from spotify_runtime.history_import.streams import STREAMS_SCHEMA, TIMESTAMP
 
 EXTENDED_KEYS: dict[str, pa.DataType] = {
     "ts": pa.string(), "ms_played": pa.int64(), "platform": pa.string(),
@@ -89,8 +81,8 @@ OFFLINE_MS_THRESHOLD = 100_000_000_000
 
 @dataclass
 class FileRows:
-    """The rows of one export file: `rows` (STREAMS, without duplicates resolved across files),
-    how many objects the file held, and the rows skipped per reason."""
+    """The rows of one export file: `rows` (STREAMS_SCHEMA, without duplicates resolved across
+    files), how many objects the file held, and the rows skipped per reason."""
 
     name: str
     kind: str
@@ -116,7 +108,7 @@ def read_export_file(name: str, data: bytes, *, now: datetime | None = None) -> 
         raw = raw.filter(valid)
     file_rows = len(raw) + skipped[MALFORMED_ROW]
     if file_rows == 0:
-        return FileRows(name, EMPTY, STREAMS.empty_table(), 0, skipped)
+        return FileRows(name, EMPTY, STREAMS_SCHEMA.empty_table(), 0, skipped)
     kind = _kind(name, raw)
     rows = _extended(raw) if kind == EXTENDED else _basic(raw)
     rows = _drop_unplayable(rows, skipped, now or datetime.now(UTC))
@@ -308,14 +300,14 @@ def _table(columns: dict[str, pa.Array], kind: str, identity: list[pa.Array]) ->
     play_ids = pa.array([hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
                          for key in keys.to_pylist()], pa.string())
     arrays = []
-    for column in STREAMS:
+    for column in STREAMS_SCHEMA:
         if column.name == "play_id":
             arrays.append(play_ids)
         elif column.name == "export_kind":
             arrays.append(pa.array([kind] * length, pa.string()))
         else:
             arrays.append(columns.get(column.name, pa.nulls(length, column.type)))
-    return pa.Table.from_arrays(arrays, schema=_nullable(STREAMS))
+    return pa.Table.from_arrays(arrays, schema=_nullable(STREAMS_SCHEMA))
 
 
 def _nullable(schema: pa.Schema) -> pa.Schema:
@@ -339,12 +331,12 @@ def _drop_unplayable(rows: pa.Table, skipped: Counter[str], now: datetime) -> pa
         if dropped:
             skipped[reason] += dropped
             rows = rows.filter(keep)
-    return rows.cast(STREAMS)
+    return rows.cast(STREAMS_SCHEMA)
 
 
 def unique_plays(tables: list[pa.Table], skipped: Counter[str]) -> pa.Table:
     """All rows once per `play_id` (the first kept), the others counted as duplicates."""
-    rows = pa.concat_tables(tables) if tables else STREAMS.empty_table()
+    rows = pa.concat_tables(tables) if tables else STREAMS_SCHEMA.empty_table()
     if rows.num_rows == 0:
         return rows
     indexed = rows.append_column("_row", pa.array(range(rows.num_rows), pa.int64()))

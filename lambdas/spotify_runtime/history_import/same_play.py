@@ -1,22 +1,10 @@
 """One row per real play: which rows of `streams` are the same play, on Arrow tables only.
 
-Two cases beyond the exact identity (`play_id`) the import already keeps once:
-
-- **The same play in both kinds of export.** An Account-data (basic) row holds the minute the
-  play ended, who and what was played, and `msPlayed`; the Extended history holds the same play
-  with its second, URI, reasons and flags. A basic row is the same play as an extended row of
-  the same minute of end, the same creator and title (artist and track, show and episode,
-  audiobook and chapter) and the same milliseconds played: the extended row is kept, in
-  whichever order the two were imported. A basic row no extended row matches stays.
-- **A play Spotify logged twice.** Old `endsong` files hold pairs of rows with the same real
-  `offline_timestamp` (to the millisecond), the same URI and `ms_played`, and a `ts` 16-18 s
-  apart (measured on real exports: `tests/history_import/test_same_play.py`). Rows with those
-  three equal and ends at most DOUBLE_LOG_WINDOW apart are one play, also when the two ends fall
-  in two months (`neighbours`); of one import's rows the earlier is kept, a row already stored
-  stays. Only a real `offline_timestamp` counts (0 and null are read as null, `offline_at`).
-
-The functions take and return Arrow tables of the STREAMS schema, so they do not depend on how
-`streams` is stored.
+Beyond the exact identity (`play_id`) the import already keeps once: the same play in both kinds
+of export (the extended row is kept), and a play Spotify logged twice (`DOUBLE_LOG_WINDOW`). The
+rules and how they were measured: docs/history-import.md ("Identity: each play once"). The
+functions take and return Arrow tables of STREAMS_SCHEMA, so they do not depend on how `streams`
+is stored.
 """
 
 from __future__ import annotations

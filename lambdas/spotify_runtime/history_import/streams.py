@@ -30,7 +30,7 @@ def _column(name: str, type_: pa.DataType, description: str, nullable: bool = Tr
     return pa.field(name, type_, nullable=nullable, metadata={"description": description})
 
 
-STREAMS = pa.schema([
+STREAMS_SCHEMA = pa.schema([
     _column("play_id", pa.string(),
             "A play's identity: a hash of its end time and what was played (the URI; for the "
             "basic export artist, track and msPlayed, at the minute). Each value once.", False),
@@ -110,7 +110,7 @@ def merge_tables(existing: pa.Table, new: pa.Table, neighbours: pa.Table | None 
                          tuple(sorted(merged.items())), replaced)
     if added.num_rows == 0 and replaced == 0:
         return None, counts
-    rows = pa.concat_tables([kept.cast(STREAMS), added.cast(STREAMS)])
+    rows = pa.concat_tables([kept.cast(STREAMS_SCHEMA), added.cast(STREAMS_SCHEMA)])
     return rows.sort_by([("ended_at", "ascending"), ("play_id", "ascending")]), counts
 
 
@@ -118,10 +118,10 @@ def merge_rows(old: bytes | None, new: pa.Table, neighbours: pa.Table | None = N
                ) -> tuple[bytes | None, MergeCounts]:
     """The partition object with `new`'s plays added (merge_tables); None when nothing is new."""
     if old is None and neighbours is None:  # a new month: `new` is sorted and unique
-        return parquet_bytes(STREAMS, [new]), MergeCounts(new.num_rows, 0)
-    existing = STREAMS.empty_table() if old is None else pq.read_table(pa.BufferReader(old))
+        return parquet_bytes(STREAMS_SCHEMA, [new]), MergeCounts(new.num_rows, 0)
+    existing = STREAMS_SCHEMA.empty_table() if old is None else pq.read_table(pa.BufferReader(old))
     rows, counts = merge_tables(existing, new, neighbours)
-    return (None if rows is None else parquet_bytes(STREAMS, [rows])), counts
+    return (None if rows is None else parquet_bytes(STREAMS_SCHEMA, [rows])), counts
 
 
 def month_partitions(rows: pa.Table) -> dict[str, pa.Table]:
@@ -177,7 +177,7 @@ def neighbour_rows(store: ObjectStore, month: str, part: pa.Table) -> pa.Table |
         low, high = edge - DOUBLE_LOG_WINDOW, edge + DOUBLE_LOG_WINDOW
         found.append(rows.filter(pc.and_(
             pc.greater_equal(rows["ended_at"], pa.scalar(low, TIMESTAMP)),
-            pc.less(rows["ended_at"], pa.scalar(high, TIMESTAMP)))).cast(STREAMS))
+            pc.less(rows["ended_at"], pa.scalar(high, TIMESTAMP)))).cast(STREAMS_SCHEMA))
     return pa.concat_tables(found) if found else None
 
 

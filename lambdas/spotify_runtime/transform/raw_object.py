@@ -1,29 +1,8 @@
-"""One raw S3 object's steps, with no data lost on any path, and its run-log row; the
-transform's batches (transform/batch.py) run them.
+"""One raw S3 object's steps, with no data lost on any path, and its run-log row: read and build
+its rows (`read_raw_object`), archive it once the batch (transform/batch.py) has committed them
+(`archive_written`), quarantine bad input, record the delivery (`record_outcome`).
 
-1. Read `raw/to_process/<rel>`. If S3 answers 404 or 403 (without s3:ListBucket on a key, S3
-   answers 403 for a missing object, and ListBucket under an s3:prefix condition most likely
-   does not change that for GetObject), look for `raw/processed/<rel>` or `raw/failed/<rel>`:
-   there, an earlier delivery finished (succeed, do nothing); not there, a 403 is a real denial
-   (raise) and a 404 a file deleted by hand (logged, nothing to do).
-2. Build every table's rows in memory (bad input stops here, before any write):
-   `read_raw_object`.
-3. The batch commits the rows to the Iceberg tables (transform/iceberg_writer.py); if a commit
-   fails, the raw object stays and the retry writes its rows again (the same rows: no change).
-4. Only then copy the raw object to `raw/processed/<rel>` and delete the original:
-   `archive_written`. `write_partitions` keeps the earlier layout's write (one object per table
-   and day) for the `transform` CLI and the benchmarks' reference.
-
-Bad input (not JSON, not an accepted shape, missing fields) moves the raw object to
-`raw/failed/<rel>` with `<rel>.<failed at>.error.json` beside it (never replacing an older
-report) and emits the RawFilesQuarantined metric;
-the invocation succeeds so it is not retried forever. A file's rows are named by its raw key in
-each partition, so a retry or a re-delivered event replaces them instead of duplicating.
-
-5. Each delivery gets its row in the run log (`pipeline_runs`), a repeated one too
-   (`already_done`), named by `record_id`, with an `unrecorded` row for each of `earlier_ids`
-   (earlier deliveries of the same message) that has none; a processed file emits its metrics.
-   A row that cannot be written raises RunLogWriteError (spotify_runtime.run_log).
+docs/transform.md ("One raw object, step by step") tells each step and why it is safe to repeat.
 """
 
 from __future__ import annotations
@@ -45,8 +24,8 @@ from spotify_runtime.contract import (
     METRIC_RAW_FILES_TRANSFORMED,
 )
 from spotify_runtime.envelope import iso_utc
-from spotify_runtime.layout import PROCESSED as LAYOUT_PROCESSED
 from spotify_runtime.layout import (
+    PROCESSED,
     RAW_TIMESTAMP_FORMAT,
     error_report_key,
     failed_raw_key,
@@ -60,7 +39,9 @@ from spotify_runtime.transform.raw_to_parquet import TransformedFile, transform_
 
 LOG = logging.getLogger(__name__)
 
-PROCESSED = "processed"
+TRANSFORMED = "processed"
+"""The file's rows are in the tables and it is archived; the run log's outcome `processed`
+(docs/freshness.md), so the value stays."""
 QUARANTINED = "quarantined"
 ALREADY_DONE = "already_done"
 GONE = "gone"
@@ -133,11 +114,11 @@ def archive_written(s3: Any, bucket: str, built: BuiltFile) -> RawFileOutcome:
     summary = {**built.transformed.summary(), "outputs": sorted(
         {_table_of(key) for key in built.transformed.tables})}
     LOG.info("transformed s3://%s/%s: %s", bucket, built.key, json.dumps(summary))
-    return RawFileOutcome(PROCESSED, built.key, summary)
+    return RawFileOutcome(TRANSFORMED, built.key, summary)
 
 
 def _table_of(partition_key: str) -> str:
-    return partition_key.removeprefix(LAYOUT_PROCESSED).split("/")[0]
+    return partition_key.removeprefix(PROCESSED).split("/")[0]
 
 
 @dataclass(frozen=True)
@@ -167,7 +148,7 @@ def record_outcomes(s3: Any, bucket: str, files: Sequence[HandledFile],
     none, so the file still counts once.
     """
     for each in files:
-        if each.outcome.status == PROCESSED:
+        if each.outcome.status == TRANSFORMED:
             day = int(str(each.outcome.summary["snapshot_date"]).replace("-", ""))
             metrics.emit_record({METRIC_RAW_FILES_TRANSFORMED: 1}, bucket=bucket)
             metrics.emit_record({METRIC_LATEST_SNAPSHOT_DATE: day}, bucket=bucket, unit="None")
@@ -204,10 +185,10 @@ def _archived(s3: Any, bucket: str, key: str) -> bool:
     return False
 
 
-def _move(s3: Any, bucket: str, source: str, target: str) -> None:
+def _move(s3: Any, bucket: str, key: str, target: str) -> None:
     """Copy then delete; if the delete fails the retry repeats the (idempotent) whole."""
-    s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source})
-    s3.delete_object(Bucket=bucket, Key=source)
+    s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
+    s3.delete_object(Bucket=bucket, Key=key)
 
 
 def error_report(bucket: str, key: str, error: InvalidRawFileError,
@@ -274,7 +255,7 @@ def run_record(outcome: RawFileOutcome, duration_ms: int) -> RunRecord:
         run_at = datetime.fromisoformat(summary["run_at"].replace("Z", "+00:00"))
     row = RunRecord(run_at=run_at, stage=TRANSFORM, source=source, outcome=outcome.status,
                     duration_ms=duration_ms, raw_key=outcome.key)
-    if outcome.status == PROCESSED:
+    if outcome.status == TRANSFORMED:
         row.items = summary.get("items")
         row.rows = dict(summary.get("rows") or {})
         row.skipped = dict(summary.get("skipped") or {})

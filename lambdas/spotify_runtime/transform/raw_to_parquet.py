@@ -12,8 +12,8 @@ import pyarrow as pa
 
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import PROCESSED, partition_key, processed_file_stem
+from spotify_runtime.partition_files import parquet_bytes
 from spotify_runtime.transform.build import BuiltTables, build_tables
-from spotify_runtime.transform.parquet import parquet_bytes
 from spotify_runtime.transform.quality import check_tables
 from spotify_runtime.transform.reader import RawDocument, read_document
 from spotify_runtime.transform.snapshot import snapshot_date as derive_snapshot_date
@@ -28,15 +28,16 @@ class TransformedFile:
     tables: dict[str, pa.Table]
     """Partition key (`processed/<table>/snapshot_date=<d>/<table>.parquet`) -> this file's rows
     of that table. Tables without rows (e.g. playlist_tracks of an album) are left out."""
-    source: str
-    """The name of this file's rows in each partition object (`layout.processed_file_stem`)."""
+    source_file: str
+    """The name of this file's rows in each partition object and table (the column
+    `source_file`; `layout.processed_file_stem`)."""
     run_at: datetime | None = None
     """The envelope's run (None for a paging object)."""
 
     @cached_property
     def outputs(self) -> dict[str, bytes]:
         """This file's rows of each partition alone, as Parquet (what it adds to the lake)."""
-        return {key: parquet_bytes(table) for key, table in self.tables.items()}
+        return {key: parquet_bytes(table.schema, [table]) for key, table in self.tables.items()}
 
     def relative_tables(self) -> dict[str, pa.Table]:
         """`tables` keyed relative to `processed/` (`<table>/snapshot_date=...`)."""
@@ -65,7 +66,7 @@ def transform_raw_file(
 
     `data` is the raw bytes, or a function returning them: then they are released as soon as
     they are parsed, before the tables are built (lower peak memory). `key` is the raw object
-    key (or a file name): it names the file's rows in the partitions (`source`) and, for a bare
+    key (or a file name): it names the file's rows in the partitions (`source_file`) and, for a bare
     paging object, may carry the snapshot date. `snapshot_date` overrides the derived date.
     `name_outputs`, given the parsed document, returns the key that names the rows instead of
     `key` (see `source_run_key`).
@@ -80,6 +81,6 @@ def transform_raw_file(
     tables = {partition_key(name, day): table
               for name, table in built.tables.items() if table.num_rows}
     return TransformedFile(snapshot_date=day, built=built, tables=tables,
-                           source=processed_file_stem(output_key), run_at=document.run_at)
+                           source_file=processed_file_stem(output_key), run_at=document.run_at)
 
 
