@@ -1,22 +1,7 @@
-"""A big day: many raw files of one day transformed at once, against one object per raw file.
-
-One object per table and day (docs/storage.md) means every raw file of a day rewrites that day's
-objects, and the transforms running at once contend for them under conditional writes. The year
-benchmark has a dozen files a day; this one gives a day as many playlists as the scale benchmark
-extracts (1,000 of about 120 tracks each) and delivers them to the deployed transform handler as
-the transform queue's event source does: `transform_max_concurrency` deliveries at a time, each
-with the function's timeout as its time left, a delivery that answers a batch item failure
-delivered again, up to `transform_max_receive_count` receives, after which it would be
-dead-lettered (both the defaults of infra/config.py).
-
-The lake is `FolderS3` with each request slowed as S3 would be from a Lambda function
-(`REQUEST_SECONDS` per request plus the bytes at `MIB_PER_SECOND`: assumptions, not AWS figures),
-so that the time a read-merge-put holds a partition, and so the contention, is of S3's order
-rather than a local disk's. The reference delivers the same files the same way to what the
-previous version did per raw file (read it, write each of its tables as an object of its own,
-archive it, write a run-log object): no object is shared, so nothing contends and nothing is
-rewritten. Reported: wall time, bytes written and objects left, against the reference; and
-how often a write lost its race and a delivery had to be repeated.
+"""A big day: 1,000 playlists of one day through the deployed transform handler at its
+concurrency and batch size, against the previous version's writes of one object per raw file,
+on a lake folder whose S3 calls are slowed as S3's would be. What is counted and assumed: the
+section's notes in docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
-"""Writing a day's raw files into the Iceberg tables (issue 26), per file and in batches, against
-today's one object per table and day on the same S3.
-
-The raw files are the big-day benchmark's playlists of one day. Each is transformed once (not
-timed); then the same rows are written three ways, each on a fresh moto (in process; Glue's
-VersionId check made strict), one after another (no concurrency: the cost of a commit alone):
-
-- today's layout: `write_partitions` (read the day's object, merge, conditional put) per file;
-- Iceberg, one commit per table per raw file (`iceberg_writer.write_batch` of one file);
-- Iceberg, one commit per table per batch of files (`write_batch`), for each batch size.
-
-Reported: wall time per raw file (amortized) as a ratio to today's, bytes written (data files and
-Iceberg's metadata apart), and the snapshots a table holds after the day. A commit's cost grows
-with the table's manifests and snapshots (PyIceberg reads every manifest to find the files an
-overwrite replaces, and copies the table metadata per update), so per-file commits cost more the
-more files a day has: the batch sizes show how much batching buys.
+"""Writing a day's raw files into the Iceberg tables per file and in batches of several sizes,
+against the old one object per table and day, one writer at a time (the cost of a commit alone):
+wall time per file, bytes (data and metadata apart) and snapshots left. Why batches: a commit's
+cost grows with the table's manifests and snapshots (docs/storage.md).
 """
 
 from __future__ import annotations

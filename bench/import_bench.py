@@ -1,17 +1,7 @@
-"""History import: a heavy listener's 10-year extended export (300,000 plays, split as Spotify
-splits it) imported by ours, by the way analysts load it today and by Maloja, in the same run.
-
-Ours is `python -m spotify_etl import DIR --lake OUT` (the command line over the same code the
-Lambda runs: Arrow's JSON reader, each file merged into one Parquet object per month before the
-next). The reference is
-`python -m bench.import_bench reference DIR OUT`: pandas `read_json` per file, `concat`,
-`drop_duplicates`, `to_parquet` (one file). Maloja (a self-hosted scrobble server that imports
-Spotify's export) is installed from PyPI into its own virtualenv under the scratch directory
-(bench/maloja-requirements.txt, never into the project's environment) and runs its own import
-command, `maloja import FILE`, headless: it offers to import every Streaming_History_Audio file
-beside FILE, answered yes on its standard input, into a fresh data directory
-(MALOJA_DATA_DIRECTORY). Each is a whole process (bench.measure), so wall time and peak RSS
-include start-up and imports.
+"""History import: a heavy listener's 10-year extended export (300,000 plays) imported by ours
+(`python -m spotify_etl import`), by the pandas way analysts load it, and by Maloja (installed
+into its own virtualenv from bench/maloja-requirements.txt), each a whole process measured for
+wall time and peak RSS. The method: docs/benchmarks.md, "History import".
 """
 
 from __future__ import annotations

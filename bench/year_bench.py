@@ -1,23 +1,7 @@
-"""A year of runs: the lake the transform's real write path builds in a year, queried against
-the same rows stored as one file per table and day.
-
-The raw documents are extracted once, by the runtime's own extraction from the local Spotify
-serving the demo's sample data (one per demo source; `my-playlists` expands to the sample
-playlist). Each simulated run then re-dates them: a daily run at 06:00 writes every source's
-envelope with that run's time, and each hourly listening run writes a recently-played envelope
-holding the plays of the hour before it (tracks taken in turn from the sample history, played_at
-moved into that hour, named by the cursor as the worker names it). Every raw file goes through the
-deployed transform handler (`spotify_runtime.transform.handler.handler`: a daily run's files in
-one SQS batch, as the event source gathers them in its batching window; a listening run's file
-alone) over `FolderS3`, an S3 client on the lake folder for the raw files and the run log, and
-the Iceberg tables in moto's Glue and S3 (`moto_aws.lake_catalog`, which leaves them in the lake
-folder); the extraction's run-log row goes through the worker's recorder. So the lake holds
-whatever the transform writes today, with no copying of files.
-
-The reference is the same rows written by pyarrow alone, an independent writer: each table's
-current snapshot as one Parquet file per table and day, the run log's day files concatenated
-(JSON lines appended). Each named query (infra/queries/*.sql) and the report's are timed on
-both through the DuckDB Athena stand-in.
+"""A year of runs: the lake the transform's real write path builds in a year (365 daily runs and
+8,760 hourly listening runs through the deployed handlers, the tables in moto's Glue and S3),
+queried against the same rows written by pyarrow alone as one file per table and day. How the
+runs are simulated and timed: the section's notes in docs/benchmarks.md.
 """
 
 from __future__ import annotations
