@@ -1,8 +1,8 @@
-"""`python -m spotify_etl migrate-storage [--lake DIR | --env NAME]`: fold a lake written by the
-previous version into one object per table and day: old per-raw-file table objects and old
-run-log objects go into the day's object, and each old object is deleted only after the new one
-is read back holding its rows (run it again after an interruption: no change). What goes where,
-and why the functions may run meanwhile: docs/storage.md ("Migrating a deployed environment").
+"""`python -m spotify_etl migrate-storage [--lake DIR | --env NAME]`: bring a lake written by an
+earlier version to today's storage: old per-raw-file objects folded into one object per table
+(or run-log) day, then each transform table's day object moved into its Iceberg table. An old
+object is deleted only once its rows are read back where they went (run it again after an
+interruption: no change). docs/storage.md ("Migrating a deployed environment").
 """
 
 from __future__ import annotations
