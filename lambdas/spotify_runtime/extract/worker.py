@@ -2,8 +2,8 @@
 batch responses: its Lambda handler, and `build_queue_worker`, the one place a worker is
 assembled (Lambda, the demo, the scale simulation and the tests). The container keeps its worker
 (Spotify client and token, pacer; spotify_runtime.container); queue_worker.py decides what
-happens to each message. Every invocation publishes RefreshTokenDaysLeft, and a refresh token Spotify
-rotates is written back to the secret before it is used.
+happens to each message. Every invocation publishes RefreshTokenDaysLeft, and a refresh token
+Spotify rotates is written back to the secret before it is used.
 
 Its environment: docs/infrastructure.md ("Extract worker"); the queue's decisions: docs/scaling.md.
 """
