@@ -47,7 +47,7 @@ def read_old_object(key: str, body: bytes) -> OldObject | None:
         return OldObject(key, streams.TABLE, month,
                          {f"migrated:{month}": pq.read_table(pa.BufferReader(body))})
     if is_partition_key(key):
-        table = key.removeprefix(layout.PROCESSED).split("/")[0]
+        table = layout.partition_table(key)
         return OldObject(key, table, _partition_value(key, "snapshot_date"), source_rows(body))
     if key.startswith(layout.RUN_LOG) and key.endswith("/runs.parquet"):
         rows = run_log.read_table(body)

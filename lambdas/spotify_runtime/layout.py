@@ -238,3 +238,8 @@ def partition_key(table: str, snapshot_date: date) -> str:
     return f"{PROCESSED}{table}/snapshot_date={snapshot_date.isoformat()}/{table}.parquet"
 
 
+def partition_table(key: str) -> str:
+    """The table a `partition_key` (or any key under `PROCESSED`) names."""
+    return key.removeprefix(PROCESSED).split("/")[0]
+
+

@@ -30,6 +30,8 @@ def module_files() -> dict[str, Path]:
     for package, folder in PACKAGE_ROOTS.items():
         for path in sorted(folder.rglob("*.py")):
             parts = path.relative_to(folder).with_suffix("").parts
+            if any(part.startswith(".") for part in parts):  # bench/.work: a run's scratch
+                continue
             parts = parts[:-1] if parts[-1] == "__init__" else parts
             modules[".".join((package, *parts))] = path
     return modules

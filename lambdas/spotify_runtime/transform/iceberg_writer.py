@@ -22,7 +22,7 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import ValidationException
 
 from spotify_runtime.iceberg_tables import IcebergTable, evolve, replace_source_files
-from spotify_runtime.layout import PROCESSED
+from spotify_runtime.layout import partition_table
 from spotify_runtime.transform.raw_to_parquet import TransformedFile
 from spotify_runtime.transform.tables import SCHEMAS
 
@@ -39,9 +39,6 @@ TABLE_DEFINITIONS = {name: IcebergTable(name, schema, SNAPSHOT_PARTITION)
 """Each table the transform writes, as an Iceberg definition (catalog_tables uses these)."""
 
 
-def _table_name(partition_key: str) -> str:
-    return partition_key.removeprefix(PROCESSED).split("/")[0]
-
 
 def batch_rows(files: Sequence[TransformedFile]) -> dict[str, pa.Table]:
     """Each table's rows of the batch, as rows of its Iceberg table."""
@@ -49,7 +46,7 @@ def batch_rows(files: Sequence[TransformedFile]) -> dict[str, pa.Table]:
     for transformed in files:
         day = transformed.snapshot_date.isoformat()
         for key, rows in transformed.tables.items():
-            name = _table_name(key)
+            name = partition_table(key)
             parts.setdefault(name, []).append(
                 TABLE_DEFINITIONS[name].rows(rows, day, transformed.source_file))
     return {name: pa.concat_tables(tables) for name, tables in parts.items()}

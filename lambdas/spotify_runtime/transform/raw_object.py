@@ -25,10 +25,10 @@ from spotify_runtime.contract import (
 )
 from spotify_runtime.envelope import iso_utc
 from spotify_runtime.layout import (
-    PROCESSED,
     RAW_TIMESTAMP_FORMAT,
     error_report_key,
     failed_raw_key,
+    partition_table,
     processed_raw_key,
     relative_raw_key,
 )
@@ -112,13 +112,10 @@ def archive_written(s3: Any, bucket: str, built: BuiltFile) -> RawFileOutcome:
         LOG.info("s3://%s/%s was archived by another delivery meanwhile", bucket, built.key)
         return RawFileOutcome(ALREADY_DONE, built.key)
     summary = {**built.transformed.summary(), "outputs": sorted(
-        {_table_of(key) for key in built.transformed.tables})}
+        {partition_table(key) for key in built.transformed.tables})}
     LOG.info("transformed s3://%s/%s: %s", bucket, built.key, json.dumps(summary))
     return RawFileOutcome(TRANSFORMED, built.key, summary)
 
-
-def _table_of(partition_key: str) -> str:
-    return partition_key.removeprefix(PROCESSED).split("/")[0]
 
 
 @dataclass(frozen=True)
