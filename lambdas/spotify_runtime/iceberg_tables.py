@@ -44,6 +44,11 @@ TABLE_PROPERTIES = {
     # to when it plans, so the last 20 (minutes of commits) are plenty.
     "write.metadata.delete-after-commit.enabled": "true",
     "write.metadata.previous-versions-max": "20",
+    # Each commit adds a manifest, and an overwrite reads every manifest of the snapshot to find
+    # the files its filter matches: without merging, commit time grows with every commit a
+    # table has had (docs/storage.md, "Cost and limits"). Merged once 20 accumulate.
+    "commit.manifest-merge.enabled": "true",
+    "commit.manifest.min-count-to-merge": "20",
     **COMMIT_PROPERTIES,
 }
 """Every table's Iceberg properties, at creation (CDK and the local stand-in alike)."""

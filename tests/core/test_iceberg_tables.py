@@ -217,3 +217,14 @@ def test_maintenance_expires_snapshots_and_removes_the_files_only_they_held(cata
     assert all(f"s3://{BUCKET}/{key}" in referenced_files(table) for key in after
                if "/data/" in key)
     assert remove_orphan_files(s3, table, datetime.now(UTC) - timedelta(days=3)) == []
+
+
+def test_manifests_are_merged_so_a_commit_does_not_read_one_per_earlier_commit(catalog):
+    # Each commit adds a manifest; an overwrite reads them all to plan. The tables' properties
+    # merge them once 20 accumulate, so their number stays bounded however many commits.
+    for n in range(30):
+        replace_source_file(load(catalog), plays(f"raw/{n}.json", 1), f"raw/{n}.json")
+    table = load(catalog)
+    assert len(table.snapshots()) >= 30
+    assert len(table.current_snapshot().manifests(table.io)) <= 20
+    assert by_source(catalog) == {f"raw/{n}.json": 1 for n in range(30)}
