@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.session
 import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 from spotify_runtime.contract import ENV_DATA_BUCKET, TRANSFORM_TIMEOUT_SECONDS
@@ -43,6 +42,7 @@ from bench.folder_s3 import FolderS3
 from bench.report import Section, Target
 from bench.year_bench import BUCKET, lambda_environment, queued_event
 from infra.config import EnvironmentSettings
+from spotify_local.botocore_hooks import hooked_s3_clients
 from spotify_local.iceberg_lake import current_data_files, current_row_count
 from spotify_local.lambda_context import (
     FakeLambdaContext,
@@ -123,7 +123,6 @@ def slowed_s3_clients(request_seconds: float, mib_per_second: float) -> Iterator
     """Every S3 client botocore makes while the block runs (the tables' FileIO, on moto) waits
     as `SlowS3` does: the request's time plus its bytes sent, and a GetObject's bytes read."""
     bytes_per_second = mib_per_second * 2**20
-    original = botocore.session.Session.create_client
 
     def before_send(request: Any, **_: Any) -> None:
         body = request.body
@@ -133,18 +132,9 @@ def slowed_s3_clients(request_seconds: float, mib_per_second: float) -> Iterator
     def after_get(parsed: dict[str, Any], **_: Any) -> None:
         time.sleep(int(parsed.get("ContentLength") or 0) / bytes_per_second)
 
-    def create_client(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
-        client = original(self, service_name, *args, **kwargs)
-        if service_name == "s3":
-            client.meta.events.register("before-send.s3", before_send)
-            client.meta.events.register("after-call.s3.GetObject", after_get)
-        return client
-
-    botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
-    try:
+    with hooked_s3_clients({"before-send.s3": before_send,
+                            "after-call.s3.GetObject": after_get}):
         yield
-    finally:
-        botocore.session.Session.create_client = original  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import botocore.session
 import requests
 from botocore.awsrequest import AWSResponse
 from spotify_runtime import layout
+
+from spotify_local.botocore_hooks import hooked_s3_clients
 
 CRASH_POINTS: dict[str, tuple[str, str]] = {
     # name: (operation, key or queue prefix it touches)
@@ -84,22 +85,10 @@ class FaultInjector:
     @contextmanager
     def installed(self) -> Iterator[FaultInjector]:
         """Hook every botocore client created in this block (the hooks act only inside `wrap`)."""
-        original = botocore.session.Session.create_client
-        injector = self
-
-        def create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
-            client = original(session, service_name, *args, **kwargs)
-            if service_name == "s3":
-                client.meta.events.register("before-parameter-build.s3", injector._remember_key)
-                client.meta.events.register("before-send.s3", injector._s3_error)
-                client.meta.events.register("after-call.s3", injector._maybe_die)
-            return client
-
-        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
-        try:
+        with hooked_s3_clients({"before-parameter-build.s3": self._remember_key,
+                                "before-send.s3": self._s3_error,
+                                "after-call.s3": self._maybe_die}):
             yield self
-        finally:
-            botocore.session.Session.create_client = original  # type: ignore[method-assign]
 
     def _remember_key(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["fault_key"] = params.get("Key", "")
