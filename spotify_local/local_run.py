@@ -40,6 +40,7 @@ from spotify_runtime.layout import (
     RAW_TO_PROCESS,
     failed_raw_key,
     is_error_report,
+    partition_table,
 )
 from spotify_runtime.play_rule import MIN_MS_PLAYED_PARAMETER, PlayRule
 from spotify_runtime.sources import parse_source
@@ -212,15 +213,6 @@ def _written_by_folder(new_keys: list[str]) -> Counter[str]:
     return Counter("/".join(key.split("/")[:2]) + "/" for key in new_keys)
 
 
-def _new_containers() -> None:
-    """Start the handlers as new Lambda containers would, with nothing cached.
-
-    Their container-level clients point at the endpoints of the run that created them; a second
-    run in the same process (tests) has new endpoints.
-    """
-    new_container()
-
-
 def _changed(staging: Path, lake: Path, key: str, seeded: set[str]) -> bool:
     """Whether the run created `key` or changed it (a seeded object it rewrote); a seeded
     object the lake keeps elsewhere (an error report moved back beside its file) is not."""
@@ -236,7 +228,7 @@ def _rows_added(staging: Path, lake: Path, written: list[str], seeded: set[str])
         counts[table] += current_row_count(staging, table) - current_row_count(lake, table)
     for key in written:
         if key.startswith(PROCESSED) and key.endswith(".parquet"):
-            table = key[len(PROCESSED):].split("/")[0]
+            table = partition_table(key)
             before = pq.read_metadata(lake / key).num_rows if key in seeded else 0
             counts[table] += pq.read_metadata(staging / key).num_rows - before
     return counts
@@ -263,7 +255,9 @@ def _invoke(summary: RunSummary, name: str) -> Any:
 def _plan(local: LocalAws, summary: RunSummary, sources: tuple[str, ...]) -> None:
     """Invoke the planner as the schedule does: its payload, the sources in a file named by
     `SOURCES_FILE` (deployed, the source-list layer's file)."""
-    _new_containers()
+    # Kept clients point at the endpoints of the run that made them; a second run in the same
+    # process (tests) has new endpoints.
+    new_container()
     planner = _invoke(summary, contract.PLANNER_HANDLER)
     summary.run_at = datetime.now(UTC).replace(microsecond=0)
     with tempfile.TemporaryDirectory(prefix="spotify-etl-sources-") as folder:
@@ -296,7 +290,7 @@ def _poll(local: LocalAws, queue_url: str, handler: Any, function_name: str,
 
     if faults is not None:
         invoke = faults.wrap(
-            invoke, new_container=_new_containers,
+            invoke, new_container=new_container,
             resend=lambda sent: sqs.send_message(QueueUrl=queue_url, MessageBody=sent),
             last_receive=max_receive_count)
     return EventSourceMapping(

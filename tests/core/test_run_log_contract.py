@@ -10,10 +10,7 @@ from spotify_runtime import contract, layout, run_log
 from spotify_runtime.extract.queue_worker import MessageOutcome
 from spotify_runtime.transform import quality
 
-
-def merge_row(old, record, earlier_ids=()):
-    """One row merged into a run-log object, as a delivery's write does."""
-    return run_log.merge_all(old, [(record, list(earlier_ids))])
+from tests.run_log_rows import merge_row
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = {value for name, value in vars(quality).items()

@@ -21,11 +21,7 @@ from spotify_etl.iceberg_migration import migrate_object, old_objects, verify
 from spotify_local.folder_store import FolderStore
 from spotify_local.iceberg_lake import create_or_evolve
 from tests.iceberg_catalog import empty_glue_catalog, replace_source_file
-
-
-def merge_row(old, record, earlier_ids=()):
-    """One row merged into a run-log object, as a delivery's write does."""
-    return run_log.merge_all(old, [(record, list(earlier_ids))])
+from tests.run_log_rows import merge_row
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 DATABASE = "lake"

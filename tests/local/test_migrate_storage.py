@@ -20,11 +20,7 @@ from spotify_etl.commands.migrate_storage import migrate, old_lake_folder
 from spotify_local.folder_store import FolderStore
 from spotify_local.iceberg_lake import folder_table
 from spotify_local.moto_aws import lake_catalog
-
-
-def merge_row(old, record, earlier_ids=()):
-    """One row merged into a run-log object, as a delivery's write does."""
-    return run_log.merge_all(old, [(record, list(earlier_ids))])
+from tests.run_log_rows import merge_row
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 RUN = "20261124T181000Z"
